@@ -1,0 +1,64 @@
+//! Scores CloudFormation templates against security rules.
+//!
+//! Pure: no AWS, no network, no files. Callers hand in the template's bytes
+//! and a [`RuleSet`] (the embedded defaults, a rules file, or items read
+//! from DynamoDB by someone else) and get a [`Report`] back.
+//!
+//! ```
+//! use template_rules::{evaluate, RuleSet, Template, Thresholds, Verdict};
+//!
+//! let template = Template::parse(br#"
+//! Resources:
+//!   BastionSg:
+//!     Type: AWS::EC2::SecurityGroup
+//!     Properties:
+//!       GroupDescription: bastion
+//!       SecurityGroupIngress:
+//!         - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+//! "#).unwrap();
+//! let report = evaluate(&template, &RuleSet::defaults(), &Thresholds::default());
+//! assert_eq!(report.verdict, Verdict::Fail);
+//! assert_eq!(report.risk, 200); // IngressOpenToWorld + SSHOpenToWorld
+//! assert_eq!(report.findings[1].reason, "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0");
+//! ```
+
+mod ami;
+mod engine;
+pub mod ingress;
+mod json;
+pub mod render;
+mod report;
+pub mod resolve;
+mod rules;
+mod template;
+mod yaml;
+
+pub use engine::evaluate;
+pub use report::{Finding, Report, TemplateReport, Thresholds, ValidationReport, Verdict};
+pub use rules::{Category, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError};
+pub use template::{
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, ParseError, Resource, Template,
+};
+
+/// Parses any YAML or JSON document (a rules file, say) into a value, with
+/// the same caps and error positions as templates.
+pub fn parse_document(source: &[u8]) -> Result<serde_json::Value, ParseError> {
+    let limits = Limits::default();
+    if source.len() > limits.max_bytes {
+        return Err(ParseError {
+            line: None,
+            column: None,
+            message: format!(
+                "the document is {} bytes; the limit is {}",
+                source.len(),
+                limits.max_bytes
+            ),
+        });
+    }
+    let text = std::str::from_utf8(source).map_err(|e| ParseError {
+        line: None,
+        column: None,
+        message: format!("the document is not valid UTF-8 (byte {})", e.valid_up_to()),
+    })?;
+    yaml::document(text, &limits)
+}

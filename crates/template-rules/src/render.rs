@@ -1,0 +1,69 @@
+//! The text `regex` rules are matched against.
+//!
+//! Each resource is rendered as JSON on one line, keys sorted, with `", "`
+//! and `": "` between items — the spacing of Python's `json.dumps` and of the
+//! `str(dict)` the original function matched against, so its patterns (such
+//! as `[fF]rom[pP]ort.\s*:\s*u?.(22)`, which expects one character between the
+//! colon and the value) keep working. The whole resource is rendered: `Type`,
+//! `Properties`, `Metadata`, `Condition`, ... For example:
+//!
+//! ```text
+//! {"Properties": {"GroupDescription": "web", "SecurityGroupIngress": [{"CidrIp": "0.0.0.0/0", "FromPort": 80, "IpProtocol": "tcp", "ToPort": 80}]}, "Type": "AWS::EC2::SecurityGroup"}
+//! ```
+//!
+//! YAML templates are rendered the same way once read, so a pattern works on
+//! both; short-form intrinsics appear in their long form (`{"Ref": "X"}`).
+//! Patterns are searched for anywhere in the text (start them with `^` to
+//! anchor them).
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+pub fn render(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(value, &mut out);
+    out
+}
+
+fn write_value(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            // Sorted here rather than relying on serde_json's map order, which
+            // a `preserve_order` feature elsewhere in the build would change.
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_string(key, out);
+                out.push_str(": ");
+                write_value(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    // serde_json's escaping of a string cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}

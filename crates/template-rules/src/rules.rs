@@ -1,0 +1,449 @@
+//! Rules, in the item shape the original function kept in DynamoDB:
+//! `rule` (id), `category`, `ruletype`, `ruledata`, `riskvalue`, `active`.
+//!
+//! Rule types:
+//! - `open-ingress`: an ingress permission open to the world (a source CIDR
+//!   with prefix length 0) that admits any of the protocols and ports in
+//!   `ruledata` — `all`, or a list such as `tcp:22`, `tcp:8000-8999, udp:53`,
+//!   `icmp`. Category `SecurityGroup`.
+//! - `forbidden-ami`: an instance, launch template or launch configuration
+//!   whose `ImageId` is one of the AMI ids in `ruledata`. Category `EC2Instance`.
+//! - `regex`: the pattern in `ruledata` is searched for in the canonical
+//!   rendering of each resource of the category (see [`crate::render`]).
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ingress::PortSpec;
+use crate::template::ParseError;
+
+/// Which resources a rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// `AWS::EC2::SecurityGroup`, `::SecurityGroupIngress`, `::SecurityGroupEgress`.
+    SecurityGroup,
+    /// `AWS::EC2::Instance`, `AWS::EC2::LaunchTemplate`, `AWS::AutoScaling::LaunchConfiguration`.
+    Ec2Instance,
+}
+
+impl Category {
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::SecurityGroup => "SecurityGroup",
+            Category::Ec2Instance => "EC2Instance",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Category> {
+        match s {
+            "SecurityGroup" => Some(Category::SecurityGroup),
+            "EC2Instance" => Some(Category::Ec2Instance),
+            _ => None,
+        }
+    }
+
+    pub fn covers(self, resource_type: &str) -> bool {
+        match self {
+            Category::SecurityGroup => matches!(
+                resource_type,
+                "AWS::EC2::SecurityGroup"
+                    | "AWS::EC2::SecurityGroupIngress"
+                    | "AWS::EC2::SecurityGroupEgress"
+            ),
+            Category::Ec2Instance => matches!(
+                resource_type,
+                "AWS::EC2::Instance"
+                    | "AWS::EC2::LaunchTemplate"
+                    | "AWS::AutoScaling::LaunchConfiguration"
+            ),
+        }
+    }
+}
+
+/// What a rule looks for.
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    OpenIngress(PortSpec),
+    ForbiddenAmi(Vec<String>),
+    Regex(regex::Regex),
+}
+
+impl RuleKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            RuleKind::OpenIngress(_) => "open-ingress",
+            RuleKind::ForbiddenAmi(_) => "forbidden-ami",
+            RuleKind::Regex(_) => "regex",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub category: Category,
+    pub kind: RuleKind,
+    pub risk: u64,
+    pub active: bool,
+}
+
+/// A rule as stored: every field optional, so that a missing one is an error
+/// that names it rather than a failure to read the whole table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruletype: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruledata: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub riskvalue: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<Value>,
+}
+
+impl RuleItem {
+    /// The id, when it is there, for messages.
+    pub fn id(&self) -> Option<&str> {
+        self.rule.as_ref().and_then(Value::as_str)
+    }
+
+    /// The item as strings, the way DynamoDB stores it (`riskvalue` is the
+    /// one number).
+    pub fn fields(&self) -> Vec<(&'static str, Option<&Value>)> {
+        vec![
+            ("rule", self.rule.as_ref()),
+            ("category", self.category.as_ref()),
+            ("ruletype", self.ruletype.as_ref()),
+            ("ruledata", self.ruledata.as_ref()),
+            ("riskvalue", self.riskvalue.as_ref()),
+            ("active", self.active.as_ref()),
+        ]
+    }
+}
+
+impl From<&Rule> for RuleItem {
+    fn from(rule: &Rule) -> Self {
+        let data = match &rule.kind {
+            RuleKind::OpenIngress(spec) => spec.to_string(),
+            RuleKind::ForbiddenAmi(amis) => amis.join(", "),
+            RuleKind::Regex(re) => re.as_str().to_string(),
+        };
+        RuleItem {
+            rule: Some(rule.id.clone().into()),
+            category: Some(rule.category.name().into()),
+            ruletype: Some(rule.kind.type_name().into()),
+            ruledata: Some(data.into()),
+            riskvalue: Some(rule.risk.into()),
+            active: Some(if rule.active { "Y" } else { "N" }.into()),
+        }
+    }
+}
+
+/// A rule that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The rule's id, or "item N" when it has none.
+    pub rule: String,
+    pub message: String,
+    /// Whether the rule was meant to be applied (active, or unknown). An
+    /// active rule that cannot be applied means the check cannot be trusted.
+    pub blocking: bool,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule {}: {}", self.rule, self.message)
+    }
+}
+
+/// A rule set, with the items that could not be made into rules.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    errors: Vec<RuleError>,
+    notes: Vec<String>,
+}
+
+/// Regexes are compiled with these caps, so a rule cannot make the compiled
+/// program (or the lazy DFA) grow without bound.
+const REGEX_SIZE_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The default rules, embedded in the binary.
+const DEFAULT_RULES: &str = include_str!("default-rules.yaml");
+
+/// The regexes the original Python function seeded its table with. Items
+/// that still hold them get the structured rule that does what the regex
+/// meant, without its defects (egress rules and descriptions matched, port
+/// 2222 counted as 22, port ranges, IPv6 and YAML templates were missed).
+const LEGACY_DEFAULTS: &[(&str, &str, &str)] = &[
+    (r"^.*Ingress.*((0\.){3}0\/0)", "open-ingress", "all"),
+    (
+        r"^.*Ingress.*(([fF]rom[pP]ort|[tT]o[pP]ort).\s*:\s*u?.(22).*[cC]idr[iI]p.\s*:\s*u?.((0\.){3}0\/0)|[cC]idr[iI]p.\s*:\s*u?.((0\.){3}0\/0).*([fF]rom[pP]ort|[tT]o[pP]ort).\s*:\s*u?.(22))",
+        "open-ingress",
+        "tcp:22",
+    ),
+    (
+        r"^.*Ingress.*[fF]rom[pP]ort.\s*:\s*u?.(80)",
+        "open-ingress",
+        "tcp:80",
+    ),
+    (
+        r"^.*ImageId.\s*:\s*u?.(ami-7a11e211|ami-08111162|ami-f6035893)",
+        "forbidden-ami",
+        "ami-7a11e211, ami-08111162, ami-f6035893",
+    ),
+];
+
+/// Why a rules file could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RulesFileError {
+    #[error("{0}")]
+    Parse(ParseError),
+    #[error("expected a list of rules, or a mapping with a `rules` list")]
+    Shape,
+    #[error("item {index}: {message}")]
+    Item { index: usize, message: String },
+}
+
+impl RuleSet {
+    /// The rule set a new rules table is seeded with.
+    pub fn defaults() -> RuleSet {
+        RuleSet::from_items(RuleSet::default_items())
+    }
+
+    pub fn default_items() -> Vec<RuleItem> {
+        match RuleSet::items_from_str(DEFAULT_RULES) {
+            Ok(items) => items,
+            // The file is part of the crate and covered by tests.
+            Err(e) => unreachable!("embedded default-rules.yaml is invalid: {e}"),
+        }
+    }
+
+    /// Reads the items of a rules file: YAML or JSON, either a list of items
+    /// or a mapping with a `rules` list.
+    pub fn items_from_str(text: &str) -> Result<Vec<RuleItem>, RulesFileError> {
+        let value = crate::parse_document(text.as_bytes()).map_err(RulesFileError::Parse)?;
+        let list = match value {
+            Value::Array(items) => items,
+            Value::Object(mut map) => match map.remove("rules") {
+                Some(Value::Array(items)) => items,
+                _ => return Err(RulesFileError::Shape),
+            },
+            _ => return Err(RulesFileError::Shape),
+        };
+        list.into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                if !item.is_object() {
+                    return Err(RulesFileError::Item {
+                        index: i + 1,
+                        message: "expected a mapping with rule, category, ruletype, ruledata, riskvalue and active"
+                            .to_string(),
+                    });
+                }
+                serde_json::from_value(item).map_err(|e| RulesFileError::Item {
+                    index: i + 1,
+                    message: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Reads a rules file; items that are not valid rules are kept as errors.
+    pub fn from_file_str(text: &str) -> Result<RuleSet, RulesFileError> {
+        Ok(RuleSet::from_items(RuleSet::items_from_str(text)?))
+    }
+
+    /// Builds a rule set. Never fails: invalid items become [`RuleError`]s.
+    pub fn from_items(items: impl IntoIterator<Item = RuleItem>) -> RuleSet {
+        let mut set = RuleSet::default();
+        let mut ids = HashSet::new();
+        for (index, item) in items.into_iter().enumerate() {
+            let label = item
+                .id()
+                .map_or_else(|| format!("item {}", index + 1), str::to_string);
+            match Rule::from_item(&item) {
+                Ok((rule, note)) => {
+                    if !ids.insert(rule.id.clone()) {
+                        set.errors.push(RuleError {
+                            rule: label,
+                            message: "the same rule id appears twice".to_string(),
+                            blocking: rule.active,
+                        });
+                        continue;
+                    }
+                    if let Some(note) = note {
+                        set.notes.push(note);
+                    }
+                    set.rules.push(rule);
+                }
+                Err(message) => set.errors.push(RuleError {
+                    rule: label,
+                    message,
+                    blocking: !matches!(parse_active(item.active.as_ref()), Ok(false)),
+                }),
+            }
+        }
+        set
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn active(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| r.active)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Items that could not be made into rules.
+    pub fn errors(&self) -> &[RuleError] {
+        &self.errors
+    }
+
+    /// Errors in rules that were meant to be applied.
+    pub fn blocking_errors(&self) -> impl Iterator<Item = &RuleError> {
+        self.errors.iter().filter(|e| e.blocking)
+    }
+
+    /// Things worth telling whoever maintains the rules (e.g. a legacy regex
+    /// replaced by its structured equivalent).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+}
+
+impl Rule {
+    /// Validates one item. Returns the rule and, for an upgraded legacy
+    /// item, a note saying so.
+    pub fn from_item(item: &RuleItem) -> Result<(Rule, Option<String>), String> {
+        let id = required_text(item.rule.as_ref(), "rule")?;
+        if id.trim().is_empty() {
+            return Err("the rule id is empty".to_string());
+        }
+        let category_text = required_text(item.category.as_ref(), "category")?;
+        let category = Category::parse(&category_text).ok_or_else(|| {
+            format!("unknown category \"{category_text}\" (expected SecurityGroup or EC2Instance)")
+        })?;
+        let mut ruletype = required_text(item.ruletype.as_ref(), "ruletype")?;
+        let mut ruledata = required_text(item.ruledata.as_ref(), "ruledata")?;
+        let risk = parse_risk(item.riskvalue.as_ref())?;
+        let active = parse_active(item.active.as_ref())?;
+
+        let mut note = None;
+        if ruletype == "regex"
+            && let Some((_, new_type, new_data)) = LEGACY_DEFAULTS
+                .iter()
+                .find(|(legacy, _, _)| *legacy == ruledata)
+        {
+            note = Some(format!(
+                "rule {id}: the original function's regex is applied as the structured rule \
+                     {new_type} \"{new_data}\" (run `cicd rules sync` to store it that way)"
+            ));
+            ruletype = (*new_type).to_string();
+            ruledata = (*new_data).to_string();
+        }
+
+        let kind = match ruletype.as_str() {
+            "open-ingress" => RuleKind::OpenIngress(ruledata.parse::<PortSpec>()?),
+            "forbidden-ami" => {
+                let amis: Vec<String> = ruledata
+                    .split([',', ' ', '\n', '\t'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                if amis.is_empty() {
+                    return Err("ruledata lists no AMI ids".to_string());
+                }
+                RuleKind::ForbiddenAmi(amis)
+            }
+            "regex" => RuleKind::Regex(
+                regex::RegexBuilder::new(&ruledata)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .dfa_size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| {
+                        format!(
+                            "ruledata is not a valid regex: {}",
+                            one_line(&e.to_string())
+                        )
+                    })?,
+            ),
+            other => {
+                return Err(format!(
+                    "unknown ruletype \"{other}\" (expected open-ingress, forbidden-ami or regex)"
+                ));
+            }
+        };
+        let expected = match kind {
+            RuleKind::OpenIngress(_) => Some(Category::SecurityGroup),
+            RuleKind::ForbiddenAmi(_) => Some(Category::Ec2Instance),
+            RuleKind::Regex(_) => None,
+        };
+        if let Some(expected) = expected.filter(|c| *c != category) {
+            return Err(format!(
+                "ruletype {} applies to category {}, not {}",
+                kind.type_name(),
+                expected.name(),
+                category.name()
+            ));
+        }
+        Ok((
+            Rule {
+                id,
+                category,
+                kind,
+                risk,
+                active,
+            },
+            note,
+        ))
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn required_text(value: Option<&Value>, field: &str) -> Result<String, String> {
+    match value {
+        None | Some(Value::Null) => Err(format!("the item has no {field}")),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(format!("{field} must be a string, not {other}")),
+    }
+}
+
+fn parse_risk(value: Option<&Value>) -> Result<u64, String> {
+    let text = match value {
+        None | Some(Value::Null) => return Err("the item has no riskvalue".to_string()),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(other) => return Err(format!("riskvalue must be a number, not {other}")),
+    };
+    text.parse::<u64>()
+        .map_err(|_| format!("riskvalue \"{text}\" is not a whole number from 0 up"))
+}
+
+fn parse_active(value: Option<&Value>) -> Result<bool, String> {
+    match value {
+        None | Some(Value::Null) => Err("the item has no active flag (Y or N)".to_string()),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" | "true" => Ok(true),
+            "n" | "no" | "false" => Ok(false),
+            _ => Err(format!("active \"{s}\" is not Y or N")),
+        },
+        Some(other) => Err(format!("active must be Y or N, not {other}")),
+    }
+}

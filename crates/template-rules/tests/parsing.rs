@@ -1,0 +1,297 @@
+//! Reading templates: JSON and YAML into one tree, lines, caps, errors.
+
+use serde_json::json;
+use template_rules::{Format, Limits, ParseError, Template};
+
+fn parse(text: &str) -> Result<Template, ParseError> {
+    Template::parse(text.as_bytes())
+}
+
+fn body(text: &str, logical_id: &str) -> serde_json::Value {
+    parse(text)
+        .expect("template parses")
+        .resource(logical_id)
+        .expect("resource exists")
+        .body
+        .clone()
+}
+
+#[test]
+fn yaml_short_forms_become_the_long_forms() {
+    let short = r#"
+Resources:
+  R:
+    Type: Custom::Thing
+    Properties:
+      Ref: !Ref Param
+      Sub: !Sub "${AWS::StackName}-x"
+      SubList: !Sub ["${A}", {A: !Ref B}]
+      GetAttDot: !GetAtt Lb.DNSName
+      GetAttNested: !GetAtt Stack.Outputs.Url
+      GetAttList: !GetAtt [Lb, DNSName]
+      If: !If [Cond, a, !Ref "AWS::NoValue"]
+      Join: !Join [",", [a, b]]
+      Select: !Select [0, !GetAZs ""]
+      Split: !Split [",", "a,b"]
+      FindInMap: !FindInMap [Map, !Ref "AWS::Region", Key]
+      ImportValue: !ImportValue shared-vpc
+      Base64: !Base64 "echo hi"
+      Equals: !Equals [a, b]
+      Not: !Not [!Condition C]
+      And: !And [!Condition A, !Condition B]
+      Or: !Or [!Condition A, !Condition B]
+      Cidr: !Cidr [10.0.0.0/16, 4, 8]
+"#;
+    let long = json!({
+        "Type": "Custom::Thing",
+        "Properties": {
+            "Ref": {"Ref": "Param"},
+            "Sub": {"Fn::Sub": "${AWS::StackName}-x"},
+            "SubList": {"Fn::Sub": ["${A}", {"A": {"Ref": "B"}}]},
+            "GetAttDot": {"Fn::GetAtt": ["Lb", "DNSName"]},
+            "GetAttNested": {"Fn::GetAtt": ["Stack", "Outputs.Url"]},
+            "GetAttList": {"Fn::GetAtt": ["Lb", "DNSName"]},
+            "If": {"Fn::If": ["Cond", "a", {"Ref": "AWS::NoValue"}]},
+            "Join": {"Fn::Join": [",", ["a", "b"]]},
+            "Select": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
+            "Split": {"Fn::Split": [",", "a,b"]},
+            "FindInMap": {"Fn::FindInMap": ["Map", {"Ref": "AWS::Region"}, "Key"]},
+            "ImportValue": {"Fn::ImportValue": "shared-vpc"},
+            "Base64": {"Fn::Base64": "echo hi"},
+            "Equals": {"Fn::Equals": ["a", "b"]},
+            "Not": {"Fn::Not": [{"Condition": "C"}]},
+            "And": {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]},
+            "Or": {"Fn::Or": [{"Condition": "A"}, {"Condition": "B"}]},
+            "Cidr": {"Fn::Cidr": ["10.0.0.0/16", 4, 8]},
+        }
+    });
+    assert_eq!(body(short, "R"), long);
+    let as_json = json!({"Resources": {"R": long}}).to_string();
+    assert_eq!(body(&as_json, "R"), long);
+}
+
+#[test]
+fn yaml_scalars_follow_the_core_schema() {
+    let text = "Resources:
+  R:
+    Type: Custom::Thing
+    Properties:
+      Int: 22
+      Negative: -1
+      Hex: 0x1F
+      Float: 1.5
+      Quoted: '22'
+      Bool: true
+      Null: ~
+      Yes: yes
+      Version: 2010-09-09
+      Block: |
+        line
+";
+    assert_eq!(
+        body(text, "R")["Properties"],
+        json!({"Int": 22, "Negative": -1, "Hex": 31, "Float": 1.5, "Quoted": "22", "Bool": true,
+               "Null": null, "Yes": "yes", "Version": "2010-09-09", "Block": "line\n"})
+    );
+}
+
+#[test]
+fn resources_keep_document_order_and_their_lines() {
+    let yaml = "AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Zeta:
+    Type: AWS::SNS::Topic
+  # a comment
+  Alpha:
+    Type: AWS::SQS::Queue
+";
+    let t = parse(yaml).unwrap();
+    assert_eq!(t.format, Format::Yaml);
+    let got: Vec<(&str, usize)> = t
+        .resources
+        .iter()
+        .map(|r| (r.logical_id.as_str(), r.line))
+        .collect();
+    assert_eq!(got, [("Zeta", 3), ("Alpha", 6)]);
+
+    let json = "{\n  \"Resources\": {\n    \"Zeta\": {\"Type\": \"AWS::SNS::Topic\"},\n\n    \"Alpha\":\n      {\"Type\": \"AWS::SQS::Queue\"}\n  }\n}";
+    let t = parse(json).unwrap();
+    assert_eq!(t.format, Format::Json);
+    let got: Vec<(&str, usize)> = t
+        .resources
+        .iter()
+        .map(|r| (r.logical_id.as_str(), r.line))
+        .collect();
+    assert_eq!(got, [("Zeta", 3), ("Alpha", 5)]);
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    let t =
+        Template::parse(b"\xEF\xBB\xBF{\"Resources\": {\"A\": {\"Type\": \"AWS::SNS::Topic\"}}}")
+            .unwrap();
+    assert_eq!(t.resources.len(), 1);
+}
+
+#[test]
+fn json_with_yaml_only_syntax_is_read_as_yaml_like_cloudformation_does() {
+    let t = parse("{Resources: {A: {Type: AWS::SNS::Topic}}}").unwrap();
+    assert_eq!(t.format, Format::Yaml);
+    assert_eq!(t.resources[0].resource_type, "AWS::SNS::Topic");
+}
+
+fn error(text: &str) -> ParseError {
+    parse(text).expect_err("template must be rejected")
+}
+
+#[test]
+fn malformed_json_is_reported_with_its_line_and_column() {
+    let e = error(
+        "{\n  \"Resources\": {\n    \"A\": {\"Type\": \"AWS::SNS::Topic\"}\n    \"B\": {}\n  }\n}",
+    );
+    assert_eq!((e.line, e.column), (Some(4), Some(5)));
+    assert!(e.message.contains("expected `,` or `}`"), "{e}");
+    assert_eq!(e.to_string(), format!("line 4, column 5: {}", e.message));
+}
+
+#[test]
+fn malformed_yaml_is_reported_with_its_line() {
+    let e = error("Resources:\n  A:\n    Type: [unclosed\n  B: x\n");
+    assert!(e.line.is_some(), "{e}");
+    assert!(e.message.starts_with("invalid YAML"), "{e}");
+}
+
+#[test]
+fn duplicate_keys_are_errors_not_last_one_wins() {
+    let e = error("{\"Resources\": {\"A\": {\"Type\": \"X\"},\n \"A\": {\"Type\": \"Y\"}}}");
+    assert!(e.message.contains("duplicate key \"A\""), "{e}");
+    assert_eq!(e.line, Some(2));
+
+    let e = error("Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n");
+    assert_eq!(e.to_string(), "line 4: duplicate key \"A\"");
+
+    let e = error("{\"Resources\": {\"A\": {\"Type\": \"X\", \"Type\": \"Y\"}}}");
+    assert!(e.message.contains("duplicate key \"Type\""), "{e}");
+}
+
+#[test]
+fn structural_problems_name_what_is_wrong() {
+    assert_eq!(error("").message, "the template is empty");
+    assert_eq!(error("   \n").message, "the template is empty");
+    assert_eq!(
+        error("AWSTemplateFormatVersion: '2010-09-09'\n").message,
+        "the template has no Resources section (CloudFormation requires one)"
+    );
+    assert_eq!(
+        error("- a\n- b\n").message,
+        "the template must be a mapping at the top level"
+    );
+    assert_eq!(
+        error("[1, 2]").message,
+        "the template must be a mapping at the top level"
+    );
+    assert_eq!(
+        error("Resources: [a]\n").to_string(),
+        "line 1: Resources must be a mapping"
+    );
+    assert_eq!(
+        error("Resources:\n  A:\n    Properties: {}\n").to_string(),
+        "line 2: resource A has no Type"
+    );
+    assert_eq!(
+        error("Resources:\n  A: 3\n").to_string(),
+        "line 2: resource A must be a mapping with a Type"
+    );
+    assert_eq!(
+        error("{\"Resources\": {\"A\": {\"Type\": 7}}}").to_string(),
+        "line 1: resource A: Type must be a string"
+    );
+    assert_eq!(
+        error("Parameters: 3\nResources: {}\n").to_string(),
+        "line 1: Parameters must be a mapping"
+    );
+}
+
+#[test]
+fn unknown_tags_are_rejected() {
+    let e = error("Resources:\n  A:\n    Type: !Reff X\n");
+    assert_eq!(e.line, Some(3));
+    assert!(e.message.contains("unknown tag !Reff"), "{e}");
+}
+
+#[test]
+fn a_second_yaml_document_is_rejected() {
+    let e = error("Resources: {}\n---\nResources: {}\n");
+    assert!(e.message.contains("single YAML document"), "{e}");
+}
+
+#[test]
+fn templates_over_the_size_cap_are_refused_before_parsing() {
+    let big = format!(
+        "{{\"Resources\": {{}}, \"Padding\": \"{}\"}}",
+        "x".repeat(1024 * 1024)
+    );
+    let e = error(&big);
+    assert!(e.message.contains("limit is 1048576 bytes"), "{e}");
+
+    let small_cap = Limits {
+        max_bytes: 10,
+        ..Limits::default()
+    };
+    assert!(Template::parse_with(b"Resources: {}\n", small_cap).is_err());
+}
+
+#[test]
+fn yaml_alias_bombs_are_stopped() {
+    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let prev = i - 1;
+        doc.push_str(&format!(
+            "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+        ));
+    }
+    doc.push_str("Resources: {}\n");
+    let e = error(&doc);
+    assert!(e.message.contains("billion laughs"), "{e}");
+}
+
+#[test]
+fn ordinary_aliases_still_work() {
+    let t = parse("Tags: &tags [{Key: a, Value: b}]\nResources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      Tags: *tags\n").unwrap();
+    assert_eq!(
+        t.resources[0].body["Properties"]["Tags"],
+        json!([{"Key": "a", "Value": "b"}])
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_in_both_formats() {
+    let depth = 500;
+    let json = format!(
+        "{{\"Resources\": {{\"A\": {{\"Type\": \"X\", \"Properties\": {}{}}}}}}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    assert!(error(&json).message.contains("nests more than 128 levels"));
+    let yaml = format!(
+        "Resources: {{}}\nX: {}{}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    assert!(error(&yaml).message.contains("nests"), "{}", error(&yaml));
+    let yaml = format!(
+        "Resources: {{}}\nX: {}{}\n",
+        "[".repeat(130),
+        "]".repeat(130)
+    );
+    assert!(error(&yaml).message.contains("nests more than 128 levels"));
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_its_position() {
+    let e = Template::parse(b"Resources:\n  A:\n    Type: \xff\xfe\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3, column 11: the template is not valid UTF-8"
+    );
+}

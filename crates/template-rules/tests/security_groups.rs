@@ -1,0 +1,452 @@
+//! What counts as a security group open to the world, rule by rule.
+
+use template_rules::{RuleItem, RuleSet, Template, Thresholds, evaluate, ingress::is_world};
+
+/// The findings as (rule, resource, reason), for the default rules.
+fn findings(template: &str) -> Vec<(String, String, String)> {
+    findings_with(template, &RuleSet::defaults())
+}
+
+fn findings_with(template: &str, rules: &RuleSet) -> Vec<(String, String, String)> {
+    let template = Template::parse(template.as_bytes()).expect("template parses");
+    evaluate(&template, rules, &Thresholds::default())
+        .findings
+        .into_iter()
+        .map(|f| (f.rule, f.resource, f.reason))
+        .collect()
+}
+
+fn rules_fired(template: &str) -> Vec<String> {
+    findings(template)
+        .into_iter()
+        .map(|(rule, _, _)| rule)
+        .collect()
+}
+
+/// A security group with one inline ingress permission, written in YAML flow style.
+fn sg(permission: &str) -> String {
+    format!(
+        "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: test\n      SecurityGroupIngress:\n        - {permission}\n"
+    )
+}
+
+#[test]
+fn world_means_prefix_length_zero_whatever_the_address() {
+    for cidr in [
+        "0.0.0.0/0",
+        "1.0.0.0/0",
+        "255.255.255.255/0",
+        "::/0",
+        "0000::/0",
+        "0000:0000:0000:0000:0000:0000:0000:0000/0",
+        "2001:db8::/0",
+        " 0.0.0.0/0 ",
+        "00.0.0.0/0",
+        "0.0.0.0/00",
+    ] {
+        assert!(is_world(cidr), "{cidr} admits every address");
+    }
+    for cidr in [
+        "10.0.0.0/8",
+        "0.0.0.0/1",
+        "0.0.0.0",
+        "::/1",
+        "::",
+        "",
+        "0.0.0.0/",
+        "not-a-cidr/0",
+        "256.0.0.0/0",
+    ] {
+        assert!(!is_world(cidr), "{cidr} is not the whole internet");
+    }
+}
+
+#[test]
+fn ssh_rule_fires_when_the_port_range_covers_22() {
+    for permission in [
+        "{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 20, ToPort: 30, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: '22', ToPort: '22', CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: '6', FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: 6, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: TCP, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: -1, ToPort: -1, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIpv6: '::/0'}",
+        "{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 1.0.0.0/0}",
+        // -1 is every protocol and every port: its ports are ignored.
+        "{IpProtocol: '-1', FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: -1, CidrIp: 0.0.0.0/0}",
+    ] {
+        assert!(
+            rules_fired(&sg(permission)).contains(&"SSHOpenToWorld".to_string()),
+            "SSHOpenToWorld should fire on {permission}"
+        );
+    }
+}
+
+#[test]
+fn ssh_rule_does_not_fire_on_other_ports_protocols_or_sources() {
+    for permission in [
+        "{IpProtocol: tcp, FromPort: 2222, ToPort: 2222, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 23, ToPort: 80, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 122, ToPort: 122, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: udp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: '17', FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: icmp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}",
+        "{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIpv6: '2001:db8::/32'}",
+        "{IpProtocol: tcp, FromPort: 22, ToPort: 22, SourceSecurityGroupId: sg-123}",
+    ] {
+        assert!(
+            !rules_fired(&sg(permission)).contains(&"SSHOpenToWorld".to_string()),
+            "SSHOpenToWorld should not fire on {permission}"
+        );
+    }
+}
+
+#[test]
+fn ingress_open_to_world_covers_every_protocol_but_only_world_sources() {
+    assert_eq!(
+        rules_fired(&sg(
+            "{IpProtocol: icmp, FromPort: -1, ToPort: -1, CidrIp: 0.0.0.0/0}"
+        )),
+        ["IngressOpenToWorld"]
+    );
+    assert_eq!(
+        rules_fired(&sg("{IpProtocol: '50', CidrIpv6: '::/0'}")),
+        ["IngressOpenToWorld"]
+    );
+    assert!(rules_fired(&sg("{IpProtocol: '-1', CidrIp: 192.168.0.0/16}")).is_empty());
+}
+
+#[test]
+fn reasons_name_the_permission_the_protocol_the_ports_and_the_source() {
+    let template = "Resources:
+  BastionSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: bastion
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+        - {IpProtocol: '-1', CidrIpv6: '::/0'}
+";
+    assert_eq!(
+        findings(template),
+        [
+            (
+                "IngressOpenToWorld".to_string(),
+                "BastionSg".to_string(),
+                "SecurityGroupIngress[1] admits tcp 22 from 0.0.0.0/0; SecurityGroupIngress[2] admits all traffic from ::/0"
+                    .to_string()
+            ),
+            (
+                "SSHOpenToWorld".to_string(),
+                "BastionSg".to_string(),
+                "SecurityGroupIngress[1] admits tcp 22 from 0.0.0.0/0; SecurityGroupIngress[2] admits all traffic from ::/0"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn one_finding_per_rule_and_resource() {
+    let template = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: two open ssh rules
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIpv6: '::/0'}
+";
+    let report = evaluate(
+        &Template::parse(template.as_bytes()).unwrap(),
+        &RuleSet::defaults(),
+        &Thresholds::default(),
+    );
+    assert_eq!(report.findings.len(), 2);
+    assert_eq!(report.risk, 200);
+}
+
+#[test]
+fn a_single_inline_permission_object_is_checked() {
+    let template = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: one object, not a list
+      SecurityGroupIngress: {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+";
+    assert_eq!(
+        findings(template)[1].2,
+        "SecurityGroupIngress admits tcp 22 from 0.0.0.0/0"
+    );
+}
+
+#[test]
+fn standalone_ingress_resources_are_checked_on_their_own_logical_id() {
+    let template = r#"{
+  "Resources": {
+    "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x"}},
+    "SshIn": {
+      "Type": "AWS::EC2::SecurityGroupIngress",
+      "Properties": {"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "IpProtocol": "tcp",
+                     "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}
+    }
+  }
+}"#;
+    assert_eq!(
+        findings(template),
+        [
+            (
+                "IngressOpenToWorld".to_string(),
+                "SshIn".to_string(),
+                "ingress rule for Sg admits tcp 22 from 0.0.0.0/0".to_string()
+            ),
+            (
+                "SSHOpenToWorld".to_string(),
+                "SshIn".to_string(),
+                "ingress rule for Sg admits tcp 22 from 0.0.0.0/0".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn egress_never_counts_for_an_ingress_rule() {
+    let template = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: egress only
+      SecurityGroupEgress:
+        - {IpProtocol: '-1', CidrIp: 0.0.0.0/0}
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIpv6: '::/0'}
+  Out:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties:
+      GroupId: !Ref Sg
+      IpProtocol: tcp
+      FromPort: 22
+      ToPort: 22
+      CidrIp: 0.0.0.0/0
+";
+    assert!(findings(template).is_empty());
+}
+
+#[test]
+fn descriptions_and_other_strings_never_trigger_a_structured_rule() {
+    let template = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: 'Ingress tcp FromPort 22 from 0.0.0.0/0 (documentation only)'
+      Tags: [{Key: note, Value: 'CidrIp: 0.0.0.0/0, FromPort: 22'}]
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8, Description: 'not 0.0.0.0/0, not port 22'}
+";
+    assert!(findings(template).is_empty());
+}
+
+#[test]
+fn a_ref_to_a_parameter_uses_its_default() {
+    let template = "Parameters:
+  SshLocation:
+    Type: String
+    Default: 0.0.0.0/0
+  SshPort:
+    Type: Number
+    Default: 22
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: !Ref SshPort
+          ToPort: !Ref SshPort
+          CidrIp: !Ref SshLocation
+";
+    assert_eq!(
+        findings(template)[1],
+        (
+            "SSHOpenToWorld".to_string(),
+            "Sg".to_string(),
+            "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0 (default of parameter SshLocation)".to_string()
+        )
+    );
+}
+
+#[test]
+fn values_that_cannot_be_resolved_do_not_fire() {
+    let template = "Parameters:
+  SshLocation:
+    Type: String
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref SshLocation}
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !ImportValue shared-cidr}
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !GetAtt Vpc.CidrBlock}
+        - {IpProtocol: !Ref Unknown, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+        - {IpProtocol: tcp, FromPort: !Ref Unknown, ToPort: !Ref Unknown, CidrIp: 0.0.0.0/0}
+";
+    assert_eq!(
+        rules_fired(template),
+        ["IngressOpenToWorld"],
+        "only the last permission's protocol resolves"
+    );
+}
+
+#[test]
+fn fn_if_counts_when_either_branch_does() {
+    let template = "Conditions:
+  IsProd: !Equals [!Ref 'AWS::AccountId', '123456789012']
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: !If [IsProd, 10.0.0.0/8, 0.0.0.0/0]
+        - !If
+          - IsProd
+          - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 0.0.0.0/0}
+          - !Ref AWS::NoValue
+";
+    let found = findings(template);
+    assert_eq!(
+        found[0].2,
+        "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0; SecurityGroupIngress[1] admits tcp 3389 from 0.0.0.0/0"
+    );
+    assert_eq!(
+        found[1].2,
+        "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0"
+    );
+}
+
+#[test]
+fn fn_if_around_the_whole_list_and_other_intrinsics_resolve() {
+    let template = r#"{
+  "Mappings": {"Cidrs": {"us-east-1": {"Ssh": "10.0.0.0/8"}, "eu-west-1": {"Ssh": "0.0.0.0/0"}}},
+  "Parameters": {"Open": {"Type": "String", "Default": "0.0.0.0"}},
+  "Conditions": {"C": {"Fn::Equals": ["a", "b"]}},
+  "Resources": {
+    "ByMap": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x",
+      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "CidrIp": {"Fn::FindInMap": ["Cidrs", {"Ref": "AWS::Region"}, "Ssh"]}}]}},
+    "BySub": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x",
+      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "CidrIp": {"Fn::Sub": "${Open}/0"}}]}},
+    "ByJoin": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x",
+      "SecurityGroupIngress": {"Fn::If": ["C", [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "CidrIp": {"Fn::Join": ["/", ["0.0.0.0", "0"]]}}], {"Ref": "AWS::NoValue"}]}}},
+    "BySelect": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x",
+      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "CidrIp": {"Fn::Select": [1, {"Fn::Split": [",", "10.0.0.0/8,0.0.0.0/0"]}]}}]}}
+  }
+}"#;
+    let ssh: Vec<String> = findings(template)
+        .into_iter()
+        .filter(|(rule, _, _)| rule == "SSHOpenToWorld")
+        .map(|(_, resource, _)| resource)
+        .collect();
+    assert_eq!(ssh, ["ByMap", "BySub", "ByJoin", "BySelect"]);
+}
+
+#[test]
+fn allow_http_is_inactive_by_default_and_fires_when_enabled() {
+    let template = sg("{IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}");
+    assert_eq!(rules_fired(&template), ["IngressOpenToWorld"]);
+
+    let mut items = RuleSet::default_items();
+    for item in &mut items {
+        item.active = Some("Y".into());
+    }
+    let all_on = RuleSet::from_items(items);
+    let fired: Vec<String> = findings_with(&template, &all_on)
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    assert_eq!(fired, ["IngressOpenToWorld", "AllowHttp"]);
+}
+
+#[test]
+fn forbidden_amis_are_found_in_instances_launch_templates_and_launch_configurations() {
+    let rules = RuleSet::from_items([RuleItem {
+        rule: Some("ForbiddenAMIs".into()),
+        category: Some("EC2Instance".into()),
+        ruletype: Some("forbidden-ami".into()),
+        ruledata: Some("ami-7a11e211, ami-08111162".into()),
+        riskvalue: Some(10.into()),
+        active: Some("Y".into()),
+    }]);
+    let template = "Parameters:
+  Ami: {Type: String, Default: ami-08111162}
+Resources:
+  Old:
+    Type: AWS::EC2::Instance
+    Properties: {ImageId: ami-7a11e211}
+  Fine:
+    Type: AWS::EC2::Instance
+    Properties: {ImageId: ami-0123456789abcdef0}
+  Lt:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData: {ImageId: !Ref Ami}
+  Lc:
+    Type: AWS::AutoScaling::LaunchConfiguration
+    Properties: {ImageId: AMI-7A11E211, InstanceType: t3.micro}
+";
+    assert_eq!(
+        findings_with(template, &rules),
+        [
+            ("ForbiddenAMIs".into(), "Old".into(), "ImageId ami-7a11e211 is a forbidden AMI".into()),
+            (
+                "ForbiddenAMIs".into(),
+                "Lt".into(),
+                "LaunchTemplateData.ImageId ami-08111162 is a forbidden AMI (default of parameter Ami)".into()
+            ),
+            ("ForbiddenAMIs".into(), "Lc".into(), "ImageId AMI-7A11E211 is a forbidden AMI".into()),
+        ]
+    );
+}
+
+#[test]
+fn custom_open_ingress_rules_take_port_lists_and_ranges() {
+    let rules = RuleSet::from_items([RuleItem {
+        rule: Some("DatabasesOpen".into()),
+        category: Some("SecurityGroup".into()),
+        ruletype: Some("open-ingress".into()),
+        ruledata: Some("tcp:3306, tcp:5432-5433, udp:53".into()),
+        riskvalue: Some(60.into()),
+        active: Some("Y".into()),
+    }]);
+    assert!(rules.errors().is_empty(), "{:?}", rules.errors());
+    let fires = |p: &str| !findings_with(&sg(p), &rules).is_empty();
+    assert!(fires(
+        "{IpProtocol: tcp, FromPort: 5433, ToPort: 6000, CidrIp: 0.0.0.0/0}"
+    ));
+    assert!(fires(
+        "{IpProtocol: tcp, FromPort: 3306, ToPort: 3306, CidrIpv6: '::/0'}"
+    ));
+    assert!(fires(
+        "{IpProtocol: udp, FromPort: 53, ToPort: 53, CidrIp: 0.0.0.0/0}"
+    ));
+    assert!(!fires(
+        "{IpProtocol: tcp, FromPort: 53, ToPort: 53, CidrIp: 0.0.0.0/0}"
+    ));
+    assert!(!fires(
+        "{IpProtocol: tcp, FromPort: 5434, ToPort: 6000, CidrIp: 0.0.0.0/0}"
+    ));
+}
