@@ -1,0 +1,32 @@
+//! `cicd`: the pipeline's checks, run from a terminal or a CI job.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod output;
+mod sarif;
+mod validate;
+
+#[derive(Parser)]
+#[command(
+    name = "cicd",
+    version,
+    about = "Checks for the CI/CD pipeline's custom stages"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score CloudFormation templates against the security rules.
+    Validate(validate::Args),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Validate(args) => validate::run(&args),
+    }
+}

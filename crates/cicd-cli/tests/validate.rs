@@ -1,0 +1,303 @@
+//! `cicd validate` as a user runs it: golden outputs and every way to misuse it.
+//!
+//! Golden files live in `tests/fixtures/golden/`; after an intended change,
+//! regenerate them with `UPDATE_GOLDEN=1 cargo test -p cicd-cli` and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Runs `cicd` from the workspace root, so paths in the output are stable.
+fn cicd(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cicd"))
+        .args(args)
+        .current_dir(workspace())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("cicd runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = workspace().join("tests/fixtures/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+const T: &str = "tests/fixtures/templates";
+
+fn templates(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| format!("{T}/{n}")).collect()
+}
+
+const MIXED: &[&str] = &[
+    "web-app.yaml",
+    "web-app.json",
+    "bastion-ssh-open.yaml",
+    "bastion-ssh-open.json",
+    "bastion-suppressed.yaml",
+    "egress-only.yaml",
+    "old-ami.yaml",
+];
+
+fn validate(extra: &[&str], names: &[&str]) -> Output {
+    let files = templates(names);
+    let mut args = vec!["validate"];
+    args.extend_from_slice(extra);
+    args.extend(files.iter().map(String::as_str));
+    cicd(&args)
+}
+
+#[test]
+fn text_report_of_good_and_bad_templates() {
+    let out = validate(&[], MIXED);
+    assert_eq!(out.status.code(), Some(1), "a failing template exits 1");
+    assert!(
+        !stdout(&out).contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    assert_eq!(stderr(&out), "");
+    golden("validate-mixed.txt", &stdout(&out));
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let out = validate(&["--format", "json"], MIXED);
+    assert_eq!(out.status.code(), Some(1));
+    golden("validate-mixed.json", &stdout(&out));
+
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let bastion = &doc["templates"][2];
+    assert_eq!(
+        bastion["path"],
+        "tests/fixtures/templates/bastion-ssh-open.yaml"
+    );
+    assert_eq!(bastion["verdict"], "fail");
+    assert_eq!(bastion["risk"], 200);
+    let ssh = &bastion["findings"][1];
+    assert_eq!(ssh["rule"], "SSHOpenToWorld");
+    assert_eq!(ssh["resource"], "BastionSg");
+    assert_eq!(ssh["line"], 15);
+    assert_eq!(ssh["risk"], 100);
+    assert_eq!(ssh["suppressed"], false);
+    assert!(
+        ssh["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0")
+    );
+    let verdicts: Vec<&str> = doc["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        verdicts,
+        ["pass", "pass", "fail", "fail", "fail", "pass", "pass"]
+    );
+}
+
+#[test]
+fn a_rules_file_and_thresholds_change_the_verdicts() {
+    let out = validate(
+        &["--rules", "tests/fixtures/rules/all-active.yaml"],
+        &["old-ami.yaml", "web-app.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "flagged is not failed");
+    golden("validate-all-rules.txt", &stdout(&out));
+
+    let out = validate(
+        &[
+            "--flag-at",
+            "1",
+            "--fail-at",
+            "2",
+            "--rules",
+            "tests/fixtures/rules/all-active.yaml",
+        ],
+        &["web-app.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("web-app.yaml: FAIL  risk 3"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn sarif_is_a_valid_2_1_0_log() {
+    let out = validate(
+        &["--format", "sarif"],
+        &["bastion-suppressed.yaml", "web-app.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "cicd");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["IngressOpenToWorld", "SSHOpenToWorld"]);
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        assert_eq!(result["level"], "error");
+        let location = &result["locations"][0]["physicalLocation"];
+        assert!(
+            location["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("tests/fixtures/templates/")
+        );
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 2);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "Bastion behind the corporate VPN's NAT; reviewed 2026-11."
+    );
+}
+
+/// Runs `cicd validate` expecting exit 2 and a message on stderr.
+fn unusable(args: &[&str]) -> String {
+    let out = cicd(args);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit 2 for {args:?}; stderr: {}",
+        stderr(&out)
+    );
+    stderr(&out)
+}
+
+#[test]
+fn unparseable_templates_exit_2_naming_file_line_and_problem() {
+    assert_eq!(
+        unusable(&["validate", "tests/fixtures/templates/malformed.json"]),
+        "tests/fixtures/templates/malformed.json:4:3: invalid JSON: key must be a string\n"
+    );
+    assert_eq!(
+        unusable(&["validate", "tests/fixtures/templates/malformed.yaml"]),
+        "tests/fixtures/templates/malformed.yaml:5:1: invalid YAML: while parsing a flow sequence, expected ',' or ']'\n"
+    );
+    assert_eq!(
+        unusable(&["validate", "tests/fixtures/templates/no-resources.yaml"]),
+        "tests/fixtures/templates/no-resources.yaml: the template has no Resources section (CloudFormation requires one)\n"
+    );
+}
+
+#[test]
+fn a_bad_template_among_good_ones_still_reports_the_good_ones() {
+    let out = validate(&[], &["web-app.yaml", "malformed.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("web-app.yaml: PASS"));
+    assert!(stderr(&out).contains("malformed.yaml:5:1"));
+}
+
+#[test]
+fn unreadable_inputs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let stderr = unusable(&["validate", missing.to_str().unwrap()]);
+    assert!(
+        stderr.contains("missing.yaml: cannot read: No such file or directory"),
+        "{stderr}"
+    );
+
+    let stderr = unusable(&["validate", dir.path().to_str().unwrap()]);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+
+    let huge = dir.path().join("huge.json");
+    std::fs::write(&huge, vec![b' '; 2 * 1024 * 1024]).unwrap();
+    let stderr = unusable(&["validate", huge.to_str().unwrap()]);
+    assert!(stderr.contains("larger than 1048576 bytes"), "{stderr}");
+
+    let binary = dir.path().join("binary.yaml");
+    std::fs::write(&binary, b"Resources:\n  \xc3\x28: x\n").unwrap();
+    let stderr = unusable(&["validate", binary.to_str().unwrap()]);
+    assert!(
+        stderr.contains("binary.yaml:2:3: the template is not valid UTF-8"),
+        "{stderr}"
+    );
+
+    let empty = dir.path().join("empty.yaml");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(
+        unusable(&["validate", empty.to_str().unwrap()])
+            .contains("empty.yaml: the template is empty")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert!(unusable(&["validate"]).contains("TEMPLATE"));
+    assert!(unusable(&["validate", "--format", "xml", "x.yaml"]).contains("invalid value 'xml'"));
+    assert!(
+        unusable(&["validate", "--fail-at", "lots", "x.yaml"]).contains("invalid value 'lots'")
+    );
+    assert_eq!(
+        unusable(&["validate", "--flag-at", "60", "--fail-at", "50", "x.yaml"]),
+        "cicd validate: the flag threshold (60) must not be above the fail threshold (50)\n"
+    );
+}
+
+#[test]
+fn a_rules_file_with_an_active_rule_that_cannot_be_applied_is_refused() {
+    let stderr = unusable(&[
+        "validate",
+        "--rules",
+        "tests/fixtures/rules/broken.yaml",
+        "tests/fixtures/templates/web-app.yaml",
+    ]);
+    assert!(
+        stderr.starts_with("cicd validate: rules file tests/fixtures/rules/broken.yaml has active rules that cannot be applied:\n  rule BadRegex: ruledata is not a valid regex"),
+        "{stderr}"
+    );
+    let stderr = unusable(&[
+        "validate",
+        "--rules",
+        "nope.yaml",
+        "tests/fixtures/templates/web-app.yaml",
+    ]);
+    assert!(
+        stderr.contains("rules file nope.yaml: cannot read"),
+        "{stderr}"
+    );
+    let stderr = unusable(&[
+        "validate",
+        "--rules",
+        "tests/fixtures/templates/web-app.yaml",
+        "tests/fixtures/templates/web-app.yaml",
+    ]);
+    assert!(stderr.contains("expected a list of rules"), "{stderr}");
+}
