@@ -49,10 +49,16 @@ pub fn run(args: &Args) -> ExitCode {
     let mut unreadable = false;
     for path in &args.templates {
         let shown = path.to_string_lossy().replace('\\', "/");
-        match read_template(path) {
-            Ok(template) => reports.push(TemplateReport {
+        let checked = read_capped(path)
+            .map_err(|e| format!(" {e}"))
+            .and_then(|bytes| {
+                let template = Template::parse(&bytes).map_err(|e| locate(&e))?;
+                Ok(evaluate(&template, &rules, &thresholds))
+            });
+        match checked {
+            Ok(report) => reports.push(TemplateReport {
                 path: shown,
-                report: evaluate(&template, &rules, &thresholds),
+                report,
             }),
             Err(message) => {
                 eprintln!("{shown}:{message}");
@@ -103,12 +109,7 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet, String> {
     Ok(rules)
 }
 
-/// Reads and parses a template; the error text follows `path:` in messages.
-fn read_template(path: &Path) -> Result<Template, String> {
-    let bytes = read_capped(path).map_err(|e| format!(" {e}"))?;
-    Template::parse(&bytes).map_err(|e| locate(&e))
-}
-
+/// A parse error as `line:column: message`, to follow `path:`.
 fn locate(e: &ParseError) -> String {
     match (e.line, e.column) {
         (Some(line), Some(column)) => format!("{line}:{column}: {}", e.message),

@@ -204,7 +204,7 @@ fn unusable(args: &[&str]) -> String {
 fn unparseable_templates_exit_2_naming_file_line_and_problem() {
     assert_eq!(
         unusable(&["validate", "tests/fixtures/templates/malformed.json"]),
-        "tests/fixtures/templates/malformed.json:4:3: invalid JSON: key must be a string\n"
+        "tests/fixtures/templates/malformed.json:4:3: invalid JSON: trailing comma\n"
     );
     assert_eq!(
         unusable(&["validate", "tests/fixtures/templates/malformed.yaml"]),

@@ -1,12 +1,11 @@
 //! Forbidden AMIs: the `ImageId` an instance would boot from.
 
-use serde_json::Value;
-
+use crate::node::Node;
 use crate::resolve::Resolver;
 use crate::template::Resource;
 
 /// Where each resource type in the `EC2Instance` category names its image.
-fn image_id(resource: &Resource) -> Option<(&'static str, &Value)> {
+fn image_id<'t>(resource: &'t Resource<'t>) -> Option<(&'static str, &'t Node<'t>)> {
     let properties = resource.properties()?;
     match resource.resource_type.as_str() {
         "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
@@ -21,10 +20,10 @@ fn image_id(resource: &Resource) -> Option<(&'static str, &Value)> {
 }
 
 /// A reason for each forbidden AMI the resource may boot from.
-pub fn forbidden_ami(
-    resource: &Resource,
+pub fn forbidden_ami<'t>(
+    resource: &'t Resource<'t>,
     forbidden: &[String],
-    resolver: &Resolver,
+    resolver: &Resolver<'t>,
 ) -> Vec<String> {
     let Some((path, value)) = image_id(resource) else {
         return Vec::new();

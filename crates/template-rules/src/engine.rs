@@ -2,8 +2,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
+use crate::node::Node;
 use crate::render::render;
 use crate::report::{Finding, Report, Thresholds};
 use crate::resolve::Resolver;
@@ -21,13 +20,19 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
     let mut warnings = Vec::new();
     for resource in &template.resources {
         let suppressions = suppressions(resource, rules, &mut warnings);
-        let mut rendering: Option<String> = None;
+        // Worked out on first use, then shared by the rules that need them.
+        let mut open_permissions = None;
+        let mut rendering = None;
         for rule in rules
             .active()
             .filter(|r| r.category.covers(&resource.resource_type))
         {
             let reasons = match &rule.kind {
-                RuleKind::OpenIngress(spec) => ingress::open_ingress(resource, spec, &resolver),
+                RuleKind::OpenIngress(spec) => {
+                    let open = open_permissions
+                        .get_or_insert_with(|| ingress::open_permissions(resource, &resolver));
+                    ingress::reasons(open, spec)
+                }
                 RuleKind::ForbiddenAmi(amis) => ami::forbidden_ami(resource, amis, &resolver),
                 RuleKind::Regex(regex) => {
                     let text = rendering.get_or_insert_with(|| render(&resource.body));
@@ -70,6 +75,9 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
 }
 
 fn summarize(mut reasons: Vec<String>) -> String {
+    if reasons.len() == 1 {
+        return reasons.pop().unwrap_or_default();
+    }
     if reasons.len() > MAX_REASONS {
         let more = reasons.len() - MAX_REASONS;
         reasons.truncate(MAX_REASONS);
@@ -105,20 +113,20 @@ fn suppressions<'r>(
         return applied;
     };
     let at = format!("{} (line {})", resource.logical_id, resource.line);
-    let Value::Array(entries) = list else {
+    let Node::Array(entries) = list else {
         warnings.push(format!(
             "{at}: Metadata.cicd.suppress must be a list of {{rule, reason}}; ignored"
         ));
         return applied;
     };
     for entry in entries {
-        let Some(rule) = entry.get("rule").and_then(Value::as_str) else {
+        let Some(rule) = entry.get("rule").and_then(Node::as_str) else {
             warnings.push(format!("{at}: a suppression without a rule id is ignored"));
             continue;
         };
         let reason = entry
             .get("reason")
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .map(str::trim)
             .unwrap_or("");
         if reason.is_empty() {

@@ -7,12 +7,13 @@
 //! Only ingress counts: egress (inline `SecurityGroupEgress` or an
 //! `AWS::EC2::SecurityGroupEgress` resource) never does.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use ipnet::IpNet;
-use serde_json::Value;
 
+use crate::node::Node;
 use crate::resolve::{Resolver, intrinsic};
 use crate::template::Resource;
 
@@ -32,14 +33,20 @@ pub enum Protocol {
 impl Protocol {
     /// Reads `tcp`, `TCP`, `6`, `-1`, ... (names or numbers, strings or ints).
     pub fn parse(text: &str) -> Option<Protocol> {
-        let text = text.trim().to_ascii_lowercase();
-        Some(match text.as_str() {
-            "-1" | "all" => Protocol::All,
-            "tcp" | "6" => Protocol::Tcp,
-            "udp" | "17" => Protocol::Udp,
-            "icmp" | "1" => Protocol::Icmp,
-            "icmpv6" | "58" => Protocol::Icmpv6,
-            n => Protocol::Number(n.parse().ok()?),
+        let text = text.trim();
+        let is = |name: &str| text.eq_ignore_ascii_case(name);
+        Some(if is("-1") || is("all") {
+            Protocol::All
+        } else if is("tcp") || is("6") {
+            Protocol::Tcp
+        } else if is("udp") || is("17") {
+            Protocol::Udp
+        } else if is("icmp") || is("1") {
+            Protocol::Icmp
+        } else if is("icmpv6") || is("58") {
+            Protocol::Icmpv6
+        } else {
+            Protocol::Number(text.parse().ok()?)
         })
     }
 
@@ -202,15 +209,19 @@ impl fmt::Display for Admits {
 /// Whether a CIDR admits every address: its prefix length is 0.
 pub fn is_world(cidr: &str) -> bool {
     let cidr = cidr.trim();
+    // Only a /0 can be the world, so most CIDRs are settled without parsing.
+    let Some((address, prefix)) = cidr.rsplit_once('/') else {
+        return false;
+    };
+    let prefix_is_zero = !prefix.is_empty() && prefix.bytes().all(|b| b == b'0');
+    if !prefix_is_zero {
+        return false;
+    }
     if let Ok(net) = cidr.parse::<IpNet>() {
         return net.prefix_len() == 0;
     }
     // ipnet (like the standard library) refuses an address written with
     // leading zeros ("00.0.0.0/0"); what matters here is only the prefix.
-    let Some((address, prefix)) = cidr.rsplit_once('/') else {
-        return false;
-    };
-    let prefix_is_zero = !prefix.is_empty() && prefix.bytes().all(|b| b == b'0');
     let ipv4_like = address.split('.').count() == 4
         && address.split('.').all(|o| {
             !o.is_empty()
@@ -221,116 +232,146 @@ pub fn is_world(cidr: &str) -> bool {
     prefix_is_zero && ipv4_like
 }
 
-/// The findings of an `open-ingress` rule on one resource: a reason for each
-/// ingress permission that is open to the world and admits what the rule names.
-pub fn open_ingress(resource: &Resource, spec: &PortSpec, resolver: &Resolver) -> Vec<String> {
+/// An ingress permission open to the world: where it is, what it admits,
+/// and the world-wide sources it admits it from.
+#[derive(Debug, Clone)]
+pub struct OpenPermission<'t> {
+    place: Place<'t>,
+    admits: Vec<Admits>,
+    sources: Vec<(Cow<'t, str>, Option<String>)>,
+}
+
+/// Where a permission is written, for messages.
+#[derive(Debug, Clone)]
+enum Place<'t> {
+    /// An entry of a security group's `SecurityGroupIngress` (a list, or a single object).
+    Inline(Option<usize>),
+    /// An `AWS::EC2::SecurityGroupIngress` resource, for the named group if known.
+    Standalone(Option<&'t str>),
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Inline(Some(i)) => write!(f, "SecurityGroupIngress[{i}]"),
+            Place::Inline(None) => f.write_str("SecurityGroupIngress"),
+            Place::Standalone(Some(group)) => write!(f, "ingress rule for {group}"),
+            Place::Standalone(None) => f.write_str("ingress rule"),
+        }
+    }
+}
+
+/// The ingress permissions of a resource that are open to the world. Worked
+/// out once per resource and shared by every `open-ingress` rule.
+pub fn open_permissions<'t>(
+    resource: &'t Resource<'t>,
+    resolver: &Resolver<'t>,
+) -> Vec<OpenPermission<'t>> {
     let Some(properties) = resource.properties() else {
         return Vec::new();
     };
-    let mut reasons = Vec::new();
+    let mut open = Vec::new();
     match resource.resource_type.as_str() {
         "AWS::EC2::SecurityGroup" => {
             if let Some(ingress) = properties.get("SecurityGroupIngress") {
                 for (index, permission) in resolver.resolve_items(ingress) {
-                    let label = match index {
-                        Some(i) => format!("SecurityGroupIngress[{i}]"),
-                        None => "SecurityGroupIngress".to_string(),
+                    // Permissions are always objects written in the template;
+                    // intrinsics only ever compute strings.
+                    let Cow::Borrowed(permission) = permission.value else {
+                        continue;
                     };
-                    check_permission(&permission.value, spec, resolver, &label, &mut reasons);
+                    open.extend(check_permission(permission, resolver, Place::Inline(index)));
                 }
             }
         }
         "AWS::EC2::SecurityGroupIngress" => {
-            let label = match group_name(
+            let place = Place::Standalone(group_name(
                 properties
                     .get("GroupId")
                     .or_else(|| properties.get("GroupName")),
-            ) {
-                Some(group) => format!("ingress rule for {group}"),
-                None => "ingress rule".to_string(),
-            };
-            check_permission(
-                &resource.body["Properties"],
-                spec,
-                resolver,
-                &label,
-                &mut reasons,
-            );
+            ));
+            if let Some(permission) = resource.body.get("Properties") {
+                open.extend(check_permission(permission, resolver, place));
+            }
         }
         _ => {}
     }
-    reasons.dedup();
-    reasons
+    open
 }
 
-/// `Ref: Sg` / `Fn::GetAtt: [Sg, GroupId]` → "Sg", for messages.
-fn group_name(value: Option<&Value>) -> Option<String> {
-    match intrinsic(value?)? {
-        ("Ref", Value::String(name)) => Some(name.clone()),
-        ("Fn::GetAtt", Value::Array(parts)) => {
-            parts.first().and_then(Value::as_str).map(str::to_string)
-        }
-        _ => None,
-    }
-}
-
-fn check_permission(
-    permission: &Value,
-    spec: &PortSpec,
-    resolver: &Resolver,
-    label: &str,
-    reasons: &mut Vec<String>,
-) {
-    let field = |name: &str| permission.get(name);
-    let mut sources = Vec::new();
-    for key in ["CidrIp", "CidrIpv6"] {
-        if let Some(value) = field(key) {
-            for (cidr, via) in resolver.resolve_text(value) {
-                if is_world(&cidr) {
-                    sources.push((cidr, via));
+/// Why an `open-ingress` rule with `spec` fires on these permissions; empty
+/// when it does not.
+pub fn reasons(open: &[OpenPermission], spec: &PortSpec) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for permission in open {
+        for admits in permission
+            .admits
+            .iter()
+            .filter(|a| spec.0.iter().any(|e| a.matches(e)))
+        {
+            for (cidr, via) in &permission.sources {
+                let via = via.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
+                let reason = format!("{} admits {admits} from {cidr}{via}", permission.place);
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
                 }
             }
         }
     }
+    reasons
+}
+
+/// `Ref: Sg` / `Fn::GetAtt: [Sg, GroupId]` → "Sg", for messages.
+fn group_name<'t>(value: Option<&'t Node<'t>>) -> Option<&'t str> {
+    match intrinsic(value?)? {
+        ("Ref", Node::String(name)) => Some(name),
+        ("Fn::GetAtt", Node::Array(parts)) => parts.first().and_then(Node::as_str),
+        _ => None,
+    }
+}
+
+fn check_permission<'t>(
+    permission: &'t Node<'t>,
+    resolver: &Resolver<'t>,
+    place: Place<'t>,
+) -> Option<OpenPermission<'t>> {
+    let mut sources = Vec::new();
+    for key in ["CidrIp", "CidrIpv6"] {
+        if let Some(value) = permission.get(key) {
+            resolver.for_each_text(value, |cidr, via| {
+                if is_world(&cidr) {
+                    sources.push((cidr, via));
+                }
+            });
+        }
+    }
     if sources.is_empty() {
-        return;
+        return None;
     }
-    for admits in admitted(permission, resolver) {
-        if !spec.0.iter().any(|entry| admits.matches(entry)) {
-            continue;
-        }
-        for (cidr, via) in &sources {
-            let via = via.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
-            reasons.push(format!("{label} admits {admits} from {cidr}{via}"));
-        }
-    }
+    let admits = admitted(permission, resolver);
+    (!admits.is_empty()).then_some(OpenPermission {
+        place,
+        admits,
+        sources,
+    })
 }
 
 /// Every (protocol, ports) a permission may admit. A protocol that cannot
 /// be resolved admits nothing; tcp/udp without ports (or with -1) admit all.
-fn admitted(permission: &Value, resolver: &Resolver) -> Vec<Admits> {
+fn admitted<'t>(permission: &'t Node<'t>, resolver: &Resolver<'t>) -> Vec<Admits> {
     let Some(protocol) = permission.get("IpProtocol") else {
         return Vec::new();
     };
-    let port_values = |name: &str| -> Option<Vec<i64>> {
-        match permission.get(name) {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(
-                resolver
-                    .resolve_text(v)
-                    .into_iter()
-                    .filter_map(|(t, _)| t.trim().parse::<i64>().ok())
-                    .collect(),
-            ),
-        }
+    let port_values = |name: &str| match permission.get(name) {
+        None | Some(Node::Null) => None,
+        Some(v) => Some(resolver.integers(v)),
     };
     let from_ports = port_values("FromPort");
     let to_ports = port_values("ToPort");
+    let mut protocols = Vec::new();
+    resolver.for_each_text(protocol, |text, _| protocols.extend(Protocol::parse(&text)));
     let mut out = Vec::new();
-    for (text, _) in resolver.resolve_text(protocol) {
-        let Some(protocol) = Protocol::parse(&text) else {
-            continue;
-        };
+    for protocol in protocols {
         if !protocol.has_ports() {
             push_unique(
                 &mut out,

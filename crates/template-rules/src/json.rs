@@ -1,16 +1,19 @@
-//! JSON front-end. `serde_json` does the parsing; positions come from where
-//! each resource's raw text sits in the input, so the fast path stays fast.
+//! JSON front-end: one pass of `serde_json` straight into [`Node`]s.
 //!
+//! Keys and strings without escapes are borrowed from the text, which also
+//! tells where each resource starts: its logical id points into the input.
+//! Sections the rules do not read are skipped without building anything.
 //! Duplicate keys are an error, not "last one wins": a second resource with
 //! the same logical id could otherwise hide the first from the rules.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserializer as _;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::node::{Node, ObjectBuilder};
 use crate::template::{Format, Limits, LineIndex, ParseError, Sections};
 
 /// A JSON failure, and whether it was a syntax error (the text may still be
@@ -20,210 +23,253 @@ pub(crate) struct JsonError {
     pub syntax: bool,
 }
 
-pub(crate) fn parse(text: &str, _limits: &Limits) -> Result<Sections, JsonError> {
+pub(crate) fn parse<'a>(text: &'a str, _limits: &Limits) -> Result<Sections<'a>, JsonError> {
     let lines = LineIndex::new(text);
-    let top: Entries = parse_slice(text, text, &lines, |d| d.deserialize_map(EntriesVisitor))?;
-
-    let mut sections = Sections {
-        format: Format::Json,
-        resources: None,
-        resources_line: 1,
-        parameters: None,
-        mappings: None,
-    };
-    for (key, raw) in top.0 {
-        let line = key_line(text, raw, &lines);
-        match key.as_str() {
-            "Resources" => {
-                if !raw.get().starts_with('{') {
-                    return Err(JsonError {
-                        error: ParseError::at_line(line, "Resources must be a mapping"),
-                        syntax: false,
-                    });
-                }
-                let entries: Entries = parse_slice(text, raw.get(), &lines, |d| {
-                    d.deserialize_map(EntriesVisitor)
-                })?;
-                let mut resources = Vec::with_capacity(entries.0.len());
-                for (logical_id, body) in entries.0 {
-                    let line = key_line(text, body, &lines);
-                    let value = parse_value(text, body, &lines)?;
-                    resources.push((logical_id, line, value));
-                }
-                sections.resources = Some(resources);
-                sections.resources_line = line;
-            }
-            "Parameters" => sections.parameters = Some((line, parse_value(text, raw, &lines)?)),
-            "Mappings" => sections.mappings = Some((line, parse_value(text, raw, &lines)?)),
-            _ => {}
-        }
-    }
-    Ok(sections)
-}
-
-fn parse_value(text: &str, raw: &RawValue, lines: &LineIndex) -> Result<Value, JsonError> {
-    parse_slice(text, raw.get(), lines, |d| d.deserialize_any(StrictValue))
-}
-
-/// Parses `slice` (a part of `text`) and reports errors at their position in `text`.
-fn parse_slice<'a, T>(
-    text: &'a str,
-    slice: &'a str,
-    lines: &LineIndex,
-    parse: impl FnOnce(
-        &mut serde_json::Deserializer<serde_json::de::StrRead<'a>>,
-    ) -> serde_json::Result<T>,
-) -> Result<T, JsonError> {
-    let mut de = serde_json::Deserializer::from_str(slice);
-    let result = parse(&mut de).and_then(|v| de.end().map(|()| v));
-    result.map_err(|e| {
-        let base = offset_in(text, slice);
-        let (line, column) = if e.line() == 0 {
-            (lines.line(base), lines.column(text, base))
-        } else if e.line() == 1 {
-            (
-                lines.line(base),
-                lines.column(text, base) + e.column().saturating_sub(1),
-            )
-        } else {
-            (lines.line(base) + e.line() - 1, e.column())
-        };
-        let syntax = matches!(
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = de
+        .deserialize_map(TemplateVisitor {
+            text,
+            lines: &lines,
+        })
+        .and_then(|sections| de.end().map(|()| sections));
+    result.map_err(|e| JsonError {
+        error: ParseError::at(e.line().max(1), e.column().max(1), describe(&e)),
+        syntax: matches!(
             e.classify(),
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
-        );
-        let message = describe(&e);
-        JsonError {
-            error: ParseError::at(line, column.max(1), message),
-            syntax,
-        }
+        ),
     })
 }
 
-/// serde_json's message without its " at line L column C" suffix (we add our own).
+/// serde_json's message without its " at line L column C" suffix (positions
+/// are reported separately), and in our words where we can say it better.
 fn describe(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let message = full.strip_suffix(&suffix).unwrap_or(&full);
     if message.starts_with("recursion limit exceeded") {
         "the template nests more than 128 levels deep".to_string()
-    } else if message.starts_with("invalid type") && message.ends_with("expected a map") {
+    } else if message.ends_with(&format!("expected {TOP_LEVEL}")) {
         "the template must be a mapping at the top level".to_string()
+    } else if message.ends_with(&format!("expected {RESOURCES}")) {
+        "Resources must be a mapping".to_string()
+    } else if message.starts_with("duplicate key") {
+        message.to_string()
     } else {
         format!("invalid JSON: {message}")
     }
 }
 
-fn offset_in(text: &str, slice: &str) -> usize {
-    slice.as_ptr() as usize - text.as_ptr() as usize
+const TOP_LEVEL: &str = "a template mapping";
+const RESOURCES: &str = "a mapping of resources";
+
+/// Where in the text a borrowed key sits, as a line number.
+struct Positions<'t> {
+    text: &'t str,
+    lines: &'t LineIndex,
 }
 
-/// The line of the key that `value` belongs to (`"Key": value`), falling back
-/// to the value's own line when the text around it is unusual.
-fn key_line(text: &str, value: &RawValue, lines: &LineIndex) -> usize {
-    let offset = offset_in(text, value.get());
-    let before = text[..offset].trim_end();
-    let key_end = before
-        .strip_suffix(':')
-        .map(str::trim_end)
-        .filter(|s| s.ends_with('"'))
-        .map(|s| s.len() - 1);
-    lines.line(key_end.unwrap_or(offset))
+impl Positions<'_> {
+    /// `None` for a key with escapes: it was copied out of the text, so
+    /// its place is unknown.
+    fn line_of(&self, key: &str) -> Option<usize> {
+        let start = self.text.as_ptr() as usize;
+        let at = key.as_ptr() as usize;
+        (at >= start && at <= start + self.text.len()).then(|| self.lines.line(at - start))
+    }
 }
 
-/// The entries of a JSON object, in order, values left unparsed.
-struct Entries<'a>(Vec<(String, &'a RawValue)>);
+fn duplicate<E: de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate key \"{key}\""))
+}
 
-struct EntriesVisitor;
+struct TemplateVisitor<'t> {
+    text: &'t str,
+    lines: &'t LineIndex,
+}
 
-impl<'de> Visitor<'de> for EntriesVisitor {
-    type Value = Entries<'de>;
+impl<'de> Visitor<'de> for TemplateVisitor<'_> {
+    type Value = Sections<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a map")
+        f.write_str(TOP_LEVEL)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut entries: Vec<(String, &'de RawValue)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
-                return Err(de::Error::custom(format_args!("duplicate key \"{key}\"")));
+        let positions = Positions {
+            text: self.text,
+            lines: self.lines,
+        };
+        let mut sections = Sections {
+            format: Format::Json,
+            resources: None,
+            parameters: None,
+            mappings: None,
+        };
+        let mut seen: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(Key(key)) = map.next_key()? {
+            if seen.contains(&key) {
+                return Err(duplicate(&key));
             }
-            let value: &'de RawValue = map.next_value()?;
-            entries.push((key, value));
+            let line = positions.line_of(&key).unwrap_or(1);
+            match key.as_ref() {
+                "Resources" => {
+                    sections.resources = Some(map.next_value_seed(ResourcesSeed {
+                        positions: &positions,
+                        line,
+                    })?);
+                }
+                "Parameters" => sections.parameters = Some((line, map.next_value_seed(NodeSeed)?)),
+                "Mappings" => sections.mappings = Some((line, map.next_value_seed(NodeSeed)?)),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            seen.push(key);
         }
-        Ok(Entries(entries))
+        Ok(sections)
     }
 }
 
-/// Builds a `serde_json::Value`, rejecting duplicate keys.
-struct StrictValue;
+/// The `Resources` mapping: `(logical id, line, body)` in document order.
+struct ResourcesSeed<'p, 't> {
+    positions: &'p Positions<'t>,
+    /// The line of the `Resources` key, for ids whose place is unknown.
+    line: usize,
+}
 
-impl<'de> DeserializeSeed<'de> for StrictValue {
-    type Value = Value;
+impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
+    type Value = Vec<(String, usize, Node<'de>)>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(StrictValue)
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for StrictValue {
-    type Value = Value;
+impl<'de> Visitor<'de> for ResourcesSeed<'_, '_> {
+    type Value = Vec<(String, usize, Node<'de>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(RESOURCES)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut resources = Vec::new();
+        let mut ids: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(Key(id)) = map.next_key()? {
+            if !ids.insert(id.clone()) {
+                return Err(duplicate(&id));
+            }
+            let line = self.positions.line_of(&id).unwrap_or(self.line);
+            let body = map.next_value_seed(NodeSeed)?;
+            resources.push((id.into_owned(), line, body));
+        }
+        Ok(resources)
+    }
+}
+
+/// A mapping key, borrowed when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v)))
+    }
+}
+
+/// Any value, as a [`Node`].
+struct NodeSeed;
+
+impl<'de> DeserializeSeed<'de> for NodeSeed {
+    type Value = Node<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
+        d.deserialize_any(NodeSeed)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed {
+    type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
+    fn visit_bool<E>(self, v: bool) -> Result<Node<'de>, E> {
+        Ok(Node::Bool(v))
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_i64<E>(self, v: i64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(v.into()))
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_u64<E>(self, v: u64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(v.into()))
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    fn visit_f64<E>(self, v: f64) -> Result<Node<'de>, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Node::Null, Node::Number))
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'de>, E> {
+        Ok(Node::String(Cow::Borrowed(v)))
     }
 
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+    fn visit_str<E>(self, v: &str) -> Result<Node<'de>, E> {
+        Ok(Node::String(Cow::Owned(v.to_owned())))
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_string<E>(self, v: String) -> Result<Node<'de>, E> {
+        Ok(Node::String(Cow::Owned(v)))
     }
 
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_none<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(StrictValue)? {
+        while let Some(item) = seq.next_element_seed(NodeSeed)? {
             items.push(item);
         }
-        Ok(Value::Array(items))
+        Ok(Node::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key \"{key}\"")));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut object = ObjectBuilder::default();
+        while let Some(Key(key)) = map.next_key()? {
+            if object.contains(&key) {
+                return Err(duplicate(&key));
             }
-            let value = map.next_value_seed(StrictValue)?;
-            object.insert(key, value);
+            let value = map.next_value_seed(NodeSeed)?;
+            object.push(key, value);
         }
-        Ok(Value::Object(object))
+        Ok(Node::Object(object.finish()))
     }
 }

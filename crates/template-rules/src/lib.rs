@@ -26,6 +26,7 @@ mod ami;
 mod engine;
 pub mod ingress;
 mod json;
+mod node;
 pub mod render;
 mod report;
 pub mod resolve;
@@ -34,6 +35,7 @@ mod template;
 mod yaml;
 
 pub use engine::evaluate;
+pub use node::{Node, Object};
 pub use report::{Finding, Report, TemplateReport, Thresholds, ValidationReport, Verdict};
 pub use rules::{Category, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError};
 pub use template::{
@@ -60,5 +62,5 @@ pub fn parse_document(source: &[u8]) -> Result<serde_json::Value, ParseError> {
         column: None,
         message: format!("the document is not valid UTF-8 (byte {})", e.valid_up_to()),
     })?;
-    yaml::document(text, &limits)
+    yaml::document(text, &limits).map(|node| node.to_json())
 }

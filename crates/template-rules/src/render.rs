@@ -18,23 +18,23 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
+use crate::node::Node;
 
-pub fn render(value: &Value) -> String {
+pub fn render(value: &Node) -> String {
     let mut out = String::new();
     write_value(value, &mut out);
     out
 }
 
-fn write_value(value: &Value, out: &mut String) {
+fn write_value(value: &Node, out: &mut String) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
+        Node::Null => out.push_str("null"),
+        Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Number(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
+        Node::String(s) => write_string(s, out),
+        Node::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -44,9 +44,7 @@ fn write_value(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            // Sorted here rather than relying on serde_json's map order, which
-            // a `preserve_order` feature elsewhere in the build would change.
+        Node::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');

@@ -4,12 +4,15 @@
 //! intrinsic functions. A value resolves to the set of literals it can take:
 //! a `Ref` to a parameter gives the parameter's `Default`; `Fn::If` gives both
 //! branches; `Fn::FindInMap` with a key that depends on the stack (say, the
-//! region) gives every entry. What depends on the deployed stack (`Fn::GetAtt`,
-//! `Fn::ImportValue`, a parameter without a default, pseudo parameters) does
-//! not resolve, and a value that does not resolve never makes a rule fire.
+//! region) gives every entry; `Fn::Sub`, `Fn::Join`, `Fn::Select` and
+//! `Fn::Split` are computed when their parts resolve. What depends on the
+//! deployed stack (`Fn::GetAtt`, `Fn::ImportValue`, a parameter without a
+//! default, pseudo parameters) does not resolve, and a value that does not
+//! resolve never makes a rule fire.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
+use crate::node::{Node, Object};
 use crate::template::Template;
 
 /// Past this many candidates a value stops growing (`Fn::Sub` and `Fn::Join`
@@ -19,25 +22,22 @@ const MAX_CANDIDATES: usize = 64;
 /// One literal a property may take, and how it was reached when that is not
 /// obvious from the template text at that spot.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    pub value: Value,
+pub struct Candidate<'t> {
+    pub value: Cow<'t, Node<'t>>,
     /// For example "default of parameter SshLocation".
     pub via: Option<String>,
 }
 
-impl Candidate {
-    fn literal(value: Value) -> Self {
-        Candidate { value, via: None }
-    }
-}
+/// Text a property may take, and how it was reached.
+pub type TextCandidate<'t> = (Cow<'t, str>, Option<String>);
 
 pub struct Resolver<'t> {
-    parameters: &'t Map<String, Value>,
-    mappings: &'t Map<String, Value>,
+    parameters: &'t Object<'t>,
+    mappings: &'t Object<'t>,
 }
 
 impl<'t> Resolver<'t> {
-    pub fn new(template: &'t Template) -> Self {
+    pub fn new(template: &'t Template<'t>) -> Self {
         Resolver {
             parameters: &template.parameters,
             mappings: &template.mappings,
@@ -45,29 +45,82 @@ impl<'t> Resolver<'t> {
     }
 
     /// Every literal `value` may take; empty when it cannot be resolved.
-    pub fn resolve(&self, value: &Value) -> Vec<Candidate> {
+    pub fn resolve(&self, value: &'t Node<'t>) -> Vec<Candidate<'t>> {
         let mut out = Vec::new();
         self.resolve_into(value, &mut out);
         out
     }
 
     /// Every string or number `value` may take, as text.
-    pub fn resolve_text(&self, value: &Value) -> Vec<(String, Option<String>)> {
+    pub fn resolve_text(&self, value: &'t Node<'t>) -> Vec<TextCandidate<'t>> {
         self.resolve(value)
             .into_iter()
-            .filter_map(|c| text_of(&c.value).map(|t| (t, c.via)))
+            .filter_map(|c| text_of_cow(c.value).map(|t| (t, c.via)))
             .collect()
+    }
+
+    /// Calls `f` with every text `value` may take; literals, the common
+    /// case, go straight through without building a candidate list.
+    pub fn for_each_text(
+        &self,
+        value: &'t Node<'t>,
+        mut f: impl FnMut(Cow<'t, str>, Option<String>),
+    ) {
+        match value {
+            Node::String(s) => f(Cow::Borrowed(s.as_ref()), None),
+            Node::Number(n) => f(Cow::Owned(n.to_string()), None),
+            _ => {
+                for (text, via) in self.resolve_text(value) {
+                    f(text, via);
+                }
+            }
+        }
+    }
+
+    /// Every whole number `value` may take (ports are written as numbers or strings).
+    pub fn integers(&self, value: &'t Node<'t>) -> Vec<i64> {
+        match value {
+            Node::Number(n) => n.as_i64().into_iter().collect(),
+            Node::String(s) => s.trim().parse().ok().into_iter().collect(),
+            _ => self
+                .resolve_text(value)
+                .into_iter()
+                .filter_map(|(t, _)| t.trim().parse().ok())
+                .collect(),
+        }
     }
 
     /// The items of a list-valued property, each with its index in the list
     /// as written. A single object counts as a list of one (CloudFormation
     /// accepts that for `SecurityGroupIngress`); `Fn::If` around the list or
     /// around an item contributes both branches.
-    pub fn resolve_items(&self, value: &Value) -> Vec<(Option<usize>, Candidate)> {
+    pub fn resolve_items(&self, value: &'t Node<'t>) -> Vec<(Option<usize>, Candidate<'t>)> {
         let mut out = Vec::new();
+        if let Node::Array(items) = value {
+            // The common case: a literal list, mostly of literal objects.
+            for (index, item) in items.iter().enumerate() {
+                if item.is_object() && intrinsic(item).is_none() {
+                    out.push((
+                        Some(index),
+                        Candidate {
+                            value: Cow::Borrowed(item),
+                            via: None,
+                        },
+                    ));
+                } else {
+                    out.extend(
+                        self.resolve(item)
+                            .into_iter()
+                            .filter(|c| c.value.is_object())
+                            .map(|c| (Some(index), c)),
+                    );
+                }
+            }
+            return out;
+        }
         for candidate in self.resolve(value) {
             match candidate.value {
-                Value::Array(items) => {
+                Cow::Borrowed(Node::Array(items)) => {
                     for (index, item) in items.iter().enumerate() {
                         for c in self.resolve(item) {
                             if c.value.is_object() {
@@ -76,16 +129,23 @@ impl<'t> Resolver<'t> {
                         }
                     }
                 }
-                Value::Object(_) => out.push((None, candidate)),
+                Cow::Owned(Node::Array(_)) => {} // computed lists hold strings, not permissions
+                ref v if v.is_object() => out.push((None, candidate)),
                 _ => {}
             }
         }
         out
     }
 
-    fn resolve_into(&self, value: &Value, out: &mut Vec<Candidate>) {
+    fn resolve_into(&self, value: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
         let Some((function, args)) = intrinsic(value) else {
-            push(out, Candidate::literal(value.clone()));
+            push(
+                out,
+                Candidate {
+                    value: Cow::Borrowed(value),
+                    via: None,
+                },
+            );
             return;
         };
         match function {
@@ -95,7 +155,7 @@ impl<'t> Resolver<'t> {
                 }
             }
             "Fn::If" => {
-                if let Some([_, yes, no]) = args.as_array().map(Vec::as_slice) {
+                if let Some([_, yes, no]) = args.as_array() {
                     self.resolve_into(yes, out);
                     self.resolve_into(no, out);
                 }
@@ -109,30 +169,25 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    fn parameter_default(&self, name: &str) -> Option<Candidate> {
+    fn parameter_default(&self, name: &str) -> Option<Candidate<'t>> {
         let default = self.parameters.get(name)?.get("Default")?;
         Some(Candidate {
-            value: default.clone(),
+            value: Cow::Borrowed(default),
             via: Some(format!("default of parameter {name}")),
         })
     }
 
-    /// Literal strings for `value`, keeping the first `via` seen.
-    fn texts(&self, value: &Value) -> Vec<(String, Option<String>)> {
-        self.resolve_text(value)
-    }
-
-    fn sub(&self, args: &Value, out: &mut Vec<Candidate>) {
+    fn sub(&self, args: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
         let (pattern, vars) = match args {
-            Value::String(s) => (s.as_str(), None),
-            Value::Array(a) => match a.as_slice() {
-                [Value::String(s), Value::Object(vars)] => (s.as_str(), Some(vars)),
-                [Value::String(s)] => (s.as_str(), None),
+            Node::String(s) => (s.as_ref(), None),
+            Node::Array(a) => match a.as_slice() {
+                [Node::String(s), Node::Object(vars)] => (s.as_ref(), Some(vars)),
+                [Node::String(s)] => (s.as_ref(), None),
                 _ => return,
             },
             _ => return,
         };
-        // Split "a${X}b${!Y}" into literal pieces and variable names.
+        // Split "a${X}b${!Y}" into literal pieces and variables.
         let mut partials: Vec<(String, Option<String>)> = vec![(String::new(), None)];
         let mut rest = pattern;
         while let Some(start) = rest.find("${") {
@@ -143,16 +198,15 @@ impl<'t> Resolver<'t> {
             };
             let name = &after[..end];
             rest = &after[end + 1..];
-            let piece: Vec<(String, Option<String>)> = if let Some(escaped) = name.strip_prefix('!')
-            {
-                vec![(format!("${{{escaped}}}"), None)]
+            let piece: Vec<TextCandidate<'t>> = if let Some(escaped) = name.strip_prefix('!') {
+                vec![(Cow::Owned(format!("${{{escaped}}}")), None)]
             } else if let Some(value) = vars.and_then(|v| v.get(name)) {
-                self.texts(value)
+                self.resolve_text(value)
             } else if name.contains('.') {
                 Vec::new() // ${Resource.Attribute}: known only once deployed
             } else {
                 self.parameter_default(name)
-                    .and_then(|c| text_of(&c.value).map(|t| (t, c.via)))
+                    .and_then(|c| text_of_cow(c.value).map(|t| (t, c.via)))
                     .into_iter()
                     .collect()
             };
@@ -165,25 +219,21 @@ impl<'t> Resolver<'t> {
             push(
                 out,
                 Candidate {
-                    value: Value::String(format!("{text}{rest}")),
+                    value: Cow::Owned(Node::string(format!("{text}{rest}"))),
                     via,
                 },
             );
         }
     }
 
-    fn join(&self, args: &Value, out: &mut Vec<Candidate>) {
-        let Some([Value::String(delimiter), list]) = args.as_array().map(Vec::as_slice) else {
+    fn join(&self, args: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
+        let Some([Node::String(delimiter), list]) = args.as_array() else {
             return;
         };
-        for list in self.resolve(list) {
-            let Value::Array(items) = &list.value else {
-                continue;
-            };
-            let mut partials: Vec<(String, Option<String>)> =
-                vec![(String::new(), list.via.clone())];
+        for (items, via) in self.lists(list) {
+            let mut partials: Vec<(String, Option<String>)> = vec![(String::new(), via)];
             for (i, item) in items.iter().enumerate() {
-                let piece = self.texts(item);
+                let piece = item.texts(self);
                 if piece.is_empty() {
                     partials.clear();
                     break;
@@ -194,7 +244,7 @@ impl<'t> Resolver<'t> {
                 push(
                     out,
                     Candidate {
-                        value: Value::String(text),
+                        value: Cow::Owned(Node::string(text)),
                         via,
                     },
                 );
@@ -202,8 +252,8 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    fn select(&self, args: &Value, out: &mut Vec<Candidate>) {
-        let Some([index, list]) = args.as_array().map(Vec::as_slice) else {
+    fn select(&self, args: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
+        let Some([index, list]) = args.as_array() else {
             return;
         };
         let indexes: Vec<usize> = self
@@ -211,13 +261,23 @@ impl<'t> Resolver<'t> {
             .into_iter()
             .filter_map(|(t, _)| t.trim().parse().ok())
             .collect();
-        for list in self.lists(list) {
+        for (items, via) in self.lists(list) {
             for &i in &indexes {
-                if let Some(item) = list.0.get(i) {
-                    for mut c in self.resolve(item) {
-                        c.via = c.via.or_else(|| list.1.clone());
-                        push(out, c);
+                match items.get(i) {
+                    Some(Item::Node(node)) => {
+                        for mut c in self.resolve(node) {
+                            c.via = c.via.or_else(|| via.clone());
+                            push(out, c);
+                        }
                     }
+                    Some(Item::Text(text)) => push(
+                        out,
+                        Candidate {
+                            value: Cow::Owned(Node::string(text.clone())),
+                            via: via.clone(),
+                        },
+                    ),
+                    None => {}
                 }
             }
         }
@@ -225,51 +285,62 @@ impl<'t> Resolver<'t> {
 
     /// Candidate lists: a literal list, `Fn::Split`, or a comma-delimited
     /// parameter default.
-    fn lists(&self, value: &Value) -> Vec<(Vec<Value>, Option<String>)> {
+    fn lists(&self, value: &'t Node<'t>) -> Vec<(Vec<Item<'t>>, Option<String>)> {
         if let Some(("Fn::Split", args)) = intrinsic(value) {
-            let Some([Value::String(delimiter), source]) = args.as_array().map(Vec::as_slice)
-            else {
+            let Some([Node::String(delimiter), source]) = args.as_array() else {
                 return Vec::new();
             };
             if delimiter.is_empty() {
                 return Vec::new();
             }
             return self
-                .texts(source)
+                .resolve_text(source)
                 .into_iter()
-                .map(|(t, via)| (t.split(delimiter.as_str()).map(Value::from).collect(), via))
+                .map(|(t, via)| {
+                    (
+                        t.split(delimiter.as_ref())
+                            .map(|p| Item::Text(p.to_string()))
+                            .collect(),
+                        via,
+                    )
+                })
                 .collect();
         }
         self.resolve(value)
             .into_iter()
             .filter_map(|c| match c.value {
-                Value::Array(items) => Some((items, c.via)),
-                // A CommaDelimitedList parameter's default is written "a,b,c".
-                Value::String(s) if c.via.is_some() => {
-                    Some((s.split(',').map(|p| Value::from(p.trim())).collect(), c.via))
+                Cow::Borrowed(Node::Array(items)) => {
+                    Some((items.iter().map(Item::Node).collect(), c.via))
                 }
+                // A CommaDelimitedList parameter's default is written "a,b,c".
+                Cow::Borrowed(Node::String(s)) if c.via.is_some() => Some((
+                    s.split(',')
+                        .map(|p| Item::Text(p.trim().to_string()))
+                        .collect(),
+                    c.via,
+                )),
                 _ => None,
             })
             .collect()
     }
 
-    fn find_in_map(&self, args: &Value, out: &mut Vec<Candidate>) {
+    fn find_in_map(&self, args: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
         let Some(args) = args.as_array() else {
             return;
         };
-        let [map_name, top, second, ..] = args.as_slice() else {
+        let [map_name, top, second, ..] = args else {
             return;
         };
-        let maps: Vec<&Value> = self
-            .keys(map_name)
-            .map(|names| names.iter().filter_map(|n| self.mappings.get(n)).collect())
-            .unwrap_or_else(|| self.mappings.values().collect());
+        let maps: Vec<&'t Node<'t>> = match self.keys(map_name) {
+            Some(names) => names.iter().filter_map(|n| self.mappings.get(n)).collect(),
+            None => self.mappings.iter().map(|(_, m)| m).collect(),
+        };
+        let top_keys = self.keys(top);
+        let second_keys = self.keys(second);
         for map in maps {
-            for level1 in select_entries(map, self.keys(top)) {
-                for level2 in select_entries(level1, self.keys(second)) {
-                    for c in self.resolve(level2) {
-                        push(out, c);
-                    }
+            for level1 in select_entries(map, top_keys.as_deref()) {
+                for level2 in select_entries(level1, second_keys.as_deref()) {
+                    self.resolve_into(level2, out);
                 }
             }
         }
@@ -280,27 +351,47 @@ impl<'t> Resolver<'t> {
     }
 
     /// The keys a FindInMap argument may name, or None when it depends on the stack.
-    fn keys(&self, value: &Value) -> Option<Vec<String>> {
-        let keys: Vec<String> = self.texts(value).into_iter().map(|(t, _)| t).collect();
+    fn keys(&self, value: &'t Node<'t>) -> Option<Vec<String>> {
+        let keys: Vec<String> = self
+            .resolve_text(value)
+            .into_iter()
+            .map(|(t, _)| t.into_owned())
+            .collect();
         (!keys.is_empty()).then_some(keys)
     }
 }
 
+/// An element of a candidate list: a node from the template, or text that
+/// `Fn::Split` or a comma-delimited default produced.
+enum Item<'t> {
+    Node(&'t Node<'t>),
+    Text(String),
+}
+
+impl<'t> Item<'t> {
+    fn texts(&self, resolver: &Resolver<'t>) -> Vec<TextCandidate<'t>> {
+        match self {
+            Item::Node(node) => resolver.resolve_text(node),
+            Item::Text(text) => vec![(Cow::Owned(text.clone()), None)],
+        }
+    }
+}
+
 /// The values under `keys` in `map`, or all of them when the key is unknown.
-fn select_entries(map: &Value, keys: Option<Vec<String>>) -> Vec<&Value> {
+fn select_entries<'t>(map: &'t Node<'t>, keys: Option<&[String]>) -> Vec<&'t Node<'t>> {
     let Some(map) = map.as_object() else {
         return Vec::new();
     };
     match keys {
         Some(keys) => keys.iter().filter_map(|k| map.get(k)).collect(),
-        None => map.values().collect(),
+        None => map.iter().map(|(_, v)| v).collect(),
     }
 }
 
 fn combine(
     partials: &[(String, Option<String>)],
     literal: &str,
-    piece: &[(String, Option<String>)],
+    piece: &[TextCandidate<'_>],
 ) -> Vec<(String, Option<String>)> {
     let mut next = Vec::new();
     'outer: for (prefix, via) in partials {
@@ -317,7 +408,7 @@ fn combine(
     next
 }
 
-fn push(out: &mut Vec<Candidate>, candidate: Candidate) {
+fn push<'t>(out: &mut Vec<Candidate<'t>>, candidate: Candidate<'t>) {
     if out.len() < MAX_CANDIDATES && !out.iter().any(|c| c.value == candidate.value) {
         out.push(candidate);
     }
@@ -325,20 +416,22 @@ fn push(out: &mut Vec<Candidate>, candidate: Candidate) {
 
 /// `Some((function, argument))` when `value` is an intrinsic function call:
 /// a mapping with exactly one key, `Ref`, `Condition` or `Fn::*`.
-pub fn intrinsic(value: &Value) -> Option<(&str, &Value)> {
+pub fn intrinsic<'n, 'a>(value: &'n Node<'a>) -> Option<(&'n str, &'n Node<'a>)> {
     let map = value.as_object()?;
     if map.len() != 1 {
         return None;
     }
     let (key, args) = map.iter().next()?;
-    (key == "Ref" || key == "Condition" || key.starts_with("Fn::")).then_some((key.as_str(), args))
+    (key == "Ref" || key == "Condition" || key.starts_with("Fn::")).then_some((key, args))
 }
 
 /// A string or a number as text (ports and protocols are written both ways).
-pub fn text_of(value: &Value) -> Option<String> {
+fn text_of_cow<'t>(value: Cow<'t, Node<'t>>) -> Option<Cow<'t, str>> {
     match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Cow::Borrowed(Node::String(s)) => Some(Cow::Borrowed(s.as_ref())),
+        Cow::Owned(Node::String(s)) => Some(Cow::Owned(s.into_owned())),
+        Cow::Borrowed(Node::Number(n)) => Some(Cow::Owned(n.to_string())),
+        Cow::Owned(Node::Number(n)) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }

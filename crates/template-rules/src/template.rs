@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
-
+use crate::node::{Node, Object};
 use crate::{json, yaml};
 
 /// Which syntax a template was written in.
@@ -98,52 +97,52 @@ impl fmt::Display for ParseError {
 
 /// One entry of the template's `Resources` section.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Resource {
+pub struct Resource<'a> {
     pub logical_id: String,
     /// The line the resource's logical id is written on (1-based).
     pub line: usize,
     pub resource_type: String,
     /// The whole resource as written: `Type`, `Properties`, `Metadata`, ...
     /// YAML short-form intrinsics are already in their long form.
-    pub body: Value,
+    pub body: Node<'a>,
 }
 
-impl Resource {
-    pub fn properties(&self) -> Option<&Map<String, Value>> {
-        self.body.get("Properties").and_then(Value::as_object)
+impl<'a> Resource<'a> {
+    pub fn properties(&self) -> Option<&Object<'a>> {
+        self.body.get("Properties").and_then(Node::as_object)
     }
 }
 
-/// A CloudFormation template, reduced to what the rules need.
+/// A CloudFormation template, reduced to what the rules need. It borrows
+/// strings from the text it was parsed from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Template {
+pub struct Template<'a> {
     pub format: Format,
-    pub resources: Vec<Resource>,
+    pub resources: Vec<Resource<'a>>,
     /// The `Parameters` section: a `Ref` to a parameter resolves to its `Default`.
-    pub parameters: Map<String, Value>,
+    pub parameters: Object<'a>,
     /// The `Mappings` section, for `Fn::FindInMap`.
-    pub mappings: Map<String, Value>,
+    pub mappings: Object<'a>,
 }
 
 /// The top-level sections a front-end hands over, before they are checked.
-pub(crate) struct Sections {
+pub(crate) struct Sections<'a> {
     pub format: Format,
     /// `(logical id, line, body)` in document order.
-    pub resources: Option<Vec<(String, usize, Value)>>,
-    pub resources_line: usize,
-    pub parameters: Option<(usize, Value)>,
-    pub mappings: Option<(usize, Value)>,
+    pub resources: Option<Vec<(String, usize, Node<'a>)>>,
+    pub parameters: Option<(usize, Node<'a>)>,
+    pub mappings: Option<(usize, Node<'a>)>,
 }
 
-impl Template {
+impl<'a> Template<'a> {
     /// Parses a template in JSON or YAML (JSON when the first character that
     /// is not white space is `{`; a document that starts like JSON but only
     /// parses as YAML is read as YAML, as CloudFormation does).
-    pub fn parse(source: &[u8]) -> Result<Template, ParseError> {
+    pub fn parse(source: &'a [u8]) -> Result<Template<'a>, ParseError> {
         Template::parse_with(source, Limits::default())
     }
 
-    pub fn parse_with(source: &[u8], limits: Limits) -> Result<Template, ParseError> {
+    pub fn parse_with(source: &'a [u8], limits: Limits) -> Result<Template<'a>, ParseError> {
         if source.len() > limits.max_bytes {
             return Err(ParseError::whole(format!(
                 "the template is {} bytes; the limit is {} bytes (CloudFormation accepts at most 1 MiB)",
@@ -169,7 +168,7 @@ impl Template {
         Template::from_sections(sections)
     }
 
-    fn from_sections(sections: Sections) -> Result<Template, ParseError> {
+    fn from_sections(sections: Sections<'a>) -> Result<Template<'a>, ParseError> {
         let Some(resources) = sections.resources else {
             return Err(ParseError::whole(
                 "the template has no Resources section (CloudFormation requires one)",
@@ -178,7 +177,7 @@ impl Template {
         let mut checked = Vec::with_capacity(resources.len());
         for (logical_id, line, body) in resources {
             let resource_type = match body.get("Type") {
-                Some(Value::String(t)) => t.clone(),
+                Some(Node::String(t)) => t.to_string(),
                 Some(_) => {
                     return Err(ParseError::at_line(
                         line,
@@ -213,18 +212,18 @@ impl Template {
         })
     }
 
-    pub fn resource(&self, logical_id: &str) -> Option<&Resource> {
+    pub fn resource(&self, logical_id: &str) -> Option<&Resource<'a>> {
         self.resources.iter().find(|r| r.logical_id == logical_id)
     }
 }
 
-fn section_map(
-    section: Option<(usize, Value)>,
+fn section_map<'a>(
+    section: Option<(usize, Node<'a>)>,
     name: &str,
-) -> Result<Map<String, Value>, ParseError> {
+) -> Result<Object<'a>, ParseError> {
     match section {
-        None => Ok(Map::new()),
-        Some((_, Value::Object(map))) => Ok(map),
+        None => Ok(Object::default()),
+        Some((_, Node::Object(map))) => Ok(map),
         Some((line, _)) => Err(ParseError::at_line(
             line,
             format!("{name} must be a mapping"),
@@ -233,7 +232,7 @@ fn section_map(
 }
 
 /// Strips a UTF-8 byte-order mark and rejects invalid UTF-8 with its position.
-fn decode_utf8(source: &[u8]) -> Result<&str, ParseError> {
+pub(crate) fn decode_utf8(source: &[u8]) -> Result<&str, ParseError> {
     let source = source.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(source);
     std::str::from_utf8(source).map_err(|e| {
         let valid = &source[..e.valid_up_to()];
@@ -261,17 +260,5 @@ impl LineIndex {
 
     pub fn line(&self, offset: usize) -> usize {
         self.newlines.partition_point(|&n| n < offset) + 1
-    }
-
-    /// 1-based column in characters is not needed; byte columns are close
-    /// enough for the only use (shifting an error inside a resource).
-    pub fn column(&self, text: &str, offset: usize) -> usize {
-        let line = self.line(offset);
-        let start = if line == 1 {
-            0
-        } else {
-            self.newlines[line - 2] + 1
-        };
-        text[start..offset].chars().count() + 1
     }
 }

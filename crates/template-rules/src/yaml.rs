@@ -1,4 +1,4 @@
-//! YAML front-end: builds the same `serde_json::Value` tree as the JSON one,
+//! YAML front-end: builds the same [`Node`] tree as the JSON one,
 //! from the parser's event stream, so that positions, duplicate keys, nesting
 //! depth and alias expansion are all under our control.
 //!
@@ -7,21 +7,23 @@
 //! Plain scalars follow the YAML 1.2 core schema (null, booleans, numbers);
 //! quoted and block scalars are always strings; mapping keys are always strings.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 
+use crate::node::{Node, ObjectBuilder};
 use crate::template::{Format, Limits, ParseError, Sections};
 
-pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Sections, ParseError> {
+pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Sections<'a>, ParseError> {
     let mut builder = Builder::new(limits);
     builder.run(text)?;
     builder.finish()
 }
 
 /// Any YAML document as a value (rules files).
-pub(crate) fn document(text: &str, limits: &Limits) -> Result<Value, ParseError> {
+pub(crate) fn document<'a>(text: &'a str, limits: &Limits) -> Result<Node<'a>, ParseError> {
     let mut builder = Builder::new(limits);
     builder.run(text)?;
     builder
@@ -83,38 +85,38 @@ fn classify(tag: &Tag, line: usize, column: usize) -> Result<TagKind, ParseError
     }
 }
 
-enum Frame {
+enum Frame<'a> {
     Seq {
-        items: Vec<Value>,
+        items: Vec<Node<'a>>,
         anchor: usize,
         tag: Option<TagKind>,
         nodes_at_start: usize,
     },
     Map {
-        map: Map<String, Value>,
+        map: ObjectBuilder<'a>,
         /// The key whose value comes next, and its line.
-        key: Option<(String, usize)>,
+        key: Option<(Cow<'a, str>, usize)>,
         anchor: usize,
         tag: Option<TagKind>,
         nodes_at_start: usize,
     },
 }
 
-struct Builder<'l> {
+struct Builder<'a, 'l> {
     limits: &'l Limits,
-    stack: Vec<Frame>,
-    root: Option<Value>,
+    stack: Vec<Frame<'a>>,
+    root: Option<Node<'a>>,
     documents: usize,
     /// Values built so far, aliases counted at their expanded size.
     nodes: usize,
-    anchors: HashMap<usize, (Value, usize)>,
+    anchors: HashMap<usize, (Node<'a>, usize)>,
     /// Lines of the top-level keys.
     top_lines: HashMap<String, usize>,
-    /// Keys of the `Resources` mapping in document order, with their lines.
-    resource_order: Vec<(String, usize)>,
+    /// Lines of the keys of the `Resources` mapping.
+    resource_lines: HashMap<String, usize>,
 }
 
-impl<'l> Builder<'l> {
+impl<'a, 'l> Builder<'a, 'l> {
     fn new(limits: &'l Limits) -> Self {
         Builder {
             limits,
@@ -124,11 +126,11 @@ impl<'l> Builder<'l> {
             nodes: 0,
             anchors: HashMap::new(),
             top_lines: HashMap::new(),
-            resource_order: Vec::new(),
+            resource_lines: HashMap::new(),
         }
     }
 
-    fn run(&mut self, text: &str) -> Result<(), ParseError> {
+    fn run(&mut self, text: &'a str) -> Result<(), ParseError> {
         let mut parser = Parser::new_from_str(text);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(scan_error)?;
@@ -140,7 +142,7 @@ impl<'l> Builder<'l> {
     }
 
     /// Handles one event; returns true once the stream has ended.
-    fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<bool, ParseError> {
+    fn on_event(&mut self, event: Event<'a>, span: Span) -> Result<bool, ParseError> {
         let line = span.start.line();
         let column = span.start.col() + 1;
         match event {
@@ -164,7 +166,7 @@ impl<'l> Builder<'l> {
                             "a mapping key cannot have a tag",
                         ));
                     }
-                    self.set_key(text.into_owned(), line)?;
+                    self.set_key(text, line)?;
                     self.count(line, column, 1)?;
                     return Ok(false);
                 }
@@ -172,7 +174,7 @@ impl<'l> Builder<'l> {
                     Some(tag) => Some(classify(&tag, line, column)?),
                     None => None,
                 };
-                let value = scalar(&text, style, tag, line, column)?;
+                let value = scalar(text, style, tag, line, column)?;
                 self.count(line, column, 1)?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, (value.clone(), 1));
@@ -185,7 +187,7 @@ impl<'l> Builder<'l> {
                 };
                 let (value, size) = (value.clone(), *size);
                 if self.expects_key() {
-                    let Value::String(key) = value else {
+                    let Node::String(key) = value else {
                         return Err(ParseError::at(
                             line,
                             column,
@@ -236,7 +238,7 @@ impl<'l> Builder<'l> {
                     }
                 } else {
                     Frame::Map {
-                        map: Map::new(),
+                        map: ObjectBuilder::default(),
                         key: None,
                         anchor,
                         tag,
@@ -254,14 +256,14 @@ impl<'l> Builder<'l> {
                         anchor,
                         tag,
                         nodes_at_start,
-                    } => (Value::Array(items), anchor, tag, nodes_at_start),
+                    } => (Node::Array(items), anchor, tag, nodes_at_start),
                     Frame::Map {
                         map,
                         anchor,
                         tag,
                         nodes_at_start,
                         ..
-                    } => (Value::Object(map), anchor, tag, nodes_at_start),
+                    } => (Node::Object(map.finish()), anchor, tag, nodes_at_start),
                 };
                 let value = match tag {
                     Some(TagKind::Intrinsic(name)) => wrap(name, value),
@@ -297,7 +299,7 @@ impl<'l> Builder<'l> {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
-    fn set_key(&mut self, key: String, line: usize) -> Result<(), ParseError> {
+    fn set_key(&mut self, key: Cow<'a, str>, line: usize) -> Result<(), ParseError> {
         let depth = self.stack.len();
         let parent_key = match self.stack.first() {
             Some(Frame::Map {
@@ -308,22 +310,22 @@ impl<'l> Builder<'l> {
         let Some(Frame::Map { map, key: slot, .. }) = self.stack.last_mut() else {
             return Ok(());
         };
-        if map.contains_key(&key) {
+        if map.contains(&key) {
             return Err(ParseError::at_line(
                 line,
                 format!("duplicate key \"{key}\""),
             ));
         }
         if depth == 1 {
-            self.top_lines.insert(key.clone(), line);
+            self.top_lines.insert(key.to_string(), line);
         } else if parent_key.as_deref() == Some("Resources") {
-            self.resource_order.push((key.clone(), line));
+            self.resource_lines.insert(key.to_string(), line);
         }
         *slot = Some((key, line));
         Ok(())
     }
 
-    fn push(&mut self, value: Value, line: usize, column: usize) -> Result<(), ParseError> {
+    fn push(&mut self, value: Node<'a>, line: usize, column: usize) -> Result<(), ParseError> {
         match self.stack.last_mut() {
             None => {
                 if self.root.is_some() {
@@ -334,17 +336,17 @@ impl<'l> Builder<'l> {
             Some(Frame::Seq { items, .. }) => items.push(value),
             Some(Frame::Map { map, key, .. }) => {
                 if let Some((k, _)) = key.take() {
-                    map.insert(k, value);
+                    map.push(k, value);
                 }
             }
         }
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Sections, ParseError> {
+    fn finish(mut self) -> Result<Sections<'a>, ParseError> {
         let root = match self.root.take() {
-            None | Some(Value::Null) => return Err(ParseError::whole("the template is empty")),
-            Some(Value::Object(root)) => root,
+            None | Some(Node::Null) => return Err(ParseError::whole("the template is empty")),
+            Some(Node::Object(root)) => root,
             Some(_) => {
                 return Err(ParseError::at_line(
                     1,
@@ -352,54 +354,58 @@ impl<'l> Builder<'l> {
                 ));
             }
         };
-        let mut root = root;
         let line_of = |key: &str| self.top_lines.get(key).copied().unwrap_or(1);
-        let resources_line = line_of("Resources");
-        let resources = match root.remove("Resources") {
-            None => None,
-            Some(Value::Object(mut map)) => {
-                let mut ordered = Vec::with_capacity(map.len());
-                for (id, line) in self.resource_order.drain(..) {
-                    if let Some(body) = map.remove(&id) {
-                        ordered.push((id, line, body));
-                    }
-                }
-                // Resources that came in through an alias have no line of their own.
-                ordered.extend(map.into_iter().map(|(id, body)| (id, resources_line, body)));
-                Some(ordered)
-            }
-            Some(_) => {
-                return Err(ParseError::at_line(
-                    resources_line,
-                    "Resources must be a mapping",
-                ));
-            }
-        };
-        Ok(Sections {
+        let mut sections = Sections {
             format: Format::Yaml,
-            resources,
-            resources_line,
-            parameters: root
-                .remove("Parameters")
-                .map(|v| (line_of("Parameters"), v)),
-            mappings: root.remove("Mappings").map(|v| (line_of("Mappings"), v)),
-        })
+            resources: None,
+            parameters: None,
+            mappings: None,
+        };
+        for (key, value) in root.into_entries() {
+            let line = line_of(&key);
+            match key.as_ref() {
+                "Resources" => {
+                    let Node::Object(resources) = value else {
+                        return Err(ParseError::at_line(line, "Resources must be a mapping"));
+                    };
+                    sections.resources = Some(
+                        resources
+                            .into_entries()
+                            .into_iter()
+                            .map(|(id, body)| {
+                                // Resources brought in by an alias have no line of their own.
+                                let at = self
+                                    .resource_lines
+                                    .get(id.as_ref())
+                                    .copied()
+                                    .unwrap_or(line);
+                                (id.into_owned(), at, body)
+                            })
+                            .collect(),
+                    );
+                }
+                "Parameters" => sections.parameters = Some((line, value)),
+                "Mappings" => sections.mappings = Some((line, value)),
+                _ => {}
+            }
+        }
+        Ok(sections)
     }
 }
 
-fn wrap(name: String, value: Value) -> Value {
-    let mut map = Map::new();
-    map.insert(name, value);
-    Value::Object(map)
+fn wrap<'a>(name: String, value: Node<'a>) -> Node<'a> {
+    let mut map = ObjectBuilder::default();
+    map.push(Cow::Owned(name), value);
+    Node::Object(map.finish())
 }
 
-fn scalar(
-    text: &str,
+fn scalar<'a>(
+    text: Cow<'a, str>,
     style: ScalarStyle,
     tag: Option<TagKind>,
     line: usize,
     column: usize,
-) -> Result<Value, ParseError> {
+) -> Result<Node<'a>, ParseError> {
     match tag {
         Some(TagKind::Intrinsic(name)) if name == "Fn::GetAtt" => {
             let Some((resource, attribute)) = text.split_once('.') else {
@@ -411,48 +417,51 @@ fn scalar(
             };
             Ok(wrap(
                 name,
-                Value::Array(vec![resource.into(), attribute.into()]),
+                Node::Array(vec![
+                    Node::string(resource.to_string()),
+                    Node::string(attribute.to_string()),
+                ]),
             ))
         }
-        Some(TagKind::Intrinsic(name)) => Ok(wrap(name, Value::String(text.to_string()))),
+        Some(TagKind::Intrinsic(name)) => Ok(wrap(name, Node::String(text))),
         Some(TagKind::Core(kind)) => match kind.as_str() {
-            "str" => Ok(Value::String(text.to_string())),
-            "null" => Ok(Value::Null),
-            "bool" | "int" | "float" => match plain(text) {
-                v @ (Value::Bool(_) | Value::Number(_)) => Ok(v),
+            "str" => Ok(Node::String(text)),
+            "null" => Ok(Node::Null),
+            "bool" | "int" | "float" => match plain(text.clone()) {
+                v @ (Node::Bool(_) | Node::Number(_)) => Ok(v),
                 _ => Err(ParseError::at(
                     line,
                     column,
                     format!("\"{text}\" is not a valid !!{kind}"),
                 )),
             },
-            _ => Ok(Value::String(text.to_string())),
+            _ => Ok(Node::String(text)),
         },
         None if style == ScalarStyle::Plain => Ok(plain(text)),
-        None => Ok(Value::String(text.to_string())),
+        None => Ok(Node::String(text)),
     }
 }
 
 /// Resolves a plain scalar by the YAML 1.2 core schema.
-fn plain(text: &str) -> Value {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+fn plain(text: Cow<'_, str>) -> Node<'_> {
+    match text.as_ref() {
+        "" | "~" | "null" | "Null" | "NULL" => return Node::Null,
+        "true" | "True" | "TRUE" => return Node::Bool(true),
+        "false" | "False" | "FALSE" => return Node::Bool(false),
         _ => {}
     }
-    if let Some(n) = integer(text) {
-        return n;
+    if let Some(n) = integer(&text) {
+        return Node::Number(n);
     }
-    if looks_like_float(text)
+    if looks_like_float(&text)
         && let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64)
     {
-        return Value::Number(n);
+        return Node::Number(n);
     }
-    Value::String(text.to_string())
+    Node::String(text)
 }
 
-fn integer(text: &str) -> Option<Value> {
+fn integer(text: &str) -> Option<Number> {
     let (negative, digits) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
         b'+' => (false, &text[1..]),
@@ -471,9 +480,9 @@ fn integer(text: &str) -> Option<Value> {
     let magnitude = u64::from_str_radix(digits, radix).ok()?;
     if negative {
         let n = i64::try_from(magnitude).ok()?;
-        Some(Value::from(-n))
+        Some((-n).into())
     } else {
-        Some(Value::from(magnitude))
+        Some(magnitude.into())
     }
 }
 

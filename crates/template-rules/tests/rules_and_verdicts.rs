@@ -531,7 +531,7 @@ fn suppressions_that_are_not_a_list_are_reported() {
 #[test]
 fn json_and_yaml_renderings_of_a_template_give_the_same_findings() {
     let yaml = Template::parse(SSH_OPEN.as_bytes()).unwrap();
-    let as_json = json!({"Resources": {"BastionSg": yaml.resources[0].body.clone()}}).to_string();
+    let as_json = json!({"Resources": {"BastionSg": yaml.resources[0].body.to_json()}}).to_string();
     let json = Template::parse(as_json.as_bytes()).unwrap();
     let rules = RuleSet::defaults();
     let strip = |r: template_rules::Report| -> Vec<(String, String, String)> {
