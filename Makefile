@@ -1,0 +1,68 @@
+# The project's commands. `make test` is what CI runs; `make demo` shows the
+# pipeline's two custom stages working on one machine.
+#
+# Everything this needs beyond Rust, Python 3.11 and Node 20 is installed
+# here, pinned: Python tools into .venv (tools/requirements.txt), the
+# calculator's packages into calculator/node_modules.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+
+CARGO ?= cargo
+PYTHON ?= python3
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# --- Tools -------------------------------------------------------------------
+
+$(VENV)/.installed: tools/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+.PHONY: tools
+tools: $(VENV)/.installed ## Install the pinned Python tools (moto, cfn-lint, cargo-lambda, zig) into .venv
+
+calculator/node_modules/.installed: calculator/package-lock.json
+	cd calculator && npm ci --no-audit --no-fund
+	touch $@
+
+.PHONY: calculator-deps
+calculator-deps: $(if $(wildcard calculator/package-lock.json),calculator/node_modules/.installed)
+
+# --- Checks ------------------------------------------------------------------
+
+.PHONY: lint
+lint: ## Formatting and clippy
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+.PHONY: test
+test: tools calculator-deps lint ## Every test: Rust workspace, calculator, template lint
+	$(CARGO) test --workspace --locked
+ifneq ($(wildcard calculator/package.json),)
+	cd calculator && npm test
+endif
+
+.PHONY: bench
+bench: ## Rule engine benchmarks (criterion)
+	$(CARGO) bench -p template-rules
+
+.PHONY: demo
+demo: ## Validate the calculator's template and a template with SSH open to the world
+	$(CARGO) build --quiet --release -p cicd-cli
+	@echo "== cicd validate on a template that passes, one that is flagged and one that fails"
+	./target/release/cicd validate --rules tests/fixtures/rules/all-active.yaml \
+		tests/fixtures/templates/web-app.yaml tests/fixtures/templates/old-ami.yaml \
+		tests/fixtures/templates/bastion-ssh-open.yaml || test $$? -eq 1
+
+.PHONY: clean
+clean: ## Remove build output (keeps .venv)
+	$(CARGO) clean
+	rm -rf dist
