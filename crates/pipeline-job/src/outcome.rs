@@ -1,0 +1,101 @@
+//! How a job ends, as a handler tells the runner.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// CodePipeline's failure types that a stage uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The check ran and failed (or could not finish).
+    JobFailed,
+    /// The stage is set up wrong: bad parameters, a missing artifact or file.
+    ConfigurationError,
+    /// The function was not allowed to do what it needed.
+    PermissionError,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::JobFailed => "JobFailed",
+            FailureKind::ConfigurationError => "ConfigurationError",
+            FailureKind::PermissionError => "PermissionError",
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A job that cannot succeed, with a message for the person looking at the
+/// pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct JobError {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl JobError {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        JobError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        JobError::new(FailureKind::JobFailed, message)
+    }
+
+    pub fn configuration(message: impl Into<String>) -> Self {
+        JobError::new(FailureKind::ConfigurationError, message)
+    }
+
+    pub fn permission(message: impl Into<String>) -> Self {
+        JobError::new(FailureKind::PermissionError, message)
+    }
+}
+
+/// What the runner reports for a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// `PutJobSuccessResult` with a summary and output variables.
+    Success {
+        summary: String,
+        output_variables: BTreeMap<String, String>,
+    },
+    /// `PutJobSuccessResult` with a continuation token: CodePipeline invokes
+    /// the function again with the token, for work that takes longer than one
+    /// invocation may.
+    Continue { token: String, summary: String },
+    /// `PutJobFailureResult`.
+    Failure(JobError),
+}
+
+impl Outcome {
+    pub fn success(summary: impl Into<String>) -> Self {
+        Outcome::Success {
+            summary: summary.into(),
+            output_variables: BTreeMap::new(),
+        }
+    }
+
+    /// The status CodePipeline shows for the action once this is reported.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Success { .. } => "Succeeded",
+            Outcome::Continue { .. } => "InProgress",
+            Outcome::Failure(_) => "Failed",
+        }
+    }
+}
+
+impl From<JobError> for Outcome {
+    fn from(e: JobError) -> Self {
+        Outcome::Failure(e)
+    }
+}

@@ -1,0 +1,238 @@
+//! Runs a handler on a job and reports the outcome: exactly one report per
+//! invocation, whatever the handler does.
+//!
+//! - it returns an outcome → that outcome is reported;
+//! - it returns an error → a failure with the error's type and message;
+//! - it panics → a `JobFailed` naming the panic (details in the logs);
+//! - it is still running close to the Lambda deadline → it is stopped, and a
+//!   `JobFailed` says so, while there is still time to report.
+//!
+//! The runner then returns `Ok` to Lambda in every case. CodePipeline
+//! invokes the function asynchronously, and an error would make Lambda
+//! retry the whole job; the report is the answer that counts.
+
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::LambdaEvent;
+use serde_json::{Value, json};
+use tracing::{Instrument, error, info, info_span, warn};
+
+use crate::event::{DecodeError, Job};
+use crate::logging::panic_message;
+use crate::outcome::{JobError, Outcome};
+use crate::reporter::{JobReporter, Reported};
+
+/// This invocation: its request id (the job's external execution id) and
+/// how long the handler may run.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub request_id: String,
+    /// When the handler must be done: the Lambda deadline less the
+    /// runner's reserve for reporting. `None` when there is no deadline.
+    pub cutoff: Option<Instant>,
+}
+
+impl Invocation {
+    /// Time left before the handler is stopped.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.cutoff
+            .map(|c| c.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// Wraps job handlers; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    reporter: JobReporter,
+    reserve: Duration,
+}
+
+impl Runner {
+    /// Time kept back from the Lambda deadline for sending the report.
+    pub const DEFAULT_RESERVE: Duration = Duration::from_secs(3);
+
+    pub fn new(reporter: JobReporter) -> Self {
+        Runner {
+            reporter,
+            reserve: Runner::DEFAULT_RESERVE,
+        }
+    }
+
+    pub fn with_reserve(mut self, reserve: Duration) -> Self {
+        self.reserve = reserve;
+        self
+    }
+
+    /// Runs `handler` on the job in `event` and reports the outcome. Returns
+    /// a short account of what was reported (what `cargo lambda invoke` shows).
+    pub async fn run<H, Fut>(
+        &self,
+        event: LambdaEvent<Value>,
+        handler: H,
+    ) -> Result<Value, lambda_runtime::Error>
+    where
+        H: FnOnce(Job, Invocation) -> Fut,
+        Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
+    {
+        let (payload, context) = event.into_parts();
+        let deadline = deadline_instant(context.deadline);
+        let invocation = Invocation {
+            request_id: context.request_id.clone(),
+            cutoff: deadline.map(|d| d.checked_sub(self.reserve).unwrap_or_else(Instant::now)),
+        };
+        let span =
+            info_span!("job", request_id = %context.request_id, job_id = tracing::field::Empty);
+        async move {
+            let job = match Job::decode(&payload) {
+                Ok(job) => job,
+                Err(DecodeError::NoJobId) => {
+                    error!(
+                        "the event has no CodePipeline.job.id: nothing to report to; ignoring it"
+                    );
+                    return Ok(
+                        json!({"status": "Ignored", "reason": DecodeError::NoJobId.to_string()}),
+                    );
+                }
+                Err(DecodeError::Malformed { job_id, message }) => {
+                    tracing::Span::current().record("job_id", job_id.as_str());
+                    let outcome = Outcome::Failure(JobError::configuration(format!(
+                        "the job event is malformed: {message}"
+                    )));
+                    return Ok(self
+                        .send(&job_id, &invocation.request_id, &outcome, deadline)
+                        .await);
+                }
+            };
+            tracing::Span::current().record("job_id", job.id.as_str());
+            info!(
+                continuation = job.data.continuation_token.is_some(),
+                input_artifacts = job.data.input_artifacts.len(),
+                output_artifacts = job.data.output_artifacts.len(),
+                "job received"
+            );
+            let job_id = job.id.clone();
+            let outcome = self.execute(job, invocation.clone(), handler).await;
+            Ok(self
+                .send(&job_id, &invocation.request_id, &outcome, deadline)
+                .await)
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn execute<H, Fut>(&self, job: Job, invocation: Invocation, handler: H) -> Outcome
+    where
+        H: FnOnce(Job, Invocation) -> Fut,
+        Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
+    {
+        let limit = invocation.remaining();
+        if limit.is_some_and(|l| l.is_zero()) {
+            warn!("invoked with no time left before the Lambda deadline");
+            return Outcome::Failure(JobError::failed(format!(
+                "the function was invoked with less than {:.0} s left before its Lambda timeout, too little to do the check; raise the function's timeout",
+                self.reserve.as_secs_f64()
+            )));
+        }
+        let mut task = tokio::spawn(handler(job, invocation).in_current_span());
+        let joined = match limit {
+            None => (&mut task).await,
+            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    task.abort();
+                    warn!(
+                        reserve_s = self.reserve.as_secs_f64(),
+                        "the handler was stopped near the Lambda deadline"
+                    );
+                    return Outcome::Failure(JobError::failed(format!(
+                        "the check did not finish in time: it was stopped {:.0} s before the function's Lambda timeout",
+                        self.reserve.as_secs_f64()
+                    )));
+                }
+            },
+        };
+        match joined {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(error)) => Outcome::Failure(error),
+            Err(e) if e.is_panic() => {
+                let message = panic_message(&*e.into_panic());
+                Outcome::Failure(JobError::failed(format!(
+                    "internal error in the function ({message}); the function's logs have the details"
+                )))
+            }
+            Err(_) => Outcome::Failure(JobError::failed("internal error: the check was cancelled")),
+        }
+    }
+
+    /// Reports, logs what happened, and returns the account for Lambda.
+    async fn send(
+        &self,
+        job_id: &str,
+        request_id: &str,
+        outcome: &Outcome,
+        deadline: Option<Instant>,
+    ) -> Value {
+        match outcome {
+            Outcome::Success { summary, .. } => {
+                info!(status = outcome.status(), %summary, "reporting success")
+            }
+            Outcome::Continue { summary, .. } => {
+                info!(status = outcome.status(), %summary, "reporting continuation")
+            }
+            Outcome::Failure(e) => {
+                info!(status = outcome.status(), failure_type = %e.kind, message = %e.message, "reporting failure")
+            }
+        }
+        let report = self.reporter.report(job_id, request_id, outcome);
+        // Past the deadline Lambda stops the process; better to log that the
+        // report did not go out than to be cut off mid-call.
+        let result = match deadline {
+            Some(d) => {
+                let left = d
+                    .saturating_duration_since(Instant::now())
+                    .saturating_sub(Duration::from_millis(200));
+                tokio::time::timeout(left.max(Duration::from_millis(500)), report)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(crate::reporter::ReportError {
+                            job_id: job_id.to_string(),
+                            message: "no answer from CodePipeline before the Lambda deadline"
+                                .to_string(),
+                        })
+                    })
+            }
+            None => report.await,
+        };
+        let reported = match result {
+            Ok(Reported::Accepted) => {
+                info!(status = outcome.status(), "reported to CodePipeline");
+                true
+            }
+            Ok(Reported::AlreadyReported) => {
+                warn!(
+                    "CodePipeline already has a result for this job (a repeated invocation); this one was not recorded"
+                );
+                false
+            }
+            Err(e) => {
+                error!(error = %e.message, "COULD NOT REPORT the job's result to CodePipeline: the action will wait until it times out");
+                false
+            }
+        };
+        json!({"jobId": job_id, "status": outcome.status(), "reported": reported})
+    }
+}
+
+/// The Lambda deadline (epoch milliseconds) as an `Instant`; `None` for 0.
+fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
+    if deadline_ms == 0 {
+        return None;
+    }
+    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    let now = SystemTime::now();
+    Some(match deadline.duration_since(now) {
+        Ok(left) => Instant::now() + left,
+        Err(_) => Instant::now(),
+    })
+}

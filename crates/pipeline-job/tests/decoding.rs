@@ -1,0 +1,253 @@
+//! Reading jobs, parameters and zips: no network.
+
+use harness::events::JobEvent;
+use harness::zip::make_zip;
+use pipeline_job::artifacts::{self, ArtifactError};
+use pipeline_job::event::DecodeError;
+use pipeline_job::{FailureKind, Job, params};
+use serde::Deserialize;
+use serde_json::json;
+
+#[test]
+fn a_full_job_event_is_read() {
+    let event = JobEvent::new()
+        .user_parameters(r#"{"input": "SourceArtifact", "file": "t.json"}"#)
+        .input_artifact("SourceArtifact", "artifacts", "pipe/Source/abc.zip")
+        .output_artifact("Validated", "artifacts", "pipe/Valid/def.zip")
+        .continuation_token("token-1")
+        .encryption_key("arn:aws:kms:us-east-1:111111111111:key/1234");
+    let job = Job::decode(&event.build()).unwrap();
+    assert_eq!(job.id, event.job_id);
+    assert_eq!(
+        job.user_parameters(),
+        Some(r#"{"input": "SourceArtifact", "file": "t.json"}"#)
+    );
+    assert_eq!(job.data.input_artifacts[0].name, "SourceArtifact");
+    let location = artifacts::s3_location(&job.data.input_artifacts[0]).unwrap();
+    assert_eq!(location.to_string(), "s3://artifacts/pipe/Source/abc.zip");
+    assert_eq!(job.data.output_artifacts[0].name, "Validated");
+    assert_eq!(job.data.continuation_token.as_deref(), Some("token-1"));
+    assert_eq!(job.data.encryption_key.as_ref().unwrap().kind, "KMS");
+    let credentials = job.data.artifact_credentials.as_ref().unwrap();
+    assert_eq!(
+        credentials.secret_access_key.expose(),
+        event.credentials.secret_access_key
+    );
+    assert!(credentials.expiration_time.is_some());
+}
+
+#[test]
+fn debug_output_never_shows_the_secret_key_or_the_session_token() {
+    let event = JobEvent::new().input_artifact("SourceArtifact", "b", "k");
+    let job = Job::decode(&event.build()).unwrap();
+    let shown = format!("{job:?} {job:#?} {:?}", job.data.artifact_credentials);
+    for secret in event.credentials.secrets() {
+        assert!(
+            !shown.contains(secret),
+            "Debug shows a credential: {secret}"
+        );
+    }
+    assert!(shown.contains("secret_access_key: ***"));
+}
+
+#[test]
+fn an_event_without_a_job_id_has_nobody_to_report_to() {
+    for event in [
+        json!("not an object"),
+        json!({}),
+        json!({"CodePipeline.job": {}}),
+        json!({"CodePipeline.job": {"id": ""}}),
+        json!({"CodePipeline.job": {"id": 7, "data": {}}}),
+    ] {
+        assert_eq!(
+            Job::decode(&event).unwrap_err(),
+            DecodeError::NoJobId,
+            "{event}"
+        );
+    }
+}
+
+#[test]
+fn a_malformed_job_names_the_field() {
+    let id = "11111111-2222-3333-4444-555555555555";
+    let no_data = Job::decode(&json!({"CodePipeline.job": {"id": id}})).unwrap_err();
+    assert_eq!(
+        no_data,
+        DecodeError::Malformed {
+            job_id: id.into(),
+            message: "CodePipeline.job.data is missing".into()
+        }
+    );
+    let bad_artifact =
+        json!({"CodePipeline.job": {"id": id, "data": {"inputArtifacts": [{"name": "A"}]}}});
+    let DecodeError::Malformed { message, .. } = Job::decode(&bad_artifact).unwrap_err() else {
+        panic!("expected Malformed");
+    };
+    assert_eq!(
+        message,
+        "CodePipeline.job.data.inputArtifacts[0]: missing field `location`"
+    );
+    let bad_expiry = json!({"CodePipeline.job": {"id": id, "data": {"artifactCredentials": {
+        "accessKeyId": "a", "secretAccessKey": "s", "sessionToken": "t", "expirationTime": "soon"}}}});
+    let DecodeError::Malformed { message, .. } = Job::decode(&bad_expiry).unwrap_err() else {
+        panic!("expected Malformed");
+    };
+    assert!(
+        message.contains("expirationTime \"soon\" is not a number"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("\"s\""),
+        "the message must not echo the secret: {message}"
+    );
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Example {
+    input: String,
+    file: String,
+    #[serde(default)]
+    output: Option<String>,
+}
+
+fn job_with(parameters: Option<&str>) -> Job {
+    let mut event = JobEvent::new();
+    if let Some(p) = parameters {
+        event = event.user_parameters(p);
+    }
+    let mut value = event.build();
+    if parameters.is_none() {
+        value["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]
+            .as_object_mut()
+            .unwrap()
+            .remove("UserParameters");
+    }
+    Job::decode(&value).unwrap()
+}
+
+fn parameter_error(parameters: Option<&str>) -> String {
+    let job = job_with(parameters);
+    let error = params::raw(&job)
+        .and_then(params::json::<Example>)
+        .expect_err("parameters must be rejected");
+    assert_eq!(error.kind, FailureKind::ConfigurationError);
+    error.message
+}
+
+#[test]
+fn user_parameters_errors_say_which_field_is_wrong() {
+    assert_eq!(parameter_error(None), "the action has no UserParameters");
+    assert_eq!(
+        parameter_error(Some("  ")),
+        "the action's UserParameters are empty"
+    );
+    assert_eq!(
+        parameter_error(Some(&format!("{{\"input\": \"{}\"}}", "x".repeat(1000)))),
+        "UserParameters are 1013 characters long; CodePipeline allows at most 1000"
+    );
+    assert!(
+        parameter_error(Some("input=Source"))
+            .starts_with("UserParameters are not valid JSON: expected value")
+    );
+    assert_eq!(
+        parameter_error(Some("[1]")),
+        "UserParameters must be a JSON object, not an array"
+    );
+    assert_eq!(
+        parameter_error(Some(r#"{"input": "A"}"#)),
+        "UserParameters: missing field `file`"
+    );
+    assert_eq!(
+        parameter_error(Some(r#"{"input": "A", "file": 3}"#)),
+        "UserParameters.file: invalid type: integer `3`, expected a string"
+    );
+    let ok: Example =
+        params::json(params::raw(&job_with(Some(r#"{"input": "A", "file": "f"}"#))).unwrap())
+            .unwrap();
+    assert_eq!(
+        (ok.input.as_str(), ok.file.as_str(), ok.output),
+        ("A", "f", None)
+    );
+}
+
+#[test]
+fn files_are_read_from_a_zip_with_a_decompressed_size_cap() {
+    let zip = make_zip(&[
+        ("cloudformation/app.json", b"{}"),
+        ("big.txt", &vec![b'a'; 10_000]),
+    ]);
+    assert_eq!(
+        artifacts::read_file(&zip, "cloudformation/app.json", 100, "Source").unwrap(),
+        b"{}"
+    );
+    assert_eq!(
+        artifacts::read_file(&zip, "./cloudformation/app.json", 100, "Source").unwrap(),
+        b"{}"
+    );
+    assert_eq!(
+        artifacts::read_file(&zip, "big.txt", 1000, "Source").unwrap_err(),
+        ArtifactError::FileTooLarge {
+            file: "big.txt".into(),
+            artifact: "Source".into(),
+            limit: 1000
+        }
+    );
+    let missing =
+        artifacts::read_file(&zip, "cloudformation/nope.json", 100, "Source").unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "cloudformation/nope.json is not in the artifact Source"
+    );
+    assert_eq!(
+        pipeline_job::JobError::from(missing).kind,
+        FailureKind::ConfigurationError
+    );
+    let not_zip = artifacts::read_file(b"PK but not really", "x", 100, "Source").unwrap_err();
+    assert!(matches!(not_zip, ArtifactError::NotZip { .. }), "{not_zip}");
+}
+
+#[test]
+fn a_zip_bomb_is_stopped_at_the_cap() {
+    // 50 MB of zeros deflate to about 50 KB.
+    let bomb = make_zip(&[("template.json", &vec![0u8; 50 * 1024 * 1024])]);
+    assert!(bomb.len() < 200 * 1024);
+    let error = artifacts::read_file(&bomb, "template.json", 1024 * 1024, "Source").unwrap_err();
+    assert!(
+        matches!(error, ArtifactError::FileTooLarge { .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn written_zips_read_back() {
+    let zip = artifacts::write_zip(&[
+        ("a/template.yaml", b"Resources: {}\n"),
+        ("report.json", b"{}"),
+    ])
+    .unwrap();
+    let files = harness::zip::read_zip(&zip);
+    assert_eq!(files["a/template.yaml"], b"Resources: {}\n");
+    assert_eq!(files["report.json"], b"{}");
+}
+
+#[test]
+fn missing_artifacts_are_configuration_errors_that_list_what_is_there() {
+    let job = Job::decode(
+        &JobEvent::new()
+            .input_artifact("SourceArtifact", "b", "k")
+            .build(),
+    )
+    .unwrap();
+    let error = artifacts::find(&job.data.input_artifacts, "BuildArtifact", "input").unwrap_err();
+    assert_eq!(error.kind, FailureKind::ConfigurationError);
+    assert_eq!(
+        error.message,
+        "input artifact \"BuildArtifact\" not found; the action's input artifacts are SourceArtifact"
+    );
+    let error = artifacts::find(&job.data.output_artifacts, "Out", "output").unwrap_err();
+    assert_eq!(
+        error.message,
+        "output artifact \"Out\" not found; the action has no output artifacts"
+    );
+}

@@ -1,0 +1,357 @@
+//! Every invocation ends in exactly one report, checked against the fake
+//! CodePipeline with the real `aws-sdk-codepipeline` client.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
+use harness::events::JobEvent;
+use lambda_runtime::{Context, LambdaEvent};
+use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY, Reported};
+use pipeline_job::{JobError, JobReporter, Outcome, Runner, aws};
+use serde_json::{Value, json};
+
+fn client(fake: &FakeCodePipeline) -> aws_sdk_codepipeline::Client {
+    let config = fake
+        .sdk_config()
+        .into_builder()
+        .timeout_config(aws::timeouts())
+        .retry_config(aws::retries())
+        .build();
+    aws::codepipeline_client(&config)
+}
+
+fn runner(fake: &FakeCodePipeline) -> Runner {
+    Runner::new(JobReporter::new(client(fake)))
+}
+
+/// An invocation whose Lambda deadline is `deadline` from now.
+fn invocation(payload: Value, deadline: Option<Duration>) -> LambdaEvent<Value> {
+    let mut context = Context::default();
+    context.request_id = "request-0001".to_string();
+    if let Some(d) = deadline {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        context.deadline = (now + d).as_millis() as u64;
+    }
+    LambdaEvent::new(payload, context)
+}
+
+fn failure(report: &JobReport) -> (&str, &str) {
+    match report {
+        JobReport::Failure { kind, message, .. } => (kind.as_str(), message.as_str()),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_success_is_reported_once_with_its_summary_variables_and_request_id() {
+    let fake = FakeCodePipeline::start();
+    let event = JobEvent::new();
+    let answer = runner(&fake)
+        .run(
+            invocation(event.build(), Some(Duration::from_secs(30))),
+            |job, inv| async move {
+                assert_eq!(inv.request_id, "request-0001");
+                assert!(inv.remaining().unwrap() > Duration::from_secs(20));
+                let mut output_variables = BTreeMap::new();
+                output_variables.insert("verdict".to_string(), "pass".to_string());
+                output_variables.insert("not a valid name".to_string(), "dropped".to_string());
+                Ok(Outcome::Success {
+                    summary: format!("checked job {}", job.id),
+                    output_variables,
+                })
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({"jobId": event.job_id, "status": "Succeeded", "reported": true})
+    );
+    let reports = fake.reports();
+    assert_eq!(reports.len(), 1);
+    let JobReport::Success {
+        job_id,
+        summary,
+        external_execution_id,
+        output_variables,
+        continuation_token,
+        ..
+    } = &reports[0]
+    else {
+        panic!("expected success: {reports:?}");
+    };
+    assert_eq!(job_id, &event.job_id);
+    assert_eq!(
+        summary.as_deref(),
+        Some(format!("checked job {}", event.job_id).as_str())
+    );
+    assert_eq!(external_execution_id.as_deref(), Some("request-0001"));
+    assert_eq!(
+        output_variables.get("verdict").map(String::as_str),
+        Some("pass")
+    );
+    assert_eq!(output_variables.len(), 1);
+    assert!(continuation_token.is_none());
+}
+
+#[tokio::test]
+async fn an_error_is_reported_as_a_failure_of_its_kind() {
+    let fake = FakeCodePipeline::start();
+    runner(&fake)
+        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+            Err(JobError::configuration(
+                "UserParameters: missing field `file`",
+            ))
+        })
+        .await
+        .unwrap();
+    let reports = fake.reports();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        failure(&reports[0]),
+        ("ConfigurationError", "UserParameters: missing field `file`")
+    );
+}
+
+#[tokio::test]
+async fn a_panic_is_reported_as_a_failure_and_the_runner_still_returns_ok() {
+    let fake = FakeCodePipeline::start();
+    let answer = runner(&fake)
+        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+            let parts: Vec<&str> = Vec::new();
+            if parts.is_empty() {
+                panic!("index out of bounds in the template walker");
+            }
+            Ok(Outcome::success("unreachable"))
+        })
+        .await;
+    assert_eq!(answer.unwrap()["status"], "Failed");
+    let reports = fake.reports();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        failure(&reports[0]),
+        (
+            "JobFailed",
+            "internal error in the function (index out of bounds in the template walker); the function's logs have the details"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_handler_still_running_near_the_deadline_is_stopped_and_reported() {
+    let fake = FakeCodePipeline::start();
+    let started = std::time::Instant::now();
+    runner(&fake)
+        .with_reserve(Duration::from_secs(2))
+        .run(
+            invocation(JobEvent::new().build(), Some(Duration::from_secs(3))),
+            |_, _| async {
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                Ok(Outcome::success("too late"))
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped before the deadline"
+    );
+    let reports = fake.reports();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        failure(&reports[0]),
+        (
+            "JobFailed",
+            "the check did not finish in time: it was stopped 2 s before the function's Lambda timeout"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_deadline_already_too_close_fails_at_once() {
+    let fake = FakeCodePipeline::start();
+    runner(&fake)
+        .run(
+            invocation(JobEvent::new().build(), Some(Duration::from_secs(1))),
+            |_, _| async { Ok(Outcome::success("never runs to completion")) },
+        )
+        .await
+        .unwrap();
+    let reports = fake.reports();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        failure(&reports[0]),
+        (
+            "JobFailed",
+            "the function was invoked with less than 3 s left before its Lambda timeout, too little to do the check; raise the function's timeout"
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_event_without_a_job_id_is_logged_and_nothing_is_reported() {
+    let fake = FakeCodePipeline::start();
+    let answer = runner(&fake)
+        .run(invocation(json!({"Records": []}), None), |_, _| async {
+            panic!("the handler must not run without a job");
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "Ignored");
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_malformed_job_is_a_configuration_error() {
+    let fake = FakeCodePipeline::start();
+    let job_id = "6f4d7a52-1111-4b57-9b2d-0f6e3b1c2d3e";
+    runner(&fake)
+        .run(
+            invocation(json!({"CodePipeline.job": {"id": job_id}}), None),
+            |_, _| async {
+                panic!("the handler must not run on a malformed job");
+            },
+        )
+        .await
+        .unwrap();
+    let reports = fake.reports();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].job_id(), job_id);
+    assert_eq!(
+        failure(&reports[0]),
+        (
+            "ConfigurationError",
+            "the job event is malformed: CodePipeline.job.data is missing"
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_same_event_twice_gives_one_report_and_an_already_reported_answer() {
+    let fake = FakeCodePipeline::start();
+    let event = JobEvent::new().build();
+    let runner = runner(&fake);
+    for _ in 0..2 {
+        let answer = runner
+            .run(invocation(event.clone(), None), |_, _| async {
+                Ok(Outcome::success("ok"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], "Succeeded");
+    }
+    assert_eq!(fake.reports().len(), 1);
+    assert_eq!(
+        fake.calls().len(),
+        2,
+        "the second call was refused as already reported"
+    );
+}
+
+#[tokio::test]
+async fn limits_are_kept_by_truncation_not_by_an_api_error() {
+    let fake = FakeCodePipeline::start();
+    let reporter = JobReporter::new(client(&fake));
+    let long = "x".repeat(10_000);
+    let ok = reporter
+        .report(&harness::uuid_v4(), &long, &Outcome::success(long.clone()))
+        .await
+        .unwrap();
+    assert_eq!(ok, Reported::Accepted);
+    let failed = reporter
+        .report(
+            &harness::uuid_v4(),
+            "req",
+            &Outcome::Failure(JobError::failed(long.clone())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed, Reported::Accepted);
+    let continued = reporter
+        .report(
+            &harness::uuid_v4(),
+            "req",
+            &Outcome::Continue {
+                token: long.clone(),
+                summary: "waiting".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(continued, Reported::Accepted);
+    let reports = fake.reports();
+    let JobReport::Success {
+        summary,
+        external_execution_id,
+        ..
+    } = &reports[0]
+    else {
+        panic!()
+    };
+    assert_eq!(summary.as_ref().unwrap().chars().count(), MAX_SUMMARY);
+    assert_eq!(
+        external_execution_id.as_ref().unwrap().chars().count(),
+        1500
+    );
+    assert_eq!(failure(&reports[1]).1.chars().count(), MAX_MESSAGE);
+    let JobReport::Success {
+        continuation_token, ..
+    } = &reports[2]
+    else {
+        panic!()
+    };
+    assert_eq!(continuation_token.as_ref().unwrap().chars().count(), 2048);
+}
+
+#[tokio::test]
+async fn a_server_error_is_retried_and_the_report_lands_once() {
+    let fake = FakeCodePipeline::start();
+    fake.inject(Fault::Status(500));
+    runner(&fake)
+        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+            Ok(Outcome::success("ok"))
+        })
+        .await
+        .unwrap();
+    assert_eq!(fake.reports().len(), 1);
+    assert_eq!(fake.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn errors_past_the_retry_budget_are_logged_and_the_runner_still_returns() {
+    let fake = FakeCodePipeline::start();
+    for _ in 0..3 {
+        fake.inject(Fault::Status(503));
+    }
+    let answer = runner(&fake)
+        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+            Ok(Outcome::success("ok"))
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer["reported"], false);
+    assert!(fake.reports().is_empty());
+    assert_eq!(
+        fake.calls().len(),
+        3,
+        "the SDK's standard retries: three attempts"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_job_state_answer_means_already_reported() {
+    let fake = FakeCodePipeline::start();
+    fake.inject(Fault::InvalidJobState);
+    let answer = runner(&fake)
+        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+            Err(JobError::failed("risk 200"))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({"jobId": answer["jobId"], "status": "Failed", "reported": false})
+    );
+    assert_eq!(fake.calls().len(), 1, "not retried");
+}
