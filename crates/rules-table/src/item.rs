@@ -1,0 +1,57 @@
+//! Rule items as DynamoDB attribute maps.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::Value;
+use template_rules::RuleItem;
+
+/// An item as stored, in the engine's item shape. Strings stay strings,
+/// numbers become numbers; any other attribute type is kept as a
+/// description, so the engine can say what is wrong with it.
+pub fn from_attributes(attributes: &HashMap<String, AttributeValue>) -> RuleItem {
+    let field = |name: &str| attributes.get(name).map(value_of);
+    RuleItem {
+        rule: field("rule"),
+        category: field("category"),
+        ruletype: field("ruletype"),
+        ruledata: field("ruledata"),
+        riskvalue: field("riskvalue"),
+        active: field("active"),
+    }
+}
+
+fn value_of(attribute: &AttributeValue) -> Value {
+    match attribute {
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::N(n) => serde_json::from_str::<serde_json::Number>(n)
+            .map(Value::Number)
+            .unwrap_or_else(|_| Value::String(n.clone())),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::Null(_) => Value::Null,
+        other => Value::Array(vec![Value::String(format!(
+            "unsupported DynamoDB type {other:?}"
+        ))]),
+    }
+}
+
+/// The attributes to store for an item: `riskvalue` as a number, the rest
+/// as strings, as the original function wrote them.
+pub fn to_attributes(item: &RuleItem) -> HashMap<String, AttributeValue> {
+    let mut attributes = HashMap::new();
+    for (name, value) in item.fields() {
+        let Some(value) = value else { continue };
+        let attribute = match (name, value) {
+            ("riskvalue", Value::Number(n)) => AttributeValue::N(n.to_string()),
+            ("riskvalue", Value::String(s)) if s.trim().parse::<u64>().is_ok() => {
+                AttributeValue::N(s.trim().to_string())
+            }
+            (_, Value::String(s)) => AttributeValue::S(s.clone()),
+            (_, Value::Bool(true)) if name == "active" => AttributeValue::S("Y".into()),
+            (_, Value::Bool(false)) if name == "active" => AttributeValue::S("N".into()),
+            (_, other) => AttributeValue::S(other.to_string()),
+        };
+        attributes.insert(name.to_string(), attribute);
+    }
+    attributes
+}

@@ -1,0 +1,14 @@
+//! The DynamoDB table of validation rules.
+//!
+//! Items have the shape the original function wrote — `rule` (hash key,
+//! S), `category` (S), `ruletype` (S), `ruledata` (S), `riskvalue` (N),
+//! `active` (S, `Y`/`N`) — so tables it created keep working. The table is
+//! read with consistent, paginated scans; an empty table is seeded with the
+//! default rules using conditional puts, so that functions starting at the
+//! same time do not overwrite each other (or a rule someone just added).
+
+mod item;
+mod table;
+
+pub use item::{from_attributes, to_attributes};
+pub use table::{Loaded, RulesTable, Seeded, SyncReport, TableError};

@@ -1,0 +1,279 @@
+//! Reading and writing the rules table.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use template_rules::{RuleItem, RuleSet};
+use tracing::{info, warn};
+
+use crate::item::{from_attributes, to_attributes};
+
+/// More items than this is not a rules table; reading stops there.
+pub const MAX_ITEMS: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    #[error("the rules table {table} does not exist")]
+    Missing { table: String },
+    #[error("access to the rules table {table} was denied: {message}")]
+    AccessDenied { table: String, message: String },
+    #[error("the rules table {table} kept throttling requests after retries: {message}")]
+    Throttled { table: String, message: String },
+    #[error("the rules table {table} holds more than {limit} items")]
+    TooMany { table: String, limit: usize },
+    #[error("there is no rule {rule} in the rules table {table}")]
+    NoSuchRule { table: String, rule: String },
+    #[error("could not use the rules table {table}: {message}")]
+    Unavailable { table: String, message: String },
+}
+
+/// What `load` found, and whether it had to seed the defaults first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub items: Vec<RuleItem>,
+    pub seeded: Option<Seeded>,
+}
+
+/// Which default rules a seeding wrote, and which someone else wrote first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seeded {
+    pub written: Vec<String>,
+    pub already_present: Vec<String>,
+}
+
+/// What `sync` changed (or would change), by rule id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: Vec<String>,
+}
+
+impl SyncReport {
+    pub fn is_noop(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// The rules table, by name, through a DynamoDB client.
+#[derive(Debug, Clone)]
+pub struct RulesTable {
+    client: aws_sdk_dynamodb::Client,
+    name: String,
+}
+
+impl RulesTable {
+    pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
+        RulesTable {
+            client,
+            name: name.into(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every item, read consistently, sorted by rule id.
+    pub async fn scan(&self) -> Result<Vec<RuleItem>, TableError> {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.error(e))?;
+            for attributes in page.items() {
+                if items.len() >= MAX_ITEMS {
+                    return Err(TableError::TooMany {
+                        table: self.name.clone(),
+                        limit: MAX_ITEMS,
+                    });
+                }
+                items.push(from_attributes(attributes));
+            }
+        }
+        items.sort_by(|a, b| a.id().cmp(&b.id()));
+        Ok(items)
+    }
+
+    /// Writes each default rule that is not there yet. Conditional puts
+    /// (`attribute_not_exists(rule)`), so concurrent seedings, or a rule
+    /// written in between, are never overwritten.
+    pub async fn seed_defaults(&self) -> Result<Seeded, TableError> {
+        let mut seeded = Seeded::default();
+        for item in RuleSet::default_items() {
+            let id = item.id().unwrap_or_default().to_string();
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.name)
+                .set_item(Some(to_attributes(&item)))
+                .condition_expression("attribute_not_exists(#rule)")
+                .expression_attribute_names("#rule", "rule")
+                .send()
+                .await;
+            match result {
+                Ok(_) => seeded.written.push(id),
+                Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                    seeded.already_present.push(id)
+                }
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+        Ok(seeded)
+    }
+
+    /// The table's items; an empty table is seeded with the defaults first.
+    pub async fn load(&self) -> Result<Loaded, TableError> {
+        let items = self.scan().await?;
+        if !items.is_empty() {
+            return Ok(Loaded {
+                items,
+                seeded: None,
+            });
+        }
+        let seeded = self.seed_defaults().await?;
+        info!(table = %self.name, written = ?seeded.written, already_present = ?seeded.already_present, "seeded the empty rules table with the default rules");
+        Ok(Loaded {
+            items: self.scan().await?,
+            seeded: Some(seeded),
+        })
+    }
+
+    /// Writes an item, replacing the rule with the same id.
+    pub async fn put(&self, item: &RuleItem) -> Result<(), TableError> {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(to_attributes(item)))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Turns a rule on or off.
+    pub async fn set_active(&self, rule: &str, active: bool) -> Result<(), TableError> {
+        self.client
+            .update_item()
+            .table_name(&self.name)
+            .key(
+                "rule",
+                aws_sdk_dynamodb::types::AttributeValue::S(rule.to_string()),
+            )
+            .update_expression("SET #active = :active")
+            .condition_expression("attribute_exists(#rule)")
+            .expression_attribute_names("#active", "active")
+            .expression_attribute_names("#rule", "rule")
+            .expression_attribute_values(
+                ":active",
+                aws_sdk_dynamodb::types::AttributeValue::S(
+                    if active { "Y" } else { "N" }.to_string(),
+                ),
+            )
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| self.missing_rule(rule, e))
+    }
+
+    pub async fn delete(&self, rule: &str) -> Result<(), TableError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .key(
+                "rule",
+                aws_sdk_dynamodb::types::AttributeValue::S(rule.to_string()),
+            )
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Makes the table hold exactly `wanted` (by rule id): adds what is
+    /// missing, rewrites what differs, removes what is not wanted. With
+    /// `apply` false, only says what it would do.
+    pub async fn sync(&self, wanted: &[RuleItem], apply: bool) -> Result<SyncReport, TableError> {
+        let current: BTreeMap<String, RuleItem> = self
+            .scan()
+            .await?
+            .into_iter()
+            .filter_map(|item| item.id().map(str::to_string).map(|id| (id, item)))
+            .collect();
+        let mut report = SyncReport::default();
+        for item in wanted {
+            let Some(id) = item.id() else { continue };
+            match current.get(id) {
+                None => report.added.push(id.to_string()),
+                Some(existing) if to_attributes(existing) == to_attributes(item) => {
+                    report.unchanged.push(id.to_string())
+                }
+                Some(_) => report.changed.push(id.to_string()),
+            }
+            if apply && !report.unchanged.iter().any(|u| u == id) {
+                self.put(item).await?;
+            }
+        }
+        for id in current.keys() {
+            if !wanted.iter().any(|w| w.id() == Some(id.as_str())) {
+                report.removed.push(id.clone());
+                if apply {
+                    self.delete(id).await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn missing_rule<E, R>(&self, rule: &str, e: SdkError<E, R>) -> TableError
+    where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
+        if e.code() == Some("ConditionalCheckFailedException") {
+            TableError::NoSuchRule {
+                table: self.name.clone(),
+                rule: rule.to_string(),
+            }
+        } else {
+            self.error(e)
+        }
+    }
+
+    fn error<E, R>(&self, e: SdkError<E, R>) -> TableError
+    where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
+        let table = self.name.clone();
+        let message = e
+            .message()
+            .map_or_else(|| DisplayErrorContext(&e).to_string(), str::to_string);
+        match e.code() {
+            Some("ResourceNotFoundException") => TableError::Missing { table },
+            Some("AccessDeniedException" | "UnrecognizedClientException") => {
+                TableError::AccessDenied { table, message }
+            }
+            Some(
+                "ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded",
+            ) => {
+                warn!(table = %self.name, "rules table throttled after retries");
+                TableError::Throttled { table, message }
+            }
+            _ => TableError::Unavailable {
+                table,
+                message: DisplayErrorContext(&e).to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The rules table against moto's DynamoDB, and the answers moto cannot give
+//! (throttling, denied access) through an in-process mock.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use harness::moto::MotoServer;
+use harness::unique_name;
+use rules_table::{RulesTable, Seeded, TableError, from_attributes, to_attributes};
+use serde_json::json;
+use template_rules::{RuleItem, RuleSet};
+
+async fn table() -> RulesTable {
+    let moto = MotoServer::shared();
+    let name = unique_name("rules");
+    moto.create_rules_table(&name).await;
+    RulesTable::new(moto.dynamodb(), name)
+}
+
+fn ids(items: &[RuleItem]) -> Vec<&str> {
+    items.iter().filter_map(RuleItem::id).collect()
+}
+
+#[tokio::test]
+async fn an_empty_table_is_seeded_with_the_defaults_once() {
+    let table = table().await;
+    let loaded = table.load().await.unwrap();
+    assert_eq!(
+        ids(&loaded.items),
+        [
+            "AllowHttp",
+            "ForbiddenAMIs",
+            "IngressOpenToWorld",
+            "SSHOpenToWorld"
+        ]
+    );
+    let seeded = loaded.seeded.unwrap();
+    assert_eq!(seeded.written.len(), 4);
+    assert!(seeded.already_present.is_empty());
+    assert!(RuleSet::from_items(loaded.items).errors().is_empty());
+
+    // A second start finds the rules and does not seed again.
+    assert_eq!(table.load().await.unwrap().seeded, None);
+    // A seeding racing another finds every rule already written.
+    assert_eq!(
+        table.seed_defaults().await.unwrap(),
+        Seeded {
+            written: vec![],
+            already_present: vec![
+                "IngressOpenToWorld".into(),
+                "SSHOpenToWorld".into(),
+                "AllowHttp".into(),
+                "ForbiddenAMIs".into()
+            ]
+        }
+    );
+}
+
+#[tokio::test]
+async fn seeding_never_overwrites_a_rule_someone_wrote_first() {
+    let table = table().await;
+    let mut custom = RuleSet::default_items().remove(1);
+    custom.riskvalue = Some(json!(40));
+    table.put(&custom).await.unwrap();
+    let seeded = table.seed_defaults().await.unwrap();
+    assert_eq!(seeded.already_present, ["SSHOpenToWorld"]);
+    let items = table.scan().await.unwrap();
+    let ssh = items
+        .iter()
+        .find(|i| i.id() == Some("SSHOpenToWorld"))
+        .unwrap();
+    assert_eq!(ssh.riskvalue, Some(json!(40)));
+}
+
+#[tokio::test]
+async fn items_written_by_the_original_function_are_read_as_it_wrote_them() {
+    let moto = MotoServer::shared();
+    let table = table().await;
+    let item: HashMap<String, AttributeValue> = [
+        ("rule", AttributeValue::S("SSHOpenToWorld".into())),
+        ("category", AttributeValue::S("SecurityGroup".into())),
+        ("ruletype", AttributeValue::S("regex".into())),
+        (
+            "ruledata",
+            AttributeValue::S(r"^.*Ingress.*(([fF]rom[pP]ort|[tT]o[pP]ort).\s*:\s*u?.(22).*[cC]idr[iI]p.\s*:\s*u?.((0\.){3}0\/0)|[cC]idr[iI]p.\s*:\s*u?.((0\.){3}0\/0).*([fF]rom[pP]ort|[tT]o[pP]ort).\s*:\s*u?.(22))".into()),
+        ),
+        ("riskvalue", AttributeValue::N("100".into())),
+        ("active", AttributeValue::S("Y".into())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    moto.dynamodb()
+        .put_item()
+        .table_name(table.name())
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let loaded = table.load().await.unwrap();
+    assert_eq!(loaded.seeded, None, "a table with rules is not seeded");
+    let rules = RuleSet::from_items(loaded.items);
+    assert!(rules.errors().is_empty());
+    assert_eq!(rules.rules()[0].kind.type_name(), "open-ingress");
+    assert_eq!(rules.rules()[0].risk, 100);
+}
+
+#[tokio::test]
+async fn sync_makes_the_table_match_the_file_and_says_what_changed() {
+    let table = table().await;
+    table.load().await.unwrap();
+    let mut wanted = RuleSet::default_items();
+    wanted.retain(|i| i.id() != Some("ForbiddenAMIs"));
+    let allow_http = wanted
+        .iter_mut()
+        .find(|i| i.id() == Some("AllowHttp"))
+        .unwrap();
+    allow_http.active = Some("Y".into());
+    wanted.push(RuleItem {
+        rule: Some("RdpOpenToWorld".into()),
+        category: Some("SecurityGroup".into()),
+        ruletype: Some("open-ingress".into()),
+        ruledata: Some("tcp:3389".into()),
+        riskvalue: Some(json!(100)),
+        active: Some("Y".into()),
+    });
+
+    let planned = table.sync(&wanted, false).await.unwrap();
+    assert_eq!(planned.added, ["RdpOpenToWorld"]);
+    assert_eq!(planned.changed, ["AllowHttp"]);
+    assert_eq!(planned.removed, ["ForbiddenAMIs"]);
+    assert_eq!(planned.unchanged, ["IngressOpenToWorld", "SSHOpenToWorld"]);
+    assert_eq!(
+        table.scan().await.unwrap().len(),
+        4,
+        "a dry run changes nothing"
+    );
+
+    assert_eq!(table.sync(&wanted, true).await.unwrap(), planned);
+    assert_eq!(
+        ids(&table.scan().await.unwrap()),
+        [
+            "AllowHttp",
+            "IngressOpenToWorld",
+            "RdpOpenToWorld",
+            "SSHOpenToWorld"
+        ]
+    );
+    assert!(table.sync(&wanted, true).await.unwrap().is_noop());
+}
+
+#[tokio::test]
+async fn rules_are_switched_on_and_off_by_id() {
+    let table = table().await;
+    table.load().await.unwrap();
+    table.set_active("AllowHttp", true).await.unwrap();
+    let items = table.scan().await.unwrap();
+    assert_eq!(items[0].active, Some(json!("Y")));
+    assert_eq!(
+        table.set_active("NoSuchRule", true).await.unwrap_err(),
+        TableError::NoSuchRule {
+            table: table.name().into(),
+            rule: "NoSuchRule".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_missing_table_is_named() {
+    let moto = MotoServer::shared();
+    let table = RulesTable::new(moto.dynamodb(), "no-such-rules-table");
+    assert_eq!(
+        table.load().await.unwrap_err(),
+        TableError::Missing {
+            table: "no-such-rules-table".into()
+        }
+    );
+}
+
+#[test]
+fn attributes_round_trip_in_the_original_shape() {
+    let item = RuleSet::default_items().remove(0);
+    let attributes = to_attributes(&item);
+    assert_eq!(attributes["riskvalue"], AttributeValue::N("100".into()));
+    assert_eq!(attributes["active"], AttributeValue::S("Y".into()));
+    assert_eq!(from_attributes(&attributes), item);
+    let odd: HashMap<String, AttributeValue> = [("rule".to_string(), AttributeValue::L(vec![]))]
+        .into_iter()
+        .collect();
+    let rules = RuleSet::from_items([from_attributes(&odd)]);
+    assert!(
+        rules.errors()[0]
+            .message
+            .starts_with("rule must be a string, not"),
+        "{}",
+        rules.errors()[0]
+    );
+}
+
+mod mocked {
+    use aws_sdk_dynamodb::operation::scan::{ScanError, ScanOutput};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    fn error(code: &'static str) -> ScanError {
+        ScanError::generic(
+            ErrorMetadata::builder()
+                .code(code)
+                .message("from the mock")
+                .build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_then_succeeds() {
+        let scan = mock!(aws_sdk_dynamodb::Client::scan)
+            .sequence()
+            .error(|| error("ThrottlingException"))
+            .output(|| {
+                ScanOutput::builder()
+                    .items(to_attributes(&RuleSet::default_items().remove(0)))
+                    .build()
+            })
+            .build();
+        let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&scan], |c| c
+            .retry_config(
+                aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(3)
+            ));
+        let items = RulesTable::new(client, "rules").scan().await.unwrap();
+        assert_eq!(ids(&items), ["IngressOpenToWorld"]);
+        assert_eq!(scan.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn throttling_past_the_retry_budget_is_reported_as_such() {
+        let scan = mock!(aws_sdk_dynamodb::Client::scan)
+            .sequence()
+            .error(|| error("ProvisionedThroughputExceededException"))
+            .times(3)
+            .build();
+        let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&scan], |c| c
+            .retry_config(
+                aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(3)
+            ));
+        let error = RulesTable::new(client, "rules").scan().await.unwrap_err();
+        assert_eq!(
+            error,
+            TableError::Throttled {
+                table: "rules".into(),
+                message: "from the mock".into()
+            }
+        );
+        assert_eq!(scan.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn denied_access_is_reported_as_such() {
+        let scan =
+            mock!(aws_sdk_dynamodb::Client::scan).then_error(|| error("AccessDeniedException"));
+        let client = mock_client!(aws_sdk_dynamodb, [&scan]);
+        let error = RulesTable::new(client, "rules").scan().await.unwrap_err();
+        assert!(matches!(error, TableError::AccessDenied { .. }), "{error}");
+    }
+}
