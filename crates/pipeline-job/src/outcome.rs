@@ -58,6 +58,14 @@ impl JobError {
     pub fn permission(message: impl Into<String>) -> Self {
         JobError::new(FailureKind::PermissionError, message)
     }
+
+    /// The same error, its message prefixed with what was being done.
+    pub fn with_context(self, context: &str) -> Self {
+        JobError {
+            kind: self.kind,
+            message: format!("{context}: {}", self.message),
+        }
+    }
 }
 
 /// What the runner reports for a job.

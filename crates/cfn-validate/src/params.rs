@@ -1,0 +1,40 @@
+//! The action's `UserParameters`:
+//! `{"input": "SourceArtifact", "file": "cloudformation/application.json", "output": "<bucket>"}`.
+
+use pipeline_job::{Job, JobError, params};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The input artifact holding the template.
+    pub input: String,
+    /// The template's path inside the artifact.
+    pub file: String,
+    /// A bucket to also receive `valid.template.zip` or `flagged.template.zip`.
+    #[serde(default)]
+    pub output: Option<String>,
+}
+
+impl Params {
+    pub fn read(job: &Job) -> Result<Params, JobError> {
+        let params: Params = params::json(params::raw(job)?)?;
+        for (name, value) in [("input", &params.input), ("file", &params.file)] {
+            if value.trim().is_empty() {
+                return Err(JobError::configuration(format!(
+                    "UserParameters.{name} is empty"
+                )));
+            }
+        }
+        if params
+            .output
+            .as_deref()
+            .is_some_and(|b| b.trim().is_empty())
+        {
+            return Err(JobError::configuration(
+                "UserParameters.output is empty (leave it out for no copy)",
+            ));
+        }
+        Ok(params)
+    }
+}
