@@ -1,0 +1,3 @@
+//! Test servers (see `servers.rs`).
+
+pub mod servers;
