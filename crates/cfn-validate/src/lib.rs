@@ -62,7 +62,7 @@ impl Validator {
             .as_ref()
             .map_err(|e| JobError::configuration(e.clone()))?;
         let params = Params::read(&job)?;
-        info!(input = %params.input, file = %params.file, output = ?params.output, "validating");
+        info!(input = %params.input, file = %params.file, output = params.output.as_deref().unwrap_or(""), "validating");
 
         let input = artifacts::find(&job.data.input_artifacts, &params.input, "input")?;
         let location = artifacts::s3_location(input)?;
@@ -144,9 +144,6 @@ impl Validator {
             .load()
             .await
             .map_err(table_error)?;
-        if let Some(seeded) = &loaded.seeded {
-            info!(table, written = ?seeded.written, "the rules table was empty: seeded the default rules");
-        }
         let rules = RuleSet::from_items(loaded.items);
         for note in rules.notes() {
             info!(table, %note, "rule note");

@@ -181,7 +181,7 @@ impl Runner {
                 info!(status = outcome.status(), %summary, "reporting continuation")
             }
             Outcome::Failure(e) => {
-                info!(status = outcome.status(), failure_type = %e.kind, message = %e.message, "reporting failure")
+                info!(status = outcome.status(), failure_type = %e.kind, failure = %e.message, "reporting failure")
             }
         }
         let report = self.reporter.report(job_id, request_id, outcome);

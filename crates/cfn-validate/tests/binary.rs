@@ -1,0 +1,103 @@
+//! The real `cfn-validate` binary under a local Lambda Runtime API, set up
+//! through the standard AWS environment only (no test-only code path):
+//! moto behind `AWS_ENDPOINT_URL`, the fake CodePipeline behind
+//! `AWS_ENDPOINT_URL_CODEPIPELINE`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::events::JobEvent;
+use harness::logs::assert_no_secret;
+use harness::moto::MotoServer;
+use harness::runtime_api::{LambdaProcess, RuntimeApi};
+use harness::zip::make_zip;
+use harness::{unique_name, workspace_root};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_reports_each_job_once_and_logs_json_without_credentials() {
+    let moto = MotoServer::shared();
+    let pipeline = FakeCodePipeline::start();
+    let bucket = unique_name("artifacts");
+    let table = unique_name("rules");
+    moto.create_bucket(&bucket).await;
+    moto.create_rules_table(&table).await;
+    let app =
+        std::fs::read(workspace_root().join("calculator/cloudformation/application.json")).unwrap();
+    let bastion =
+        std::fs::read(workspace_root().join("tests/fixtures/templates/bastion-ssh-open.yaml"))
+            .unwrap();
+    moto.put_object(
+        &bucket,
+        "src.zip",
+        make_zip(&[
+            ("cloudformation/application.json", &app),
+            ("bastion.yaml", &bastion),
+        ]),
+    )
+    .await;
+
+    let api = RuntimeApi::start();
+    let mut env: Vec<(String, String)> = moto.env_vars();
+    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
+    env.push(("RULES_TABLE".into(), table.clone()));
+    env.push(("RUST_LOG".into(), "info".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+
+    let event = |file: &str| {
+        JobEvent::new()
+            .user_parameters(
+                json!({"input": "SourceArtifact", "file": file, "output": bucket}).to_string(),
+            )
+            .input_artifact("SourceArtifact", &bucket, "src.zip")
+            .output_artifact("ValidatedTemplate", &bucket, "out.zip")
+    };
+    let pass = event("cloudformation/application.json");
+    let fail = event("bastion.yaml");
+    let broken = JobEvent::new().user_parameters("not json");
+    let mut secrets: Vec<String> = Vec::new();
+    for (job, status) in [(&pass, "Succeeded"), (&fail, "Failed"), (&broken, "Failed")] {
+        secrets.extend(job.credentials.secrets().iter().map(|s| s.to_string()));
+        let answer = api
+            .invoke(job.build(), Duration::from_secs(30))
+            .expect_response();
+        assert_eq!(
+            answer,
+            json!({"jobId": job.job_id, "status": status, "reported": true})
+        );
+    }
+    // Not even a job: logged, nothing reported, and the function keeps serving.
+    let ignored = api
+        .invoke(json!({"hello": "world"}), Duration::from_secs(30))
+        .expect_response();
+    assert_eq!(ignored["status"], "Ignored");
+
+    let reports = pipeline.reports();
+    assert_eq!(reports.len(), 3, "one report per job: {reports:?}");
+    assert!(
+        matches!(&reports[0], JobReport::Success { summary: Some(s), .. } if s == "no risk found in cloudformation/application.json")
+    );
+    assert!(
+        matches!(&reports[1], JobReport::Failure { kind, message, .. } if kind == "JobFailed" && message.starts_with("bastion.yaml has risk 200"))
+    );
+    assert!(
+        matches!(&reports[2], JobReport::Failure { kind, message, .. }
+        if kind == "ConfigurationError" && message.starts_with("UserParameters are not valid JSON"))
+    );
+
+    let logs = function.logs();
+    assert!(!logs.is_empty());
+    for line in &logs {
+        let parsed: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(parsed.get("level").is_some(), "{line}");
+    }
+    assert!(
+        logs.iter().any(|l| l.contains("no CodePipeline.job.id")),
+        "the ignored event is logged"
+    );
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret(&logs, &secrets);
+}
