@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod output;
+mod rules;
 mod sarif;
 mod validate;
 
@@ -23,10 +24,13 @@ struct Cli {
 enum Command {
     /// Score CloudFormation templates against the security rules.
     Validate(validate::Args),
+    /// List and change the rules table cfn-validate reads.
+    Rules(rules::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate(args) => validate::run(&args),
+        Command::Rules(args) => rules::run(&args),
     }
 }
