@@ -44,11 +44,17 @@ lint: ## Formatting and clippy
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 .PHONY: test
-test: tools calculator-deps lint ## Every test: Rust workspace, calculator, template lint
+test: tools calculator-deps lint ## Every test: Rust workspace, end to end, calculator, template lint
 	$(CARGO) test --workspace --locked
+	$(MAKE) --no-print-directory e2e-watch
 ifneq ($(wildcard calculator/package.json),)
 	cd calculator && npm test
 endif
+
+.PHONY: e2e-watch
+e2e-watch: tools ## cfn-validate under `cargo lambda watch`, invoked with the fixture events
+	$(CARGO) build --workspace --bins --locked
+	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
 
 .PHONY: bench
 bench: ## Rule engine benchmarks (criterion)

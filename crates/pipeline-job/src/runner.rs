@@ -224,15 +224,29 @@ impl Runner {
     }
 }
 
-/// The Lambda deadline (epoch milliseconds) as an `Instant`; `None` for 0.
+/// A Lambda deadline is never further than this from the moment it is
+/// handed out (functions run 15 minutes at most).
+const PLAUSIBLE_DEADLINE: Duration = Duration::from_secs(60 * 60);
+
+/// The Lambda deadline (epoch milliseconds) as an `Instant`. `None` when
+/// there is none (0) or it cannot be a real one: `cargo lambda watch` sends
+/// a constant 600000 (ten minutes past 1970), which taken at its word would
+/// fail every job at once.
 fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
     if deadline_ms == 0 {
         return None;
     }
     let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
     let now = SystemTime::now();
-    Some(match deadline.duration_since(now) {
-        Ok(left) => Instant::now() + left,
-        Err(_) => Instant::now(),
-    })
+    match deadline.duration_since(now) {
+        Ok(left) if left <= PLAUSIBLE_DEADLINE => Some(Instant::now() + left),
+        Err(e) if e.duration() <= PLAUSIBLE_DEADLINE => Some(Instant::now()),
+        _ => {
+            warn!(
+                deadline_ms,
+                "the invocation's deadline is not a plausible time; running without one"
+            );
+            None
+        }
+    }
 }

@@ -190,6 +190,25 @@ async fn a_deadline_already_too_close_fails_at_once() {
 }
 
 #[tokio::test]
+async fn an_implausible_deadline_is_ignored_not_taken_as_past() {
+    // What `cargo lambda watch` sends: 600000 ms after the epoch.
+    let fake = FakeCodePipeline::start();
+    let mut context = Context::default();
+    context.deadline = 600_000;
+    runner(&fake)
+        .run(
+            LambdaEvent::new(JobEvent::new().build(), context),
+            |_, inv| async move {
+                assert_eq!(inv.remaining(), None);
+                Ok(Outcome::success("ran"))
+            },
+        )
+        .await
+        .unwrap();
+    assert!(fake.reports()[0].is_success());
+}
+
+#[tokio::test]
 async fn an_event_without_a_job_id_is_logged_and_nothing_is_reported() {
     let fake = FakeCodePipeline::start();
     let answer = runner(&fake)

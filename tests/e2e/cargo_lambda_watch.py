@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""End to end under `cargo lambda watch`: the real cfn-validate binary served
+by cargo-lambda's Lambda emulator, invoked with the fixture events in
+tests/fixtures/events/ through `cargo lambda invoke --data-file`.
+
+It starts moto (S3, DynamoDB) and the fake CodePipeline on free loopback
+ports, puts the source artifact the fixtures point at, runs the function with
+only the standard AWS environment pointing at them, and checks that each job
+got exactly the report it should, and that the function's output never shows
+the fixtures' artifact credentials. Everything it starts is stopped at the
+end, whatever happens.
+
+Run by `make test` (target e2e-watch); needs .venv (make tools) and a debug
+build of the workspace's binaries (fake-codepipeline).
+"""
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "tests/fixtures/events"
+BUCKET = "cicd-e2e-artifacts"
+SOURCE_KEY = "CICD/SourceArti/source.zip"
+TABLE = "cicd-e2e-rules"
+
+# fixture -> (status, failure type, start of the summary or failure message)
+EXPECTED = {
+    "cfn-validate-pass.json": ("Succeeded", None, "no risk found in cloudformation/application.json"),
+    "cfn-validate-fail.json": (
+        "Failed",
+        "JobFailed",
+        "templates/bastion-ssh-open.yaml has risk 200 (fails from 50):\nIngressOpenToWorld on BastionSg (line 15)",
+    ),
+    "cfn-validate-bad-parameters.json": ("Failed", "ConfigurationError", "UserParameters: missing field `file`"),
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # answering, even with an error status
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"e2e: {what} did not come up at {url} within {seconds} s")
+
+
+def start(command, log, env=None):
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def main():
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    logs = target / "e2e-watch"
+    logs.mkdir(parents=True, exist_ok=True)
+    moto_port, pipeline_port, invoke_port = free_port(), free_port(), free_port()
+    moto_url, pipeline_url = f"http://127.0.0.1:{moto_port}", f"http://127.0.0.1:{pipeline_port}"
+    processes = []
+    try:
+        processes.append(start(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], open(logs / "moto.log", "w")))
+        processes.append(
+            start([str(target / "debug/fake-codepipeline"), "--port", str(pipeline_port)], open(logs / "codepipeline.log", "w"))
+        )
+        wait_http(f"{moto_url}/moto-api/", 30, "moto_server")
+        wait_http(f"{pipeline_url}/_reports", 30, "the fake CodePipeline")
+
+        aws = dict(aws_access_key_id="e2e", aws_secret_access_key="e2e", region_name="us-east-1", endpoint_url=moto_url)
+        boto3.client("s3", **aws).create_bucket(Bucket=BUCKET)
+        source = io.BytesIO()
+        with zipfile.ZipFile(source, "w") as z:
+            z.write(ROOT / "calculator/cloudformation/application.json", "cloudformation/application.json")
+            z.write(ROOT / "tests/fixtures/templates/bastion-ssh-open.yaml", "templates/bastion-ssh-open.yaml")
+        boto3.client("s3", **aws).put_object(Bucket=BUCKET, Key=SOURCE_KEY, Body=source.getvalue())
+        boto3.client("dynamodb", **aws).create_table(
+            TableName=TABLE,
+            AttributeDefinitions=[{"AttributeName": "rule", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "rule", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+        # Only the standard AWS environment tells the function where things are.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ENDPOINT_URL=moto_url,
+            AWS_ENDPOINT_URL_CODEPIPELINE=pipeline_url,
+            AWS_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID="e2e-role",
+            AWS_SECRET_ACCESS_KEY="e2e-role",
+            AWS_EC2_METADATA_DISABLED="true",
+            RULES_TABLE=TABLE,
+            AWS_LAMBDA_LOG_FORMAT="JSON",
+        )
+        watch_log = logs / "watch.log"
+        watch = start(
+            ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", str(invoke_port), "--quiet"],
+            open(watch_log, "w"),
+            env=env,
+        )
+        processes.append(watch)
+        wait_http(f"http://127.0.0.1:{invoke_port}/", 120, "cargo lambda watch")
+
+        secrets = set()
+        for fixture, (status, _, _) in EXPECTED.items():
+            event = json.loads((EVENTS / fixture).read_text())
+            creds = event["CodePipeline.job"]["data"]["artifactCredentials"]
+            secrets.update([creds["secretAccessKey"], creds["sessionToken"]])
+            invoked = subprocess.run(
+                ["cargo", "lambda", "invoke", "cfn-validate", "--data-file", str(EVENTS / fixture),
+                 "--invoke-address", "127.0.0.1", "--invoke-port", str(invoke_port)],
+                capture_output=True, text=True, timeout=600, env=env,
+            )
+            if invoked.returncode != 0:
+                sys.exit(f"e2e: cargo lambda invoke {fixture} failed:\n{invoked.stdout}{invoked.stderr}")
+            answer = json.loads(invoked.stdout)
+            job_id = event["CodePipeline.job"]["id"]
+            if answer != {"jobId": job_id, "status": status, "reported": True}:
+                sys.exit(f"e2e: {fixture}: unexpected answer {answer}")
+            print(f"e2e: {fixture}: {status}")
+
+        reports = json.loads(urllib.request.urlopen(f"{pipeline_url}/_reports").read())
+        if len(reports) != len(EXPECTED):
+            sys.exit(f"e2e: expected {len(EXPECTED)} reports, got {json.dumps(reports, indent=2)}")
+        for report, (fixture, (status, kind, text)) in zip(reports, EXPECTED.items()):
+            found = report.get("summary") if status == "Succeeded" else report.get("message")
+            if report["status"] != status or report.get("kind") != kind or not (found or "").startswith(text):
+                sys.exit(f"e2e: {fixture}: expected {status} {kind or ''} {text!r}, got {json.dumps(report)}")
+            print(f"e2e: CodePipeline recorded {fixture}: {status} {kind or ''} {found.splitlines()[0]}")
+        output = watch_log.read_text()
+        leaked = [s for s in secrets if s in output]
+        if leaked:
+            sys.exit(f"e2e: the function's output shows artifact credentials ({len(leaked)} of them); see {watch_log}")
+        print("e2e: cargo lambda watch: every job reported once, no credential in the logs")
+    finally:
+        for process in reversed(processes):
+            stop(process)
+
+
+if __name__ == "__main__":
+    main()
