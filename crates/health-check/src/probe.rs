@@ -417,8 +417,8 @@ impl fmt::Display for Probe {
     }
 }
 
-/// "200 OK", "502 Bad Gateway", "599".
-fn status_text(status: u16) -> String {
+/// "200 OK", "502 Bad Gateway", "599": a status with its reason, if it has one.
+pub fn status_text(status: u16) -> String {
     match StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())

@@ -1,0 +1,134 @@
+//! The real `service-status` binary under a local Lambda Runtime API, set up
+//! through the environment only, as in Lambda: the fake CodePipeline behind
+//! `AWS_ENDPOINT_URL_CODEPIPELINE`, moto behind
+//! `AWS_ENDPOINT_URL_CLOUDFORMATION`, a test CA in `HEALTH_CHECK_CA_FILE`.
+
+mod support;
+
+use std::time::Duration;
+
+use harness::calculator::Calculator;
+use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::events::JobEvent;
+use harness::logs::{assert_no_secret, json_lines};
+use harness::moto::{self, MotoServer};
+use harness::runtime_api::{LambdaProcess, RuntimeApi};
+use harness::unique_name;
+use serde_json::json;
+use support::servers::{Reply, TestCertificate, TestServer};
+use support::{closed_port, timeless};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
+    let moto = MotoServer::shared();
+    let pipeline = FakeCodePipeline::start();
+    let calculator = Calculator::start();
+    let stack = unique_name("CICD-test-stack");
+    moto.create_stack_with_output(&stack, "Url", &calculator.url())
+        .await;
+    let certificate = TestCertificate::generate();
+    let https = TestServer::start_tls(&certificate, |_, _| Reply::calculator());
+    let coming_up = TestServer::always(Reply::bad_gateway());
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = certificate.write_pem(dir.path());
+
+    let api = RuntimeApi::start();
+    let env = [
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
+        ("AWS_ENDPOINT_URL_CLOUDFORMATION", moto.endpoint()),
+        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
+        ("HEALTH_CHECK_CA_FILE", ca_file.display().to_string()),
+        ("RUST_LOG", "info".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let function = LambdaProcess::spawn(&harness::binary("service-status"), &api, &env);
+
+    let job = |parameters: String| {
+        JobEvent::new()
+            .function_name("CICD-service-status")
+            .user_parameters(parameters)
+    };
+    let https_with_password = https
+        .url("/")
+        .replace("https://", "https://ops:pa55-w0rd-secret@");
+    let jobs = [
+        (job(json!({"stack": stack, "output": "Url"}).to_string()), 30, "Succeeded"),
+        (job(https_with_password.clone()), 30, "Succeeded"),
+        (job(json!({"url": format!("http://127.0.0.1:{}/", closed_port()), "deadline_seconds": 0}).to_string()), 30, "Failed"),
+        // 7 s, less the runner's 3 s and the check's 2 s margin, then a
+        // continuation: the deadline (600 s) is far away.
+        (job(json!({"url": coming_up.url("/"), "timeout_seconds": 0.5, "backoff_seconds": 0.2}).to_string()), 7, "InProgress"),
+        (job("http://169.254.169.254/latest/meta-data/".to_string()), 30, "Failed"),
+    ];
+    let mut secrets: Vec<String> = vec![
+        moto::SECRET_ACCESS_KEY.to_string(),
+        "pa55-w0rd-secret".to_string(),
+    ];
+    for (event, timeout, status) in &jobs {
+        secrets.extend(event.credentials.secrets().iter().map(|s| s.to_string()));
+        let answer = api
+            .invoke(event.build(), Duration::from_secs(*timeout))
+            .expect_response();
+        assert_eq!(
+            answer,
+            json!({"jobId": event.job_id, "status": status, "reported": true})
+        );
+    }
+
+    let reports = pipeline.reports();
+    assert_eq!(
+        reports.len(),
+        jobs.len(),
+        "one report per job: {reports:#?}"
+    );
+    assert_eq!(pipeline.calls().len(), jobs.len());
+    for ((event, _, status), report) in jobs.iter().zip(&reports) {
+        assert_eq!(report.job_id(), event.job_id);
+        assert_eq!(report.status(), *status);
+    }
+    let summary = |r: &JobReport| timeless(r.message().unwrap_or_default());
+    assert_eq!(
+        summary(&reports[0]),
+        format!(
+            "{}/ is healthy: 200 OK in T, at the first attempt",
+            calculator.url()
+        )
+    );
+    assert_eq!(
+        summary(&reports[1]),
+        format!(
+            "{} is healthy: 200 OK in T, at the first attempt",
+            https.url("/").replace("https://", "https://ops:***@")
+        )
+    );
+    assert!(
+        summary(&reports[2]).ends_with(
+            "cannot connect (after T): tcp connect error: Connection refused (os error 111)"
+        ),
+        "{reports:#?}"
+    );
+    assert!(reports[3].is_in_progress());
+    assert!(
+        matches!(&reports[4], JobReport::Failure { kind, message, .. }
+        if kind == "ConfigurationError" && message.starts_with("UserParameters: refused to check http://169.254.169.254/latest/meta-data/"))
+    );
+
+    let logs = function.logs();
+    let parsed = json_lines(&logs);
+    assert_eq!(
+        parsed.len(),
+        logs.len(),
+        "every log line is JSON: {logs:#?}"
+    );
+    let attempt_lines: Vec<_> = parsed
+        .iter()
+        .filter(|l| l["fields"]["message"] == "attempt" || l["message"] == "attempt")
+        .collect();
+    assert!(
+        attempt_lines.len() >= 5,
+        "an attempt logs a line: {logs:#?}"
+    );
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret(&logs, &secrets);
+}

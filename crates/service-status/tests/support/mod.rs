@@ -1,0 +1,219 @@
+//! What the service-status tests share: a stage (the fake CodePipeline and
+//! the runner in front of the real handler), invocations with a Lambda
+//! deadline, and the scripted test servers of health-check.
+
+#![allow(dead_code)]
+
+#[path = "../../../health-check/tests/support/servers.rs"]
+pub mod servers;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::events::JobEvent;
+use health_check::{Checker, Settings};
+use lambda_runtime::{Context, LambdaEvent};
+use pipeline_job::{JobReporter, Runner, aws};
+use service_status::ServiceStatus;
+
+/// The fake CodePipeline, a runner reporting to it, and the handler.
+pub struct Stage {
+    pub pipeline: FakeCodePipeline,
+    pub runner: Runner,
+    pub service: ServiceStatus,
+}
+
+impl Stage {
+    /// A stage whose CloudFormation client points at `cfn_endpoint` (an
+    /// unused port when the test reads no stack).
+    pub fn new(cfn_endpoint: &str, checker: Result<Checker, String>) -> Stage {
+        let pipeline = FakeCodePipeline::start();
+        let config = pipeline
+            .sdk_config()
+            .into_builder()
+            .timeout_config(aws::timeouts())
+            .retry_config(aws::retries())
+            .build();
+        let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&config)))
+            .with_reserve(Duration::from_millis(300));
+        let cfn = aws_sdk_cloudformation::Client::new(&harness::sdk_config(cfn_endpoint));
+        Stage {
+            pipeline,
+            runner,
+            service: ServiceStatus::new(cfn, checker).with_margin(Duration::from_millis(100)),
+        }
+    }
+
+    /// A stage with the default settings and no CloudFormation.
+    pub fn plain() -> Stage {
+        Stage::new(
+            "http://127.0.0.1:9",
+            Checker::new(Settings::default()).map_err(|e| e.to_string()),
+        )
+    }
+
+    /// Invokes the handler on `event` with a Lambda deadline `timeout` from
+    /// now (none if `None`), and returns the one report it made; panics
+    /// unless exactly one report (and one call) came of it.
+    pub async fn invoke(&self, event: &JobEvent, timeout: Option<Duration>) -> JobReport {
+        self.invoke_payload(event.build(), &event.job_id, timeout)
+            .await
+    }
+
+    /// Like [`Stage::invoke`], for an event given as JSON (a fixture).
+    pub async fn invoke_payload(
+        &self,
+        payload: serde_json::Value,
+        job_id: &str,
+        timeout: Option<Duration>,
+    ) -> JobReport {
+        let calls_before = self.pipeline.calls().len();
+        let reports_before = self.pipeline.reports().len();
+        let service = self.service.clone();
+        let answer = self
+            .runner
+            .run(
+                invocation(payload, timeout),
+                move |job, invocation| async move { service.check(job, invocation).await },
+            )
+            .await
+            .expect("the runner always answers Ok");
+        let calls = self.pipeline.calls();
+        let reports = self.pipeline.reports();
+        assert_eq!(
+            calls.len() - calls_before,
+            1,
+            "exactly one call to CodePipeline per invocation: {calls:#?}"
+        );
+        assert_eq!(
+            reports.len() - reports_before,
+            1,
+            "exactly one accepted report per invocation: {reports:#?}"
+        );
+        let report = reports[reports.len() - 1].clone();
+        assert_eq!(report.job_id(), job_id);
+        assert_eq!(answer["status"], report.status());
+        assert_eq!(answer["reported"], true);
+        report
+    }
+}
+
+/// A Lambda invocation of `payload` whose deadline is `timeout` from now.
+pub fn invocation(
+    payload: serde_json::Value,
+    timeout: Option<Duration>,
+) -> LambdaEvent<serde_json::Value> {
+    let mut context = Context::default();
+    context.request_id = harness::uuid_v4();
+    if let Some(timeout) = timeout {
+        let deadline = SystemTime::now() + timeout;
+        context.deadline = deadline
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+    }
+    LambdaEvent::new(payload, context)
+}
+
+/// A job event for the Service_Status action with these `UserParameters`.
+pub fn event(user_parameters: impl Into<String>) -> JobEvent {
+    JobEvent::new()
+        .function_name("CICD-service-status")
+        .user_parameters(user_parameters)
+}
+
+/// The failure's type and message; panics on a success.
+pub fn failure(report: &JobReport) -> (&str, &str) {
+    match report {
+        JobReport::Failure { kind, message, .. } => (kind.as_str(), message.as_str()),
+        other => panic!("expected a failure, got {other:#?}"),
+    }
+}
+
+/// The success's summary and output variables; panics otherwise.
+pub fn success(report: &JobReport) -> (&str, Vec<(&str, &str)>) {
+    match report {
+        JobReport::Success {
+            summary: Some(summary),
+            output_variables,
+            continuation_token: None,
+            ..
+        } => (
+            summary.as_str(),
+            output_variables
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+        ),
+        other => panic!("expected a success, got {other:#?}"),
+    }
+}
+
+/// The continuation's token and summary; panics otherwise.
+pub fn continuation(report: &JobReport) -> (&str, &str) {
+    match report {
+        JobReport::Success {
+            summary: Some(summary),
+            continuation_token: Some(token),
+            output_variables,
+            ..
+        } if output_variables.is_empty() => (token.as_str(), summary.as_str()),
+        other => panic!("expected a continuation, got {other:#?}"),
+    }
+}
+
+/// `text` with every timing ("12 ms", "3.5 s", "0 s") replaced by "T", so
+/// messages can be compared exactly.
+pub fn timeless(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_number = chars[i].is_ascii_digit()
+            && (i == 0
+                || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == ':' || chars[i - 1] == '.'));
+        if starts_number {
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                j += 1;
+            }
+            let rest: String = chars[j..chars.len().min(j + 4)].iter().collect();
+            let unit = if rest.starts_with(" ms") {
+                Some(3)
+            } else if rest.starts_with(" s")
+                && !rest[2..].starts_with(|c: char| c.is_alphanumeric())
+            {
+                Some(2)
+            } else {
+                None
+            };
+            if let Some(unit) = unit {
+                out.push('T');
+                i = j + unit;
+                continue;
+            }
+            out.extend(&chars[i..j]);
+            i = j;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// A loopback port nothing listens on (bound a moment ago, then released).
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    listener.local_addr().expect("its address").port()
+}
+
+#[test]
+fn timeless_replaces_only_timings() {
+    assert_eq!(
+        timeless(
+            "GET http://127.0.0.1:8080/ → 200 OK in 12 ms, at attempt 3 (7.5 s after the first); 600 s allowed; 5 attempts; cannot connect (after 0 ms)"
+        ),
+        "GET http://127.0.0.1:8080/ → 200 OK in T, at attempt 3 (T after the first); T allowed; 5 attempts; cannot connect (after T)"
+    );
+}
