@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod health;
 mod output;
 mod rules;
 mod sarif;
@@ -26,11 +27,14 @@ enum Command {
     Validate(validate::Args),
     /// List and change the rules table cfn-validate reads.
     Rules(rules::Args),
+    /// Check that a service is up, as the Service_Status stage does.
+    Health(health::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate(args) => validate::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::Health(args) => health::run(&args),
     }
 }

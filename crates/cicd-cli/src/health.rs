@@ -1,0 +1,150 @@
+//! `cicd health`: the Service_Status stage's check, run from a terminal.
+//!
+//! The same probe, expectation and retry loop as the Lambda function
+//! (`health-check`), with the same settings from the environment
+//! (`HEALTH_CHECK_ALLOW_LINK_LOCAL`, `HEALTH_CHECK_CA_FILE`), but no
+//! CodePipeline: each attempt is printed as it is made, then the result.
+//! By default it tries once; `--deadline S` keeps retrying, with backoff,
+//! for up to S seconds (the Lambda function's default is 600).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use health_check::expect::DEFAULT_TEXT;
+use health_check::probe::{format_duration, status_text};
+use health_check::{
+    Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, Settings, SystemClock,
+    Target, wait_until_healthy,
+};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The URL to check (http or https).
+    #[arg(value_name = "URL")]
+    url: String,
+    /// Text the body must contain, ignoring case; '' checks the status only.
+    #[arg(long, value_name = "T", default_value = DEFAULT_TEXT)]
+    expect_text: String,
+    /// The status the URL must answer with.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=599))]
+    expect_status: u16,
+    /// Keep retrying, with backoff, for up to S seconds after the first attempt (0: one attempt).
+    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    deadline: f64,
+    /// The most one request may take, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    timeout: f64,
+}
+
+/// Exit codes: 0 healthy, 1 not healthy, 2 a usage or configuration error.
+const UNHEALTHY: u8 = 1;
+const UNUSABLE: u8 = 2;
+
+pub fn run(args: &Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return unusable(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(check(args))
+}
+
+async fn check(args: &Args) -> ExitCode {
+    let deadline = match seconds("--deadline", args.deadline, 0.0, 86_400.0) {
+        Ok(d) => d,
+        Err(e) => return unusable(&e),
+    };
+    let timeout = match seconds("--timeout", args.timeout, 0.001, 60.0) {
+        Ok(t) => t,
+        Err(e) => return unusable(&e),
+    };
+    let checker = match Settings::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|settings| Checker::new(settings).map_err(|e| e.to_string()))
+    {
+        Ok(checker) => checker,
+        Err(e) => return unusable(&e),
+    };
+    let target = match Target::parse(&args.url, checker.policy()) {
+        Ok(target) => target,
+        Err(e) => return unusable(&e.to_string()),
+    };
+    let url = target.to_string();
+    let checks = [Check {
+        target,
+        expect: Expectation {
+            status: args.expect_status,
+            text: Some(args.expect_text.clone()).filter(|t| !t.is_empty()),
+            case_sensitive: false,
+        },
+    }];
+    let schedule = Schedule {
+        deadline,
+        backoff: Backoff::default(),
+        attempt_time: timeout,
+        run_until: None,
+    };
+    let run = wait_until_healthy(
+        &schedule,
+        Progress::default(),
+        &SystemClock,
+        |number, allowance| {
+            let checks = &checks;
+            let checker = &checker;
+            async move {
+                let attempt = checker.attempt(checks, number, timeout, allowance).await;
+                println!("{attempt}");
+                attempt
+            }
+        },
+    )
+    .await;
+    let attempts = run.progress.attempts;
+    match run.end {
+        RunEnd::Healthy(attempt) => {
+            let (status, latency) = attempt
+                .primary()
+                .map(|p| (p.status.unwrap_or_default(), p.latency))
+                .unwrap_or_default();
+            println!(
+                "healthy: {url} answered {} in {} (attempt {attempts})",
+                status_text(status),
+                format_duration(latency)
+            );
+            ExitCode::SUCCESS
+        }
+        RunEnd::Refused(attempt) => match attempt.refusal() {
+            Some(refusal) => unusable(&refusal.to_string()),
+            None => unusable(&attempt.to_string()),
+        },
+        RunEnd::Unhealthy { .. } | RunEnd::Suspended { .. } | RunEnd::NoTime => {
+            let within = if deadline.is_zero() {
+                String::new()
+            } else {
+                format!(" within {}", format_duration(deadline))
+            };
+            println!(
+                "unhealthy: {url} did not answer as expected{within} ({attempts} attempt{})",
+                if attempts == 1 { "" } else { "s" }
+            );
+            ExitCode::from(UNHEALTHY)
+        }
+    }
+}
+
+fn seconds(flag: &str, value: f64, min: f64, max: f64) -> Result<Duration, String> {
+    if value.is_finite() && value >= min && value <= max {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!(
+            "{flag} must be from {min} to {max} seconds, not {value}"
+        ))
+    }
+}
+
+fn unusable(message: &str) -> ExitCode {
+    eprintln!("cicd health: {message}");
+    ExitCode::from(UNUSABLE)
+}

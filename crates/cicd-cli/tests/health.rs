@@ -1,0 +1,251 @@
+//! `cicd health`: the Service_Status check from a terminal, against the real
+//! calculator and tiny local servers.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use harness::calculator::Calculator;
+
+/// Runs `cicd health ARGS` with a clean environment plus `env`.
+fn cicd(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cicd"));
+    command.arg("health").args(args).env_clear();
+    command.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    command.envs(env.iter().copied());
+    command.output().expect("cicd runs")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A loopback server answering request n with `responses[n]` (the last
+/// one repeated), one request per connection, on a thread; returns its URL
+/// and the request count.
+fn serve(responses: Vec<String>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let served = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let n = served.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.write_all(responses[n.min(responses.len() - 1)].as_bytes());
+        }
+    });
+    (url, count)
+}
+
+/// An HTTP response with `status`, `headers` and `body`.
+fn response(status: u16, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// The stdout lines with every "N ms" latency replaced by "T".
+fn lines(o: &Output) -> Vec<String> {
+    out(o)
+        .lines()
+        .map(|l| {
+            let mut words: Vec<String> = l.split(' ').map(str::to_string).collect();
+            for i in 1..words.len() {
+                if words[i].starts_with("ms") && words[i - 1].chars().all(|c| c.is_ascii_digit()) {
+                    words[i - 1] = "T".to_string();
+                }
+            }
+            words.join(" ").replace("T ms", "T")
+        })
+        .collect()
+}
+
+#[test]
+fn the_healthy_calculator_exits_0_after_printing_the_attempt() {
+    let calculator = Calculator::start();
+    let output = cicd(&[&calculator.url()], &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        out(&output),
+        err(&output)
+    );
+    let url = format!("{}/", calculator.url());
+    assert_eq!(
+        lines(&output),
+        [
+            format!("attempt 1: GET {url} → 200 OK in T"),
+            format!("healthy: {url} answered 200 OK in T (attempt 1)"),
+        ]
+    );
+}
+
+#[test]
+fn a_missing_text_exits_1_with_what_came_instead() {
+    let calculator = Calculator::start();
+    let output = cicd(
+        &[&calculator.url(), "--expect-text", "Scientific Calculator"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let url = format!("{}/", calculator.url());
+    let lines = lines(&output);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "attempt 1: GET {url} → 200 OK in T, but the body does not contain \"Scientific Calculator\" (ignoring case); body: \"<!"
+        )),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1],
+        format!("unhealthy: {url} did not answer as expected (1 attempt)")
+    );
+}
+
+#[test]
+fn bad_gateways_then_ok_exit_0_within_the_deadline() {
+    let bad_gateway = response(502, "", "Bad Gateway");
+    let (url, count) = serve(vec![
+        bad_gateway.clone(),
+        bad_gateway,
+        response(200, "", "ok"),
+    ]);
+    let output = cicd(&[&url, "--expect-text", "", "--deadline", "20"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", out(&output));
+    assert_eq!(
+        lines(&output),
+        [
+            format!(
+                "attempt 1: GET {url} → 502 Bad Gateway in T, expected 200; body: \"Bad Gateway\""
+            ),
+            format!(
+                "attempt 2: GET {url} → 502 Bad Gateway in T, expected 200; body: \"Bad Gateway\""
+            ),
+            format!("attempt 3: GET {url} → 200 OK in T"),
+            format!("healthy: {url} answered 200 OK in T (attempt 3)"),
+        ]
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn a_closed_port_exits_1_after_retrying_until_the_deadline() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let started = Instant::now();
+    let output = cicd(&[&url, "--deadline", "1.5"], &[]);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(1));
+    let lines = lines(&output);
+    // Attempts at 0, 1 and (the wait cut to the deadline) 1.5 s.
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    for (i, line) in lines[..3].iter().enumerate() {
+        assert_eq!(
+            line,
+            &format!(
+                "attempt {}: GET {url} → cannot connect (after T): tcp connect error: Connection refused (os error 111)",
+                i + 1
+            )
+        );
+    }
+    assert_eq!(
+        lines[3],
+        format!("unhealthy: {url} did not answer as expected within 1.5 s (3 attempts)")
+    );
+}
+
+/// Arguments, environment, and the expected error message.
+type Case = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+#[test]
+fn unusable_urls_and_settings_exit_2() {
+    let cases: [Case; 6] = [
+        (
+            &["ftp://calc.test/"],
+            &[],
+            "cicd health: ftp://calc.test/ cannot be checked: only http and https URLs can, not ftp\n",
+        ),
+        (
+            &["calc.test"],
+            &[],
+            "cicd health: \"calc.test\" is not a URL: it must start with http:// or https://\n",
+        ),
+        (
+            &["http://169.254.169.254/latest/meta-data/"],
+            &[],
+            "cicd health: refused to check http://169.254.169.254/latest/meta-data/: 169.254.169.254 is the instance metadata address (set HEALTH_CHECK_ALLOW_LINK_LOCAL=true to allow link-local targets)\n",
+        ),
+        (
+            &["http://127.0.0.1:1/"],
+            &[("HEALTH_CHECK_ALLOW_LINK_LOCAL", "maybe")],
+            "cicd health: HEALTH_CHECK_ALLOW_LINK_LOCAL=\"maybe\" is not a yes/no value (use true or false)\n",
+        ),
+        (
+            &["http://127.0.0.1:1/"],
+            &[("HEALTH_CHECK_CA_FILE", "/nonexistent/ca.pem")],
+            "cicd health: HEALTH_CHECK_CA_FILE: cannot read the CA file /nonexistent/ca.pem: No such file or directory (os error 2)\n",
+        ),
+        (
+            &["http://127.0.0.1:1/", "--deadline=-1"],
+            &[],
+            "cicd health: --deadline must be from 0 to 86400 seconds, not -1\n",
+        ),
+    ];
+    for (args, env, message) in cases {
+        let output = cicd(args, env);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(err(&output), message, "{args:?}");
+        assert_eq!(out(&output), "", "{args:?}");
+    }
+    let no_url = cicd(&[], &[]);
+    assert_eq!(no_url.status.code(), Some(2));
+    assert!(err(&no_url).contains("<URL>"), "{}", err(&no_url));
+    let bad_status = cicd(&["http://127.0.0.1:1/", "--expect-status", "42"], &[]);
+    assert_eq!(bad_status.status.code(), Some(2));
+}
+
+#[test]
+fn a_redirect_to_the_metadata_service_exits_2_without_following_it() {
+    let (redirecting, count) = serve(vec![response(
+        302,
+        "Location: http://169.254.169.254/latest/meta-data/\r\n",
+        "",
+    )]);
+    let output = cicd(&[&redirecting], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", out(&output));
+    assert_eq!(
+        err(&output),
+        format!(
+            "cicd health: refused to follow the redirect from {redirecting} to http://169.254.169.254/latest/meta-data/: 169.254.169.254 is the instance metadata address (set HEALTH_CHECK_ALLOW_LINK_LOCAL=true to allow link-local targets)\n"
+        )
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 1, "not retried");
+}
