@@ -15,6 +15,11 @@ export PATH := $(VENV)/bin:$(PATH)
 CARGO ?= cargo
 PYTHON ?= python3
 
+# The two Lambda functions, and where their zips and the calculator's go.
+FUNCTIONS := cfn-validate service-status
+DIST := dist
+STACK ?= CICD
+
 .PHONY: help
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +52,7 @@ lint: ## Formatting and clippy
 test: tools calculator-deps lint ## Every test: Rust workspace, end to end, calculator, template lint
 	$(CARGO) test --workspace --locked
 	$(MAKE) --no-print-directory e2e-watch
+	$(MAKE) --no-print-directory deploy-smoke
 ifneq ($(wildcard calculator/package.json),)
 	cd calculator && npm test
 endif
@@ -55,6 +61,40 @@ endif
 e2e-watch: tools ## cfn-validate under `cargo lambda watch`, invoked with the fixture events
 	$(CARGO) build --workspace --bins --locked
 	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
+
+# --- Build, package, deploy ---------------------------------------------------
+
+.PHONY: build
+build: tools ## Release arm64 zips of both functions (target/lambda/<function>/bootstrap.zip)
+	rustup target add aarch64-unknown-linux-gnu >/dev/null
+	$(CARGO) lambda build --release --arm64 --output-format zip --locked $(addprefix -p ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap.zip; done
+
+.PHONY: package
+package: build ## dist/: cfn-validate.zip, service-status.zip and calculator.zip, as cicd.yaml expects
+	mkdir -p $(DIST)
+	for f in $(FUNCTIONS); do cp target/lambda/$$f/bootstrap.zip $(DIST)/$$f.zip; done
+	# The calculator as committed (the CodeCommit repository is seeded from it).
+	git archive --format=zip --output=$(DIST)/calculator.zip HEAD:calculator
+	ls -l $(DIST)
+
+.PHONY: deploy
+deploy: build ## cargo lambda deploy both functions (ROLE=<IAM role ARN>; region from your AWS config)
+	@test -n "$(ROLE)" || { echo "make deploy ROLE=arn:aws:iam::<account>:role/<role>" >&2; exit 2; }
+	for f in $(FUNCTIONS); do $(CARGO) lambda deploy $$f --iam-role "$(ROLE)"; done
+
+.PHONY: deploy-smoke
+deploy-smoke: build ## cargo lambda deploy both functions against moto and check get-function
+	$(VENV)/bin/python tests/e2e/deploy_smoke.py
+
+.PHONY: stack
+stack: package ## Create the pipeline stack (CODE_BUCKET=<new or your bucket>, STACK=CICD)
+	@test -n "$(CODE_BUCKET)" || { echo "make stack CODE_BUCKET=<bucket for the zips> [STACK=$(STACK)]" >&2; exit 2; }
+	tools/stack.sh create "$(STACK)" "$(CODE_BUCKET)"
+
+.PHONY: teardown
+teardown: ## Remove the stage stacks, empty the buckets, remove the pipeline stack (STACK=CICD)
+	tools/stack.sh teardown "$(STACK)"
 
 .PHONY: bench
 bench: ## Rule engine benchmarks (criterion)
@@ -71,4 +111,4 @@ demo: ## Validate the calculator's template and a template with SSH open to the 
 .PHONY: clean
 clean: ## Remove build output (keeps .venv)
 	$(CARGO) clean
-	rm -rf dist
+	rm -rf $(DIST)
