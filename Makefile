@@ -101,12 +101,9 @@ bench: ## Rule engine benchmarks (criterion)
 	$(CARGO) bench -p template-rules
 
 .PHONY: demo
-demo: ## Validate the calculator's template and a template with SSH open to the world
-	$(CARGO) build --quiet --release -p cicd-cli
-	@echo "== cicd validate on a template that passes, one that is flagged and one that fails"
-	./target/release/cicd validate --rules tests/fixtures/rules/all-active.yaml \
-		tests/fixtures/templates/web-app.yaml tests/fixtures/templates/old-ami.yaml \
-		tests/fixtures/templates/bastion-ssh-open.yaml || test $$? -eq 1
+demo: tools calculator-deps ## The two custom stages on one machine: real functions, local AWS stand-ins
+	$(CARGO) build --quiet --locked -p cfn-validate -p service-status -p integration-tests --bins
+	./target/debug/cicd-demo
 
 .PHONY: clean
 clean: ## Remove build output (keeps .venv)

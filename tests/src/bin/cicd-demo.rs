@@ -1,0 +1,261 @@
+//! `make demo`: the pipeline's two custom stages at work on one machine.
+//!
+//! Starts moto (S3, DynamoDB, CloudFormation), the fake CodePipeline job API
+//! and the calculator on free loopback ports, runs the real `cfn-validate`
+//! and `service-status` binaries under a local Lambda Runtime API, and plays
+//! CodePipeline: it sends each stage real job events (re-invoking with the
+//! continuation token when a stage asks for it) and prints each action as
+//! CodePipeline records it. The story is the original project's:
+//!
+//! 1. Static_Check passes the calculator's template;
+//! 2. Static_Check fails a template with SSH open to the world, naming the
+//!    rule and the resource;
+//! 3. Service_Status passes the running calculator;
+//! 4. Service_Status fails the calculator started on the wrong port.
+//!
+//! Everything it starts stops when it ends, Ctrl-C included.
+
+use std::time::{Duration, Instant};
+
+use harness::calculator::Calculator;
+use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::events::JobEvent;
+use harness::moto::MotoServer;
+use harness::runtime_api::{Invocation, LambdaProcess, RuntimeApi};
+use harness::zip::make_zip;
+use harness::{binary, free_port, workspace_root};
+use serde_json::json;
+
+const BUCKET: &str = "cicd-artifactbucket";
+const TABLE: &str = "CICD-Rules";
+const TEST_STACK: &str = "CICD-test-stack";
+
+/// A running function: its Runtime API and process.
+struct Function {
+    name: &'static str,
+    api: RuntimeApi,
+    _process: LambdaProcess,
+}
+
+impl Function {
+    fn start(name: &'static str, env: &[(String, String)]) -> Function {
+        let api = RuntimeApi::start();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let process = LambdaProcess::spawn(&binary(name), &api, &env);
+        Function {
+            name,
+            api,
+            _process: process,
+        }
+    }
+}
+
+/// Plays CodePipeline for one action: invokes the function with the job,
+/// and again with the continuation token while it reports "in progress".
+async fn run_action(
+    stage: &str,
+    function: &Function,
+    pipeline: &FakeCodePipeline,
+    mut event: JobEvent,
+) {
+    println!(
+        "\n▶ {stage} — {} ({})",
+        function.name,
+        event.user_parameters_text()
+    );
+    let started = Instant::now();
+    loop {
+        let seen = pipeline.reports().len();
+        match function
+            .api
+            .invoke_async(event.build(), Duration::from_secs(60))
+            .await
+        {
+            Invocation::Response { .. } => {}
+            other => println!("  the function did not answer normally: {other:?}"),
+        }
+        let Some(report) = pipeline
+            .reports()
+            .into_iter()
+            .skip(seen)
+            .find(|r| r.job_id() == event.job_id)
+        else {
+            println!("  CodePipeline received no report (the action would wait for its timeout)");
+            return;
+        };
+        print_report(&report, started.elapsed());
+        match report {
+            JobReport::Success {
+                continuation_token: Some(token),
+                ..
+            } => event = event.continuation_token(token),
+            _ => return,
+        }
+    }
+}
+
+fn print_report(report: &JobReport, elapsed: Duration) {
+    let status = report.status();
+    let mark = match status {
+        "Succeeded" => "✔",
+        "Failed" => "✘",
+        _ => "…",
+    };
+    let kind = match report {
+        JobReport::Failure { kind, .. } => format!(" ({kind})"),
+        _ => String::new(),
+    };
+    println!(
+        "  {mark} {status}{kind} after {:.1} s",
+        elapsed.as_secs_f64()
+    );
+    for line in report.message().unwrap_or("").lines() {
+        println!("      {line}");
+    }
+    if let JobReport::Success {
+        output_variables, ..
+    } = report
+    {
+        if !output_variables.is_empty() {
+            let vars: Vec<String> = output_variables
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            println!("      output variables: {}", vars.join(", "));
+        }
+    }
+}
+
+/// What the demo prints of the parameters it sends.
+trait Shown {
+    fn user_parameters_text(&self) -> String;
+}
+
+impl Shown for JobEvent {
+    fn user_parameters_text(&self) -> String {
+        let built = self.build();
+        let text = built["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]["UserParameters"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        format!("UserParameters {text}")
+    }
+}
+
+async fn demo() {
+    let root = workspace_root();
+    println!(
+        "Starting moto (S3, DynamoDB, CloudFormation), the fake CodePipeline and the calculator…"
+    );
+    let moto = MotoServer::start();
+    let pipeline = FakeCodePipeline::start();
+    let calculator = Calculator::start();
+    println!("  moto              {}", moto.endpoint());
+    println!("  CodePipeline API  {}", pipeline.endpoint());
+    println!("  calculator        {}", calculator.url());
+
+    // The pipeline's artifact bucket holds the source artifact; the rules
+    // table is empty, as after `make stack` (the first job seeds it).
+    moto.create_bucket(BUCKET).await;
+    moto.create_rules_table(TABLE).await;
+    let app_template = std::fs::read(root.join("calculator/cloudformation/application.json"))
+        .expect("calculator template");
+    let bastion = std::fs::read(root.join("tests/fixtures/templates/bastion-ssh-open.yaml"))
+        .expect("fixture template");
+    let source_key = "CICD/SourceArti/demo.zip";
+    moto.put_object(
+        BUCKET,
+        source_key,
+        make_zip(&[
+            ("cloudformation/application.json", &app_template),
+            ("cloudformation/bastion.yaml", &bastion),
+        ]),
+    )
+    .await;
+    // The test stack's output, as Test_Stack leaves it.
+    moto.create_stack_with_output(TEST_STACK, "Url", &calculator.url())
+        .await;
+
+    let mut env = moto.env_vars();
+    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
+    env.push(("RULES_TABLE".into(), TABLE.into()));
+    let cfn_validate = Function::start("cfn-validate", &env);
+    let service_status = Function::start("service-status", &env);
+
+    let static_check = |file: &str| {
+        JobEvent::new()
+            .function_name("CICD-cfn-validate")
+            .user_parameters(
+                json!({"input": "SourceArtifact", "file": file, "output": BUCKET}).to_string(),
+            )
+            .input_artifact("SourceArtifact", BUCKET, source_key)
+            .output_artifact("ValidatedTemplate", BUCKET, "CICD/ValidatedT/demo.zip")
+    };
+    run_action(
+        "Static_Check: the calculator's template",
+        &cfn_validate,
+        &pipeline,
+        static_check("cloudformation/application.json"),
+    )
+    .await;
+    run_action(
+        "Static_Check: a template with SSH open to the world",
+        &cfn_validate,
+        &pipeline,
+        static_check("cloudformation/bastion.yaml"),
+    )
+    .await;
+
+    run_action(
+        "Service_Status: the test stack's Url output (the running calculator)",
+        &service_status,
+        &pipeline,
+        JobEvent::new()
+            .function_name("CICD-service-status")
+            .user_parameters(json!({"stack": TEST_STACK, "output": "Url"}).to_string()),
+    )
+    .await;
+
+    // The original walkthrough's broken release: service.js listens on the
+    // wrong port, so the load balancer's port has nobody behind it.
+    let load_balancer_port = free_port();
+    println!(
+        "\n  (now the calculator is 'deployed' listening on port {} while the load balancer forwards to {load_balancer_port};\n   the check is given a 6 s deadline so the demo does not wait the usual 10 minutes)",
+        calculator.port()
+    );
+    run_action(
+        "Service_Status: the calculator started on the wrong port",
+        &service_status,
+        &pipeline,
+        JobEvent::new().function_name("CICD-service-status").user_parameters(
+            json!({"url": format!("http://127.0.0.1:{load_balancer_port}/"), "deadline_seconds": 6}).to_string(),
+        ),
+    ).await;
+
+    println!(
+        "\nCodePipeline recorded {} reports for 4 actions:",
+        pipeline.reports().len()
+    );
+    for report in pipeline.reports() {
+        let first = report
+            .message()
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        println!("  {:<10} {}", report.status(), first);
+    }
+    println!("\nStopping everything the demo started.");
+}
+
+#[tokio::main]
+async fn main() {
+    tokio::select! {
+        () = demo() => {}
+        _ = tokio::signal::ctrl_c() => {
+            // Children die with this process (the harness gives them PDEATHSIG).
+            println!("\nInterrupted: stopping everything the demo started.");
+        }
+    }
+}
