@@ -115,14 +115,13 @@ fn print_report(report: &JobReport, elapsed: Duration) {
     if let JobReport::Success {
         output_variables, ..
     } = report
+        && !output_variables.is_empty()
     {
-        if !output_variables.is_empty() {
-            let vars: Vec<String> = output_variables
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            println!("      output variables: {}", vars.join(", "));
-        }
+        let vars: Vec<String> = output_variables
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!("      output variables: {}", vars.join(", "));
     }
 }
 
