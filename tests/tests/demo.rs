@@ -4,9 +4,15 @@ use std::process::Command;
 
 #[test]
 fn the_demo_plays_the_four_actions_and_cleans_up() {
-    let out = Command::new(env!("CARGO_BIN_EXE_cicd-demo")).output().expect("the demo runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_cicd-demo"))
+        .output()
+        .expect("the demo runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: Vec<&str> = text
         .lines()
         .skip_while(|l| !l.starts_with("CodePipeline recorded"))
@@ -14,10 +20,25 @@ fn the_demo_plays_the_four_actions_and_cleans_up() {
         .take(4)
         .collect();
     assert_eq!(summary.len(), 4, "{text}");
-    assert!(summary[0].contains("Succeeded  no risk found in cloudformation/application.json"), "{text}");
-    assert!(summary[1].contains("Failed     cloudformation/bastion.yaml has risk 200"), "{text}");
-    assert!(summary[2].contains("Succeeded  http://127.0.0.1:"), "{text}");
-    assert!(summary[3].contains("did not become healthy within 6 s"), "{text}");
-    assert!(text.contains("SSHOpenToWorld on BastionSg (line 15)"), "{text}");
+    assert!(
+        summary[0].contains("Succeeded  no risk found in cloudformation/application.json"),
+        "{text}"
+    );
+    assert!(
+        summary[1].contains("Failed     cloudformation/bastion.yaml has risk 200"),
+        "{text}"
+    );
+    assert!(
+        summary[2].contains("Succeeded  http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        summary[3].contains("did not become healthy within 6 s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SSHOpenToWorld on BastionSg (line 15)"),
+        "{text}"
+    );
     assert!(text.contains("Connection refused"), "{text}");
 }
