@@ -388,7 +388,10 @@ async fn delay_answers_late_and_hang_never_answers() {
     assert_eq!(fake.reports().len(), 1, "a delayed call is a report");
 
     fake.inject(Fault::Hang);
+    // No retries: a retry after the attempt timeout would reach the fake
+    // again (the fault is for one call) and could succeed in time.
     let config = aws_sdk_codepipeline::config::Builder::from(&fake.sdk_config())
+        .retry_config(aws_config::retry::RetryConfig::disabled())
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .operation_attempt_timeout(Duration::from_millis(500))
