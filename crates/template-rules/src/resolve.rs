@@ -11,6 +11,7 @@
 //! resolve never makes a rule fire.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use crate::node::{Node, Object};
 use crate::template::Template;
@@ -18,6 +19,18 @@ use crate::template::Template;
 /// Past this many candidates a value stops growing (`Fn::Sub` and `Fn::Join`
 /// multiply the candidates of their parts).
 const MAX_CANDIDATES: usize = 64;
+
+/// Bounds on working out one value. Intrinsics written in a resource nest
+/// no deeper than the template does, but a `Ref` or `Fn::FindInMap` leads
+/// elsewhere in the template, and what is found there can lead back: a
+/// mapping entry that is a `Fn::FindInMap` of itself, a parameter default
+/// that selects from its own parameter. Without a bound that recursion
+/// overflows the stack (which aborts the process, so no report is sent),
+/// and lookups that fan out at every step take exponential time. Past
+/// either bound a value simply stops growing, like past `MAX_CANDIDATES`.
+const MAX_NESTING: usize = 128;
+/// Values looked at (literals and intrinsics) while working out one value.
+const MAX_STEPS: usize = 10_000;
 
 /// One literal a property may take, and how it was reached when that is not
 /// obvious from the template text at that spot.
@@ -34,6 +47,10 @@ pub type TextCandidate<'t> = (Cow<'t, str>, Option<String>);
 pub struct Resolver<'t> {
     parameters: &'t Object<'t>,
     mappings: &'t Object<'t>,
+    /// How deep the resolution under way is, and how many values it has
+    /// looked at (see `MAX_NESTING` and `MAX_STEPS`).
+    depth: Cell<usize>,
+    steps: Cell<usize>,
 }
 
 impl<'t> Resolver<'t> {
@@ -41,6 +58,8 @@ impl<'t> Resolver<'t> {
         Resolver {
             parameters: &template.parameters,
             mappings: &template.mappings,
+            depth: Cell::new(0),
+            steps: Cell::new(0),
         }
     }
 
@@ -138,6 +157,21 @@ impl<'t> Resolver<'t> {
     }
 
     fn resolve_into(&self, value: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
+        let depth = self.depth.get();
+        if depth == 0 {
+            self.steps.set(0);
+        }
+        let steps = self.steps.get() + 1;
+        if depth >= MAX_NESTING || steps > MAX_STEPS {
+            return;
+        }
+        self.steps.set(steps);
+        self.depth.set(depth + 1);
+        self.evaluate(value, out);
+        self.depth.set(depth);
+    }
+
+    fn evaluate(&self, value: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
         let Some((function, args)) = intrinsic(value) else {
             push(
                 out,

@@ -1,0 +1,115 @@
+//! Inputs that once crashed or hung the parser or the rule engine, found by
+//! the property tests (tests/properties.rs) and the fuzz targets (fuzz/).
+//! Each one is kept as it was found, or as small as it could be made.
+
+use std::time::{Duration, Instant};
+
+use template_rules::{RuleSet, Template, Thresholds, evaluate};
+
+fn all_active() -> RuleSet {
+    RuleSet::from_items(RuleSet::default_items().into_iter().map(|mut item| {
+        item.active = Some("Y".into());
+        item
+    }))
+}
+
+fn rules_fired(template: &str) -> Vec<(String, String)> {
+    let template = Template::parse(template.as_bytes()).expect("the template parses");
+    evaluate(&template, &all_active(), &Thresholds::default())
+        .findings
+        .into_iter()
+        .map(|f| (f.rule, f.resource))
+        .collect()
+}
+
+/// Found by `findings_name_resources_of_the_template_on_their_lines`: a
+/// mapping entry that is a `Fn::FindInMap` of itself sent the resolver
+/// round in circles until the stack overflowed, which aborts the process
+/// (`cicd validate` died with SIGABRT; the Lambda would die before
+/// reporting). It now resolves to nothing, like any value that cannot be
+/// worked out.
+#[test]
+fn a_mapping_entry_that_looks_itself_up_does_not_overflow_the_stack() {
+    let template = "Mappings:
+  M0:
+    k0:
+      a: !FindInMap [M0, k0, a]
+Resources:
+  Host:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !FindInMap [M0, k0, a]
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !FindInMap [M0, k0, a]}
+";
+    assert_eq!(rules_fired(template), Vec::<(String, String)>::new());
+}
+
+/// The same through a parameter: a default that selects from its own parameter.
+#[test]
+fn a_parameter_default_that_selects_from_itself_does_not_overflow_the_stack() {
+    let template = r#"{"Parameters": {"P": {"Type": "CommaDelimitedList",
+        "Default": [{"Fn::Select": [0, {"Ref": "P"}]}]}},
+     "Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": "x",
+        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "CidrIp": {"Fn::Select": [0, {"Ref": "P"}]}}]}}}}"#;
+    assert_eq!(rules_fired(template), Vec::<(String, String)>::new());
+}
+
+/// Without a cycle, lookups that fan out at every step: each entry of each
+/// mapping looks up every entry of the next one (the keys depend on the
+/// region), so the first mapping stands for 4^30 paths. Bounded work now;
+/// before, this ran for as long as anyone cared to wait.
+#[test]
+fn lookups_that_fan_out_take_bounded_time() {
+    let mut text = String::from("Mappings:\n");
+    for m in 0..30 {
+        text.push_str(&format!("  M{m}:\n"));
+        for k in ["a", "b"] {
+            text.push_str(&format!("    {k}:\n"));
+            for v in ["x", "y"] {
+                let next = format!(
+                    "!FindInMap [M{}, !Ref AWS::Region, !Ref AWS::Region]",
+                    m + 1
+                );
+                text.push_str(&format!("      {v}: {next}\n"));
+            }
+        }
+    }
+    text.push_str("  M30:\n    a:\n      x: 0.0.0.0/0\n");
+    text.push_str(
+        "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !FindInMap [M29, a, x]}
+",
+    );
+    let start = Instant::now();
+    // Short chains still resolve: M29 → M30 is one lookup away.
+    assert_eq!(
+        rules_fired(&text),
+        [
+            ("IngressOpenToWorld".to_string(), "Sg".to_string()),
+            ("SSHOpenToWorld".to_string(), "Sg".to_string()),
+        ]
+    );
+    let deep = text.replace("!FindInMap [M29, a, x]", "!FindInMap [M0, a, x]");
+    let template = Template::parse(deep.as_bytes()).unwrap();
+    let report = evaluate(&template, &all_active(), &Thresholds::default());
+    // The first path walked reaches the world CIDR 31 lookups down; the
+    // budget runs out long before all 4^30 paths are walked.
+    assert_eq!(report.findings.len(), 2);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+}
