@@ -479,8 +479,9 @@ fn integer(text: &str) -> Option<Number> {
     }
     let magnitude = u64::from_str_radix(digits, radix).ok()?;
     if negative {
-        let n = i64::try_from(magnitude).ok()?;
-        Some((-n).into())
+        // 0 - magnitude, so that -9223372036854775808 (i64::MIN, whose
+        // magnitude is no i64) is an integer too, as it is in JSON.
+        0i64.checked_sub_unsigned(magnitude).map(Number::from)
     } else {
         Some(magnitude.into())
     }

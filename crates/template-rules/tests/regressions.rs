@@ -113,3 +113,50 @@ fn lookups_that_fan_out_take_bounded_time() {
         start.elapsed()
     );
 }
+
+/// Found by `json_and_yaml_renderings_give_the_same_findings`: YAML read
+/// -9223372036854775808 (i64::MIN) as a float, because its magnitude is no
+/// i64, where JSON reads an integer. As a float a port does not resolve, so
+/// the YAML template lost its SSH finding that the JSON one had.
+#[test]
+fn the_smallest_64_bit_integer_is_an_integer_in_yaml_as_in_json() {
+    let yaml = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - {IpProtocol: 6, FromPort: -9223372036854775808, ToPort: 0, CidrIp: 0.0.0.0/0}
+";
+    let json = r#"{"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": "x", "SecurityGroupIngress": [{"IpProtocol": 6,
+        "FromPort": -9223372036854775808, "ToPort": 0, "CidrIp": "0.0.0.0/0"}]}}}}"#;
+    let parsed = Template::parse(yaml.as_bytes()).unwrap();
+    let port =
+        parsed.resources[0].body.to_json()["Properties"]["SecurityGroupIngress"][0]["FromPort"]
+            .clone();
+    assert_eq!(port, serde_json::json!(i64::MIN));
+    assert!(port.is_i64());
+    let fired = rules_fired(yaml);
+    assert_eq!(fired, rules_fired(json));
+    // A negative port admits every port: 22 and 80 among them.
+    assert_eq!(
+        fired,
+        [
+            ("IngressOpenToWorld".to_string(), "Sg".to_string()),
+            ("SSHOpenToWorld".to_string(), "Sg".to_string()),
+            ("AllowHttp".to_string(), "Sg".to_string()),
+        ]
+    );
+    // One past it is no i64 in either syntax: a float in both.
+    for text in [
+        "Resources: {R: {Type: T, Properties: {P: -9223372036854775809}}}",
+        r#"{"Resources": {"R": {"Type": "T", "Properties": {"P": -9223372036854775809}}}}"#,
+    ] {
+        let t = Template::parse(text.as_bytes()).unwrap();
+        assert!(
+            t.resources[0].body.to_json()["Properties"]["P"].is_f64(),
+            "{text}"
+        );
+    }
+}
