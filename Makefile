@@ -51,11 +51,17 @@ lint: ## Formatting and clippy
 .PHONY: test
 test: tools calculator-deps lint ## Every test: Rust workspace, end to end, calculator, template lint
 	$(CARGO) test --workspace --locked
+	$(MAKE) --no-print-directory templates
 	$(MAKE) --no-print-directory e2e-watch
 	$(MAKE) --no-print-directory deploy-smoke
 ifneq ($(wildcard calculator/package.json),)
 	cd calculator && npm test
 endif
+
+.PHONY: templates
+templates: tools ## cfn-lint both templates; cicd validate must pass them (cicd.yaml's open ALB is a suppression)
+	$(VENV)/bin/cfn-lint cicd.yaml calculator/cloudformation/application.json
+	$(CARGO) run --quiet --locked -p cicd-cli -- validate cicd.yaml calculator/cloudformation/application.json
 
 .PHONY: e2e-watch
 e2e-watch: tools ## cfn-validate under `cargo lambda watch`, invoked with the fixture events
@@ -97,8 +103,12 @@ teardown: ## Remove the stage stacks, empty the buckets, remove the pipeline sta
 	tools/stack.sh teardown "$(STACK)"
 
 .PHONY: bench
-bench: ## Rule engine benchmarks (criterion)
-	$(CARGO) bench -p template-rules
+bench: tools calculator-deps ## Zip sizes, init time, peak memory, and the rule engine's benchmarks
+	# The functions on their own, so the harness's features do not reach them.
+	$(CARGO) build --release --locked $(addprefix -p ,$(FUNCTIONS))
+	$(CARGO) build --release --locked -p integration-tests --bin lambda-bench
+	./target/release/lambda-bench
+	$(CARGO) bench --locked -p template-rules --bench evaluate -- --noplot
 
 .PHONY: demo
 demo: tools calculator-deps ## The two custom stages on one machine: real functions, local AWS stand-ins

@@ -1,0 +1,189 @@
+//! `make bench`: what the functions cost. Figures that are compared are
+//! measured in this one run, on this machine.
+//!
+//! - the arm64 zip of each function (`make build`);
+//! - init time: from starting the (native, release) binary to its first
+//!   request for work from the Lambda Runtime API, median of cold starts;
+//! - peak resident memory after handling one real job;
+//! - the rule engine against the original Python evaluation, on the same
+//!   1 MB template (tests/bench/old_evaluator.py writes and times it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use harness::calculator::Calculator;
+use harness::codepipeline::FakeCodePipeline;
+use harness::events::JobEvent;
+use harness::moto::MotoServer;
+use harness::runtime_api::{LambdaProcess, RuntimeApi};
+use harness::zip::make_zip;
+use harness::{target_dir, workspace_root};
+use serde_json::json;
+use template_rules::{RuleSet, Template, Thresholds, evaluate};
+
+const FUNCTIONS: [&str; 2] = ["cfn-validate", "service-status"];
+const COLD_STARTS: usize = 9;
+
+fn release_binary(name: &str) -> PathBuf {
+    let path = target_dir().join("release").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: cargo build --release -p {name}",
+        path.display()
+    );
+    path
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn zip_sizes() {
+    println!("arm64 zips (make build):");
+    for name in FUNCTIONS {
+        let zip = target_dir().join("lambda").join(name).join("bootstrap.zip");
+        match std::fs::metadata(&zip) {
+            Ok(m) => println!(
+                "  {name:<15} {:>9} bytes ({:.2} MiB)",
+                m.len(),
+                m.len() as f64 / 1048576.0
+            ),
+            Err(_) => println!("  {name:<15} not built (run make build)"),
+        }
+    }
+}
+
+fn init_times() {
+    println!(
+        "init time, process start to first poll of the Runtime API (native release build, median of {COLD_STARTS} cold starts):"
+    );
+    for name in FUNCTIONS {
+        let binary = release_binary(name);
+        let mut times = Vec::new();
+        for _ in 0..COLD_STARTS {
+            let api = RuntimeApi::start();
+            let process = LambdaProcess::spawn(
+                &binary,
+                &api,
+                &[("RULES_TABLE", "bench"), ("AWS_REGION", "us-east-1")],
+            );
+            let first = api
+                .wait_first_poll(Duration::from_secs(10))
+                .expect("the function polls the Runtime API");
+            times.push(first.duration_since(process.spawned_at()));
+        }
+        let (min, max) = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
+        println!(
+            "  {name:<15} {} (min {}, max {})",
+            ms(median(times)),
+            ms(min),
+            ms(max)
+        );
+    }
+}
+
+async fn peak_memory() {
+    println!("peak resident memory (VmHWM) after one job:");
+    let moto = MotoServer::start();
+    let pipeline = FakeCodePipeline::start();
+    let calculator = Calculator::start();
+    moto.create_bucket("bench").await;
+    moto.create_rules_table("bench-rules").await;
+    let template =
+        std::fs::read(workspace_root().join("calculator/cloudformation/application.json"))
+            .expect("template");
+    moto.put_object(
+        "bench",
+        "src.zip",
+        make_zip(&[("cloudformation/application.json", &template)]),
+    )
+    .await;
+    let mut env = moto.env_vars();
+    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
+    env.push(("RULES_TABLE".into(), "bench-rules".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let jobs = [
+        JobEvent::new()
+            .user_parameters(
+                json!({"input": "Source", "file": "cloudformation/application.json"}).to_string(),
+            )
+            .input_artifact("Source", "bench", "src.zip"),
+        JobEvent::new().user_parameters(calculator.url()),
+    ];
+    for (name, job) in FUNCTIONS.into_iter().zip(jobs) {
+        let api = RuntimeApi::start();
+        let process = LambdaProcess::spawn(&release_binary(name), &api, &env);
+        let answer = api
+            .invoke_async(job.build(), Duration::from_secs(30))
+            .await
+            .expect_response();
+        let rss = process.peak_rss_kib().unwrap_or(0);
+        println!(
+            "  {name:<15} {:>6} KiB ({:.1} MiB), job {}",
+            rss,
+            rss as f64 / 1024.0,
+            answer["status"]
+        );
+    }
+}
+
+fn engine_against_python() {
+    let path = target_dir().join("bench-template-1mb.json");
+    let python = workspace_root().join(".venv/bin/python");
+    let python = if python.is_file() {
+        python
+    } else {
+        PathBuf::from("python3")
+    };
+    let out = Command::new(python)
+        .arg(workspace_root().join("tests/bench/old_evaluator.py"))
+        .arg(&path)
+        .output()
+        .expect("python runs");
+    let line = String::from_utf8_lossy(&out.stdout).to_string();
+    let old_ms: f64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "unexpected output from old_evaluator.py: {line}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let text = std::fs::read(Path::new(&path)).expect("the generated template");
+    let rules = RuleSet::defaults();
+    let mut times = Vec::new();
+    let mut risk = 0;
+    for _ in 0..21 {
+        let started = Instant::now();
+        let template = Template::parse(&text).expect("parses");
+        risk = evaluate(&template, &rules, &Thresholds::default()).risk;
+        times.push(started.elapsed());
+    }
+    let ours = median(times);
+    println!(
+        "rule engine on the same {} byte JSON template ({}):",
+        text.len(),
+        line.trim()
+    );
+    println!(
+        "  original Python evaluation {old_ms:.1} ms, template-rules parse+evaluate {} (risk {risk}): {:.1}x faster",
+        ms(ours),
+        old_ms / (ours.as_secs_f64() * 1000.0)
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    zip_sizes();
+    init_times();
+    peak_memory().await;
+    engine_against_python();
+}
