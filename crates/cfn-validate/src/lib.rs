@@ -48,10 +48,26 @@ pub struct Validator {
 
 impl Validator {
     pub fn new(sdk: &SdkConfig, settings: Result<Settings, String>) -> Self {
+        Validator::with_clients(
+            sdk,
+            aws::s3_client(sdk),
+            aws_sdk_dynamodb::Client::new(sdk),
+            settings,
+        )
+    }
+
+    /// With given clients for the output bucket and the rules table (tests
+    /// use this for answers no emulator gives, such as throttling).
+    pub fn with_clients(
+        sdk: &SdkConfig,
+        s3: aws_sdk_s3::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        settings: Result<Settings, String>,
+    ) -> Self {
         Validator {
             sdk: sdk.clone(),
-            s3: aws::s3_client(sdk),
-            dynamodb: aws_sdk_dynamodb::Client::new(sdk),
+            s3,
+            dynamodb,
             settings,
         }
     }

@@ -2,146 +2,15 @@
 //! and the fake CodePipeline: each case asserts the exact report, that there
 //! was exactly one, and what was written.
 
-use cfn_validate::{Settings, Validator};
-use harness::codepipeline::{FakeCodePipeline, JobReport};
-use harness::events::JobEvent;
-use harness::moto::MotoServer;
-use harness::zip::{make_zip, read_zip};
-use harness::{unique_name, workspace_root};
-use lambda_runtime::{Context, LambdaEvent};
-use pipeline_job::{JobReporter, Runner, aws};
+mod support;
+
+use cfn_validate::Settings;
+use harness::codepipeline::FakeCodePipeline;
+use harness::workspace_root;
 use rules_table::{RulesTable, to_attributes};
 use serde_json::{Value, json};
+use support::*;
 use template_rules::{RuleSet, Thresholds};
-
-/// A bucket and an empty rules table in the shared moto, and a fake CodePipeline.
-struct Stage {
-    moto: &'static MotoServer,
-    pipeline: FakeCodePipeline,
-    bucket: String,
-    table: String,
-}
-
-const SOURCE_KEY: &str = "pipeline/SourceArti/source.zip";
-const OUTPUT_KEY: &str = "pipeline/ValidatedT/validated.zip";
-const APP_TEMPLATE: &str = "cloudformation/application.json";
-
-impl Stage {
-    async fn new() -> Stage {
-        let moto = MotoServer::shared();
-        let bucket = unique_name("artifacts");
-        let table = unique_name("rules");
-        moto.create_bucket(&bucket).await;
-        moto.create_rules_table(&table).await;
-        Stage {
-            moto,
-            pipeline: FakeCodePipeline::start(),
-            bucket,
-            table,
-        }
-    }
-
-    /// Puts a source artifact holding `files`.
-    async fn source(&self, files: &[(&str, &[u8])]) {
-        self.moto
-            .put_object(&self.bucket, SOURCE_KEY, make_zip(files))
-            .await;
-    }
-
-    async fn rules(&self, items: Vec<template_rules::RuleItem>) {
-        let table = RulesTable::new(self.moto.dynamodb(), &self.table);
-        for item in items {
-            table.put(&item).await.unwrap();
-        }
-    }
-
-    /// The job event the Static_Check action sends.
-    fn event(&self, user_parameters: &str) -> JobEvent {
-        JobEvent::new()
-            .user_parameters(user_parameters)
-            .input_artifact("SourceArtifact", &self.bucket, SOURCE_KEY)
-            .output_artifact("ValidatedTemplate", &self.bucket, OUTPUT_KEY)
-    }
-
-    fn parameters(&self) -> String {
-        json!({"input": "SourceArtifact", "file": APP_TEMPLATE, "output": self.bucket}).to_string()
-    }
-
-    /// Runs the handler through the runner, as the binary does, and
-    /// returns the one report CodePipeline received.
-    async fn run(&self, event: &JobEvent) -> JobReport {
-        let settings = Ok(Settings {
-            rules_table: self.table.clone(),
-            thresholds: Thresholds::default(),
-        });
-        self.run_with(event, settings).await
-    }
-
-    async fn run_with(&self, event: &JobEvent, settings: Result<Settings, String>) -> JobReport {
-        let validator = Validator::new(&self.moto.sdk_config(), settings);
-        let pipeline_config = self
-            .pipeline
-            .sdk_config()
-            .into_builder()
-            .timeout_config(aws::timeouts())
-            .build();
-        let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&pipeline_config)));
-        let mut context = Context::default();
-        context.request_id = "req-cfn-validate".into();
-        let answer = runner
-            .run(
-                LambdaEvent::new(event.build(), context),
-                |job, inv| async move { validator.validate(job, inv).await },
-            )
-            .await
-            .unwrap();
-        let reports = self.pipeline.reports();
-        assert_eq!(
-            reports.len(),
-            1,
-            "exactly one report; calls: {:?}",
-            self.pipeline.calls()
-        );
-        assert_eq!(self.pipeline.calls().len(), 1);
-        assert_eq!(reports[0].job_id(), event.job_id);
-        assert_eq!(answer["reported"], true);
-        reports.into_iter().next().unwrap()
-    }
-
-    async fn object(&self, key: &str) -> Option<std::collections::BTreeMap<String, Vec<u8>>> {
-        self.moto
-            .get_object(&self.bucket, key)
-            .await
-            .map(|zip| read_zip(&zip))
-    }
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("tests/fixtures/templates").join(name)).unwrap()
-}
-
-fn success(report: JobReport) -> (String, std::collections::BTreeMap<String, String>) {
-    match report {
-        JobReport::Success {
-            summary,
-            output_variables,
-            continuation_token: None,
-            external_execution_id,
-            ..
-        } => {
-            assert_eq!(external_execution_id.as_deref(), Some("req-cfn-validate"));
-            (summary.unwrap_or_default(), output_variables)
-        }
-        other => panic!("expected a success, got {other:?}"),
-    }
-}
-
-fn failure(report: JobReport) -> (String, String) {
-    match report {
-        JobReport::Failure { kind, message, .. } => (kind, message),
-        other => panic!("expected a failure, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn the_calculators_template_passes_and_the_outputs_hold_it_unchanged() {

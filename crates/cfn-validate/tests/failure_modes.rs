@@ -1,0 +1,289 @@
+//! Bad input and faults, each ending in exactly one report of the right type
+//! with a message a pipeline user can act on (docs/failure-modes.md lists
+//! them all, with the tests elsewhere that cover the rest).
+
+mod support;
+
+use cfn_validate::Validator;
+use harness::events::JobEvent;
+use pipeline_job::aws;
+use serde_json::json;
+use support::*;
+use template_rules::RuleItem;
+
+/// Runs the stage on a source artifact holding `template` as the app template.
+async fn with_template(template: &[u8]) -> (String, String) {
+    let stage = Stage::new().await;
+    stage.source(&[(APP_TEMPLATE, template)]).await;
+    failure(stage.run(&stage.event(&stage.parameters())).await)
+}
+
+#[tokio::test]
+async fn an_action_without_input_artifacts_is_a_configuration_error() {
+    let stage = Stage::new().await;
+    let event = JobEvent::new().user_parameters(stage.parameters());
+    let (kind, message) = failure(stage.run(&event).await);
+    assert_eq!(kind, "ConfigurationError");
+    assert_eq!(
+        message,
+        "input artifact \"SourceArtifact\" not found; the action has no input artifacts"
+    );
+}
+
+#[tokio::test]
+async fn a_job_without_artifact_credentials_is_a_configuration_error() {
+    let stage = Stage::new().await;
+    stage
+        .source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")])
+        .await;
+    let mut event = stage.event(&stage.parameters()).build();
+    event["CodePipeline.job"]["data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("artifactCredentials");
+    let report = stage.run_event(event).await;
+    let (kind, message) = failure(report);
+    assert_eq!(kind, "ConfigurationError");
+    assert_eq!(
+        message,
+        "the job has no artifact credentials to read its input artifact with"
+    );
+}
+
+#[tokio::test]
+async fn an_artifact_that_is_not_a_zip_fails_the_check() {
+    let stage = Stage::new().await;
+    stage
+        .moto
+        .put_object(&stage.bucket, SOURCE_KEY, b"{\"Resources\": {}}")
+        .await;
+    let (kind, message) = failure(stage.run(&stage.event(&stage.parameters())).await);
+    assert_eq!(kind, "JobFailed");
+    assert!(
+        message.starts_with("the artifact SourceArtifact is not a zip archive:"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_stopped_at_the_template_cap() {
+    // 50 MB of spaces compress to about 50 KB.
+    let (kind, message) = with_template(&vec![b' '; 50 * 1024 * 1024]).await;
+    assert_eq!(kind, "JobFailed");
+    assert_eq!(
+        message,
+        "cloudformation/application.json in the artifact SourceArtifact expands past 1048576 bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_10_mb_template_is_refused() {
+    let big = format!(
+        "{{\"Resources\": {{}}, \"Description\": \"{}\"}}",
+        "y".repeat(10 * 1024 * 1024)
+    );
+    let (kind, message) = with_template(big.as_bytes()).await;
+    assert_eq!(kind, "JobFailed");
+    assert_eq!(
+        message,
+        "cloudformation/application.json in the artifact SourceArtifact expands past 1048576 bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_is_neither_json_nor_yaml_fails_the_check() {
+    let (kind, message) = with_template(b"#!/bin/sh\necho this is a shell script: [\n").await;
+    assert_eq!(kind, "JobFailed");
+    assert!(
+        message.starts_with("cloudformation/application.json cannot be read as a CloudFormation template: line 3, column 1: invalid YAML"),
+        "{message}"
+    );
+    let (_, message) = with_template(b"just some words\n").await;
+    assert_eq!(
+        message,
+        "cloudformation/application.json cannot be read as a CloudFormation template: line 1: the template must be a mapping at the top level"
+    );
+}
+
+#[tokio::test]
+async fn a_yaml_alias_bomb_fails_the_check() {
+    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        doc.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    doc.push_str("Resources: {}\n");
+    let (kind, message) = with_template(doc.as_bytes()).await;
+    assert_eq!(kind, "JobFailed");
+    assert!(message.contains("\"billion laughs\""), "{message}");
+}
+
+#[tokio::test]
+async fn deeply_nested_json_fails_the_check() {
+    let deep = format!(
+        "{{\"Resources\": {{\"A\": {{\"Type\": \"X\", \"Properties\": {}{}}}}}}}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let (kind, message) = with_template(deep.as_bytes()).await;
+    assert_eq!(kind, "JobFailed");
+    assert!(
+        message.ends_with("the template nests more than 128 levels deep"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_utf8_fails_the_check_with_its_position() {
+    let (kind, message) = with_template(b"Resources:\n  A:\n    Type: \xff\n").await;
+    assert_eq!(kind, "JobFailed");
+    assert_eq!(
+        message,
+        "cloudformation/application.json cannot be read as a CloudFormation template: line 3, column 11: the template is not valid UTF-8"
+    );
+}
+
+fn rule(id: &str, ruletype: &str, ruledata: &str, risk: serde_json::Value) -> RuleItem {
+    RuleItem {
+        rule: Some(id.into()),
+        category: Some("SecurityGroup".into()),
+        ruletype: Some(ruletype.into()),
+        ruledata: Some(ruledata.into()),
+        riskvalue: Some(risk),
+        active: Some("Y".into()),
+    }
+}
+
+/// Runs the stage with one broken active rule in the table.
+async fn with_rule(item: RuleItem) -> (String, String) {
+    let stage = Stage::new().await;
+    stage.rules(vec![item]).await;
+    stage
+        .source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")])
+        .await;
+    let (kind, message) = failure(stage.run(&stage.event(&stage.parameters())).await);
+    let prefix = format!(
+        "the rules table {} has active rules that cannot be applied:\n",
+        stage.table
+    );
+    (
+        kind,
+        message
+            .strip_prefix(&prefix)
+            .unwrap_or(&message)
+            .to_string(),
+    )
+}
+
+#[tokio::test]
+async fn broken_active_rules_are_configuration_errors_naming_rule_and_problem() {
+    let mut missing = rule("NoCategory", "open-ingress", "all", json!(5));
+    missing.category = None;
+    assert_eq!(
+        with_rule(missing).await,
+        (
+            "ConfigurationError".into(),
+            "rule NoCategory: the item has no category".into()
+        )
+    );
+    assert_eq!(
+        with_rule(rule("Glob", "glob", "*", json!(5))).await,
+        (
+            "ConfigurationError".into(),
+            "rule Glob: unknown ruletype \"glob\" (expected open-ingress, forbidden-ami or regex)"
+                .into()
+        )
+    );
+    assert_eq!(
+        with_rule(rule("Risky", "open-ingress", "all", json!("lots"))).await,
+        (
+            "ConfigurationError".into(),
+            "rule Risky: riskvalue \"lots\" is not a whole number from 0 up".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_pathological_regex_rule_runs_in_linear_time() {
+    let stage = Stage::new().await;
+    stage
+        .rules(vec![rule("Evil", "regex", "(a+)+$", json!(5))])
+        .await;
+    let template = format!(
+        "{{\"Resources\": {{\"Sg\": {{\"Type\": \"AWS::EC2::SecurityGroup\", \"Properties\": {{\"GroupDescription\": \"{}!\"}}}}}}}}",
+        "a".repeat(200_000)
+    );
+    stage.source(&[(APP_TEMPLATE, template.as_bytes())]).await;
+    let started = std::time::Instant::now();
+    let (summary, _) = success(stage.run(&stage.event(&stage.parameters())).await);
+    assert_eq!(summary, "no risk found in cloudformation/application.json");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+mod throttled {
+    use aws_sdk_dynamodb::operation::scan::{ScanError, ScanOutput};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+    use aws_smithy_types::retry::RetryConfig;
+    use rules_table::to_attributes;
+
+    use super::*;
+
+    fn throttled() -> ScanError {
+        ScanError::generic(
+            ErrorMetadata::builder()
+                .code("ProvisionedThroughputExceededException")
+                .message("Rate of requests exceeds the allowed throughput")
+                .build(),
+        )
+    }
+
+    async fn run(scan: &aws_smithy_mocks::Rule) -> harness::codepipeline::JobReport {
+        let stage = Stage::new().await;
+        stage
+            .source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")])
+            .await;
+        let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [scan], |c| c
+            .retry_config(RetryConfig::standard().with_max_attempts(3)));
+        let sdk = stage.moto.sdk_config();
+        let validator =
+            Validator::with_clients(&sdk, aws::s3_client(&sdk), dynamodb, stage.settings());
+        stage
+            .run_validator(&stage.event(&stage.parameters()), validator)
+            .await
+    }
+
+    #[tokio::test]
+    async fn throttling_then_success_passes() {
+        let items: Vec<_> = template_rules::RuleSet::default_items()
+            .iter()
+            .map(to_attributes)
+            .collect();
+        let scan = mock!(aws_sdk_dynamodb::Client::scan)
+            .sequence()
+            .error(throttled)
+            .output(move || ScanOutput::builder().set_items(Some(items.clone())).build())
+            .build();
+        let (summary, _) = success(run(&scan).await);
+        assert_eq!(summary, "no risk found in cloudformation/application.json");
+        assert_eq!(scan.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn throttling_past_the_retry_budget_fails_the_job_saying_so() {
+        let scan = mock!(aws_sdk_dynamodb::Client::scan)
+            .sequence()
+            .error(throttled)
+            .times(3)
+            .build();
+        let (kind, message) = failure(run(&scan).await);
+        assert_eq!(kind, "JobFailed");
+        assert!(
+            message.contains("kept throttling requests after retries"),
+            "{message}"
+        );
+        assert_eq!(scan.num_calls(), 3);
+    }
+}
