@@ -95,7 +95,8 @@ impl Waiter {
 
 struct Queued {
     request_id: String,
-    event: Value,
+    /// The event as sent: JSON, or anything else for [`RuntimeApi::invoke_raw`].
+    event: Vec<u8>,
     deadline_ms: u64,
 }
 
@@ -176,6 +177,17 @@ impl RuntimeApi {
         }
     }
 
+    /// Like [`RuntimeApi::invoke`], with a body that need not be JSON (to see
+    /// what the function's runtime does with one).
+    pub fn invoke_raw(&self, body: Vec<u8>, timeout: Duration) -> Invocation {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let request_id = self.enqueue_bytes(body, timeout, Waiter::Sync(tx));
+        match rx.recv_timeout(timeout + ANSWER_GRACE) {
+            Ok(outcome) => outcome,
+            Err(_) => self.give_up(&request_id),
+        }
+    }
+
     /// Async flavour of [`RuntimeApi::invoke`].
     pub async fn invoke_async(&self, event: Value, timeout: Duration) -> Invocation {
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -187,6 +199,11 @@ impl RuntimeApi {
     }
 
     fn enqueue(&self, event: Value, timeout: Duration, waiter: Waiter) -> String {
+        let body = serde_json::to_vec(&event).expect("a JSON value serializes");
+        self.enqueue_bytes(body, timeout, waiter)
+    }
+
+    fn enqueue_bytes(&self, event: Vec<u8>, timeout: Duration, waiter: Waiter) -> String {
         let request_id = crate::uuid_v4();
         let deadline_ms = crate::epoch_ms(SystemTime::now() + timeout);
         let mut inner = self.shared.lock();
@@ -279,7 +296,11 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         "arn:aws:lambda:{}:{ACCOUNT_ID}:function:{function_name}",
         crate::moto::REGION
     );
-    let mut response = axum::Json(queued.event).into_response();
+    let mut response = (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        queued.event,
+    )
+        .into_response();
     let headers = response.headers_mut();
     for (name, value) in [
         ("lambda-runtime-aws-request-id", queued.request_id),

@@ -101,3 +101,43 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_credentials() {
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_no_secret(&logs, &secrets);
 }
+
+#[test]
+fn an_event_that_is_not_json_is_refused_by_the_runtime_and_nothing_is_reported() {
+    let pipeline = FakeCodePipeline::start();
+    let api = RuntimeApi::start();
+    let env = [
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
+        ("RULES_TABLE", "rules".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    let answer = api.invoke_raw(
+        b"CodePipeline.job=not json".to_vec(),
+        Duration::from_secs(10),
+    );
+    let error = answer.expect_error();
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("failed to deserialize the incoming data"),
+        "{error}"
+    );
+    assert!(
+        pipeline.calls().is_empty(),
+        "without a job id there is nobody to report to"
+    );
+    assert!(
+        function
+            .wait_for_log("payload deserialization", Duration::from_secs(5))
+            .is_some(),
+        "the runtime logs the refusal: {:?}",
+        function.logs()
+    );
+    // The function is still serving.
+    let ignored = api
+        .invoke(json!({}), Duration::from_secs(10))
+        .expect_response();
+    assert_eq!(ignored["status"], "Ignored");
+}
