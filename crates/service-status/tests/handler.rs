@@ -471,3 +471,21 @@ async fn an_invocation_ends_itself_before_the_lambda_deadline() {
         "{summary}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_that_does_not_resolve_fails_naming_it() {
+    // `.invalid` never resolves (RFC 2606).
+    let url = "http://calculator.invalid/";
+    let stage = Stage::plain();
+    let report = stage.invoke(&event(quick(url, 0.0)), None).await;
+    let (kind, message) = failure(&report);
+    assert_eq!(kind, "JobFailed");
+    let message = timeless(message);
+    assert!(
+        message.starts_with(&format!(
+            "{url} did not become healthy within T: 1 attempt over T; the last one:\nattempt 1: GET {url} → "
+        )),
+        "{message}"
+    );
+    assert!(message.contains("dns error"), "{message}");
+}
