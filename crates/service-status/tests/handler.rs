@@ -193,6 +193,29 @@ async fn a_slow_response_times_out() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_trickles_times_out() {
+    let server = TestServer::always(Reply::SlowBody {
+        prefix: b"<title>Simple Calculator Service</title>".to_vec(),
+        total: 10_000,
+        every: Duration::from_millis(50),
+    });
+    let stage = Stage::plain();
+    let params = json!({"url": server.url("/"), "deadline_seconds": 0, "timeout_seconds": 0.4});
+    let started = Instant::now();
+    let report = stage.invoke(&event(params.to_string()), None).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let (kind, message) = failure(&report);
+    assert_eq!(kind, "JobFailed");
+    let url = server.url("/");
+    assert_eq!(
+        timeless(message),
+        format!(
+            "{url} did not become healthy within T: 1 attempt over T; the last one:\nattempt 1: GET {url} → 200 OK, but the body was not complete within T"
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_50_mb_body_is_read_up_to_the_cap_only() {
     let with_title = TestServer::always(Reply::Big {
         prefix: b"<title>Simple Calculator Service</title>".to_vec(),
