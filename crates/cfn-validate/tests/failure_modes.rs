@@ -272,6 +272,28 @@ mod throttled {
     }
 
     #[tokio::test]
+    async fn denied_access_to_the_table_is_a_permission_error() {
+        let scan = mock!(aws_sdk_dynamodb::Client::scan).then_error(|| {
+            ScanError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("User is not authorized to perform: dynamodb:Scan")
+                    .build(),
+            )
+        });
+        let (kind, message) = failure(run(&scan).await);
+        assert_eq!(kind, "PermissionError");
+        assert!(
+            message.starts_with("access to the rules table rules-"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("was denied: User is not authorized to perform: dynamodb:Scan"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
     async fn throttling_past_the_retry_budget_fails_the_job_saying_so() {
         let scan = mock!(aws_sdk_dynamodb::Client::scan)
             .sequence()
