@@ -12,6 +12,7 @@
 //! retry the whole job; the report is the answer that counts.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::LambdaEvent;
@@ -62,6 +63,37 @@ impl Runner {
     pub fn with_reserve(mut self, reserve: Duration) -> Self {
         self.reserve = reserve;
         self
+    }
+
+    /// Serves invocations from the Lambda Runtime API until it stops: each
+    /// one runs `handler` with the shared `state` (clients, settings) and is
+    /// reported through [`Runner::run`].
+    pub async fn serve<S, H, Fut>(self, state: S, handler: H) -> Result<(), lambda_runtime::Error>
+    where
+        S: Send + Sync + 'static,
+        H: Fn(Arc<S>, Job, Invocation) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
+    {
+        let runner = Arc::new(self);
+        let state = Arc::new(state);
+        lambda_runtime::run(lambda_runtime::service_fn(
+            move |event: LambdaEvent<Value>| {
+                let runner = Arc::clone(&runner);
+                let state = Arc::clone(&state);
+                let handler = handler.clone();
+                // Boxed so that the type of `main`'s future stays shallow:
+                // unboxed, the handler's SDK futures nest deep enough to
+                // overflow the compiler's query depth.
+                Box::pin(async move {
+                    runner
+                        .run(event, move |job, invocation| {
+                            handler(state, job, invocation)
+                        })
+                        .await
+                })
+            },
+        ))
+        .await
     }
 
     /// Runs `handler` on the job in `event` and reports the outcome. Returns

@@ -2,21 +2,16 @@
 //! the CloudFormation client and the health checker from the environment to
 //! [`service_status::ServiceStatus`].
 
-use std::sync::Arc;
-
 use health_check::{Checker, Settings};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use pipeline_job::{JobReporter, Runner, aws, logging};
-use serde_json::Value;
 use service_status::ServiceStatus;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     logging::init();
     let sdk = aws::load_from_env().await;
-    let runner = Arc::new(Runner::new(JobReporter::new(aws::codepipeline_client(
-        &sdk,
-    ))));
+    let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&sdk)));
     // Bad settings fail every job with a ConfigurationError that says so,
     // rather than the function failing to start.
     let checker = Settings::from_env()
@@ -25,21 +20,10 @@ async fn main() -> Result<(), Error> {
     if let Err(error) = &checker {
         tracing::error!(%error, "the health check cannot be set up; every job will fail");
     }
-    let service = Arc::new(ServiceStatus::new(
-        aws_sdk_cloudformation::Client::new(&sdk),
-        checker,
-    ));
-
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let runner = Arc::clone(&runner);
-        let service = Arc::clone(&service);
-        async move {
-            runner
-                .run(event, move |job, invocation| async move {
-                    service.check(job, invocation).await
-                })
-                .await
-        }
-    }))
-    .await
+    let service = ServiceStatus::new(aws_sdk_cloudformation::Client::new(&sdk), checker);
+    runner
+        .serve(service, |service, job, invocation| async move {
+            service.check(job, invocation).await
+        })
+        .await
 }
