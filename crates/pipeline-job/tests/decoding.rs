@@ -4,7 +4,7 @@ use harness::events::JobEvent;
 use harness::zip::make_zip;
 use pipeline_job::artifacts::{self, ArtifactError};
 use pipeline_job::event::DecodeError;
-use pipeline_job::{FailureKind, Job, params};
+use pipeline_job::{FailureKind, Job, Secret, params};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -250,4 +250,34 @@ fn missing_artifacts_are_configuration_errors_that_list_what_is_there() {
         error.message,
         "output artifact \"Out\" not found; the action has no output artifacts"
     );
+}
+
+/// Found by `fuzz/run.sh job_event` (crash-0e0bc88a): the fuzzer copied the
+/// secret key's text into `accountId`, a field shown on purpose. A check of
+/// the form "Debug does not contain the secret" then fails without a leak;
+/// the sound property is that Debug does not depend on the secrets at all.
+#[test]
+fn debug_output_does_not_depend_on_the_secrets_even_when_other_fields_hold_their_text() {
+    let secret = "FREsecrztACCESSkeyNOTREAL0000000000024";
+    let token = "IXTUREsessionTOKENnotxxxxxxxxxxxxxxxxxxxxx2";
+    let event = json!({"CodePipeline.job": {
+        "id": "3e1a7c3d-2b4f-4e68*-9a0c-1d2e3f4a5b02",
+        "accountId": format!("111111 {secret} {token}"),
+        "data": {
+            "artifactCredentials": {
+                "accessKeyId": "ASIAFAKEFIXTURE00012",
+                "secretAccessKey": secret,
+                "sessionToken": token,
+                "expirationTime": 4_102_444_800_000_u64
+            }
+        }
+    }});
+    let job = Job::decode(&event).unwrap();
+    let mut other = job.clone();
+    let credentials = other.data.artifact_credentials.as_mut().unwrap();
+    credentials.secret_access_key = Secret::new("another secret");
+    credentials.session_token = Secret::new("another token");
+
+    assert_eq!(format!("{job:?}"), format!("{other:?}"));
+    assert!(format!("{job:?}").contains("secret_access_key: ***"));
 }
