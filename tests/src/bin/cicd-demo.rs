@@ -11,7 +11,10 @@
 //! 2. Static_Check fails a template with SSH open to the world, naming the
 //!    rule and the resource;
 //! 3. Service_Status passes the running calculator;
-//! 4. Service_Status fails the calculator started on the wrong port.
+//! 4. Service_Status waits out a test stack still coming up (its load
+//!    balancer answers 502 until CodeDeploy is done) and passes it, with no
+//!    false failure;
+//! 5. Service_Status fails the calculator started on the wrong port.
 //!
 //! Everything it starts stops when it ends, Ctrl-C included.
 
@@ -22,8 +25,9 @@ use harness::codepipeline::{FakeCodePipeline, JobReport};
 use harness::events::JobEvent;
 use harness::moto::MotoServer;
 use harness::runtime_api::{Invocation, LambdaProcess, RuntimeApi};
+use harness::server::ServerThread;
 use harness::zip::make_zip;
-use harness::{binary, free_port, workspace_root};
+use harness::{binary, free_port, http_client, workspace_root};
 use serde_json::json;
 
 const BUCKET: &str = "cicd-artifactbucket";
@@ -48,6 +52,32 @@ impl Function {
             _process: process,
         }
     }
+}
+
+/// A load balancer in front of the calculator while CodeDeploy installs it:
+/// `502 Bad Gateway` until `ready`, then each request forwarded.
+fn load_balancer(target: String, ready: Instant) -> ServerThread {
+    use axum::http::{StatusCode, Uri};
+
+    let forward = move |uri: Uri| {
+        let url = format!("{target}{uri}");
+        async move {
+            if Instant::now() < ready {
+                return (StatusCode::BAD_GATEWAY, "502 Bad Gateway".to_string());
+            }
+            let answer =
+                tokio::task::spawn_blocking(move || http_client::get(&url, Duration::from_secs(5)))
+                    .await;
+            match answer {
+                Ok(Ok(r)) => (
+                    StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_GATEWAY),
+                    String::from_utf8_lossy(&r.body).into_owned(),
+                ),
+                _ => (StatusCode::BAD_GATEWAY, "502 Bad Gateway".to_string()),
+            }
+        }
+    };
+    ServerThread::start("load-balancer", 0, axum::Router::new().fallback(forward))
 }
 
 /// Plays CodePipeline for one action: invokes the function with the job,
@@ -215,6 +245,26 @@ async fn demo() {
     )
     .await;
 
+    // A fresh test stack: its load balancer answers 502 until CodeDeploy
+    // has installed the app on the instances behind it.
+    let coming_up = Duration::from_secs(4);
+    let balancer = load_balancer(calculator.url(), Instant::now() + coming_up);
+    println!(
+        "\n  (now a fresh test stack: its load balancer at http://{} answers 502 for {} s while CodeDeploy installs the app)",
+        balancer.addr(),
+        coming_up.as_secs()
+    );
+    run_action(
+        "Service_Status: a test stack still coming up",
+        &service_status,
+        &pipeline,
+        JobEvent::new()
+            .function_name("CICD-service-status")
+            .user_parameters(format!("http://{}/", balancer.addr())),
+    )
+    .await;
+    drop(balancer);
+
     // The original walkthrough's broken release: service.js listens on the
     // wrong port, so the load balancer's port has nobody behind it.
     let load_balancer_port = free_port();
@@ -232,7 +282,7 @@ async fn demo() {
     ).await;
 
     println!(
-        "\nCodePipeline recorded {} reports for 4 actions:",
+        "\nCodePipeline recorded {} reports for 5 actions:",
         pipeline.reports().len()
     );
     for report in pipeline.reports() {
