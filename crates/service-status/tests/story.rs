@@ -1,8 +1,9 @@
-//! The seed's story, replayed on one machine: the healthy calculator
-//! passes; the calculator started on the wrong port fails, naming the URL
-//! and the connection error; and a test stack still coming up (its load
-//! balancer answering 502 until CodeDeploy is done) passes once it is
-//! healthy, with no false failure on the way.
+//! The seed's story, replayed on one machine: the calculator started on the
+//! wrong port fails, naming the URL and the connection error; and a test
+//! stack still coming up (its load balancer answering 502 until CodeDeploy
+//! is done) passes once it is healthy, with no false failure on the way.
+//! The healthy calculator passing, the story's first step, is
+//! `the_healthy_calculator_passes_with_a_plain_url` in `handler.rs`.
 
 mod support;
 
@@ -18,23 +19,6 @@ use health_check::{Checker, Settings};
 use serde_json::json;
 use support::servers::{Reply, TestServer};
 use support::{Stage, closed_port, continuation, event, failure, success, timeless};
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_healthy_calculator_passes() {
-    let calculator = Calculator::start();
-    let stage = Stage::plain();
-    // What cicd.yaml passes: the test stack's Url output, as a plain URL.
-    let report = stage
-        .invoke(&event(calculator.url()), Some(Duration::from_secs(120)))
-        .await;
-    assert_eq!(
-        timeless(success(&report).0),
-        format!(
-            "{}/ is healthy: 200 OK in T, at the first attempt",
-            calculator.url()
-        )
-    );
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_calculator_on_the_wrong_port_fails_naming_the_url_and_the_connection_error() {
