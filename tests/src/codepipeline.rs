@@ -279,6 +279,11 @@ impl FakeCodePipeline {
         self.shared.lock().reports.clone()
     }
 
+    /// The status of each report so far, in order ("InProgress", "Succeeded", "Failed").
+    pub fn statuses(&self) -> Vec<&'static str> {
+        self.reports().iter().map(JobReport::status).collect()
+    }
+
     /// The accepted reports for one job.
     pub fn reports_for(&self, job_id: &str) -> Vec<JobReport> {
         self.reports()

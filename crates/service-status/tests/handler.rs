@@ -7,7 +7,6 @@ mod support;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use harness::calculator::Calculator;
-use harness::codepipeline::JobReport;
 use health_check::settings::CA_FILE_VAR;
 use health_check::{Checker, Settings};
 use serde_json::json;
@@ -166,13 +165,7 @@ async fn a_service_never_healthy_continues_then_fails_after_the_deadline() {
         )
     );
     assert_eq!(server.requests() as u64, n);
-    let statuses: Vec<&str> = stage
-        .pipeline
-        .reports()
-        .iter()
-        .map(JobReport::status)
-        .collect();
-    assert_eq!(statuses, ["InProgress", "Failed"]);
+    assert_eq!(stage.pipeline.statuses(), ["InProgress", "Failed"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use harness::calculator::Calculator;
-use harness::codepipeline::JobReport;
 use harness::moto::MotoServer;
 use harness::process::ManagedChild;
 use harness::{unique_name, workspace_root};
@@ -94,13 +93,7 @@ async fn a_stack_still_coming_up_passes_once_healthy_without_a_false_failure() {
         .parse()
         .unwrap();
     assert!(attempts > 3, "{attempts}");
-    let statuses: Vec<&str> = stage
-        .pipeline
-        .reports()
-        .iter()
-        .map(JobReport::status)
-        .collect();
-    assert_eq!(statuses, ["InProgress", "Succeeded"]);
+    assert_eq!(stage.pipeline.statuses(), ["InProgress", "Succeeded"]);
     drop(calculator);
 }
 

@@ -95,16 +95,21 @@ impl Stage {
             .await
     }
 
-    /// Runs the handler on a raw event (one the builder cannot make).
-    pub async fn run_event(&self, event: serde_json::Value) -> JobReport {
-        let validator = Validator::new(&self.moto.sdk_config(), self.settings());
+    /// The runner the Lambda uses, reporting to the fake CodePipeline.
+    fn runner(&self) -> Runner {
         let pipeline_config = self
             .pipeline
             .sdk_config()
             .into_builder()
             .timeout_config(aws::timeouts())
             .build();
-        let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&pipeline_config)));
+        Runner::new(JobReporter::new(aws::codepipeline_client(&pipeline_config)))
+    }
+
+    /// Runs the handler on a raw event (one the builder cannot make).
+    pub async fn run_event(&self, event: serde_json::Value) -> JobReport {
+        let validator = Validator::new(&self.moto.sdk_config(), self.settings());
+        let runner = self.runner();
         runner
             .run(
                 LambdaEvent::new(event, Context::default()),
@@ -119,13 +124,7 @@ impl Stage {
 
     /// Runs a given validator (one with injected clients, say).
     pub async fn run_validator(&self, event: &JobEvent, validator: Validator) -> JobReport {
-        let pipeline_config = self
-            .pipeline
-            .sdk_config()
-            .into_builder()
-            .timeout_config(aws::timeouts())
-            .build();
-        let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&pipeline_config)));
+        let runner = self.runner();
         let mut context = Context::default();
         context.request_id = "req-cfn-validate".into();
         let answer = runner
