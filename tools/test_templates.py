@@ -6,13 +6,16 @@ needs an EventInvokeConfig (two retries, events given up before CodePipeline
 gives up on the job) whose on-failure destination is an SQS queue encrypted
 with a rotated KMS key, kept 14 days, watched by an alarm that notifies
 someone, and that the function's role may send to. cfn-validate's role may
-write only its two template copies. Each check is also tried on a template
+write only its two template copies. Each function's MemorySize and Timeout
+equal its crate's [package.metadata.lambda.deploy] (what `make deploy`
+uses). Each check is also tried on a template
 that lost what it checks, so a check that cannot fail is caught too.
 
 Run by `make templates`: .venv/bin/python tools/test_templates.py
 """
 
 import copy
+import tomllib
 import unittest
 from pathlib import Path
 
@@ -184,6 +187,17 @@ class CfnValidateRole(unittest.TestCase):
             writes,
             [{"Fn::Sub": "${ArtifactBucket.Arn}/valid.template.zip"}, {"Fn::Sub": "${ArtifactBucket.Arn}/flagged.template.zip"}],
         )
+
+
+class DeploySettings(unittest.TestCase):
+    def test_memory_and_timeout_equal_the_crates_deploy_metadata(self):
+        functions = [r["Properties"] for r in load("cicd.yaml")["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+        for function in functions:
+            crate = function["Code"]["S3Key"].removesuffix(".zip")
+            with self.subTest(crate=crate):
+                with open(ROOT / "crates" / crate / "Cargo.toml", "rb") as f:
+                    deploy = tomllib.load(f)["package"]["metadata"]["lambda"]["deploy"]
+                self.assertEqual((function["MemorySize"], function["Timeout"]), (deploy["memory"], deploy["timeout"]))
 
 
 if __name__ == "__main__":
