@@ -17,6 +17,8 @@ PYTHON ?= python3
 
 # The two Lambda functions, and where their zips and the calculator's go.
 FUNCTIONS := cfn-validate service-status
+# Our own CloudFormation templates, which `make templates` checks.
+TEMPLATES := cicd.yaml calculator/cloudformation/application.json
 DIST := dist
 STACK ?= CICD
 
@@ -26,13 +28,15 @@ help: ## List the targets
 
 # --- Tools -------------------------------------------------------------------
 
+# An existing .venv (a worktree's may be a symlink, which `venv` refuses)
+# only gets the changed pins.
 $(VENV)/.installed: tools/requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
 .PHONY: tools
-tools: $(VENV)/.installed ## Install the pinned Python tools (moto, cfn-lint, cargo-lambda, zig) into .venv
+tools: $(VENV)/.installed ## Install the pinned Python tools (moto, cfn-lint, checkov, cargo-lambda, zig) into .venv
 
 calculator/node_modules/.installed: calculator/package-lock.json
 	cd calculator && npm ci --no-audit --no-fund
@@ -59,9 +63,13 @@ ifneq ($(wildcard calculator/package.json),)
 endif
 
 .PHONY: templates
-templates: tools ## cfn-lint both templates; cicd validate must pass them (cicd.yaml's open ALB is a suppression)
-	$(VENV)/bin/cfn-lint cicd.yaml calculator/cloudformation/application.json
-	$(CARGO) run --quiet --locked -p cicd-cli -- validate cicd.yaml calculator/cloudformation/application.json
+templates: tools ## cfn-lint, checkov and structural checks on both templates; cicd validate must pass them
+	$(VENV)/bin/cfn-lint $(TEMPLATES)
+	# Any failed check fails; deliberate choices are skipped, with their
+	# reasons, in the resources' Metadata. Offline: nothing is downloaded.
+	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation $(addprefix -f ,$(TEMPLATES))
+	$(VENV)/bin/python tools/test_templates.py
+	$(CARGO) run --quiet --locked -p cicd-cli -- validate $(TEMPLATES)
 
 .PHONY: e2e-watch
 e2e-watch: tools ## cfn-validate under `cargo lambda watch`, invoked with the fixture events

@@ -2,7 +2,7 @@
 # Create or remove the pipeline's stacks with the AWS CLI (`make stack`,
 # `make teardown`). Region and credentials come from your AWS configuration.
 #
-#   tools/stack.sh create   STACK CODE_BUCKET   # upload dist/*.zip, create the main stack
+#   tools/stack.sh create   STACK CODE_BUCKET   # upload dist/*.zip, create (or update) the main stack
 #   tools/stack.sh teardown STACK               # remove the stage stacks, empty the buckets, remove the main stack
 set -euo pipefail
 
@@ -46,25 +46,36 @@ case "$action" in
     done
     aws s3api head-bucket --bucket "$bucket" 2>/dev/null || aws s3 mb "s3://$bucket"
     aws s3 cp dist/ "s3://$bucket/" --recursive --exclude '*' --include '*.zip'
-    aws cloudformation create-stack --stack-name "$stack" --template-body file://cicd.yaml \
-      --parameters "ParameterKey=CodeBucket,ParameterValue=$bucket" \
-      --capabilities CAPABILITY_NAMED_IAM
-    echo "waiting for $stack (the pipeline starts when it is created)"
-    aws cloudformation wait stack-create-complete --stack-name "$stack"
+    # cicd.yaml is over the 51,200 bytes --template-body takes: `deploy`
+    # uploads it to the code bucket (templates/) and creates or updates the
+    # stack from there, waiting until it is done.
+    echo "deploying $stack (the pipeline starts when it is created)"
+    aws cloudformation deploy --stack-name "$stack" --template-file cicd.yaml \
+      --s3-bucket "$bucket" --s3-prefix templates \
+      --parameter-overrides "CodeBucket=$bucket" \
+      --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset
     aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Outputs' --output table
     ;;
   teardown)
     # The stage stacks first: they import the main stack's exports.
     delete_stack "$stack-prod-stack"
     delete_stack "$stack-test-stack"
+    # AccessLogBucket is kept (DeletionPolicy Retain): logs of the requests
+    # made until now, this teardown's included, still arrive after it.
+    log_bucket=""
     if aws cloudformation describe-stacks --stack-name "$stack" >/dev/null 2>&1; then
+      log_bucket=$(aws cloudformation describe-stack-resources --stack-name "$stack" \
+        --query "StackResources[?LogicalResourceId=='AccessLogBucket'].PhysicalResourceId" --output text)
       for bucket in $(aws cloudformation describe-stack-resources --stack-name "$stack" \
-          --query "StackResources[?ResourceType=='AWS::S3::Bucket'].PhysicalResourceId" --output text); do
+          --query "StackResources[?ResourceType=='AWS::S3::Bucket' && LogicalResourceId!='AccessLogBucket'].PhysicalResourceId" --output text); do
         empty_bucket "$bucket"
       done
     fi
     delete_stack "$stack"
     echo "removed $stack; the code bucket you created for it is left alone"
+    if [ -n "$log_bucket" ] && [ "$log_bucket" != None ]; then
+      echo "kept its access logs in s3://$log_bucket (they expire after 90 days; delete the bucket once you no longer need them)"
+    fi
     ;;
   *)
     echo "usage: stack.sh create STACK CODE_BUCKET | teardown STACK" >&2

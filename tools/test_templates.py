@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Structural checks of cicd.yaml that cfn-lint and checkov do not make.
+
+A job whose every attempt crashed must not be silent: each Lambda function
+needs an EventInvokeConfig (two retries, events given up before CodePipeline
+gives up on the job) whose on-failure destination is an SQS queue encrypted
+with a rotated KMS key, kept 14 days, watched by an alarm that notifies
+someone, and that the function's role may send to. cfn-validate's role may
+write only its two template copies. Each function's MemorySize and Timeout
+equal its crate's [package.metadata.lambda.deploy] (what `make deploy`
+uses). Each check is also tried on a template
+that lost what it checks, so a check that cannot fail is caught too.
+
+Run by `make templates`: .venv/bin/python tools/test_templates.py
+"""
+
+import copy
+import tomllib
+import unittest
+from pathlib import Path
+
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parents[1]
+FOURTEEN_DAYS = 14 * 24 * 3600
+# CodePipeline fails a Lambda action that has not answered in 20 minutes.
+CODEPIPELINE_JOB_TIMEOUT = 20 * 60
+
+
+def load(path):
+    template, errors = decode(str(ROOT / path))
+    if errors:
+        raise AssertionError(f"{path} cannot be read: {errors}")
+    return template
+
+
+def listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def target(value, attribute="Arn"):
+    """The logical id a {"Fn::GetAtt": [id, attribute]} or {"Ref": id} names."""
+    if isinstance(value, dict):
+        if "Ref" in value and attribute == "Ref":
+            return value["Ref"]
+        if listed(value.get("Fn::GetAtt"))[1:] == [attribute]:
+            return value["Fn::GetAtt"][0]
+    return None
+
+
+def statements(template, role):
+    """The Allow statements of a role: inline, and of policies attached to it."""
+    resources = template["Resources"]
+    documents = [p["PolicyDocument"] for p in resources[role]["Properties"].get("Policies", [])]
+    documents += [
+        r["Properties"]["PolicyDocument"]
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy"
+        and any(target(name, "Ref") == role for name in r["Properties"].get("Roles", []))
+    ]
+    return [s for d in documents for s in listed(d["Statement"]) if s.get("Effect") == "Allow"]
+
+
+def allows(statements, action, resource):
+    return any(
+        action in listed(s["Action"]) and any(target(r) == resource for r in listed(s["Resource"]))
+        for s in statements
+    )
+
+
+def destination_problems(template, function):
+    resources = template["Resources"]
+    configs = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+        and target(r["Properties"].get("FunctionName"), "Ref") == function
+    ]
+    if len(configs) != 1:
+        return [f"{function}: {len(configs)} EventInvokeConfig, expected one"]
+    config = configs[0]
+    problems = []
+    if config.get("MaximumRetryAttempts") != 2:
+        problems.append(f"{function}: MaximumRetryAttempts is {config.get('MaximumRetryAttempts')}, expected 2")
+    age = config.get("MaximumEventAgeInSeconds")
+    if not isinstance(age, int) or not 60 <= age < CODEPIPELINE_JOB_TIMEOUT:
+        problems.append(f"{function}: MaximumEventAgeInSeconds {age} does not give up before CodePipeline does")
+    queue = target(config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"))
+    if resources.get(queue, {}).get("Type") != "AWS::SQS::Queue":
+        return problems + [f"{function}: no on-failure destination in an SQS queue of this stack"]
+
+    properties = resources[queue]["Properties"]
+    key = target(properties.get("KmsMasterKeyId"))
+    if resources.get(key, {}).get("Type") != "AWS::KMS::Key":
+        problems.append(f"{queue}: not encrypted with a KMS key of this stack")
+    elif resources[key]["Properties"].get("EnableKeyRotation") is not True:
+        problems.append(f"{key}: key rotation is off")
+    if properties.get("MessageRetentionPeriod") != FOURTEEN_DAYS:
+        problems.append(f"{queue}: MessageRetentionPeriod is {properties.get('MessageRetentionPeriod')}, expected 14 days")
+
+    alarms = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and r["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and any(target(d["Value"], "QueueName") == queue for d in r["Properties"].get("Dimensions", []))
+        and r["Properties"].get("ComparisonOperator") == "GreaterThanOrEqualToThreshold"
+        and r["Properties"].get("Threshold") == 1
+        and any(resources.get(target(a, "Ref"), {}).get("Type") == "AWS::SNS::Topic" for a in r["Properties"].get("AlarmActions", []))
+    ]
+    if not alarms:
+        problems.append(f"{queue}: no alarm notifies a topic when it holds a message")
+    watched = [
+        m["MetricStat"]["Metric"]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("AlarmActions")
+        for m in r["Properties"].get("Metrics", [])
+        if "MetricStat" in m
+    ]
+    if not any(
+        m["MetricName"] == "DestinationDeliveryFailures"
+        and any(target(d["Value"], "Ref") == function for d in m.get("Dimensions", []))
+        for m in watched
+    ):
+        problems.append(f"{function}: no alarm on records Lambda could not deliver (DestinationDeliveryFailures)")
+
+    role = target(resources[function]["Properties"]["Role"])
+    granted = statements(template, role)
+    if not allows(granted, "sqs:SendMessage", queue):
+        problems.append(f"{role}: may not sqs:SendMessage to {queue}")
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        if key and not allows(granted, action, key):
+            problems.append(f"{role}: may not {action} with {key}")
+    return problems
+
+
+def problems(template):
+    functions = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
+    return [p for f in functions for p in destination_problems(template, f)]
+
+
+class FailedInvocations(unittest.TestCase):
+    def setUp(self):
+        self.template = load("cicd.yaml")
+
+    def test_every_function_has_an_alarmed_encrypted_on_failure_queue_it_may_send_to(self):
+        functions = [n for n, r in self.template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
+        self.assertEqual(sorted(functions), ["CfnValidateFunction", "ServiceStatusFunction"])
+        self.assertEqual(problems(self.template), [])
+
+    def test_each_loss_is_caught(self):
+        def resource(t, kind):
+            return next(r for r in t["Resources"].values() if r["Type"] == kind)["Properties"]
+
+        losses = {
+            "EventInvokeConfig": lambda t: t["Resources"].pop("ServiceStatusInvokeConfig"),
+            "MaximumRetryAttempts": lambda t: t["Resources"]["CfnValidateInvokeConfig"]["Properties"].update(MaximumRetryAttempts=0),
+            "does not give up": lambda t: t["Resources"]["CfnValidateInvokeConfig"]["Properties"].update(MaximumEventAgeInSeconds=21600),
+            "on-failure destination": lambda t: t["Resources"]["CfnValidateInvokeConfig"]["Properties"].pop("DestinationConfig"),
+            "not encrypted": lambda t: resource(t, "AWS::SQS::Queue").pop("KmsMasterKeyId"),
+            "rotation": lambda t: resource(t, "AWS::KMS::Key").pop("EnableKeyRotation"),
+            "MessageRetentionPeriod": lambda t: resource(t, "AWS::SQS::Queue").update(MessageRetentionPeriod=345600),
+            "no alarm": lambda t: t["Resources"].pop("FailedInvocationsAlarm"),
+            "no alarm notifies": lambda t: t["Resources"]["FailedInvocationsAlarm"]["Properties"].pop("AlarmActions"),
+            "DestinationDeliveryFailures": lambda t: t["Resources"]["DestinationDeliveryAlarm"]["Properties"]["Metrics"].pop(),
+            "sqs:SendMessage": lambda t: t["Resources"]["FailedInvocationsSendPolicy"]["Properties"]["PolicyDocument"]["Statement"].pop(0),
+            "kms:Decrypt": lambda t: t["Resources"]["FailedInvocationsSendPolicy"]["Properties"]["PolicyDocument"]["Statement"].pop(1),
+        }
+        for expected, lose in losses.items():
+            with self.subTest(lost=expected):
+                broken = copy.deepcopy(self.template)
+                lose(broken)
+                found = problems(broken)
+                self.assertTrue(any(expected in p for p in found), f"not caught: {expected}; found {found}")
+
+
+class CfnValidateRole(unittest.TestCase):
+    def test_writes_only_its_two_template_copies_in_the_artifact_bucket(self):
+        template = load("cicd.yaml")
+        writes = [
+            r
+            for s in statements(template, "CfnValidateRole")
+            if any(a.startswith("s3:") and not a.startswith(("s3:Get", "s3:List")) for a in listed(s["Action"]))
+            for r in listed(s["Resource"])
+        ]
+        self.assertEqual(
+            writes,
+            [{"Fn::Sub": "${ArtifactBucket.Arn}/valid.template.zip"}, {"Fn::Sub": "${ArtifactBucket.Arn}/flagged.template.zip"}],
+        )
+
+
+class DeploySettings(unittest.TestCase):
+    def test_memory_and_timeout_equal_the_crates_deploy_metadata(self):
+        functions = [r["Properties"] for r in load("cicd.yaml")["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+        for function in functions:
+            crate = function["Code"]["S3Key"].removesuffix(".zip")
+            with self.subTest(crate=crate):
+                with open(ROOT / "crates" / crate / "Cargo.toml", "rb") as f:
+                    deploy = tomllib.load(f)["package"]["metadata"]["lambda"]["deploy"]
+                self.assertEqual((function["MemorySize"], function["Timeout"]), (deploy["memory"], deploy["timeout"]))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
