@@ -41,7 +41,11 @@ pub struct Skipped {
 }
 
 /// What the command line names, in sorted path order, each template once.
-pub fn collect(args: &[PathBuf]) -> anyhow::Result<(Vec<Input>, Vec<Skipped>)> {
+/// With `only_templates`, named files are sniffed like found ones.
+pub fn collect(
+    args: &[PathBuf],
+    only_templates: bool,
+) -> anyhow::Result<(Vec<Input>, Vec<Skipped>)> {
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     for arg in args {
@@ -55,7 +59,11 @@ pub fn collect(args: &[PathBuf]) -> anyhow::Result<(Vec<Input>, Vec<Skipped>)> {
         } else {
             inputs.push(Input {
                 shown: show(arg),
-                source: Source::File(arg.clone()),
+                source: if only_templates {
+                    Source::Found(arg.clone())
+                } else {
+                    Source::File(arg.clone())
+                },
             });
         }
     }

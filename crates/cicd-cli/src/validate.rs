@@ -40,6 +40,11 @@ pub struct Args {
     /// Also list the files in the directories that are not checked, and why.
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// Treat named files like files found in a directory: skip those that are
+    /// not CloudFormation templates, and finding none is no error (for hooks
+    /// that pass every changed .json/.yaml file).
+    #[arg(long)]
+    only_templates: bool,
     /// Templates (JSON or YAML), directories to search for templates, or `-` for standard input.
     #[arg(required = true, value_name = "PATH")]
     templates: Vec<PathBuf>,
@@ -60,7 +65,7 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
         }
         None => load_rules(args.rules.as_deref()).map_err(anyhow::Error::msg)?,
     };
-    let (inputs, skipped) = inputs::collect(&args.templates)?;
+    let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates)?;
     if args
         .templates
         .iter()
@@ -86,6 +91,9 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
         }
     }
     let checked: Vec<Checked> = checked.into_iter().flatten().collect();
+    if checked.is_empty() && args.only_templates {
+        return Ok(Status::Success);
+    }
     if checked.is_empty() {
         bail!(
             "no CloudFormation templates found in {} (looked for *.json, *.yaml, *.yml, *.template; --verbose lists what was skipped)",

@@ -272,3 +272,43 @@ fn a_directory_without_templates_is_an_error_not_a_pass() {
         stderr(&out)
     );
 }
+
+#[test]
+fn only_templates_skips_named_files_that_are_not_templates() {
+    let dir = repo();
+    let out = cicd(
+        dir.path(),
+        &[
+            "validate",
+            "--only-templates",
+            "package.json",
+            "serverless.yml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "nothing to check is no failure: {}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+    let out = cicd(
+        dir.path(),
+        &[
+            "validate",
+            "--only-templates",
+            "--verbose",
+            "package.json",
+            "infra/nested/deep/bastion.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        verdicts(&stdout(&out)),
+        [(
+            "infra/nested/deep/bastion.yml".to_string(),
+            "FAIL".to_string()
+        )]
+    );
+    assert!(stderr(&out).contains("skipped package.json: not a CloudFormation template"));
+}

@@ -46,7 +46,11 @@ fn completions_are_scripts_the_shells_accept() {
         .args(["-c", &format!("{script}\ncomplete -p cicd")])
         .output()
         .expect("bash runs");
-    assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
     assert!(String::from_utf8_lossy(&loaded.stdout).contains("cicd"));
     let bad = cicd(&["completions", "tcsh"]);
     assert_eq!(bad.status.code(), Some(2));

@@ -42,8 +42,16 @@ fn item(rule: &str, ruledata: &str, active: &str) -> RuleItem {
 
 fn templates() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "ssh.yaml", template(&[open_group("Ssh", 22, None)]));
-    write(dir.path(), "rdp.yaml", template(&[open_group("Rdp", 3389, None)]));
+    write(
+        dir.path(),
+        "ssh.yaml",
+        template(&[open_group("Ssh", 22, None)]),
+    );
+    write(
+        dir.path(),
+        "rdp.yaml",
+        template(&[open_group("Rdp", 3389, None)]),
+    );
     dir
 }
 
@@ -55,24 +63,41 @@ async fn the_tables_rules_decide_and_the_table_is_not_written() {
     let table = RulesTable::new(moto.dynamodb(), &name);
     // The team's policy: RDP open to the world fails; SSH is someone else's
     // concern (its rule switched off), and there is no catch-all rule.
-    table.put(&item("RdpOpenToWorld", "tcp:3389", "Y")).await.unwrap();
-    table.put(&item("SSHOpenToWorld", "tcp:22", "N")).await.unwrap();
+    table
+        .put(&item("RdpOpenToWorld", "tcp:3389", "Y"))
+        .await
+        .unwrap();
+    table
+        .put(&item("SSHOpenToWorld", "tcp:22", "N"))
+        .await
+        .unwrap();
     let before = table.scan().await.unwrap();
 
     let dir = templates();
     let endpoint = moto.endpoint();
-    let out = validate(moto, dir.path(), &["--table", &name, "--endpoint-url", &endpoint, "."]);
+    let out = validate(
+        moto,
+        dir.path(),
+        &["--table", &name, "--endpoint-url", &endpoint, "."],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("./rdp.yaml:3  RdpOpenToWorld  Rdp"), "{text}");
     assert!(text.contains("./rdp.yaml: FAIL  risk 100"), "{text}");
-    assert!(text.contains("./ssh.yaml: PASS  risk 0 (no findings)"), "{text}");
+    assert!(
+        text.contains("./ssh.yaml: PASS  risk 0 (no findings)"),
+        "{text}"
+    );
 
     // With the built-in rules the verdicts differ: the table was used.
     let defaults = cicd(dir.path(), &["validate", "."]);
     assert!(stdout(&defaults).contains("./ssh.yaml: FAIL"));
 
-    assert_eq!(table.scan().await.unwrap(), before, "the table is unchanged");
+    assert_eq!(
+        table.scan().await.unwrap(),
+        before,
+        "the table is unchanged"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -82,11 +107,24 @@ async fn an_empty_table_is_read_as_the_defaults_it_would_be_seeded_with_but_not_
     moto.create_rules_table(&name).await;
     let dir = templates();
     let endpoint = moto.endpoint();
-    let out = validate(moto, dir.path(), &["--table", &name, "--endpoint-url", &endpoint, "ssh.yaml"]);
+    let out = validate(
+        moto,
+        dir.path(),
+        &["--table", &name, "--endpoint-url", &endpoint, "ssh.yaml"],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("SSHOpenToWorld"), "{}", stdout(&out));
-    assert!(stderr(&out).contains(&format!("the rules table {name} is empty; using the default rules")), "{}", stderr(&out));
-    let items = RulesTable::new(moto.dynamodb(), &name).scan().await.unwrap();
+    assert!(
+        stderr(&out).contains(&format!(
+            "the rules table {name} is empty; using the default rules"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let items = RulesTable::new(moto.dynamodb(), &name)
+        .scan()
+        .await
+        .unwrap();
     assert!(items.is_empty(), "never seeded: {items:?}");
 }
 
@@ -96,9 +134,22 @@ async fn tables_that_cannot_be_used_exit_2() {
     let endpoint = moto.endpoint();
     let dir = templates();
 
-    let out = validate(moto, dir.path(), &["--table", "no-such-table", "--endpoint-url", &endpoint, "ssh.yaml"]);
+    let out = validate(
+        moto,
+        dir.path(),
+        &[
+            "--table",
+            "no-such-table",
+            "--endpoint-url",
+            &endpoint,
+            "ssh.yaml",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr(&out), "cicd validate: the rules table no-such-table does not exist\n");
+    assert_eq!(
+        stderr(&out),
+        "cicd validate: the rules table no-such-table does not exist\n"
+    );
     assert_eq!(stdout(&out), "");
 
     let name = unique_name("rules");
@@ -111,7 +162,11 @@ async fn tables_that_cannot_be_used_exit_2() {
         })
         .await
         .unwrap();
-    let out = validate(moto, dir.path(), &["--table", &name, "--endpoint-url", &endpoint, "ssh.yaml"]);
+    let out = validate(
+        moto,
+        dir.path(),
+        &["--table", &name, "--endpoint-url", &endpoint, "ssh.yaml"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).starts_with(&format!("cicd validate: rules table {name} has active rules that cannot be applied:\n  rule Broken: ruledata is not a valid regex")),
@@ -123,10 +178,29 @@ async fn tables_that_cannot_be_used_exit_2() {
 #[test]
 fn table_and_rules_exclude_each_other() {
     let dir = templates();
-    let out = cicd(dir.path(), &["validate", "--table", "t", "--rules", "r.yaml", "ssh.yaml"]);
+    let out = cicd(
+        dir.path(),
+        &["validate", "--table", "t", "--rules", "r.yaml", "ssh.yaml"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
-    let out = cicd(dir.path(), &["validate", "--endpoint-url", "http://127.0.0.1:9", "ssh.yaml"]);
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cicd(
+        dir.path(),
+        &[
+            "validate",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "ssh.yaml",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--endpoint-url only applies to --table"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--endpoint-url only applies to --table"),
+        "{}",
+        stderr(&out)
+    );
 }
