@@ -85,7 +85,18 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, skipped: &mut Vec<Skipped>) -> anyh
         .build();
     for entry in walker {
         let entry = entry.map_err(|e| anyhow::anyhow!("cannot walk {}: {e}", dir.display()))?;
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_symlink() {
+            // Not followed: it may lead out of the tree. Said, not hidden.
+            skipped.push(Skipped {
+                shown: show(entry.path()),
+                why: "a symbolic link (not followed; name its target to check it)",
+            });
+            continue;
+        }
+        if !file_type.is_file() {
             continue;
         }
         let path = entry.into_path();

@@ -58,6 +58,15 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     if args.endpoint.endpoint_url.is_some() && args.table.is_none() {
         bail!("--endpoint-url only applies to --table");
     }
+    if args
+        .templates
+        .iter()
+        .filter(|p| p.as_os_str() == "-")
+        .count()
+        > 1
+    {
+        bail!("standard input (-) can be read only once");
+    }
     let rules = match &args.table {
         Some(table) => {
             let items = runtime.block_on(table_items(table, &args.endpoint))?;

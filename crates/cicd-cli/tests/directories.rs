@@ -63,6 +63,8 @@ fn repo() -> tempfile::TempDir {
         "infra/x.generated.yaml",
         template(&[open_group("Gen", 22, None)]),
     );
+    // A link is not followed (it could lead anywhere), and says so.
+    std::os::unix::fs::symlink("app.yaml", d.join("infra/link.yaml")).unwrap();
     dir
 }
 
@@ -112,6 +114,7 @@ fn verbose_lists_what_was_skipped_and_why() {
         ("./config/list.yaml", "not a CloudFormation template"),
         ("./package-lock.json", "not a CloudFormation template"),
         ("./README.md", "not a .json, .yaml, .yml or .template file"),
+        ("./infra/link.yaml", "a symbolic link (not followed"),
     ] {
         assert!(
             err.contains(&format!("cicd validate: skipped {path}: {why}")),

@@ -8,7 +8,11 @@
 //! - the rule engine (the release `cicd validate`, process start included)
 //!   against the original Python evaluation, on the same 1 MB template
 //!   (tests/bench/old_evaluator.py writes and times it);
+//! - `cicd validate DIR` on 500 templates, on one thread and on all CPUs
+//!   (see `cli_bench`);
 //! - then the rule engine's criterion benchmarks (`cargo bench -p template-rules`).
+//!
+//! `cargo xtask bench cli` runs the `cicd validate DIR` part alone.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,7 +32,7 @@ const FUNCTIONS: [&str; 2] = ["cfn-validate", "service-status"];
 const RUNS: usize = 21;
 const COLD_STARTS: usize = 9;
 
-fn release_binary(name: &str) -> PathBuf {
+pub fn release_binary(name: &str) -> PathBuf {
     let path = target_dir().join("release").join(name);
     assert!(
         path.is_file(),
@@ -38,7 +42,7 @@ fn release_binary(name: &str) -> PathBuf {
     path
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
+pub fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
 }
@@ -191,8 +195,17 @@ fn engine_against_python() {
     );
 }
 
-/// Builds what is measured (unless `build` is false), then measures it.
-pub fn run(build: bool) -> Result<(), String> {
+/// Builds what is measured (unless `build` is false), then measures it
+/// (only `cicd validate DIR` when `cli_only`).
+pub fn run(build: bool, cli_only: bool) -> Result<(), String> {
+    if build && cli_only {
+        return crate::cargo(&["build", "--release", "--locked", "-p", "cicd-cli"])
+            .map(|()| crate::cli_bench::run());
+    }
+    if cli_only {
+        crate::cli_bench::run();
+        return Ok(());
+    }
     if build {
         // The functions on their own, so that no other package's features
         // reach them (cargo unifies features across one build).
@@ -211,6 +224,7 @@ pub fn run(build: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?
         .block_on(peak_memory());
     engine_against_python();
+    crate::cli_bench::run();
     crate::cargo(&[
         "bench",
         "--locked",
