@@ -75,15 +75,6 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
         None => load_rules(args.rules.as_deref()).map_err(anyhow::Error::msg)?,
     };
     let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates)?;
-    if args
-        .templates
-        .iter()
-        .filter(|p| p.as_os_str() == "-")
-        .count()
-        > 1
-    {
-        bail!("standard input (-) can be read only once");
-    }
 
     let checked = check_all(&inputs, &rules, &thresholds, args.jobs)?;
     if args.verbose {

@@ -14,19 +14,12 @@ use template_rules::RuleItem;
 /// Runs `cicd validate ARGS` in `dir` against moto (the endpoint passed with
 /// `--endpoint-url`, as a developer would).
 fn validate(moto: &MotoServer, dir: &std::path::Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cicd"));
-    command
+    moto_env(&mut Command::new(env!("CARGO_BIN_EXE_cicd")), moto)
         .arg("validate")
         .args(args)
         .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (key, value) in moto.env_vars() {
-        if key != "AWS_ENDPOINT_URL" {
-            command.env(key, value);
-        }
-    }
-    command.output().expect("cicd runs")
+        .output()
+        .expect("cicd runs")
 }
 
 fn item(rule: &str, ruledata: &str, active: &str) -> RuleItem {

@@ -76,3 +76,18 @@ pub fn template(resources: &[String]) -> String {
 pub fn clean_template() -> String {
     "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n".to_string()
 }
+
+/// Gives `command` only PATH and moto's AWS settings (region, credentials),
+/// but not its endpoint: the test passes `--endpoint-url`, as a developer
+/// pointing at a local DynamoDB would.
+pub fn moto_env<'c>(command: &'c mut Command, moto: &harness::moto::MotoServer) -> &'c mut Command {
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (key, value) in moto.env_vars() {
+        if key != "AWS_ENDPOINT_URL" {
+            command.env(key, value);
+        }
+    }
+    command
+}
