@@ -172,50 +172,36 @@ const MARKERS: [&[u8]; 2] = [b"Resources", b"AWSTemplateFormatVersion"];
 /// file found in a directory is scanned, not loaded, to see whether it is a
 /// template at all).
 pub fn read(input: &Input) -> Reading {
+    match try_read(input) {
+        Ok(reading) => reading,
+        Err(e) => Reading::Unreadable(Unreadable::whole(format!("cannot read: {e}"))),
+    }
+}
+
+fn try_read(input: &Input) -> std::io::Result<Reading> {
     let limit = Limits::default().max_bytes;
     let (bytes, found) = match &input.source {
-        Source::Stdin => match read_capped(std::io::stdin().lock(), limit) {
-            Ok(bytes) => (bytes, false),
-            Err(e) => return Reading::Unreadable(Unreadable::whole(format!("cannot read: {e}"))),
-        },
-        Source::File(path) | Source::Found(path) => {
-            let found = matches!(input.source, Source::Found(_));
-            let file = match File::open(path) {
-                Ok(file) => file,
-                Err(e) => {
-                    return Reading::Unreadable(Unreadable::whole(format!("cannot read: {e}")));
-                }
-            };
-            let mut file = file;
-            match read_capped(&mut file, limit) {
-                Ok(bytes) if found && bytes.len() > limit => {
-                    // Too big for CloudFormation; refused if it is a template.
-                    match mentions_markers(&bytes, &mut file) {
-                        Ok(true) => (bytes, false),
-                        Ok(false) => return Reading::NotATemplate,
-                        Err(e) => {
-                            return Reading::Unreadable(Unreadable::whole(format!(
-                                "cannot read: {e}"
-                            )));
-                        }
-                    }
-                }
-                Ok(bytes) => (bytes, found),
-                Err(e) => {
-                    return Reading::Unreadable(Unreadable::whole(format!("cannot read: {e}")));
-                }
+        Source::Stdin => (read_capped(std::io::stdin().lock(), limit)?, false),
+        Source::File(path) => (read_capped(File::open(path)?, limit)?, false),
+        Source::Found(path) => {
+            let mut file = File::open(path)?;
+            let bytes = read_capped(&mut file, limit)?;
+            // Too big for CloudFormation: refused if it is a template.
+            if bytes.len() > limit && !mentions_markers(&bytes, &mut file)? {
+                return Ok(Reading::NotATemplate);
             }
+            (bytes, true)
         }
     };
     if bytes.len() > limit {
-        return Reading::Unreadable(Unreadable::whole(format!(
+        return Ok(Reading::Unreadable(Unreadable::whole(format!(
             "larger than {limit} bytes (CloudFormation accepts at most 1 MiB)"
-        )));
+        ))));
     }
     if found && !could_be_template(&bytes) {
-        return Reading::NotATemplate;
+        return Ok(Reading::NotATemplate);
     }
-    Reading::Template(bytes)
+    Ok(Reading::Template(bytes))
 }
 
 /// At most `limit + 1` bytes of `reader`: one more than allowed says "too big".
