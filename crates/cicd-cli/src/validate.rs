@@ -91,10 +91,9 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
         }
     }
     let checked: Vec<Checked> = checked.into_iter().flatten().collect();
-    if checked.is_empty() && args.only_templates {
-        return Ok(Status::Success);
-    }
-    if checked.is_empty() {
+    // Nothing to check is an error, unless asked to skip what is not a
+    // template (a hook given only other files): then the report is empty.
+    if checked.is_empty() && !args.only_templates {
         bail!(
             "no CloudFormation templates found in {} (looked for *.json, *.yaml, *.yml, *.template; --verbose lists what was skipped)",
             args.templates

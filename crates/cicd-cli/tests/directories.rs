@@ -295,6 +295,21 @@ fn only_templates_skips_named_files_that_are_not_templates() {
         stderr(&out)
     );
     assert_eq!(stdout(&out), "");
+    let json = cicd(
+        dir.path(),
+        &[
+            "validate",
+            "--only-templates",
+            "--format",
+            "json",
+            "package.json",
+        ],
+    );
+    assert_eq!(json.status.code(), Some(0));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&json)).unwrap(),
+        serde_json::json!({"templates": []})
+    );
     let out = cicd(
         dir.path(),
         &[
