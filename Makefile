@@ -111,17 +111,12 @@ teardown: ## Remove the stage stacks, empty the buckets, remove the pipeline sta
 	tools/stack.sh teardown "$(STACK)"
 
 .PHONY: bench
-bench: tools calculator-deps ## Zip sizes, init time, peak memory, and the rule engine's benchmarks
-	# The functions on their own, so the harness's features do not reach them.
-	$(CARGO) build --release --locked $(addprefix -p ,$(FUNCTIONS))
-	$(CARGO) build --release --locked -p integration-tests --bin lambda-bench
-	./target/release/lambda-bench
-	$(CARGO) bench --locked -p template-rules --bench evaluate -- --noplot
+bench: tools calculator-deps ## Zip sizes, init time, peak memory, the CLI's speed, the rule engine's benchmarks (cargo xtask bench)
+	$(CARGO) xtask bench
 
 .PHONY: demo
-demo: tools calculator-deps ## The two custom stages on one machine: real functions, local AWS stand-ins
-	$(CARGO) build --quiet --locked -p cfn-validate -p service-status -p integration-tests --bins
-	./target/debug/cicd-demo
+demo: tools calculator-deps ## The two custom stages on one machine: real functions, local AWS stand-ins (cargo xtask demo)
+	$(CARGO) xtask demo
 
 .PHONY: clean
 clean: ## Remove build output (keeps .venv)

@@ -7,8 +7,9 @@
 //! By default it tries once; `--deadline S` keeps retrying, with backoff,
 //! for up to S seconds (the Lambda function's default is 600).
 
-use std::process::ExitCode;
 use std::time::Duration;
+
+use anyhow::{Result, anyhow, bail};
 
 use health_check::expect::DEFAULT_TEXT;
 use health_check::probe::{format_duration, status_text};
@@ -16,6 +17,8 @@ use health_check::{
     Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, Settings, SystemClock,
     Target, wait_until_healthy,
 };
+
+use crate::Status;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,41 +39,11 @@ pub struct Args {
     timeout: f64,
 }
 
-/// Exit codes: 0 healthy, 1 not healthy, 2 a usage or configuration error.
-const UNHEALTHY: u8 = 1;
-const UNUSABLE: u8 = 2;
-
-pub fn run(args: &Args) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => return unusable(&format!("cannot start the async runtime: {e}")),
-    };
-    runtime.block_on(check(args))
-}
-
-async fn check(args: &Args) -> ExitCode {
-    let deadline = match seconds("--deadline", args.deadline, 0.0, 86_400.0) {
-        Ok(d) => d,
-        Err(e) => return unusable(&e),
-    };
-    let timeout = match seconds("--timeout", args.timeout, 0.001, 60.0) {
-        Ok(t) => t,
-        Err(e) => return unusable(&e),
-    };
-    let checker = match Settings::from_env()
-        .map_err(|e| e.to_string())
-        .and_then(|settings| Checker::new(settings).map_err(|e| e.to_string()))
-    {
-        Ok(checker) => checker,
-        Err(e) => return unusable(&e),
-    };
-    let target = match Target::parse(&args.url, checker.policy()) {
-        Ok(target) => target,
-        Err(e) => return unusable(&e.to_string()),
-    };
+pub async fn run(args: &Args) -> Result<Status> {
+    let deadline = seconds("--deadline", args.deadline, 0.0, 86_400.0)?;
+    let timeout = seconds("--timeout", args.timeout, 0.001, 60.0)?;
+    let checker = Checker::new(Settings::from_env()?)?;
+    let target = Target::parse(&args.url, checker.policy())?;
     let url = target.to_string();
     let checks = [Check {
         target,
@@ -113,12 +86,12 @@ async fn check(args: &Args) -> ExitCode {
                 status_text(status),
                 format_duration(latency)
             );
-            ExitCode::SUCCESS
+            Ok(Status::Success)
         }
-        RunEnd::Refused(attempt) => match attempt.refusal() {
-            Some(refusal) => unusable(&refusal.to_string()),
-            None => unusable(&attempt.to_string()),
-        },
+        RunEnd::Refused(attempt) => Err(match attempt.refusal() {
+            Some(refusal) => anyhow!("{refusal}"),
+            None => anyhow!("{attempt}"),
+        }),
         RunEnd::Unhealthy { .. } | RunEnd::Suspended { .. } | RunEnd::NoTime => {
             let within = if deadline.is_zero() {
                 String::new()
@@ -129,22 +102,14 @@ async fn check(args: &Args) -> ExitCode {
                 "unhealthy: {url} did not answer as expected{within} ({attempts} attempt{})",
                 if attempts == 1 { "" } else { "s" }
             );
-            ExitCode::from(UNHEALTHY)
+            Ok(Status::Failed)
         }
     }
 }
 
-fn seconds(flag: &str, value: f64, min: f64, max: f64) -> Result<Duration, String> {
-    if value.is_finite() && value >= min && value <= max {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(format!(
-            "{flag} must be from {min} to {max} seconds, not {value}"
-        ))
+fn seconds(flag: &str, value: f64, min: f64, max: f64) -> Result<Duration> {
+    if !(value.is_finite() && value >= min && value <= max) {
+        bail!("{flag} must be from {min} to {max} seconds, not {value}");
     }
-}
-
-fn unusable(message: &str) -> ExitCode {
-    eprintln!("cicd health: {message}");
-    ExitCode::from(UNUSABLE)
+    Ok(Duration::from_secs_f64(value))
 }

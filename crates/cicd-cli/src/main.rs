@@ -1,10 +1,19 @@
 //! `cicd`: the pipeline's checks, run from a terminal or a CI job.
+//!
+//! Every command returns `anyhow::Result<Status>`; [`main`] is the one place
+//! that turns that into the exit status: 0 all good, 1 a failing verdict
+//! (a template fails, a service is unhealthy, the rules table has a rule
+//! that cannot be applied), 2 the command could not do its job (a usage
+//! error, input it cannot read or trust, an AWS error).
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
+mod aws;
 mod health;
+mod inputs;
+mod junit;
 mod output;
 mod rules;
 mod sarif;
@@ -13,7 +22,7 @@ mod validate;
 #[derive(Parser)]
 #[command(
     name = "cicd",
-    version,
+    version = env!("CICD_VERSION"),
     about = "Checks for the CI/CD pipeline's custom stages"
 )]
 struct Cli {
@@ -29,12 +38,72 @@ enum Command {
     Rules(rules::Args),
     /// Check that a service is up, as the Service_Status stage does.
     Health(health::Args),
+    /// Print a shell completion script (e.g. `cicd completions bash > /etc/bash_completion.d/cicd`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
-fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Validate(args) => validate::run(&args),
-        Command::Rules(args) => rules::run(&args),
-        Command::Health(args) => health::run(&args),
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Validate(_) => "validate",
+            Command::Rules(_) => "rules",
+            Command::Health(_) => "health",
+            Command::Completions { .. } => "completions",
+        }
     }
+}
+
+/// How a command that did its job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the verdict is negative (a template fails, a service is not healthy).
+    Failed,
+    /// Exit 2: some input could not be used, and the command has said so
+    /// already (e.g. an unreadable template among readable ones, all reported).
+    Unusable,
+}
+
+/// Exit 2: also what clap uses for a usage error.
+const UNUSABLE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let name = cli.command.name();
+    match run(cli.command) {
+        Ok(Status::Success) => ExitCode::SUCCESS,
+        Ok(Status::Failed) => ExitCode::from(1),
+        Ok(Status::Unusable) => ExitCode::from(UNUSABLE),
+        Err(e) => {
+            eprintln!("cicd {name}: {e:#}");
+            ExitCode::from(UNUSABLE)
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<Status> {
+    match command {
+        Command::Validate(args) => validate::run(&args, &runtime()?),
+        Command::Rules(args) => runtime()?.block_on(rules::run(&args)),
+        Command::Health(args) => runtime()?.block_on(health::run(&args)),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "cicd", &mut out);
+            Ok(Status::Success)
+        }
+    }
+}
+
+/// The one async runtime of a run: the AWS SDK (`rules`, `validate
+/// --table`) and the health probe run on it; template evaluation runs on
+/// rayon's threads.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
 }

@@ -1,33 +1,90 @@
 //! How `cicd validate` prints its reports: text for people, JSON for tools,
-//! SARIF for code-scanning services.
+//! SARIF for code-scanning services, JUnit XML for test reporters.
+//!
+//! Every template given is accounted for in every format, the ones that
+//! could not be read included.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
-use template_rules::{RuleSet, TemplateReport, Thresholds, ValidationReport, Verdict};
+use serde::Serialize;
+use template_rules::{Finding, RuleSet, TemplateReport, Thresholds, Verdict};
 
-use crate::sarif;
+use crate::inputs::Unreadable;
+use crate::{junit, sarif};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Format {
     Text,
     Json,
     Sarif,
+    Junit,
 }
 
-pub fn print(format: Format, reports: &[TemplateReport], rules: &RuleSet, thresholds: &Thresholds) {
-    match format {
-        Format::Text => print!("{}", text(reports, Palette::detect())),
-        Format::Json => println!("{}", json(reports)),
-        Format::Sarif => println!("{}", sarif::document(reports, rules, thresholds)),
-    }
+/// What became of one template.
+#[derive(Debug, Clone)]
+pub enum Checked {
+    /// Evaluated, with the ids of the active rules that apply to its
+    /// resources (the rules it was checked against).
+    Evaluated {
+        report: TemplateReport,
+        rules: Vec<String>,
+    },
+    Unreadable {
+        path: String,
+        error: Unreadable,
+    },
 }
 
-pub fn json(reports: &[TemplateReport]) -> String {
-    let document = ValidationReport {
-        templates: reports.to_vec(),
+pub fn print(
+    format: Format,
+    checked: &[Checked],
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+) -> anyhow::Result<()> {
+    let text = match format {
+        Format::Text => text(checked, Palette::detect()),
+        Format::Json => json(checked)? + "\n",
+        Format::Sarif => sarif::document(checked, rules, thresholds)? + "\n",
+        Format::Junit => junit::document(checked)?,
     };
-    serde_json::to_string_pretty(&document).unwrap_or_default()
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write the report: {e}"))
+}
+
+/// `{"templates": [...]}`: the document cfn-validate writes as
+/// `validation-report.json`, plus an entry for each template that could not
+/// be read: `{"path", "verdict": "error", "error": {"line", "column", "message"}}`.
+pub fn json(checked: &[Checked]) -> anyhow::Result<String> {
+    #[derive(Serialize)]
+    struct Document<'a> {
+        templates: Vec<Entry<'a>>,
+    }
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Entry<'a> {
+        Evaluated(&'a TemplateReport),
+        Unreadable {
+            path: &'a str,
+            verdict: &'static str,
+            error: &'a Unreadable,
+        },
+    }
+    let templates = checked
+        .iter()
+        .map(|c| match c {
+            Checked::Evaluated { report, .. } => Entry::Evaluated(report),
+            Checked::Unreadable { path, error } => Entry::Unreadable {
+                path,
+                verdict: "error",
+                error,
+            },
+        })
+        .collect();
+    Ok(serde_json::to_string_pretty(&Document { templates })?)
 }
 
 /// Colours, on a terminal only (and never with NO_COLOR set).
@@ -56,44 +113,51 @@ impl Palette {
     }
 }
 
+/// Column widths of one template's finding lines.
+struct Widths {
+    location: usize,
+    rule: usize,
+    resource: usize,
+}
+
 /// One line per finding (`path:line  RULE  Resource  reason`), aligned within
-/// a template, then one verdict line per template.
-pub fn text(reports: &[TemplateReport], palette: Palette) -> String {
+/// a template, then one verdict line per template; an unreadable template
+/// is one `ERROR` line.
+pub fn text(checked: &[Checked], palette: Palette) -> String {
     let mut out = String::new();
-    for TemplateReport { path, report } in reports {
-        let rule_width = report
-            .findings
-            .iter()
-            .map(|f| f.rule.len())
-            .max()
-            .unwrap_or(0);
-        let resource_width = report
-            .findings
-            .iter()
-            .map(|f| f.resource.len())
-            .max()
-            .unwrap_or(0);
-        let location_width = report
-            .findings
-            .iter()
-            .map(|f| path.len() + 1 + f.line.to_string().len())
-            .max()
-            .unwrap_or(0);
+    for entry in checked {
+        let TemplateReport { path, report } = match entry {
+            Checked::Evaluated { report, .. } => report,
+            Checked::Unreadable { path, error } => {
+                out.push_str(&format!(
+                    "{path}: {}ERROR{:#}  cannot be read: {error}\n",
+                    palette.fail, palette.fail
+                ));
+                continue;
+            }
+        };
+        let widths = Widths {
+            location: report
+                .findings
+                .iter()
+                .map(|f| path.len() + 1 + f.line.to_string().len())
+                .max()
+                .unwrap_or(0),
+            rule: report
+                .findings
+                .iter()
+                .map(|f| f.rule.len())
+                .max()
+                .unwrap_or(0),
+            resource: report
+                .findings
+                .iter()
+                .map(|f| f.resource.len())
+                .max()
+                .unwrap_or(0),
+        };
         for f in &report.findings {
-            let location = format!("{path}:{}", f.line);
-            let (style, note) = match &f.suppression_reason {
-                Some(reason) if f.suppressed => (palette.dim, format!("  (suppressed: {reason})")),
-                _ => (Style::new(), String::new()),
-            };
-            let rule_style = if f.suppressed {
-                palette.dim
-            } else {
-                palette.rule
-            };
-            out.push_str(&format!(
-                "{style}{location:<location_width$}  {rule_style}{:<rule_width$}{rule_style:#}{style}  {:<resource_width$}  {}{note}{style:#}\n",
-                f.rule, f.resource, f.reason
-            ));
+            out.push_str(&finding_line(path, f, &widths, palette));
         }
         for warning in &report.warnings {
             out.push_str(&format!(
@@ -127,4 +191,27 @@ pub fn text(reports: &[TemplateReport], palette: Palette) -> String {
         ));
     }
     out
+}
+
+/// A finding as one text line.
+fn finding_line(path: &str, f: &Finding, widths: &Widths, palette: Palette) -> String {
+    let location = format!("{path}:{}", f.line);
+    let (style, note) = match &f.suppression_reason {
+        Some(reason) if f.suppressed => (palette.dim, format!("  (suppressed: {reason})")),
+        _ => (Style::new(), String::new()),
+    };
+    let rule_style = if f.suppressed {
+        palette.dim
+    } else {
+        palette.rule
+    };
+    format!(
+        "{style}{location:<lw$}  {rule_style}{:<rw$}{rule_style:#}{style}  {:<sw$}  {}{note}{style:#}\n",
+        f.rule,
+        f.resource,
+        f.reason,
+        lw = widths.location,
+        rw = widths.rule,
+        sw = widths.resource,
+    )
 }

@@ -2,12 +2,13 @@
 //! with the same code the function uses (`rules-table`, `template-rules`).
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use aws_config::{BehaviorVersion, Region};
 use rules_table::{RulesTable, SyncReport};
 use template_rules::{RuleItem, RuleSet};
+
+use crate::Status;
+use crate::aws::{self, Endpoint};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,12 +17,8 @@ pub struct Args {
     /// The DynamoDB rules table (cicd.yaml's RulesTable).
     #[arg(long, global = true, value_name = "NAME", env = "RULES_TABLE")]
     table: Option<String>,
-    /// Send DynamoDB requests here instead of AWS (a local emulator, say).
-    #[arg(long, global = true, value_name = "URL")]
-    endpoint_url: Option<String>,
-    /// AWS region; by default the one your AWS configuration names.
-    #[arg(long, global = true)]
-    region: Option<String>,
+    #[command(flatten)]
+    endpoint: Endpoint,
 }
 
 #[derive(clap::Subcommand)]
@@ -59,45 +56,18 @@ enum ListFormat {
     Json,
 }
 
-pub fn run(args: &Args) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("cicd rules: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(execute(args)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("cicd rules: {e:#}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-async fn execute(args: &Args) -> Result<ExitCode> {
+pub async fn run(args: &Args) -> Result<Status> {
     let Some(name) = &args.table else {
         bail!("which table? Give --table NAME (or set RULES_TABLE)");
     };
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(url) = &args.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    if let Some(region) = &args.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    let table = RulesTable::new(aws_sdk_dynamodb::Client::new(&loader.load().await), name);
+    let table = RulesTable::new(aws::dynamodb(&args.endpoint).await, name);
     match &args.action {
         Action::List { format } => list(&table, *format).await,
         Action::Seed => {
             let seeded = table.seed_defaults().await?;
             println!("wrote: {}", names(&seeded.written));
             println!("already there: {}", names(&seeded.already_present));
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Action::Put { file } => {
             let items = read_valid(file)?;
@@ -105,7 +75,7 @@ async fn execute(args: &Args) -> Result<ExitCode> {
                 table.put(item).await?;
                 println!("put {}", item.id().unwrap_or_default());
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Action::Enable { rule } | Action::Disable { rule } => {
             let active = matches!(args.action, Action::Enable { .. });
@@ -114,20 +84,20 @@ async fn execute(args: &Args) -> Result<ExitCode> {
                 "{rule} is now {}",
                 if active { "active" } else { "inactive" }
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Action::Sync { file, dry_run } => {
             let items = read_valid(file)?;
             let report = table.sync(&items, !dry_run).await?;
             print_sync(&report, *dry_run);
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
     }
 }
 
 /// Prints the rules; exits 1 when an active rule cannot be applied (so a
 /// CI job can check the table the pipeline will use).
-async fn list(table: &RulesTable, format: ListFormat) -> Result<ExitCode> {
+async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
     let items = table.scan().await?;
     let rules = RuleSet::from_items(items.clone());
     match format {
@@ -193,9 +163,9 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<ExitCode> {
         eprintln!("{state}: {error}");
     }
     Ok(if rules.blocking_errors().next().is_some() {
-        ExitCode::from(1)
+        Status::Failed
     } else {
-        ExitCode::SUCCESS
+        Status::Success
     })
 }
 

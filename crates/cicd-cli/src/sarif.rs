@@ -1,23 +1,30 @@
 //! SARIF 2.1.0, the format GitHub code scanning (and other services) read.
 //!
 //! Each active rule is a SARIF rule; each finding a result at its template
-//! and line. A suppressed finding keeps its result, with an in-source
-//! suppression carrying the reason, so it shows as dismissed, not gone.
+//! and line, at the level its risk alone would give the template (error
+//! from the fail threshold, warning from the flag threshold, note below).
+//! A suppressed finding keeps its result, with an in-source suppression
+//! carrying the reason, so it shows as dismissed, not gone. A template that
+//! cannot be read is a tool execution notification (level error) at its
+//! path and position, and the invocation is marked unsuccessful.
 
 use serde_json::{Value, json};
-use template_rules::{RuleItem, RuleSet, TemplateReport, Thresholds};
+use template_rules::{Finding, Rule, RuleItem, RuleSet, Thresholds, Verdict};
 
-pub fn document(reports: &[TemplateReport], rules: &RuleSet, thresholds: &Thresholds) -> String {
-    let level = |risk: u64| {
-        if risk >= thresholds.fail_at() {
-            "error"
-        } else if risk >= thresholds.flag_at() {
-            "warning"
-        } else {
-            "note"
-        }
+use crate::inputs::Unreadable;
+use crate::output::Checked;
+
+pub fn document(
+    checked: &[Checked],
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+) -> anyhow::Result<String> {
+    let level = |risk: u64| match thresholds.verdict(risk) {
+        Verdict::Fail => "error",
+        Verdict::Flagged => "warning",
+        Verdict::Pass => "note",
     };
-    let active: Vec<_> = rules.active().collect();
+    let active: Vec<&Rule> = rules.active().collect();
     let descriptors: Vec<Value> = active
         .iter()
         .map(|rule| {
@@ -36,31 +43,15 @@ pub fn document(reports: &[TemplateReport], rules: &RuleSet, thresholds: &Thresh
         })
         .collect();
     let mut results = Vec::new();
-    for TemplateReport { path, report } in reports {
-        for f in &report.findings {
-            let mut result = json!({
-                "ruleId": f.rule,
-                "level": level(f.risk),
-                "message": {"text": format!("{} ({}): {}", f.resource, f.resource_type, f.reason)},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": path},
-                        "region": {"startLine": f.line},
-                    },
-                    "logicalLocations": [{"name": f.resource, "kind": "resource"}],
-                }],
-                "properties": {"risk": f.risk},
-            });
-            if let Some(index) = active.iter().position(|r| r.id == f.rule) {
-                result["ruleIndex"] = json!(index);
+    let mut notifications = Vec::new();
+    for entry in checked {
+        match entry {
+            Checked::Evaluated { report, .. } => {
+                for f in &report.report.findings {
+                    results.push(result(&report.path, f, &active, level(f.risk)));
+                }
             }
-            if f.suppressed {
-                result["suppressions"] = json!([{
-                    "kind": "inSource",
-                    "justification": f.suppression_reason.clone().unwrap_or_default(),
-                }]);
-            }
-            results.push(result);
+            Checked::Unreadable { path, error } => notifications.push(notification(path, error)),
         }
     }
     let document = json!({
@@ -72,8 +63,72 @@ pub fn document(reports: &[TemplateReport], rules: &RuleSet, thresholds: &Thresh
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": descriptors,
             }},
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
             "results": results,
         }],
     });
-    serde_json::to_string_pretty(&document).unwrap_or_default()
+    Ok(serde_json::to_string_pretty(&document)?)
+}
+
+/// A finding as a SARIF result.
+fn result(path: &str, f: &Finding, active: &[&Rule], level: &str) -> Value {
+    let mut result = json!({
+        "ruleId": f.rule,
+        "level": level,
+        "message": {"text": format!("{} ({}): {}", f.resource, f.resource_type, f.reason)},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri(path)},
+                "region": {"startLine": f.line},
+            },
+            "logicalLocations": [{"name": f.resource, "kind": "resource"}],
+        }],
+        "properties": {"risk": f.risk},
+    });
+    if let Some(index) = active.iter().position(|r| r.id == f.rule) {
+        result["ruleIndex"] = json!(index);
+    }
+    if f.suppressed {
+        result["suppressions"] = json!([{
+            "kind": "inSource",
+            "justification": f.suppression_reason.clone().unwrap_or_default(),
+        }]);
+    }
+    result
+}
+
+/// A template that cannot be read, as a tool execution notification.
+fn notification(path: &str, error: &Unreadable) -> Value {
+    let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri(path)}}});
+    if let Some(line) = error.line {
+        let mut region = json!({"startLine": line});
+        if let Some(column) = error.column {
+            region["startColumn"] = json!(column);
+        }
+        location["physicalLocation"]["region"] = region;
+    }
+    json!({
+        "level": "error",
+        "message": {"text": format!("{path}:{}", crate::validate::locate(error))},
+        "locations": [location],
+        "descriptor": {"id": "unreadable-template"},
+    })
+}
+
+/// A path as a relative URI reference: bytes other than unreserved
+/// characters, sub-delimiters, `/`, `:` and `@` percent-encoded (a space, `%`,
+/// `#`, `?`, non-ASCII).
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &byte in path.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }

@@ -1,21 +1,30 @@
-//! `cicd validate`: the Static_Check stage's rules, run on local files.
+//! `cicd validate`: the Static_Check stage's rules, run on local files,
+//! directories of templates or standard input.
 
-use std::fs::File;
-use std::io::Read;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use template_rules::{
-    Limits, ParseError, RuleSet, Template, TemplateReport, Thresholds, Verdict, evaluate,
-};
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use rules_table::RulesTable;
+use template_rules::{Limits, RuleSet, TemplateReport, Thresholds, Verdict, evaluate};
 
-use crate::output::{self, Format};
+use crate::Status;
+use crate::aws::{self, Endpoint};
+use crate::inputs::{self, Input, Reading};
+use crate::output::{self, Checked, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Rules file (YAML or JSON, in the rules table's item shape); the built-in rules by default.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "table")]
     rules: Option<PathBuf>,
+    /// Evaluate against the rules in this DynamoDB rules table, as the pipeline does (read only).
+    #[arg(long, value_name = "NAME")]
+    table: Option<String>,
+    #[command(flatten)]
+    endpoint: Endpoint,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -25,61 +34,194 @@ pub struct Args {
     /// Total risk from which a template fails.
     #[arg(long, value_name = "N", default_value_t = 50)]
     fail_at: u64,
-    /// CloudFormation templates (JSON or YAML).
-    #[arg(required = true, value_name = "TEMPLATE")]
+    /// Templates evaluated at once (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Also list the files in the directories that are not checked, and why.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Treat named files like files found in a directory: skip those that are
+    /// not CloudFormation templates, and finding none is no error (for hooks
+    /// that pass every changed .json/.yaml file).
+    #[arg(long)]
+    only_templates: bool,
+    /// Templates (JSON or YAML), directories to search for templates, or `-` for standard input.
+    #[arg(required = true, value_name = "PATH")]
     templates: Vec<PathBuf>,
 }
 
-/// Exit codes: 0 no template fails, 1 one fails, 2 a usage error or a
-/// template (or rules file) that cannot be read.
-const FAILED: u8 = 1;
-const UNUSABLE: u8 = 2;
+/// Show a progress bar from this many templates on (on a terminal only).
+const PROGRESS_FROM: usize = 51;
 
-pub fn run(args: &Args) -> ExitCode {
-    let thresholds = match Thresholds::new(args.flag_at, args.fail_at) {
-        Ok(t) => t,
-        Err(e) => return usage_error(&e),
+pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Status> {
+    let thresholds = Thresholds::new(args.flag_at, args.fail_at).map_err(anyhow::Error::msg)?;
+    if args.endpoint.endpoint_url.is_some() && args.table.is_none() {
+        bail!("--endpoint-url only applies to --table");
+    }
+    if args
+        .templates
+        .iter()
+        .filter(|p| p.as_os_str() == "-")
+        .count()
+        > 1
+    {
+        bail!("standard input (-) can be read only once");
+    }
+    let rules = match &args.table {
+        Some(table) => {
+            let items = runtime.block_on(table_items(table, &args.endpoint))?;
+            usable(items, &format!("rules table {table}")).map_err(anyhow::Error::msg)?
+        }
+        None => load_rules(args.rules.as_deref()).map_err(anyhow::Error::msg)?,
     };
-    let rules = match load_rules(args.rules.as_deref()) {
-        Ok(rules) => rules,
-        Err(e) => return usage_error(&e),
-    };
+    let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates)?;
 
-    let mut reports = Vec::new();
-    let mut unreadable = false;
-    for path in &args.templates {
-        let shown = path.to_string_lossy().replace('\\', "/");
-        let checked = read_capped(path)
-            .map_err(|e| format!(" {e}"))
-            .and_then(|bytes| {
-                let template = Template::parse(&bytes).map_err(|e| locate(&e))?;
-                Ok(evaluate(&template, &rules, &thresholds))
-            });
-        match checked {
-            Ok(report) => reports.push(TemplateReport {
-                path: shown,
-                report,
-            }),
-            Err(message) => {
-                eprintln!("{shown}:{message}");
-                unreadable = true;
+    let checked = check_all(&inputs, &rules, &thresholds, args.jobs)?;
+    if args.verbose {
+        for skip in &skipped {
+            eprintln!("cicd validate: skipped {}: {}", skip.shown, skip.why);
+        }
+        for (input, result) in inputs.iter().zip(&checked) {
+            if result.is_none() {
+                eprintln!(
+                    "cicd validate: skipped {}: not a CloudFormation template (no Resources or AWSTemplateFormatVersion at the top)",
+                    input.shown
+                );
             }
         }
     }
-
-    output::print(args.format, &reports, &rules, &thresholds);
-    if unreadable {
-        ExitCode::from(UNUSABLE)
-    } else if reports.iter().any(|r| r.report.verdict == Verdict::Fail) {
-        ExitCode::from(FAILED)
-    } else {
-        ExitCode::SUCCESS
+    let checked: Vec<Checked> = checked.into_iter().flatten().collect();
+    // Nothing to check is an error, unless asked to skip what is not a
+    // template (a hook given only other files): then the report is empty.
+    if checked.is_empty() && !args.only_templates {
+        bail!(
+            "no CloudFormation templates found in {} (looked for *.json, *.yaml, *.yml, *.template; --verbose lists what was skipped)",
+            args.templates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
+    for entry in &checked {
+        if let Checked::Unreadable { path, error } = entry {
+            eprintln!("{path}:{}", locate(error));
+        }
+    }
+    output::print(args.format, &checked, &rules, &thresholds)?;
+
+    Ok(if checked.iter().any(|c| matches!(c, Checked::Unreadable { .. })) {
+        Status::Unusable
+    } else if checked
+        .iter()
+        .any(|c| matches!(c, Checked::Evaluated { report, .. } if report.report.verdict == Verdict::Fail))
+    {
+        Status::Failed
+    } else {
+        Status::Success
+    })
 }
 
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("cicd validate: {message}");
-    ExitCode::from(UNUSABLE)
+/// Reads, parses and evaluates every input on `jobs` threads; the results
+/// keep the inputs' (sorted) order. `None` for a file found in a directory
+/// that is not a template.
+fn check_all(
+    inputs: &[Input],
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    jobs: Option<u16>,
+) -> anyhow::Result<Vec<Option<Checked>>> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = jobs {
+        pool = pool.num_threads(usize::from(jobs));
+    }
+    let pool = pool
+        .build()
+        .context("cannot start the threads that evaluate templates")?;
+    let progress = progress_bar(inputs.len());
+    let checked = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|input| {
+                let checked = check(input, rules, thresholds);
+                progress.inc(1);
+                checked
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+    Ok(checked)
+}
+
+/// One template: read, parsed, evaluated.
+fn check(input: &Input, rules: &RuleSet, thresholds: &Thresholds) -> Option<Checked> {
+    let unreadable = |error| {
+        Some(Checked::Unreadable {
+            path: input.shown.clone(),
+            error,
+        })
+    };
+    let bytes = match inputs::read(input) {
+        Reading::Template(bytes) => bytes,
+        Reading::NotATemplate => return None,
+        Reading::Unreadable(error) => return unreadable(error),
+    };
+    let template = match inputs::parse(input, &bytes) {
+        Ok(Some(template)) => template,
+        Ok(None) => return None,
+        Err(error) => return unreadable(error),
+    };
+    let rules_applied = rules
+        .active()
+        .filter(|rule| {
+            template
+                .resources
+                .iter()
+                .any(|r| rule.category.covers(&r.resource_type))
+        })
+        .map(|rule| rule.id.clone())
+        .collect();
+    Some(Checked::Evaluated {
+        report: TemplateReport {
+            path: input.shown.clone(),
+            report: evaluate(&template, rules, thresholds),
+        },
+        rules: rules_applied,
+    })
+}
+
+/// A bar on stderr for many templates, when stderr is a terminal; hidden otherwise.
+fn progress_bar(templates: usize) -> ProgressBar {
+    if templates < PROGRESS_FROM || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(templates as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} templates ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The items of the pipeline's rules table, read only (never seeded).
+///
+/// This is the one place `cicd validate` loads the table: it reads it as
+/// cfn-validate does (`RulesTable::scan`: paginated, consistent, capped).
+/// An empty table gets the default rules, which is what cfn-validate seeds
+/// it with on its first job.
+async fn table_items(
+    table: &str,
+    endpoint: &Endpoint,
+) -> anyhow::Result<Vec<template_rules::RuleItem>> {
+    let table = RulesTable::new(aws::dynamodb(endpoint).await, table);
+    let items = table.scan().await?;
+    if items.is_empty() {
+        eprintln!(
+            "cicd validate: note: the rules table {} is empty; using the default rules, which cfn-validate writes into it on its first job",
+            table.name()
+        );
+        return Ok(RuleSet::default_items());
+    }
+    Ok(items)
 }
 
 /// The rule set, with what is wrong in it said on stderr. Rules that were
@@ -92,25 +234,32 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet, String> {
     let bytes = read_capped(path).map_err(|e| format!("rules file {shown}: {e}"))?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("rules file {shown}: not valid UTF-8"))?;
-    let rules = RuleSet::from_file_str(&text).map_err(|e| format!("rules file {shown}: {e}"))?;
+    let items = RuleSet::items_from_str(&text).map_err(|e| format!("rules file {shown}: {e}"))?;
+    usable(items, &format!("rules file {shown}"))
+}
+
+/// The rule set of `items`, with what is wrong in it said on stderr. Rules
+/// that were meant to be applied but cannot be make the whole run unusable.
+fn usable(items: Vec<template_rules::RuleItem>, shown: &str) -> Result<RuleSet, String> {
+    let rules = RuleSet::from_items(items);
     for note in rules.notes() {
         eprintln!("cicd validate: note: {note}");
     }
     let blocking: Vec<String> = rules.blocking_errors().map(|e| format!("  {e}")).collect();
     if !blocking.is_empty() {
         return Err(format!(
-            "rules file {shown} has active rules that cannot be applied:\n{}",
+            "{shown} has active rules that cannot be applied:\n{}",
             blocking.join("\n")
         ));
     }
     for error in rules.errors() {
-        eprintln!("cicd validate: warning: rules file {shown}: inactive {error}");
+        eprintln!("cicd validate: warning: {shown}: inactive {error}");
     }
     Ok(rules)
 }
 
-/// A parse error as `line:column: message`, to follow `path:`.
-fn locate(e: &ParseError) -> String {
+/// Why a template cannot be read, as `line:column: message` to follow `path:`.
+pub fn locate(e: &inputs::Unreadable) -> String {
     match (e.line, e.column) {
         (Some(line), Some(column)) => format!("{line}:{column}: {}", e.message),
         (Some(line), None) => format!("{line}: {}", e.message),
@@ -118,15 +267,11 @@ fn locate(e: &ParseError) -> String {
     }
 }
 
-/// Reads at most one byte more than a template may hold, so a huge file is
-/// refused without being loaded.
+/// A rules file, refused without being loaded when it is over the cap.
 fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
     let limit = Limits::default().max_bytes;
-    let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = inputs::read_capped(file, limit).map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() > limit {
         return Err(format!(
             "larger than {limit} bytes (CloudFormation accepts at most 1 MiB)"

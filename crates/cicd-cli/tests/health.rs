@@ -1,14 +1,11 @@
 //! `cicd health`: the Service_Status check from a terminal, against the real
 //! calculator and tiny local servers.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::process::{Command, Output};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use harness::calculator::Calculator;
+use harness::server::{Reply, TestServer};
 
 /// Runs `cicd health ARGS` with a clean environment plus `env`.
 fn cicd(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -25,40 +22,6 @@ fn out(o: &Output) -> String {
 
 fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A loopback server answering request n with `responses[n]` (the last
-/// one repeated), one request per connection, on a thread; returns its URL
-/// and the request count.
-fn serve(responses: Vec<String>) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let served = Arc::clone(&count);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            let n = served.fetch_add(1, Ordering::SeqCst);
-            let _ = stream.write_all(responses[n.min(responses.len() - 1)].as_bytes());
-        }
-    });
-    (url, count)
-}
-
-/// An HTTP response with `status`, `headers` and `body`.
-fn response(status: u16, headers: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
 }
 
 /// The stdout lines with every "N ms" latency replaced by "T".
@@ -124,12 +87,13 @@ fn a_missing_text_exits_1_with_what_came_instead() {
 
 #[test]
 fn bad_gateways_then_ok_exit_0_within_the_deadline() {
-    let bad_gateway = response(502, "", "Bad Gateway");
-    let (url, count) = serve(vec![
+    let bad_gateway = Reply::html(502, "Bad Gateway");
+    let server = TestServer::script(vec![
         bad_gateway.clone(),
         bad_gateway,
-        response(200, "", "ok"),
+        Reply::html(200, "ok"),
     ]);
+    let url = server.url("/");
     let output = cicd(&[&url, "--expect-text", "", "--deadline", "20"], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", out(&output));
     assert_eq!(
@@ -145,17 +109,12 @@ fn bad_gateways_then_ok_exit_0_within_the_deadline() {
             format!("healthy: {url} answered 200 OK in T (attempt 3)"),
         ]
     );
-    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert_eq!(server.requests(), 3);
 }
 
 #[test]
 fn a_closed_port_exits_1_after_retrying_until_the_deadline() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}/");
+    let url = format!("http://127.0.0.1:{}/", harness::free_port());
     let started = Instant::now();
     let output = cicd(&[&url, "--deadline", "1.5"], &[]);
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -234,11 +193,10 @@ fn unusable_urls_and_settings_exit_2() {
 
 #[test]
 fn a_redirect_to_the_metadata_service_exits_2_without_following_it() {
-    let (redirecting, count) = serve(vec![response(
-        302,
-        "Location: http://169.254.169.254/latest/meta-data/\r\n",
-        "",
-    )]);
+    let server = TestServer::always(Reply::Redirect(
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+    ));
+    let redirecting = server.url("/");
     let output = cicd(&[&redirecting], &[]);
     assert_eq!(output.status.code(), Some(2), "{}", out(&output));
     assert_eq!(
@@ -247,5 +205,5 @@ fn a_redirect_to_the_metadata_service_exits_2_without_following_it() {
             "cicd health: refused to follow the redirect from {redirecting} to http://169.254.169.254/latest/meta-data/: 169.254.169.254 is the instance metadata address (set HEALTH_CHECK_ALLOW_LINK_LOCAL=true to allow link-local targets)\n"
         )
     );
-    assert_eq!(count.load(Ordering::SeqCst), 1, "not retried");
+    assert_eq!(server.requests(), 1, "not retried");
 }

@@ -1,5 +1,7 @@
 //! `cicd rules` against moto's DynamoDB.
 
+mod common;
+
 use std::process::{Command, Output};
 
 use harness::moto::MotoServer;
@@ -7,20 +9,12 @@ use harness::unique_name;
 
 /// Runs `cicd rules ARGS --table TABLE` against moto.
 fn cicd(moto: &MotoServer, table: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cicd"));
-    command
+    common::moto_env(&mut Command::new(env!("CARGO_BIN_EXE_cicd")), moto)
         .arg("rules")
         .args(args)
-        .args(["--table", table, "--endpoint-url", &moto.endpoint()]);
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (key, value) in moto.env_vars() {
-        if key != "AWS_ENDPOINT_URL" {
-            command.env(key, value);
-        }
-    }
-    command.output().expect("cicd runs")
+        .args(["--table", table, "--endpoint-url", &moto.endpoint()])
+        .output()
+        .expect("cicd runs")
 }
 
 fn out(o: &Output) -> String {

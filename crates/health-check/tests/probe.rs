@@ -1,17 +1,15 @@
 //! Probes against local servers that misbehave in the ways a real service
 //! (or a hostile one) can.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use harness::server::{Reply, TestCertificate, TestServer};
 use health_check::expect::DEFAULT_TEXT;
 use health_check::probe::Waiting;
 use health_check::settings::CA_FILE_VAR;
 use health_check::{
     Check, Checker, Expectation, Limits, Probe, Problem, Settings, Target, TargetPolicy,
 };
-use support::servers::{Reply, TestCertificate, TestServer};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -39,8 +37,7 @@ async fn probe(url: &str) -> Probe {
 
 /// A loopback port nothing listens on (bound a moment ago, then released).
 fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    harness::free_port()
 }
 
 #[tokio::test]

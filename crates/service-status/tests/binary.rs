@@ -13,9 +13,9 @@ use harness::events::JobEvent;
 use harness::logs::{assert_no_secret, json_lines};
 use harness::moto::{self, MotoServer};
 use harness::runtime_api::{LambdaProcess, RuntimeApi};
+use harness::server::{Reply, TestCertificate, TestServer};
 use harness::unique_name;
 use serde_json::json;
-use support::servers::{Reply, TestCertificate, TestServer};
 use support::{closed_port, timeless};
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,10 +7,10 @@ mod support;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use harness::calculator::Calculator;
+use harness::server::{Reply, TestCertificate, TestServer};
 use health_check::settings::CA_FILE_VAR;
 use health_check::{Checker, Settings};
 use serde_json::json;
-use support::servers::{Reply, TestCertificate, TestServer};
 use support::{Stage, closed_port, continuation, event, failure, success, timeless};
 
 /// JSON parameters for `url` that retry fast and give up after `deadline` s.

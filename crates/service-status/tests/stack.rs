@@ -8,12 +8,12 @@ use aws_sdk_cloudformation::error::ErrorMetadata;
 use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
 use aws_smithy_mocks::{mock, mock_client};
 use harness::moto::MotoServer;
+use harness::server::{Reply, TestServer};
 use harness::unique_name;
 use health_check::{Checker, Settings};
 use pipeline_job::FailureKind;
 use serde_json::json;
 use service_status::stack;
-use support::servers::{Reply, TestServer};
 use support::{Stage, event, failure, success, timeless};
 
 fn stage(moto: &MotoServer) -> Stage {

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use harness::calculator::Calculator;
 use harness::moto::MotoServer;
 use harness::process::ManagedChild;
+use harness::server::{Reply, TestServer};
 use harness::{unique_name, workspace_root};
 use health_check::{Checker, Settings};
 use serde_json::json;
-use support::servers::{Reply, TestServer};
 use support::{Stage, closed_port, continuation, event, failure, success, timeless};
 
 #[tokio::test(flavor = "multi_thread")]

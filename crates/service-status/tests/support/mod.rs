@@ -1,11 +1,8 @@
 //! What the service-status tests share: a stage (the fake CodePipeline and
-//! the runner in front of the real handler), invocations with a Lambda
-//! deadline, and the scripted test servers of health-check.
+//! the runner in front of the real handler) and invocations with a Lambda
+//! deadline. The scripted test servers are `harness::server`.
 
 #![allow(dead_code)]
-
-#[path = "../../../health-check/tests/support/servers.rs"]
-pub mod servers;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -204,8 +201,7 @@ pub fn timeless(text: &str) -> String {
 
 /// A loopback port nothing listens on (bound a moment ago, then released).
 pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
-    listener.local_addr().expect("its address").port()
+    harness::free_port()
 }
 
 #[test]

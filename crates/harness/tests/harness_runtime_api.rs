@@ -257,7 +257,7 @@ fn workspace_root_is_the_workspace() {
     let root = harness::workspace_root();
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
     assert!(manifest.contains("[workspace]"));
-    assert!(root.join("tests/Cargo.toml").is_file());
+    assert!(root.join("crates/harness/Cargo.toml").is_file());
     // The echo binary was built into the same target dir `binary` searches.
     assert_eq!(harness::binary("harness-echo-lambda"), echo_lambda());
 }

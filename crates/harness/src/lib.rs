@@ -99,9 +99,11 @@ pub fn workspace_root() -> PathBuf {
             return dir.to_path_buf();
         }
     }
+    // crates/harness -> the workspace root.
     manifest_dir
-        .parent()
-        .expect("the tests crate lives inside the workspace")
+        .ancestors()
+        .nth(2)
+        .expect("the harness crate lives inside the workspace")
         .to_path_buf()
 }
 

@@ -1,15 +1,19 @@
-//! Tiny scripted HTTP/1.1 servers for the health check's tests: each request
-//! gets the [`Reply`] a closure picks from its number and path, including
-//! misbehaviour a real framework makes hard (headers that never come, a body
-//! that trickles, 50 MB of body), over plain TCP or TLS with a throwaway
-//! self-signed certificate.
+//! Loopback HTTP servers for tests, each on its own thread and tokio runtime.
 //!
-//! Shared by `health-check` and `service-status` tests (the latter include
-//! this file with `#[path]`). Each server runs on its own thread and tokio
-//! runtime, so it serves sync and async tests alike and stops on Drop.
+//! Tests may be sync or async, and each `#[tokio::test]` has its own runtime
+//! that dies with the test; a server living on its own runtime serves all
+//! of them and is unaffected. Dropping the runtime on shutdown cancels every
+//! open request, including hung ones and long polls, so Drop never waits.
+//!
+//! Two ways to answer, on the same [`ServerThread`]:
+//! - [`ServerThread::start`] serves an axum router: the fake CodePipeline,
+//!   the Runtime API, the demo's load balancer.
+//! - [`TestServer`] answers each request with a scripted [`Reply`], including
+//!   misbehaviour a real framework makes hard (headers that never come, a
+//!   body that trickles, 50 MB of body, redirects anywhere), over plain TCP
+//!   or TLS with a throwaway self-signed certificate ([`TestCertificate`]).
 
-#![allow(dead_code)]
-
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -17,6 +21,98 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// A server running on its own thread and runtime; stops on Drop.
+pub struct ServerThread {
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerThread {
+    /// Serves `router` on `127.0.0.1:port` (0: a free port). Binding happens
+    /// before this returns, so the server accepts connections at once.
+    pub fn start(name: &str, port: u16, router: axum::Router) -> ServerThread {
+        let label = name.to_string();
+        ServerThread::spawn(name, port, move |listener| async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                eprintln!("harness server {label} stopped: {e}");
+            }
+        })
+    }
+
+    /// Binds `127.0.0.1:port`, then runs `serve(listener)` on a new thread
+    /// with its own runtime until Drop.
+    fn spawn<F, Fut>(name: &str, port: u16, serve: F) -> ServerThread
+    where
+        F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+        Fut: Future<Output = ()>,
+    {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+            .unwrap_or_else(|e| panic!("{name}: bind 127.0.0.1:{port}: {e}"));
+        listener
+            .set_nonblocking(true)
+            .expect("make the listener non-blocking");
+        let addr = listener.local_addr().expect("listener address");
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("build the server's tokio runtime");
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .expect("register the listener with tokio");
+                    tokio::select! {
+                        () = serve(listener) => {}
+                        _ = stopped => {}
+                    }
+                });
+                // Dropping the runtime here cancels the remaining connections.
+            })
+            .expect("start the server thread");
+        ServerThread {
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+
+    /// The bound address (`127.0.0.1:PORT`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Blocks the calling thread until SIGINT or SIGTERM arrives.
+    pub fn wait_for_signal(&self) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("build a runtime for signal handling");
+        runtime.block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut terminate = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+            let mut interrupt = signal(SignalKind::interrupt()).expect("install SIGINT handler");
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        });
+    }
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
 
 /// What the server does with one request.
 #[derive(Debug, Clone)]
@@ -118,19 +214,18 @@ impl TestCertificate {
 
 type Handler = dyn Fn(usize, &str) -> Reply + Send + Sync;
 
-/// A running server; stops on Drop.
+/// A scripted server: each request gets the [`Reply`] a closure picks from
+/// its number (counting from 1) and path. One request per connection.
+/// Stops on Drop.
 pub struct TestServer {
-    addr: SocketAddr,
+    thread: ServerThread,
     tls: bool,
     requests: Arc<AtomicUsize>,
     body_bytes_sent: Arc<AtomicU64>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl TestServer {
-    /// Serves plain HTTP; `handler(n, path)` picks the reply to request `n`
-    /// (counting from 1).
+    /// Serves plain HTTP; `handler(n, path)` picks the reply to request `n`.
     pub fn start(handler: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> TestServer {
         Self::spawn(None, Arc::new(handler))
     }
@@ -148,80 +243,60 @@ impl TestServer {
         Self::start(move |_, _| reply.clone())
     }
 
+    /// Answers request n with `replies[n - 1]`, the last one repeated.
+    pub fn script(replies: Vec<Reply>) -> TestServer {
+        assert!(!replies.is_empty(), "a script needs at least one reply");
+        Self::start(move |n, _| replies[(n - 1).min(replies.len() - 1)].clone())
+    }
+
     fn spawn(tls: Option<tokio_rustls::TlsAcceptor>, handler: Arc<Handler>) -> TestServer {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a test server");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let addr = listener.local_addr().expect("test server address");
         let requests = Arc::new(AtomicUsize::new(0));
         let body_bytes_sent = Arc::new(AtomicU64::new(0));
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let is_tls = tls.is_some();
         let thread = {
             let requests = Arc::clone(&requests);
             let sent = Arc::clone(&body_bytes_sent);
-            std::thread::Builder::new()
-                .name("test-http-server".to_string())
-                .spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .expect("test server runtime");
-                    runtime.block_on(async move {
-                        let listener = tokio::net::TcpListener::from_std(listener)
-                            .expect("register the listener");
-                        let accept = async {
-                            loop {
-                                let Ok((stream, _)) = listener.accept().await else {
-                                    continue;
-                                };
-                                let handler = Arc::clone(&handler);
-                                let requests = Arc::clone(&requests);
-                                let sent = Arc::clone(&sent);
-                                let tls = tls.clone();
-                                tokio::spawn(async move {
-                                    match tls {
-                                        None => serve(stream, &*handler, &requests, &sent).await,
-                                        Some(acceptor) => {
-                                            if let Ok(stream) = acceptor.accept(stream).await {
-                                                serve(stream, &*handler, &requests, &sent).await
-                                            }
-                                        }
-                                    }
-                                });
+            ServerThread::spawn("test-http-server", 0, move |listener| async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let handler = Arc::clone(&handler);
+                    let requests = Arc::clone(&requests);
+                    let sent = Arc::clone(&sent);
+                    let tls = tls.clone();
+                    tokio::spawn(async move {
+                        match tls {
+                            None => serve(stream, &*handler, &requests, &sent).await,
+                            Some(acceptor) => {
+                                if let Ok(stream) = acceptor.accept(stream).await {
+                                    serve(stream, &*handler, &requests, &sent).await
+                                }
                             }
-                        };
-                        tokio::select! {
-                            _ = accept => {}
-                            _ = stopped => {}
                         }
                     });
-                    // Dropping the runtime cancels open connections.
-                })
-                .expect("start the test server thread")
+                }
+            })
         };
         TestServer {
-            addr,
+            thread,
             tls: is_tls,
             requests,
             body_bytes_sent,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
         }
     }
 
     /// `http://127.0.0.1:PORT` + `path`, or `https://localhost:PORT` + `path`.
     pub fn url(&self, path: &str) -> String {
         if self.tls {
-            format!("https://localhost:{}{path}", self.addr.port())
+            format!("https://localhost:{}{path}", self.port())
         } else {
-            format!("http://{}{path}", self.addr)
+            format!("http://{}{path}", self.thread.addr())
         }
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.thread.addr().port()
     }
 
     /// Requests received so far.
@@ -233,17 +308,6 @@ impl TestServer {
     /// [`Reply::SlowBody`]).
     pub fn body_bytes_sent(&self) -> u64 {
         self.body_bytes_sent.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

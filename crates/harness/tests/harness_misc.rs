@@ -183,7 +183,17 @@ http.createServer((req, res) => {
     .expect("the app answers");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json(), json!({"path": "/health", "ok": true}));
-    assert!(logs::contains(&calculator.logs(), "ready on"));
+    // The app answered, but its stdout is read by another thread: give
+    // the line a moment to arrive (this failed under load).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !logs::contains(&calculator.logs(), "ready on") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        logs::contains(&calculator.logs(), "ready on"),
+        "{:?}",
+        calculator.logs()
+    );
 
     let pid = calculator.pid();
     drop(calculator);

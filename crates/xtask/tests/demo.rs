@@ -1,10 +1,14 @@
-//! `make demo` keeps telling the story it should.
+//! `cargo xtask demo` (`make demo`) keeps telling the story it should.
+//!
+//! `cargo test --workspace` has built the two functions; `--no-build` keeps
+//! the demo from running cargo inside cargo.
 
 use std::process::Command;
 
 #[test]
 fn the_demo_plays_the_five_actions_and_cleans_up() {
-    let out = Command::new(env!("CARGO_BIN_EXE_cicd-demo"))
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["demo", "--no-build"])
         .output()
         .expect("the demo runs");
     let text = String::from_utf8_lossy(&out.stdout);

@@ -1,12 +1,18 @@
-//! `make bench`: what the functions cost. Figures that are compared are
-//! measured in this one run, on this machine.
+//! `cargo xtask bench` (`make bench`): what the functions and the CLI cost.
+//! Figures that are compared are measured in this one run, on this machine.
 //!
 //! - the arm64 zip of each function (`make build`);
 //! - init time: from starting the (native, release) binary to its first
 //!   request for work from the Lambda Runtime API, median of cold starts;
 //! - peak resident memory after handling one real job;
-//! - the rule engine against the original Python evaluation, on the same
-//!   1 MB template (tests/bench/old_evaluator.py writes and times it).
+//! - the rule engine (the release `cicd validate`, process start included)
+//!   against the original Python evaluation, on the same 1 MB template
+//!   (tests/bench/old_evaluator.py writes and times it);
+//! - `cicd validate DIR` on 500 templates, on one thread and on all CPUs
+//!   (see `cli_bench`);
+//! - then the rule engine's criterion benchmarks (`cargo bench -p template-rules`).
+//!
+//! `cargo xtask bench cli` runs the `cicd validate DIR` part alone.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,22 +26,23 @@ use harness::runtime_api::{LambdaProcess, RuntimeApi};
 use harness::zip::make_zip;
 use harness::{target_dir, workspace_root};
 use serde_json::json;
-use template_rules::{RuleSet, Template, Thresholds, evaluate};
 
 const FUNCTIONS: [&str; 2] = ["cfn-validate", "service-status"];
+/// Each timed command runs this many times; the median is reported.
+const RUNS: usize = 21;
 const COLD_STARTS: usize = 9;
 
-fn release_binary(name: &str) -> PathBuf {
+pub fn release_binary(name: &str) -> PathBuf {
     let path = target_dir().join("release").join(name);
     assert!(
         path.is_file(),
-        "{} is missing: cargo build --release -p {name}",
+        "{} is missing: cargo build --release -p {name} (or cargo xtask bench without --no-build)",
         path.display()
     );
     path
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
+pub fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
 }
@@ -157,33 +164,75 @@ fn engine_against_python() {
                 String::from_utf8_lossy(&out.stderr)
             )
         });
-    let text = std::fs::read(Path::new(&path)).expect("the generated template");
-    let rules = RuleSet::defaults();
+    let size = std::fs::metadata(Path::new(&path))
+        .map(|m| m.len())
+        .expect("the generated template");
+    let cicd = release_binary("cicd");
     let mut times = Vec::new();
-    let mut risk = 0;
-    for _ in 0..21 {
+    for _ in 0..RUNS {
         let started = Instant::now();
-        let template = Template::parse(&text).expect("parses");
-        risk = evaluate(&template, &rules, &Thresholds::default()).risk;
+        let out = Command::new(&cicd)
+            .args(["validate", "--format", "json"])
+            .arg(&path)
+            .output()
+            .expect("cicd runs");
         times.push(started.elapsed());
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "cicd validate could not read the template: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let ours = median(times);
     println!(
-        "rule engine on the same {} byte JSON template ({}):",
-        text.len(),
+        "rule engine on the same {size} byte JSON template ({}):",
         line.trim()
     );
     println!(
-        "  original Python evaluation {old_ms:.1} ms, template-rules parse+evaluate {} (risk {risk}): {:.1}x faster",
+        "  original Python evaluation {old_ms:.1} ms, `cicd validate` (release, process included) {}: {:.1}x faster",
         ms(ours),
         old_ms / (ours.as_secs_f64() * 1000.0)
     );
 }
 
-#[tokio::main]
-async fn main() {
+/// Builds what is measured (unless `build` is false), then measures it
+/// (only `cicd validate DIR` when `cli_only`).
+pub fn run(build: bool, cli_only: bool) -> Result<(), String> {
+    if build && cli_only {
+        return crate::cargo(&["build", "--release", "--locked", "-p", "cicd-cli"])
+            .map(|()| crate::cli_bench::run());
+    }
+    if cli_only {
+        crate::cli_bench::run();
+        return Ok(());
+    }
+    if build {
+        // The functions on their own, so that no other package's features
+        // reach them (cargo unifies features across one build).
+        let mut args = vec!["build", "--release", "--locked"];
+        for name in FUNCTIONS {
+            args.extend(["-p", name]);
+        }
+        crate::cargo(&args)?;
+        crate::cargo(&["build", "--release", "--locked", "-p", "cicd-cli"])?;
+    }
     zip_sizes();
     init_times();
-    peak_memory().await;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(peak_memory());
     engine_against_python();
+    crate::cli_bench::run();
+    crate::cargo(&[
+        "bench",
+        "--locked",
+        "-p",
+        "template-rules",
+        "--bench",
+        "evaluate",
+        "--",
+        "--noplot",
+    ])
 }

@@ -1,4 +1,5 @@
-//! `make demo`: the pipeline's two custom stages at work on one machine.
+//! `cargo xtask demo` (`make demo`): the pipeline's two custom stages at
+//! work on one machine.
 //!
 //! Starts moto (S3, DynamoDB, CloudFormation), the fake CodePipeline job API
 //! and the calculator on free loopback ports, runs the real `cfn-validate`
@@ -298,13 +299,31 @@ async fn demo() {
     println!("\nStopping everything the demo started.");
 }
 
-#[tokio::main]
-async fn main() {
-    tokio::select! {
-        () = demo() => {}
-        _ = tokio::signal::ctrl_c() => {
-            // Children die with this process (the harness gives them PDEATHSIG).
-            println!("\nInterrupted: stopping everything the demo started.");
-        }
+/// Builds the two functions (unless `build` is false), then plays the story.
+pub fn run(build: bool) -> Result<(), String> {
+    if build {
+        crate::cargo(&[
+            "build",
+            "--quiet",
+            "--locked",
+            "-p",
+            "cfn-validate",
+            "-p",
+            "service-status",
+        ])?;
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        tokio::select! {
+            () = demo() => {}
+            _ = tokio::signal::ctrl_c() => {
+                // Children die with this process (the harness gives them PDEATHSIG).
+                println!("\nInterrupted: stopping everything the demo started.");
+            }
+        }
+    });
+    Ok(())
 }

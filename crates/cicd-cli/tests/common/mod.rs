@@ -1,0 +1,93 @@
+//! What the `cicd validate` tests share: running the binary, and writing
+//! templates of every kind into a scratch directory.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn workspace() -> PathBuf {
+    harness::workspace_root()
+}
+
+/// Runs `cicd ARGS` in `dir` with `stdin` on its standard input.
+pub fn cicd_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cicd"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cicd runs");
+    let mut input = child.stdin.take().expect("stdin");
+    // cicd may exit before reading it all (a usage error); that is fine.
+    let _ = input.write_all(stdin);
+    drop(input);
+    child.wait_with_output().expect("cicd finishes")
+}
+
+/// Runs `cicd ARGS` in `dir` with nothing on standard input.
+pub fn cicd(dir: &Path, args: &[&str]) -> Output {
+    cicd_in(dir, args, b"")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Writes `text` to `dir/name` (creating parent directories).
+pub fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// A security group admitting `port` from the world (with a suppression of
+/// `suppress` and its reason, if given).
+pub fn open_group(name: &str, port: u16, suppress: Option<(&str, &str)>) -> String {
+    let metadata = match suppress {
+        Some((rule, reason)) => format!(
+            "    Metadata:\n      cicd:\n        suppress:\n          - rule: {rule}\n            reason: \"{reason}\"\n"
+        ),
+        None => String::new(),
+    };
+    format!(
+        "  {name}:\n    Type: AWS::EC2::SecurityGroup\n{metadata}    Properties:\n      GroupDescription: {name}\n      SecurityGroupIngress:\n        - {{IpProtocol: tcp, FromPort: {port}, ToPort: {port}, CidrIp: 0.0.0.0/0}}\n"
+    )
+}
+
+/// A YAML template with these resources.
+pub fn template(resources: &[String]) -> String {
+    format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n{}",
+        resources.concat()
+    )
+}
+
+/// A template with nothing the rules look at.
+pub fn clean_template() -> String {
+    "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n".to_string()
+}
+
+/// Gives `command` only PATH and moto's AWS settings (region, credentials),
+/// but not its endpoint: the test passes `--endpoint-url`, as a developer
+/// pointing at a local DynamoDB would.
+pub fn moto_env<'c>(command: &'c mut Command, moto: &harness::moto::MotoServer) -> &'c mut Command {
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (key, value) in moto.env_vars() {
+        if key != "AWS_ENDPOINT_URL" {
+            command.env(key, value);
+        }
+    }
+    command
+}

@@ -1,3 +1,0 @@
-//! Test servers (see `servers.rs`).
-
-pub mod servers;
