@@ -10,12 +10,15 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use health_check::expect::DEFAULT_TEXT;
-use health_check::probe::{format_duration, status_text};
 use health_check::{
-    Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, Settings, SystemClock,
-    Target, wait_until_healthy,
+    Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, SystemClock, Target, format,
+    wait_until_healthy,
 };
+
+/// What `--expect-text` is unless given: the calculator's page title, which
+/// the Service_Status stage also expects by default, so that
+/// `cicd health URL` checks what the pipeline checks.
+const CALCULATOR_TITLE: &str = "Simple Calculator Service";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,7 +26,7 @@ pub struct Args {
     #[arg(value_name = "URL")]
     url: String,
     /// Text the body must contain, ignoring case; '' checks the status only.
-    #[arg(long, value_name = "T", default_value = DEFAULT_TEXT)]
+    #[arg(long, value_name = "T", default_value = CALCULATOR_TITLE)]
     expect_text: String,
     /// The status the URL must answer with.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=599))]
@@ -60,12 +63,9 @@ async fn check(args: &Args) -> ExitCode {
         Ok(t) => t,
         Err(e) => return unusable(&e),
     };
-    let checker = match Settings::from_env()
-        .map_err(|e| e.to_string())
-        .and_then(|settings| Checker::new(settings).map_err(|e| e.to_string()))
-    {
+    let checker = match Checker::from_env() {
         Ok(checker) => checker,
-        Err(e) => return unusable(&e),
+        Err(e) => return unusable(&e.to_string()),
     };
     let target = match Target::parse(&args.url, checker.policy()) {
         Ok(target) => target,
@@ -110,8 +110,8 @@ async fn check(args: &Args) -> ExitCode {
                 .unwrap_or_default();
             println!(
                 "healthy: {url} answered {} in {} (attempt {attempts})",
-                status_text(status),
-                format_duration(latency)
+                format::status(status),
+                format::duration(latency)
             );
             ExitCode::SUCCESS
         }
@@ -123,7 +123,7 @@ async fn check(args: &Args) -> ExitCode {
             let within = if deadline.is_zero() {
                 String::new()
             } else {
-                format!(" within {}", format_duration(deadline))
+                format!(" within {}", format::duration(deadline))
             };
             println!(
                 "unhealthy: {url} did not answer as expected{within} ({attempts} attempt{})",

@@ -2,7 +2,7 @@
 //! the CloudFormation client and the health checker from the environment to
 //! [`service_status::ServiceStatus`].
 
-use health_check::{Checker, Settings};
+use health_check::Checker;
 use lambda_runtime::Error;
 use pipeline_job::{JobReporter, Runner, aws, logging};
 use service_status::ServiceStatus;
@@ -14,9 +14,7 @@ async fn main() -> Result<(), Error> {
     let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&sdk)));
     // Bad settings fail every job with a ConfigurationError that says so,
     // rather than the function failing to start.
-    let checker = Settings::from_env()
-        .map_err(|e| e.to_string())
-        .and_then(|settings| Checker::new(settings).map_err(|e| e.to_string()));
+    let checker = Checker::from_env().map_err(|e| e.to_string());
     if let Err(error) = &checker {
         tracing::error!(%error, "the health check cannot be set up; every job will fail");
     }

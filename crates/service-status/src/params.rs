@@ -20,7 +20,6 @@
 
 use std::time::Duration;
 
-use health_check::expect::DEFAULT_TEXT;
 use health_check::{Backoff, Check, Expectation, Target, TargetPolicy};
 use pipeline_job::{Job, JobError, params};
 use serde::Deserialize;
@@ -38,6 +37,9 @@ pub const MAX_DEADLINE: Duration = Duration::from_secs(86_400);
 pub const MAX_CHECKS: usize = 10;
 /// The output the URL is read from when only `stack` is given.
 pub const DEFAULT_OUTPUT: &str = "Url";
+/// The text a healthy page contains unless `expect_text` says otherwise:
+/// the calculator's page title, what the old function required.
+pub const DEFAULT_EXPECT_TEXT: &str = "Simple Calculator Service";
 
 /// Where the URL comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,8 +150,11 @@ impl Params {
         let case_sensitive = json.case_sensitive;
         let expect = Expectation {
             status: status("expect_status", json.expect_status)?,
-            text: Some(json.expect_text.unwrap_or_else(|| DEFAULT_TEXT.to_string()))
-                .filter(|t| !t.is_empty()),
+            text: Some(
+                json.expect_text
+                    .unwrap_or_else(|| DEFAULT_EXPECT_TEXT.to_string()),
+            )
+            .filter(|t| !t.is_empty()),
             case_sensitive,
         };
         if json.checks.len() > MAX_CHECKS {
@@ -210,7 +215,7 @@ impl Params {
             path: None,
             expect: Expectation {
                 status: 200,
-                text: Some(DEFAULT_TEXT.to_string()),
+                text: Some(DEFAULT_EXPECT_TEXT.to_string()),
                 case_sensitive: false,
             },
             checks: Vec::new(),

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use health_check::probe::status_text;
+use health_check::format;
 use health_check::{Attempt, Run, RunEnd};
 use pipeline_job::{JobError, Outcome};
 
@@ -37,8 +37,8 @@ pub fn outcome(
             summary: format!(
                 "{url} is not healthy yet: {} over {} of the {} allowed; the last: {}. Checking again.",
                 plural(attempts, "attempt"),
-                seconds(elapsed),
-                seconds(deadline),
+                format::duration(elapsed),
+                format::duration(deadline),
                 recent
                     .last()
                     .map(ToString::to_string)
@@ -48,9 +48,9 @@ pub fn outcome(
         RunEnd::Unhealthy { recent } => {
             let mut message = format!(
                 "{url} did not become healthy within {}: {} over {}; the last {}:",
-                seconds(deadline),
+                format::duration(deadline),
                 plural(attempts, "attempt"),
-                seconds(elapsed),
+                format::duration(elapsed),
                 if recent.len() == 1 {
                     "one".to_string()
                 } else {
@@ -83,9 +83,9 @@ fn success(attempt: &Attempt, url: &str, elapsed: Duration) -> Outcome {
     if let Some(main) = attempt.primary() {
         let status = main.status.unwrap_or_default();
         summary.push_str(&format!(
-            ": {} in {} ms",
-            status_text(status),
-            main.latency.as_millis()
+            ": {} in {}",
+            format::status(status),
+            format::duration(main.latency)
         ));
         output_variables.insert("status".to_string(), status.to_string());
         output_variables.insert(
@@ -99,7 +99,7 @@ fn success(attempt: &Attempt, url: &str, elapsed: Duration) -> Outcome {
         summary.push_str(&format!(
             ", at attempt {} ({} after the first)",
             attempt.number,
-            seconds(elapsed)
+            format::duration(elapsed)
         ));
     }
     let more = attempt.probes.len().saturating_sub(1) as u32;
@@ -121,22 +121,11 @@ fn plural(n: u32, noun: &str) -> String {
     }
 }
 
-/// "600 s", "2.5 s", "40 ms".
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::UNIX_EPOCH;
 
-    use health_check::probe::{Probe, Problem};
+    use health_check::{Probe, Problem};
     use health_check::{Progress, Refusal};
     use pipeline_job::FailureKind;
 
