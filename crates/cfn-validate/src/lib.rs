@@ -20,9 +20,10 @@ pub mod settings;
 
 use std::path::Path;
 
+use artifacts::{ArtifactStore, JobStores, MAX_ARTIFACT_BYTES, S3Store, S3Stores, archive};
 use aws_config::SdkConfig;
-use pipeline_job::artifacts::{self, ArtifactStore, MAX_ARTIFACT_BYTES};
-use pipeline_job::{Invocation, Job, JobError, Outcome, aws};
+use pipeline_job::event::S3Location;
+use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesTable, TableError};
 use template_rules::{
     CLOUDFORMATION_MAX_TEMPLATE_BYTES, RuleSet, TemplateReport, ValidationReport, evaluate,
@@ -50,7 +51,7 @@ impl Validator {
     pub fn new(sdk: &SdkConfig, settings: Result<Settings, String>) -> Self {
         Validator::with_clients(
             sdk,
-            aws::s3_client(sdk),
+            artifacts::s3::own_client(sdk),
             aws_sdk_dynamodb::Client::new(sdk),
             settings,
         )
@@ -80,16 +81,16 @@ impl Validator {
         let params = Params::read(&job)?;
         info!(input = %params.input, file = %params.file, output = params.output.as_deref().unwrap_or(""), "validating");
 
-        let input = artifacts::find(&job.data.input_artifacts, &params.input, "input")?;
-        let location = artifacts::s3_location(input)?;
+        let input = job.data.input_artifact(&params.input)?;
+        let location = input.s3_location()?;
         let credentials = job.data.artifact_credentials.as_ref().ok_or_else(|| {
             JobError::configuration(
                 "the job has no artifact credentials to read its input artifact with",
             )
         })?;
-        let store = ArtifactStore::new(aws::artifact_s3_client(&self.sdk, credentials));
-        let zip = store.download(location, MAX_ARTIFACT_BYTES).await?;
-        let template_bytes = artifacts::read_file(
+        let store = S3Stores::new(&self.sdk).for_job(credentials);
+        let zip = store.get(location, MAX_ARTIFACT_BYTES).await?;
+        let template_bytes = archive::read_file(
             &zip,
             &params.file,
             CLOUDFORMATION_MAX_TEMPLATE_BYTES as u64,
@@ -121,14 +122,14 @@ impl Validator {
         })
         .map_err(|e| JobError::failed(format!("could not write the validation report: {e}")))?;
 
-        let output = artifacts::write_zip(&[
+        let output = archive::write_zip(&[
             (params.file.as_str(), &template_bytes),
             (REPORT_FILE, &report_json),
         ])?;
         let kms_key = job.data.encryption_key.as_ref().map(|k| k.id.as_str());
         for artifact in &job.data.output_artifacts {
-            let location = artifacts::s3_location(artifact)?;
-            store.upload(location, output.clone(), kms_key).await?;
+            let location = artifact.s3_location()?;
+            store.put(location, output.clone(), kms_key).await?;
             info!(artifact = %artifact.name, %location, "wrote the output artifact");
         }
         if let Some(bucket) = &params.output {
@@ -136,14 +137,10 @@ impl Validator {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or(params.file.as_str());
-            let copy =
-                artifacts::write_zip(&[(name, &template_bytes), (REPORT_FILE, &report_json)])?;
-            let location = serde_json::from_value(
-                serde_json::json!({"bucketName": bucket, "objectKey": copy_key}),
-            )
-            .map_err(|e| JobError::configuration(format!("UserParameters.output: {e}")))?;
-            ArtifactStore::new(self.s3.clone())
-                .upload(&location, copy, None)
+            let copy = archive::write_zip(&[(name, &template_bytes), (REPORT_FILE, &report_json)])?;
+            let location = S3Location::new(bucket, copy_key);
+            S3Store::new(self.s3.clone())
+                .put(&location, copy, None)
                 .await
                 .map_err(|e| {
                     JobError::from(e).with_context("writing the copy to UserParameters.output")

@@ -6,7 +6,6 @@ mod support;
 
 use cfn_validate::Validator;
 use harness::events::JobEvent;
-use pipeline_job::aws;
 use serde_json::json;
 use support::*;
 use template_rules::RuleItem;
@@ -248,8 +247,12 @@ mod throttled {
         let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [scan], |c| c
             .retry_config(RetryConfig::standard().with_max_attempts(3)));
         let sdk = stage.moto.sdk_config();
-        let validator =
-            Validator::with_clients(&sdk, aws::s3_client(&sdk), dynamodb, stage.settings());
+        let validator = Validator::with_clients(
+            &sdk,
+            artifacts::s3::own_client(&sdk),
+            dynamodb,
+            stage.settings(),
+        );
         stage
             .run_validator(&stage.event(&stage.parameters()), validator)
             .await

@@ -3,8 +3,8 @@
 //! CodePipeline invokes a Lambda action asynchronously with a job, then
 //! waits for the function to report on it (`PutJobSuccessResult` or
 //! `PutJobFailureResult`); a job never reported hangs the pipeline until the
-//! action times out. This crate reads the job ([`event`]), its parameters
-//! ([`params`]) and artifacts ([`artifacts`]), and [`runner::Runner`] makes
+//! action times out. This crate reads the job ([`event`]) and its
+//! parameters ([`params`]), and [`runner::Runner`] makes
 //! sure every invocation ends in exactly one report, whatever the handler
 //! does — returns, fails, panics or runs out of time.
 //!
@@ -12,7 +12,6 @@
 //! region, credentials, and endpoints (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_<SERVICE>`).
 
-pub mod artifacts;
 pub mod aws;
 pub mod event;
 pub mod logging;
