@@ -161,13 +161,11 @@ impl Validator {
         for note in rules.notes() {
             info!(table, %note, "rule note");
         }
-        let blocking: Vec<String> = rules.blocking_errors().map(ToString::to_string).collect();
-        if !blocking.is_empty() {
-            return Err(JobError::configuration(format!(
-                "the rules table {table} has active rules that cannot be applied:\n{}",
-                blocking.join("\n")
-            )));
-        }
+        rules.check_usable().map_err(|unusable| {
+            JobError::configuration(format!(
+                "the rules table {table} has active rules that cannot be applied:\n{unusable}"
+            ))
+        })?;
         for error in rules.errors() {
             warn!(table, %error, "inactive rule cannot be applied");
         }

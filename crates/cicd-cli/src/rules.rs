@@ -192,7 +192,7 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<ExitCode> {
         };
         eprintln!("{state}: {error}");
     }
-    Ok(if rules.blocking_errors().next().is_some() {
+    Ok(if rules.check_usable().is_err() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -96,11 +96,11 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet, String> {
     for note in rules.notes() {
         eprintln!("cicd validate: note: {note}");
     }
-    let blocking: Vec<String> = rules.blocking_errors().map(|e| format!("  {e}")).collect();
-    if !blocking.is_empty() {
+    if let Err(unusable) = rules.check_usable() {
+        let listed: Vec<String> = unusable.errors.iter().map(|e| format!("  {e}")).collect();
         return Err(format!(
             "rules file {shown} has active rules that cannot be applied:\n{}",
-            blocking.join("\n")
+            listed.join("\n")
         ));
     }
     for error in rules.errors() {
