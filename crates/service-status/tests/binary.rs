@@ -132,3 +132,48 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_no_secret(&logs, &secrets);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_file_that_cannot_be_read_fails_every_job_as_configuration_and_is_logged_once() {
+    let pipeline = FakeCodePipeline::start();
+    let api = RuntimeApi::start();
+    let env = [
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
+        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
+        ("HEALTH_CHECK_CA_FILE", "/nonexistent/ca.pem".to_string()),
+        ("RUST_LOG", "info".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let function = LambdaProcess::spawn(&harness::binary("service-status"), &api, &env);
+    let jobs = [
+        JobEvent::new().user_parameters("http://127.0.0.1:9/"),
+        JobEvent::new().user_parameters("not a url"),
+    ];
+    for job in &jobs {
+        let answer = api
+            .invoke(job.build(), Duration::from_secs(30))
+            .expect_response();
+        assert_eq!(
+            answer,
+            json!({"jobId": job.job_id, "status": "Failed", "reported": true})
+        );
+    }
+    let reports = pipeline.reports();
+    assert_eq!(reports.len(), 2, "one report per job: {reports:#?}");
+    for (report, job) in reports.iter().zip(&jobs) {
+        assert_eq!(report.job_id(), job.job_id);
+        assert!(
+            matches!(report, JobReport::Failure { kind, message, .. }
+                if kind == "ConfigurationError"
+                    && message.starts_with("HEALTH_CHECK_CA_FILE: cannot read the CA file /nonexistent/ca.pem")),
+            "{report:#?}"
+        );
+    }
+    let logged = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("the function cannot be set up"))
+        .count();
+    assert_eq!(logged, 1, "the setup error is logged once, at start");
+}

@@ -17,10 +17,7 @@ use support::servers::{Reply, TestServer};
 use support::{Stage, event, failure, success, timeless};
 
 fn stage(moto: &MotoServer) -> Stage {
-    Stage::new(
-        &moto.endpoint(),
-        Checker::new(Settings::default()).map_err(|e| e.to_string()),
-    )
+    Stage::new(&moto.endpoint(), Checker::new(Settings::default()).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,4 +1,5 @@
-//! What a run of the check tells CodePipeline.
+//! What a run of the check means for the pipeline. Pure: the wait's
+//! [`Run`] in, the result to report out.
 //!
 //! | run ended | report |
 //! |---|---|
@@ -17,8 +18,9 @@ use pipeline_job::{JobError, Outcome};
 
 use crate::token;
 
-/// The report for `run`, a check of `url` with `deadline`, at `now`.
-pub fn outcome(
+/// The result to report for `run`, a check of `url` with `deadline`, at
+/// `now`: a success or a continuation, or the failure.
+pub fn decide(
     run: &Run,
     url: &str,
     deadline: Duration,
@@ -183,7 +185,7 @@ mod tests {
                 probe("http://calc.test/add?a=2&b=3", Some(200), None),
             ],
         );
-        let outcome = outcome(
+        let outcome = decide(
             &run(RunEnd::Healthy(healthy), 3),
             URL,
             Duration::from_secs(600),
@@ -219,7 +221,7 @@ mod tests {
     #[test]
     fn a_suspended_run_continues_with_a_token() {
         let recent = vec![attempt(4, vec![probe(URL, None, refused())])];
-        let outcome = outcome(
+        let outcome = decide(
             &run(RunEnd::Suspended { recent }, 4),
             URL,
             Duration::from_secs(600),
@@ -241,7 +243,7 @@ mod tests {
             attempt(4, vec![probe(URL, None, refused())]),
             attempt(5, vec![probe(URL, None, refused())]),
         ];
-        let error = outcome(
+        let error = decide(
             &run(RunEnd::Unhealthy { recent }, 5),
             URL,
             Duration::from_millis(2500),
@@ -270,7 +272,7 @@ mod tests {
             1,
             vec![probe(URL, None, Some(Problem::Refused(refusal.clone())))],
         );
-        let error = outcome(
+        let error = decide(
             &run(RunEnd::Refused(refused), 1),
             URL,
             Duration::from_secs(600),
@@ -283,7 +285,7 @@ mod tests {
 
     #[test]
     fn no_time_is_a_configuration_error() {
-        let error = outcome(
+        let error = decide(
             &run(RunEnd::NoTime, 0),
             URL,
             Duration::from_secs(600),
