@@ -95,7 +95,7 @@ impl ArtifactStore for S3Store {
             .key(&location.object_key)
             .send()
             .await
-            .map_err(|e| read_error(&shown, e))?;
+            .map_err(|e| s3_error(Direction::Read, &shown, e))?;
         if let Some(size) = response
             .content_length()
             .and_then(|n| u64::try_from(n).ok())
@@ -151,49 +151,40 @@ impl ArtifactStore for S3Store {
             .send()
             .await
             .map(drop)
-            .map_err(|e| write_error(&location.to_string(), e))
+            .map_err(|e| s3_error(Direction::Write, &location.to_string(), e))
     }
 }
 
-fn read_error<E, R>(location: &str, e: SdkError<E, R>) -> ArtifactError
+/// Which way a failed call went: a missing object means one thing for a
+/// read (the artifact is not there) and another for a write (the bucket is
+/// not: the write failed).
+#[derive(Clone, Copy)]
+enum Direction {
+    Read,
+    Write,
+}
+
+fn s3_error<E, R>(direction: Direction, location: &str, e: SdkError<E, R>) -> ArtifactError
 where
     E: std::error::Error + ProvideErrorMetadata + 'static,
     R: std::fmt::Debug,
 {
     let location = location.to_string();
-    match aws_errors::classify(&e) {
-        ErrorKind::NotFound => ArtifactError::NotFound { location },
-        ErrorKind::AccessDenied => ArtifactError::AccessDenied {
+    match (aws_errors::classify(&e), direction) {
+        (ErrorKind::NotFound, Direction::Read) => ArtifactError::NotFound { location },
+        (ErrorKind::AccessDenied, _) => ArtifactError::AccessDenied {
             location,
             message: aws_errors::message(&e),
         },
-        ErrorKind::Throttled => ArtifactError::Throttled {
+        (ErrorKind::Throttled, _) => ArtifactError::Throttled {
             location,
             message: aws_errors::message(&e),
         },
-        ErrorKind::Other => ArtifactError::Unavailable {
+        (_, Direction::Read) => ArtifactError::Unavailable {
             location,
             message: DisplayErrorContext(&e).to_string(),
         },
-    }
-}
-
-fn write_error<E, R>(location: &str, e: SdkError<E, R>) -> ArtifactError
-where
-    E: std::error::Error + ProvideErrorMetadata + 'static,
-    R: std::fmt::Debug,
-{
-    let location = location.to_string();
-    match aws_errors::classify(&e) {
-        ErrorKind::AccessDenied => ArtifactError::AccessDenied {
-            location,
-            message: aws_errors::message(&e),
-        },
-        ErrorKind::Throttled => ArtifactError::Throttled {
-            location,
-            message: aws_errors::message(&e),
-        },
-        ErrorKind::NotFound | ErrorKind::Other => ArtifactError::WriteFailed {
+        (_, Direction::Write) => ArtifactError::WriteFailed {
             location,
             message: DisplayErrorContext(&e).to_string(),
         },

@@ -7,7 +7,6 @@
 mod support;
 
 use harness::events::JobEvent;
-use pipeline_job::Job;
 use serde_json::json;
 use support::APP_TEMPLATE;
 use support::memory::*;
@@ -15,13 +14,8 @@ use template_rules::RuleItem;
 
 /// Runs the stage on a source artifact holding `template` as the app template.
 async fn with_template(template: &[u8]) -> (String, String) {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, template)]);
-    failed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    )
+    let stage = InMemory::with_app_template(template);
+    failed(stage.validate_app().await)
 }
 
 #[tokio::test]
@@ -38,20 +32,13 @@ async fn an_action_without_input_artifacts_is_a_configuration_error() {
 
 #[tokio::test]
 async fn a_job_without_artifact_credentials_is_a_configuration_error() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let mut event = stage.event(&InMemory::app_parameters()).build();
     event["CodePipeline.job"]["data"]
         .as_object_mut()
         .unwrap()
         .remove("artifactCredentials");
-    let job = Job::decode(&event).unwrap();
-    let (kind, message) = failed(
-        stage
-            .validator(default_rules())
-            .validate(job, invocation())
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_raw(&event).await);
     assert_eq!(kind, "ConfigurationError");
     assert_eq!(
         message,
@@ -64,13 +51,9 @@ async fn an_artifact_that_is_not_a_zip_fails_the_check() {
     let stage = InMemory::new();
     stage.artifacts.insert(
         &pipeline_job::event::S3Location::new(BUCKET, support::SOURCE_KEY),
-        b"{\"Resources\": {}}".to_vec(),
+        NO_RESOURCES.to_vec(),
     );
-    let (kind, message) = failed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app().await);
     assert_eq!(kind, "JobFailed");
     assert!(
         message.starts_with("the artifact SourceArtifact is not a zip archive:"),
@@ -171,8 +154,7 @@ fn rule(id: &str, ruletype: &str, ruledata: &str, risk: serde_json::Value) -> Ru
 
 /// Runs the stage with one broken active rule in the table.
 async fn with_rule(item: RuleItem) -> (String, String) {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let (kind, message) = failed(
         stage
             .validate_with(rules(vec![item]), &stage.event(&InMemory::app_parameters()))
@@ -271,8 +253,7 @@ mod mocked_table {
     async fn run(
         scan: &aws_smithy_mocks::Rule,
     ) -> Result<pipeline_job::Outcome, pipeline_job::JobError> {
-        let stage = InMemory::new();
-        stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+        let stage = InMemory::with_app_template(NO_RESOURCES);
         let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [scan], |c| c
             .retry_config(RetryConfig::standard().with_max_attempts(3)));
         stage

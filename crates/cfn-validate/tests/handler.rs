@@ -8,7 +8,6 @@ use artifacts::ArtifactError;
 use cfn_validate::{FLAGGED_COPY, REPORT_FILE, VALID_COPY};
 use harness::events::JobEvent;
 use harness::workspace_root;
-use pipeline_job::Job;
 use rules_table::{MemoryRules, TableError};
 use serde_json::{Value, json};
 use support::memory::*;
@@ -128,8 +127,7 @@ async fn a_failing_template_fails_naming_rules_and_resources_and_nothing_is_writ
 #[tokio::test]
 async fn output_artifacts_are_encrypted_with_the_pipelines_key_when_it_has_one() {
     let key = "arn:aws:kms:us-east-1:111111111111:key/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab";
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let event = stage.event(&InMemory::app_parameters()).encryption_key(key);
     passed(stage.validate(&event).await);
     let written = stage
@@ -144,13 +142,8 @@ async fn output_artifacts_are_encrypted_with_the_pipelines_key_when_it_has_one()
         .unwrap();
     assert_eq!(copy.kms_key_id, None);
 
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
-    passed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let stage = InMemory::with_app_template(NO_RESOURCES);
+    passed(stage.validate_app().await);
     let written = stage
         .artifacts
         .object(&pipeline_job::event::S3Location::new(BUCKET, OUTPUT_KEY))
@@ -160,8 +153,7 @@ async fn output_artifacts_are_encrypted_with_the_pipelines_key_when_it_has_one()
 
 #[tokio::test]
 async fn without_an_output_bucket_no_copy_is_written() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let event =
         stage.event(r#"{"input": "SourceArtifact", "file": "cloudformation/application.json"}"#);
     passed(stage.validate(&event).await);
@@ -194,22 +186,16 @@ async fn a_copy_that_cannot_be_written_fails_the_job_saying_where() {
             ),
         ),
     ] {
-        let stage = InMemory::new();
-        stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+        let stage = InMemory::with_app_template(NO_RESOURCES);
         stage.own.fail_puts(fault);
-        let (kind, message) = failed(
-            stage
-                .validate(&stage.event(&InMemory::app_parameters()))
-                .await,
-        );
+        let (kind, message) = failed(stage.validate_app().await);
         assert_eq!((kind.as_str(), message), (expected_kind, expected));
     }
 }
 
 #[tokio::test]
 async fn an_output_artifact_that_cannot_be_written_fails_the_job() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let event = stage.event(&InMemory::app_parameters());
     // Reading still works; only the write is refused.
     let denied = ArtifactError::AccessDenied {
@@ -232,8 +218,7 @@ async fn an_output_artifact_that_cannot_be_written_fails_the_job() {
 
 #[tokio::test]
 async fn bad_user_parameters_are_configuration_errors_naming_the_field() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     for (parameters, expected) in [
         (
             r#"{"input": "SourceArtifact"}"#,
@@ -272,21 +257,14 @@ async fn bad_user_parameters_are_configuration_errors_naming_the_field() {
 
 #[tokio::test]
 async fn an_artifact_not_in_s3_is_a_configuration_error() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     for (list, name) in [
         ("inputArtifacts", "SourceArtifact"),
         ("outputArtifacts", "ValidatedTemplate"),
     ] {
         let mut event = stage.event(&InMemory::app_parameters()).build();
         event["CodePipeline.job"]["data"][list][0]["location"] = json!({"type": "CodeCommit"});
-        let job = Job::decode(&event).unwrap();
-        let (kind, message) = failed(
-            stage
-                .validator(default_rules())
-                .validate(job, invocation())
-                .await,
-        );
+        let (kind, message) = failed(stage.validate_raw(&event).await);
         assert_eq!(kind, "ConfigurationError");
         assert_eq!(
             message,
@@ -300,11 +278,7 @@ async fn an_artifact_not_in_s3_is_a_configuration_error() {
 #[tokio::test]
 async fn a_missing_artifact_object_is_a_configuration_error() {
     let stage = InMemory::new();
-    let (kind, message) = failed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app().await);
     assert_eq!(kind, "ConfigurationError");
     assert_eq!(
         message,
@@ -314,17 +288,12 @@ async fn a_missing_artifact_object_is_a_configuration_error() {
 
 #[tokio::test]
 async fn denied_access_to_the_artifact_is_a_permission_error() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     stage.artifacts.fail_gets(ArtifactError::AccessDenied {
         location: format!("s3://{BUCKET}/{SOURCE_KEY}"),
         message: "Access Denied".into(),
     });
-    let (kind, message) = failed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app().await);
     assert_eq!(kind, "PermissionError");
     assert_eq!(
         message,
@@ -336,11 +305,7 @@ async fn denied_access_to_the_artifact_is_a_permission_error() {
 async fn a_file_missing_from_the_artifact_is_a_configuration_error() {
     let stage = InMemory::new();
     stage.source(&[("README.md", b"# no template here")]);
-    let (kind, message) = failed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app().await);
     assert_eq!(kind, "ConfigurationError");
     assert_eq!(
         message,
@@ -352,11 +317,7 @@ async fn a_file_missing_from_the_artifact_is_a_configuration_error() {
 async fn an_unreadable_template_fails_the_check_with_its_line() {
     let stage = InMemory::new();
     stage.source(&[(APP_TEMPLATE, &fixture("malformed.json"))]);
-    let (kind, message) = failed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app().await);
     assert_eq!(kind, "JobFailed");
     assert_eq!(
         message,
@@ -377,22 +338,14 @@ async fn a_template_of_cloudformations_largest_size_is_read_and_one_byte_more_is
     let at_limit = largest(CLOUDFORMATION_MAX_TEMPLATE_BYTES);
     assert_eq!(at_limit.len(), CLOUDFORMATION_MAX_TEMPLATE_BYTES);
     stage.source(&[(APP_TEMPLATE, at_limit.as_bytes())]);
-    passed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    passed(stage.validate_app().await);
 
     let stage = InMemory::new();
     stage.source(&[(
         APP_TEMPLATE,
         largest(CLOUDFORMATION_MAX_TEMPLATE_BYTES + 1).as_bytes(),
     )]);
-    let (kind, message) = failed(
-        stage
-            .validate(&stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app().await);
     assert_eq!(kind, "JobFailed");
     assert_eq!(
         message,
@@ -404,8 +357,7 @@ async fn a_template_of_cloudformations_largest_size_is_read_and_one_byte_more_is
 
 #[tokio::test]
 async fn a_missing_rules_table_is_a_configuration_error() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let missing = MemoryRules::failing(
         "no-such-table",
         TableError::Missing {
@@ -451,8 +403,7 @@ async fn denied_or_throttled_rules_fail_the_job_as_such() {
             "JobFailed",
         ),
     ] {
-        let stage = InMemory::new();
-        stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+        let stage = InMemory::with_app_template(NO_RESOURCES);
         let rules = MemoryRules::failing(TABLE, error.clone());
         let (kind, message) = failed(
             stage
@@ -466,8 +417,7 @@ async fn denied_or_throttled_rules_fail_the_job_as_such() {
 
 #[tokio::test]
 async fn an_active_rule_that_cannot_be_applied_stops_the_check() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let rules = rules(vec![
         item("IngressOpenToWorld", "regex", "(unclosed", "Y"),
         item("Fine", "open-ingress", "all", "Y"),
@@ -511,8 +461,7 @@ async fn an_inactive_rule_that_cannot_be_applied_does_not_stop_the_check() {
 
 #[tokio::test]
 async fn the_rules_are_loaded_once_per_job() {
-    let stage = InMemory::new();
-    stage.source(&[(APP_TEMPLATE, b"{\"Resources\": {}}")]);
+    let stage = InMemory::with_app_template(NO_RESOURCES);
     let rules = default_rules();
     let validator = stage.validator(rules.clone());
     for _ in 0..2 {

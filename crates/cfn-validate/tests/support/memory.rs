@@ -22,6 +22,8 @@ pub const BUCKET: &str = "codepipeline-artifacts";
 pub const COPIES: &str = "template-copies";
 /// The rules table's name, as the messages show it.
 pub const TABLE: &str = "cicd-rules";
+/// A template with nothing in it to find.
+pub const NO_RESOURCES: &[u8] = b"{\"Resources\": {}}";
 
 /// The stores a validator is given, kept to look into afterwards.
 pub struct InMemory {
@@ -37,6 +39,13 @@ impl InMemory {
             artifacts: MemoryStore::new(),
             own: MemoryStore::new(),
         }
+    }
+
+    /// Stores whose source artifact holds `template` as the app template.
+    pub fn with_app_template(template: &[u8]) -> InMemory {
+        let stage = InMemory::new();
+        stage.source(&[(APP_TEMPLATE, template)]);
+        stage
     }
 
     /// Puts a source artifact holding `files` (zipped by the harness).
@@ -85,6 +94,21 @@ impl InMemory {
     /// Runs the handler on `event` with the default rules.
     pub async fn validate(&self, event: &JobEvent) -> Result<Outcome, JobError> {
         self.validate_with(default_rules(), event).await
+    }
+
+    /// Runs the handler on the app template's job with the default rules.
+    pub async fn validate_app(&self) -> Result<Outcome, JobError> {
+        self.validate(&self.event(&InMemory::app_parameters()))
+            .await
+    }
+
+    /// Runs the handler on a job event as given (one the builder cannot
+    /// make), with the default rules.
+    pub async fn validate_raw(&self, event: &serde_json::Value) -> Result<Outcome, JobError> {
+        let job = Job::decode(event).expect("a job event");
+        self.validator(default_rules())
+            .validate(job, invocation())
+            .await
     }
 
     /// The output artifact's files, if it was written.
