@@ -54,14 +54,11 @@ async fn the_calculators_template_passes_the_seeded_rules_and_the_outputs_hold_i
 /// The four items exactly as the original Python function wrote them.
 fn legacy_items() -> Vec<template_rules::RuleItem> {
     let item = |rule: &str, category: &str, data: &str, risk: u64, active: &str| {
-        template_rules::RuleItem {
-            rule: Some(rule.into()),
-            category: Some(category.into()),
-            ruletype: Some("regex".into()),
-            ruledata: Some(data.into()),
-            riskvalue: Some(risk.into()),
-            active: Some(active.into()),
-        }
+        serde_json::from_value::<template_rules::RuleItem>(serde_json::json!({
+            "rule": rule, "category": category, "ruletype": "regex",
+            "ruledata": data, "riskvalue": risk, "active": active
+        }))
+        .unwrap()
     };
     vec![
         item(

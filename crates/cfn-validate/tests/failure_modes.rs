@@ -142,14 +142,11 @@ async fn invalid_utf8_fails_the_check_with_its_position() {
 }
 
 fn rule(id: &str, ruletype: &str, ruledata: &str, risk: serde_json::Value) -> RuleItem {
-    RuleItem {
-        rule: Some(id.into()),
-        category: Some("SecurityGroup".into()),
-        ruletype: Some(ruletype.into()),
-        ruledata: Some(ruledata.into()),
-        riskvalue: Some(risk),
-        active: Some("Y".into()),
-    }
+    serde_json::from_value(json!({
+        "rule": id, "category": "SecurityGroup", "ruletype": ruletype,
+        "ruledata": ruledata, "riskvalue": risk, "active": "Y"
+    }))
+    .unwrap()
 }
 
 /// Runs the stage with one broken active rule in the table.

@@ -116,14 +116,13 @@ async fn sync_makes_the_table_match_the_file_and_says_what_changed() {
         .find(|i| i.id() == Some("AllowHttp"))
         .unwrap();
     allow_http.active = Some("Y".into());
-    wanted.push(RuleItem {
-        rule: Some("RdpOpenToWorld".into()),
-        category: Some("SecurityGroup".into()),
-        ruletype: Some("open-ingress".into()),
-        ruledata: Some("tcp:3389".into()),
-        riskvalue: Some(json!(100)),
-        active: Some("Y".into()),
-    });
+    wanted.push(
+        serde_json::from_value(json!({
+            "rule": "RdpOpenToWorld", "category": "SecurityGroup", "ruletype": "open-ingress",
+            "ruledata": "tcp:3389", "riskvalue": 100, "active": "Y"
+        }))
+        .unwrap(),
+    );
 
     let planned = table.sync(&wanted, false).await.unwrap();
     assert_eq!(planned.added, ["RdpOpenToWorld"]);
