@@ -1,24 +1,20 @@
-//! What a report means for the pipeline. Pure: no AWS here.
+//! What a template's report means for the pipeline. Pure: no AWS here, and
+//! nothing about where anything is written (the handler decides that from
+//! the verdict).
 //!
 //! - `pass` (risk below the flag threshold): success, "no risk found";
 //! - `flagged`: success, with a summary saying manual approval is needed
 //!   and listing the findings, for the approver;
-//! - `fail`: `JobFailed`, naming every rule and resource.
+//! - `fail`: `Err(JobFailed)`, naming every rule and resource.
 
 use std::collections::BTreeMap;
 
 use pipeline_job::{JobError, Outcome};
 use template_rules::{Finding, Report, Thresholds, Verdict};
 
-/// The outcome to report, and the name of the copy to leave in the
-/// `output` bucket (none for a failed template).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    pub outcome: Outcome,
-    pub copy_key: Option<&'static str>,
-}
-
-pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Decision {
+/// The result to report for `file`, whose report is `report`: a success
+/// for a template that may go on, a `JobFailed` for one that may not.
+pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Outcome, JobError> {
     let active: Vec<&Finding> = report.active_findings().collect();
     let suppressed = report.findings.len() - active.len();
     let listed = |findings: &[&Finding]| -> String {
@@ -55,36 +51,27 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Decision 
                     listed(&active)
                 )
             };
-            Decision {
-                outcome: Outcome::Success {
-                    summary,
-                    output_variables: variables,
-                },
-                copy_key: Some("valid.template.zip"),
-            }
-        }
-        Verdict::Flagged => Decision {
-            outcome: Outcome::Success {
-                summary: format!(
-                    "manual approval needed: {file} has risk {} (flagged from {}, fails from {}){suppressed_note}\n{}",
-                    report.risk,
-                    thresholds.flag_at(),
-                    thresholds.fail_at(),
-                    listed(&active)
-                ),
+            Ok(Outcome::Success {
+                summary,
                 output_variables: variables,
-            },
-            copy_key: Some("flagged.template.zip"),
-        },
-        Verdict::Fail => Decision {
-            outcome: Outcome::Failure(JobError::failed(format!(
-                "{file} has risk {} (fails from {}){suppressed_note}:\n{}",
+            })
+        }
+        Verdict::Flagged => Ok(Outcome::Success {
+            summary: format!(
+                "manual approval needed: {file} has risk {} (flagged from {}, fails from {}){suppressed_note}\n{}",
                 report.risk,
+                thresholds.flag_at(),
                 thresholds.fail_at(),
                 listed(&active)
-            ))),
-            copy_key: None,
-        },
+            ),
+            output_variables: variables,
+        }),
+        Verdict::Fail => Err(JobError::failed(format!(
+            "{file} has risk {} (fails from {}){suppressed_note}:\n{}",
+            report.risk,
+            thresholds.fail_at(),
+            listed(&active)
+        ))),
     }
 }
 
@@ -93,7 +80,7 @@ mod tests {
     use super::*;
     use template_rules::{RuleSet, Template, evaluate};
 
-    fn decision(template: &str) -> Decision {
+    fn decision(template: &str) -> Result<Outcome, JobError> {
         let rules = RuleSet::from_file_str(include_str!(
             "../../../tests/fixtures/rules/all-active.yaml"
         ))
@@ -109,11 +96,10 @@ mod tests {
 
     #[test]
     fn a_clean_template_passes_with_no_risk_found() {
-        let d = decision("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n");
-        let Outcome::Success {
+        let Ok(Outcome::Success {
             summary,
             output_variables,
-        } = d.outcome
+        }) = decision("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
         else {
             panic!()
         };
@@ -121,18 +107,16 @@ mod tests {
         assert_eq!(output_variables["verdict"], "pass");
         assert_eq!(output_variables["risk"], "0");
         assert_eq!(output_variables["findings"], "0");
-        assert_eq!(d.copy_key, Some("valid.template.zip"));
     }
 
     #[test]
     fn a_flagged_template_succeeds_and_asks_for_approval() {
-        let d = decision(
-            "Resources:\n  Old:\n    Type: AWS::EC2::Instance\n    Properties: {ImageId: ami-7a11e211}\n",
-        );
-        let Outcome::Success {
+        let Ok(Outcome::Success {
             summary,
             output_variables,
-        } = d.outcome
+        }) = decision(
+            "Resources:\n  Old:\n    Type: AWS::EC2::Instance\n    Properties: {ImageId: ami-7a11e211}\n",
+        )
         else {
             panic!()
         };
@@ -141,20 +125,18 @@ mod tests {
             "manual approval needed: t.yaml has risk 10 (flagged from 5, fails from 50)\nForbiddenAMIs on Old (line 2): ImageId ami-7a11e211 is a forbidden AMI [risk 10]"
         );
         assert_eq!(output_variables["verdict"], "flagged");
-        assert_eq!(d.copy_key, Some("flagged.template.zip"));
     }
 
     #[test]
     fn a_failing_template_names_every_rule_and_resource() {
-        let d = decision(
+        let result = decision(
             "Resources:\n  BastionSg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: b\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}\n",
         );
         assert_eq!(
-            d.outcome,
-            Outcome::Failure(JobError::failed(
+            result,
+            Err(JobError::failed(
                 "t.yaml has risk 200 (fails from 50):\nIngressOpenToWorld on BastionSg (line 2): SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0 [risk 100]\nSSHOpenToWorld on BastionSg (line 2): SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0 [risk 100]"
             ))
         );
-        assert_eq!(d.copy_key, None);
     }
 }

@@ -2,17 +2,21 @@
 //! input artifact against the rules table, and reports the verdict.
 //!
 //! 1. Read `UserParameters` (`input`, `file`, optional `output` bucket).
-//! 2. Download the input artifact with the job's artifact credentials and
-//!    read the template out of it (both capped).
-//! 3. Load the rules from the `RULES_TABLE` DynamoDB table, seeding the
-//!    defaults into an empty table.
+//! 2. Read the input artifact with the job's artifact credentials and the
+//!    template out of it (both capped).
+//! 3. Load the rules from the [`RulesSource`] (in Lambda, the `RULES_TABLE`
+//!    DynamoDB table, seeded with the defaults when empty).
 //! 4. Evaluate with `template-rules`; [`decision::decide`] turns the report
-//!    into the outcome.
+//!    into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
-//!    `output` names a bucket, `valid.template.zip` or `flagged.template.zip`.
+//!    `output` names a bucket, `valid.template.zip` or `flagged.template.zip`
+//!    there, with the function's own credentials.
 //!
-//! The runner in `pipeline-job` reports the outcome, exactly once.
+//! The handler knows the rules and the artifacts only through their ports
+//! ([`RulesSource`], [`JobStores`], [`ArtifactStore`]): DynamoDB and S3 in
+//! Lambda ([`Validator::from_sdk`]), memory in tests. The runner in
+//! `pipeline-job` reports the result, exactly once.
 
 pub mod decision;
 pub mod params;
@@ -20,99 +24,140 @@ pub mod settings;
 
 use std::path::Path;
 
+use artifacts::{ArtifactStore, JobStores, MAX_ARTIFACT_BYTES, S3Store, S3Stores, archive};
 use aws_config::SdkConfig;
-use pipeline_job::artifacts::{self, ArtifactStore, MAX_ARTIFACT_BYTES};
-use pipeline_job::{Invocation, Job, JobError, Outcome, aws};
-use rules_table::{RulesTable, TableError};
+use pipeline_job::event::S3Location;
+use pipeline_job::{Invocation, Job, JobError, Outcome};
+use rules_table::{RulesSource, RulesTable, TableError};
 use template_rules::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, RuleSet, TemplateReport, ValidationReport, evaluate,
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Report, RuleSet, Template, TemplateReport, Thresholds,
+    ValidationReport, Verdict, evaluate,
 };
 use tracing::{info, warn};
 
 pub use params::Params;
-pub use settings::Settings;
+pub use settings::{Settings, SettingsError};
 
 /// The name of the report file in the output artifact.
 pub const REPORT_FILE: &str = "validation-report.json";
+/// The copy left in the `output` bucket for a template that passed.
+pub const VALID_COPY: &str = "valid.template.zip";
+/// The copy left in the `output` bucket for a template flagged for approval.
+pub const FLAGGED_COPY: &str = "flagged.template.zip";
 
-/// The Static_Check handler, with the clients it uses.
+/// The Static_Check handler: its rules, thresholds and artifact stores.
 #[derive(Debug, Clone)]
-pub struct Validator {
-    /// Region, endpoints and timeouts, for the per-job artifact client.
-    sdk: SdkConfig,
-    /// The function's own S3 access, for the copy in the `output` bucket.
-    s3: aws_sdk_s3::Client,
-    dynamodb: aws_sdk_dynamodb::Client,
-    settings: Result<Settings, String>,
+pub struct Validator<R, J, O> {
+    rules: R,
+    thresholds: Thresholds,
+    /// Makes the store for each job's artifacts, with its credentials.
+    job_stores: J,
+    /// The function's own store, for the copy in the `output` bucket.
+    own_store: O,
 }
 
-impl Validator {
-    pub fn new(sdk: &SdkConfig, settings: Result<Settings, String>) -> Self {
-        Validator::with_clients(
-            sdk,
-            aws::s3_client(sdk),
-            aws_sdk_dynamodb::Client::new(sdk),
-            settings,
+/// The validator Lambda runs: DynamoDB rules, S3 artifacts.
+pub type AwsValidator = Validator<RulesTable, S3Stores, S3Store>;
+
+impl AwsValidator {
+    /// The rules table named in `settings`, and S3, through clients made
+    /// from `sdk`.
+    pub fn from_sdk(sdk: &SdkConfig, settings: Settings) -> AwsValidator {
+        Validator::new(
+            RulesTable::new(aws_sdk_dynamodb::Client::new(sdk), settings.rules_table),
+            settings.thresholds,
+            S3Stores::new(sdk),
+            S3Store::new(artifacts::s3::own_client(sdk)),
         )
     }
+}
 
-    /// With given clients for the output bucket and the rules table (tests
-    /// use this for answers no emulator gives, such as throttling).
-    pub fn with_clients(
-        sdk: &SdkConfig,
-        s3: aws_sdk_s3::Client,
-        dynamodb: aws_sdk_dynamodb::Client,
-        settings: Result<Settings, String>,
-    ) -> Self {
+impl<R, J, O> Validator<R, J, O>
+where
+    R: RulesSource,
+    J: JobStores,
+    O: ArtifactStore,
+{
+    pub fn new(rules: R, thresholds: Thresholds, job_stores: J, own_store: O) -> Self {
         Validator {
-            sdk: sdk.clone(),
-            s3,
-            dynamodb,
-            settings,
+            rules,
+            thresholds,
+            job_stores,
+            own_store,
         }
     }
 
     pub async fn validate(&self, job: Job, _invocation: Invocation) -> Result<Outcome, JobError> {
-        let settings = self
-            .settings
-            .as_ref()
-            .map_err(|e| JobError::configuration(e.clone()))?;
         let params = Params::read(&job)?;
         info!(input = %params.input, file = %params.file, output = params.output.as_deref().unwrap_or(""), "validating");
 
-        let input = artifacts::find(&job.data.input_artifacts, &params.input, "input")?;
-        let location = artifacts::s3_location(input)?;
+        let location = job.data.input_artifact(&params.input)?.s3_location()?;
         let credentials = job.data.artifact_credentials.as_ref().ok_or_else(|| {
             JobError::configuration(
                 "the job has no artifact credentials to read its input artifact with",
             )
         })?;
-        let store = ArtifactStore::new(aws::artifact_s3_client(&self.sdk, credentials));
-        let zip = store.download(location, MAX_ARTIFACT_BYTES).await?;
-        let template_bytes = artifacts::read_file(
+        let store = self.job_stores.for_job(credentials);
+        let zip = store.get(location, MAX_ARTIFACT_BYTES).await?;
+        let template_bytes = archive::read_file(
             &zip,
             &params.file,
             CLOUDFORMATION_MAX_TEMPLATE_BYTES as u64,
             &params.input,
         )?;
-
-        let template = template_rules::Template::parse(&template_bytes).map_err(|e| {
+        let template = Template::parse(&template_bytes).map_err(|e| {
             JobError::failed(format!(
                 "{} cannot be read as a CloudFormation template: {e}",
                 params.file
             ))
         })?;
-        let rules = self.rules(&settings.rules_table).await?;
-        let report = evaluate(&template, &rules, &settings.thresholds);
+
+        let rules = self.rules().await?;
+        let report = evaluate(&template, &rules, &self.thresholds);
         info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), "evaluated");
         for warning in &report.warnings {
             warn!(%warning, "template warning");
         }
 
-        let decision = decision::decide(&params.file, &report, &settings.thresholds);
-        let Some(copy_key) = decision.copy_key else {
-            return Ok(decision.outcome);
-        };
+        // A template that fails goes no further: nothing is written.
+        let outcome = decision::decide(&params.file, &report, &self.thresholds)?;
+        self.write_outputs(&job, &params, &store, &template_bytes, report)
+            .await?;
+        Ok(outcome)
+    }
+
+    /// The rule set; an active rule that cannot be applied is a
+    /// configuration error, since a check that skips it proves nothing.
+    async fn rules(&self) -> Result<RuleSet, JobError> {
+        let table = self.rules.name();
+        let items = self.rules.items().await.map_err(table_error)?;
+        let rules = RuleSet::from_items(items);
+        for note in rules.notes() {
+            info!(table, %note, "rule note");
+        }
+        rules.check_usable().map_err(|unusable| {
+            JobError::configuration(format!(
+                "the rules table {table} has active rules that cannot be applied:\n{unusable}"
+            ))
+        })?;
+        for error in rules.errors() {
+            warn!(table, %error, "inactive rule cannot be applied");
+        }
+        Ok(rules)
+    }
+
+    /// Writes what a template that may go on leaves behind: each output
+    /// artifact (with the job's store), and the copy in the `output` bucket
+    /// (with the function's own), named by the verdict.
+    async fn write_outputs(
+        &self,
+        job: &Job,
+        params: &Params,
+        store: &J::Store,
+        template: &[u8],
+        report: Report,
+    ) -> Result<(), JobError> {
+        let verdict = report.verdict;
         let report_json = serde_json::to_vec_pretty(&ValidationReport {
             templates: vec![TemplateReport {
                 path: params.file.clone(),
@@ -121,60 +166,39 @@ impl Validator {
         })
         .map_err(|e| JobError::failed(format!("could not write the validation report: {e}")))?;
 
-        let output = artifacts::write_zip(&[
-            (params.file.as_str(), &template_bytes),
+        let output = archive::write_zip(&[
+            (params.file.as_str(), template),
             (REPORT_FILE, &report_json),
         ])?;
         let kms_key = job.data.encryption_key.as_ref().map(|k| k.id.as_str());
         for artifact in &job.data.output_artifacts {
-            let location = artifacts::s3_location(artifact)?;
-            store.upload(location, output.clone(), kms_key).await?;
+            let location = artifact.s3_location()?;
+            store.put(location, output.clone(), kms_key).await?;
             info!(artifact = %artifact.name, %location, "wrote the output artifact");
         }
-        if let Some(bucket) = &params.output {
-            let name = Path::new(&params.file)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or(params.file.as_str());
-            let copy =
-                artifacts::write_zip(&[(name, &template_bytes), (REPORT_FILE, &report_json)])?;
-            let location = serde_json::from_value(
-                serde_json::json!({"bucketName": bucket, "objectKey": copy_key}),
-            )
-            .map_err(|e| JobError::configuration(format!("UserParameters.output: {e}")))?;
-            ArtifactStore::new(self.s3.clone())
-                .upload(&location, copy, None)
-                .await
-                .map_err(|e| {
-                    JobError::from(e).with_context("writing the copy to UserParameters.output")
-                })?;
-            info!(%location, "wrote the template copy");
-        }
-        Ok(decision.outcome)
-    }
 
-    /// The rule set from the table; an active rule that cannot be applied
-    /// is a configuration error, since a check that skips it proves nothing.
-    async fn rules(&self, table: &str) -> Result<RuleSet, JobError> {
-        let loaded = RulesTable::new(self.dynamodb.clone(), table)
-            .load()
+        let Some(bucket) = &params.output else {
+            return Ok(());
+        };
+        let name = Path::new(&params.file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(params.file.as_str());
+        let copy = archive::write_zip(&[(name, template), (REPORT_FILE, &report_json)])?;
+        // A failed template never gets here (its decision is an error).
+        let key = match verdict {
+            Verdict::Pass => VALID_COPY,
+            Verdict::Flagged | Verdict::Fail => FLAGGED_COPY,
+        };
+        let location = S3Location::new(bucket, key);
+        self.own_store
+            .put(&location, copy, None)
             .await
-            .map_err(table_error)?;
-        let rules = RuleSet::from_items(loaded.items);
-        for note in rules.notes() {
-            info!(table, %note, "rule note");
-        }
-        let blocking: Vec<String> = rules.blocking_errors().map(ToString::to_string).collect();
-        if !blocking.is_empty() {
-            return Err(JobError::configuration(format!(
-                "the rules table {table} has active rules that cannot be applied:\n{}",
-                blocking.join("\n")
-            )));
-        }
-        for error in rules.errors() {
-            warn!(table, %error, "inactive rule cannot be applied");
-        }
-        Ok(rules)
+            .map_err(|e| {
+                JobError::from(e).with_context("writing the copy to UserParameters.output")
+            })?;
+        info!(%location, "wrote the template copy");
+        Ok(())
     }
 }
 

@@ -1,5 +1,5 @@
-//! The Static_Check stage as a Lambda function: a thin shell that wires AWS
-//! clients from the environment to [`cfn_validate::Validator`].
+//! The Static_Check stage as a Lambda function: a thin shell that wires
+//! DynamoDB and S3 from the environment to [`cfn_validate::Validator`].
 
 use cfn_validate::{Settings, Validator};
 use lambda_runtime::Error;
@@ -10,7 +10,8 @@ async fn main() -> Result<(), Error> {
     logging::init();
     let sdk = aws::load_from_env().await;
     let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&sdk)));
-    let validator = Validator::new(&sdk, Settings::from_env());
+    // Settings that cannot be used fail every job, saying so (see Runner::serve).
+    let validator = Settings::from_env().map(|settings| Validator::from_sdk(&sdk, settings));
     runner
         .serve(validator, |validator, job, invocation| async move {
             validator.validate(job, invocation).await

@@ -9,7 +9,7 @@ use std::time::Duration;
 use harness::codepipeline::{FakeCodePipeline, JobReport};
 use harness::events::JobEvent;
 use harness::logs::assert_no_secret;
-use harness::moto::MotoServer;
+use harness::moto::{self, MotoServer};
 use harness::runtime_api::{LambdaProcess, RuntimeApi};
 use harness::zip::make_zip;
 use harness::{unique_name, workspace_root};
@@ -140,4 +140,50 @@ fn an_event_that_is_not_json_is_refused_by_the_runtime_and_nothing_is_reported()
         .invoke(json!({}), Duration::from_secs(10))
         .expect_response();
     assert_eq!(ignored["status"], "Ignored");
+}
+
+#[test]
+fn settings_that_cannot_be_used_fail_every_job_once_and_are_logged_once() {
+    let pipeline = FakeCodePipeline::start();
+    let api = RuntimeApi::start();
+    // No RULES_TABLE: the function starts anyway.
+    let env = [
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
+        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
+        ("AWS_REGION", moto::REGION.to_string()),
+        ("RUST_LOG", "info".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    let jobs = [
+        JobEvent::new().user_parameters(r#"{"input": "SourceArtifact", "file": "t.json"}"#),
+        JobEvent::new().user_parameters("not even json"),
+    ];
+    for job in &jobs {
+        let answer = api
+            .invoke(job.build(), Duration::from_secs(30))
+            .expect_response();
+        assert_eq!(
+            answer,
+            json!({"jobId": job.job_id, "status": "Failed", "reported": true})
+        );
+    }
+    let reports = pipeline.reports();
+    assert_eq!(reports.len(), 2, "one report per job: {reports:?}");
+    for (report, job) in reports.iter().zip(&jobs) {
+        assert_eq!(report.job_id(), job.job_id);
+        assert!(
+            matches!(report, JobReport::Failure { kind, message, .. }
+                if kind == "ConfigurationError"
+                    && message == "the function's RULES_TABLE environment variable is not set"),
+            "{report:?}"
+        );
+    }
+    let logged = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("the function cannot be set up"))
+        .count();
+    assert_eq!(logged, 1, "the setup error is logged once, at start");
 }

@@ -11,14 +11,17 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 
-use health_check::expect::DEFAULT_TEXT;
-use health_check::probe::{format_duration, status_text};
 use health_check::{
-    Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, Settings, SystemClock,
-    Target, wait_until_healthy,
+    Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, SystemClock, Target, format,
+    wait_until_healthy,
 };
 
 use crate::Status;
+
+/// What `--expect-text` is unless given: the calculator's page title, which
+/// the Service_Status stage also expects by default, so that
+/// `cicd health URL` checks what the pipeline checks.
+const CALCULATOR_TITLE: &str = "Simple Calculator Service";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,7 +29,7 @@ pub struct Args {
     #[arg(value_name = "URL")]
     url: String,
     /// Text the body must contain, ignoring case; '' checks the status only.
-    #[arg(long, value_name = "T", default_value = DEFAULT_TEXT)]
+    #[arg(long, value_name = "T", default_value = CALCULATOR_TITLE)]
     expect_text: String,
     /// The status the URL must answer with.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=599))]
@@ -42,7 +45,7 @@ pub struct Args {
 pub async fn run(args: &Args) -> Result<Status> {
     let deadline = seconds("--deadline", args.deadline, 0.0, 86_400.0)?;
     let timeout = seconds("--timeout", args.timeout, 0.001, 60.0)?;
-    let checker = Checker::new(Settings::from_env()?)?;
+    let checker = Checker::from_env()?;
     let target = Target::parse(&args.url, checker.policy())?;
     let url = target.to_string();
     let checks = [Check {
@@ -83,8 +86,8 @@ pub async fn run(args: &Args) -> Result<Status> {
                 .unwrap_or_default();
             println!(
                 "healthy: {url} answered {} in {} (attempt {attempts})",
-                status_text(status),
-                format_duration(latency)
+                format::status(status),
+                format::duration(latency)
             );
             Ok(Status::Success)
         }
@@ -96,7 +99,7 @@ pub async fn run(args: &Args) -> Result<Status> {
             let within = if deadline.is_zero() {
                 String::new()
             } else {
-                format!(" within {}", format_duration(deadline))
+                format!(" within {}", format::duration(deadline))
             };
             println!(
                 "unhealthy: {url} did not answer as expected{within} ({attempts} attempt{})",

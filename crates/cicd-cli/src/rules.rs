@@ -162,7 +162,7 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
         };
         eprintln!("{state}: {error}");
     }
-    Ok(if rules.blocking_errors().next().is_some() {
+    Ok(if rules.check_usable().is_err() {
         Status::Failed
     } else {
         Status::Success

@@ -245,11 +245,11 @@ fn usable(items: Vec<template_rules::RuleItem>, shown: &str) -> Result<RuleSet, 
     for note in rules.notes() {
         eprintln!("cicd validate: note: {note}");
     }
-    let blocking: Vec<String> = rules.blocking_errors().map(|e| format!("  {e}")).collect();
-    if !blocking.is_empty() {
+    if let Err(unusable) = rules.check_usable() {
+        let listed: Vec<String> = unusable.errors.iter().map(|e| format!("  {e}")).collect();
         return Err(format!(
             "{shown} has active rules that cannot be applied:\n{}",
-            blocking.join("\n")
+            listed.join("\n")
         ));
     }
     for error in rules.errors() {

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::probe::{Check, Checker, Probe, Problem};
+use crate::checker::{Check, Checker};
+use crate::problem::{Probe, Problem};
 use crate::target::Refusal;
 
 /// How one attempt went.

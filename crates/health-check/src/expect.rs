@@ -1,10 +1,6 @@
 //! What a healthy answer looks like: a status and, optionally, a text in the
 //! body.
 
-/// The calculator's page title: what the old function required, and what
-/// the checks require unless told otherwise.
-pub const DEFAULT_TEXT: &str = "Simple Calculator Service";
-
 /// How long a body snippet in a message may be, in characters.
 pub const SNIPPET_CHARS: usize = 160;
 

@@ -3,20 +3,28 @@
 //!
 //! - [`target`]: which URLs may be checked (`http`/`https` only; link-local
 //!   addresses and the instance metadata service refused, see [`addr`]).
+//! - [`checker`]: the HTTP client every probe uses, set up once from the
+//!   [`settings`] (`HEALTH_CHECK_ALLOW_LINK_LOCAL`, `HEALTH_CHECK_CA_FILE`)
+//!   that the Lambda function and the CLI share.
 //! - [`probe`]: one GET with connect and total timeouts, at most
 //!   [`redirect::MAX_REDIRECTS`] redirects (each target validated again),
-//!   the body read up to a cap, judged by an [`expect::Expectation`].
+//!   the body read up to a cap ([`body`]), judged by an
+//!   [`expect::Expectation`]; [`problem`] says how it went.
 //! - [`attempt`]: the main check plus extra checks, as one attempt.
 //! - [`schedule`] and [`wait`]: retrying with backoff until healthy, within
 //!   an overall deadline and the caller's time budget.
-//! - [`settings`]: the environment settings both callers share
-//!   (`HEALTH_CHECK_ALLOW_LINK_LOCAL`, `HEALTH_CHECK_CA_FILE`).
+//! - [`format`]: durations, sizes and statuses as every message shows them.
 
 pub mod addr;
 pub mod attempt;
+mod body;
+pub mod checker;
+mod client_error;
 pub mod clock;
 pub mod expect;
+pub mod format;
 pub mod probe;
+pub mod problem;
 pub mod redirect;
 pub mod resolver;
 pub mod schedule;
@@ -25,10 +33,11 @@ pub mod target;
 pub mod wait;
 
 pub use attempt::Attempt;
+pub use checker::{Check, Checker, CheckerBuilder, FromEnvError, Limits, SetupError};
 pub use clock::{Clock, SystemClock};
 pub use expect::Expectation;
-pub use probe::{Check, Checker, Limits, Probe, Problem, SetupError};
-pub use schedule::Backoff;
+pub use problem::{Probe, Problem, Waiting};
+pub use schedule::{Backoff, Schedule};
 pub use settings::{Settings, SettingsError};
 pub use target::{Refusal, Target, TargetError, TargetPolicy};
-pub use wait::{Progress, Run, RunEnd, Schedule, wait_until_healthy};
+pub use wait::{Progress, Run, RunEnd, wait_until_healthy};

@@ -43,6 +43,19 @@ impl Backoff {
     }
 }
 
+/// How the retrying goes: the deadline, the waits between attempts, and
+/// the time one attempt and one run may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// How long after the first attempt the check gives up.
+    pub deadline: Duration,
+    pub backoff: Backoff,
+    /// The most one attempt may take (all its probes).
+    pub attempt_time: Duration,
+    /// When this run must be over; `None`: only the deadline bounds it.
+    pub run_until: Option<SystemTime>,
+}
+
 /// The points in time that bound the checking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::attempt::Attempt;
 use crate::clock::Clock;
-use crate::schedule::{self, Backoff, Bounds, Next};
+use crate::schedule::{self, Bounds, Next, Schedule};
 
 /// How many of the latest failed attempts a result keeps, for the message.
 pub const RECENT_ATTEMPTS: usize = 3;
@@ -18,18 +18,6 @@ pub struct Progress {
     pub first_attempt_at: Option<SystemTime>,
     /// Attempts made so far, in every run.
     pub attempts: u32,
-}
-
-/// How the retrying goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
-    /// How long after the first attempt the check gives up.
-    pub deadline: Duration,
-    pub backoff: Backoff,
-    /// The most one attempt may take (all its probes).
-    pub attempt_time: Duration,
-    /// When this run must be over; `None`: only the deadline bounds it.
-    pub run_until: Option<SystemTime>,
 }
 
 /// How a run ended.
@@ -148,7 +136,8 @@ mod tests {
     use std::time::UNIX_EPOCH;
 
     use super::*;
-    use crate::probe::{Probe, Problem};
+    use crate::problem::{Probe, Problem};
+    use crate::schedule::Backoff;
     use crate::target::Refusal;
 
     /// A clock that only moves when told to (or slept on).

@@ -4,14 +4,15 @@
 use std::time::{Duration, Instant};
 
 use harness::server::{Reply, TestCertificate, TestServer};
-use health_check::expect::DEFAULT_TEXT;
-use health_check::probe::Waiting;
 use health_check::settings::CA_FILE_VAR;
 use health_check::{
-    Check, Checker, Expectation, Limits, Probe, Problem, Settings, Target, TargetPolicy,
+    Check, Checker, Expectation, Limits, Probe, Problem, Settings, Target, TargetPolicy, Waiting,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The calculator's page title, which `Reply::calculator()` serves.
+const CALCULATOR_TITLE: &str = "Simple Calculator Service";
 
 fn checker() -> Checker {
     Checker::new(Settings::default()).unwrap()
@@ -28,7 +29,7 @@ fn check(url: &str, text: Option<&str>) -> Check {
 }
 
 fn calculator_check(url: &str) -> Check {
-    check(url, Some(DEFAULT_TEXT))
+    check(url, Some(CALCULATOR_TITLE))
 }
 
 async fn probe(url: &str) -> Probe {
@@ -93,7 +94,7 @@ async fn a_page_without_the_text_fails_with_what_it_says_instead() {
     assert_eq!(
         result.problem,
         Some(Problem::TextMissing {
-            expected: DEFAULT_TEXT.to_string(),
+            expected: CALCULATOR_TITLE.to_string(),
             case_sensitive: false,
             snippet: "<h1>Welcome to nginx!</h1>".to_string(),
             read_limit: None,

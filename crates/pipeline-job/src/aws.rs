@@ -14,10 +14,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_credential_types::Credentials;
 use aws_types::service_config::ServiceConfigKey;
-
-use crate::event::ArtifactCredentials;
 
 /// Timeouts for every call to AWS: a connection in 3 s, an attempt in 10 s,
 /// a whole operation (retries included) in 25 s.
@@ -63,42 +60,20 @@ pub fn endpoint_overridden(sdk: &SdkConfig, service_id: &str) -> bool {
         .is_some()
 }
 
-/// An S3 client with the function's own credentials. Path-style addressing
-/// whenever the endpoint is overridden: a local S3 has no per-bucket DNS names.
-pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(sdk)
-        .force_path_style(endpoint_overridden(sdk, "S3"))
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
-/// An S3 client with the temporary credentials CodePipeline gave the job for
-/// its artifacts; region and endpoint as for every other client.
-pub fn artifact_s3_client(
-    sdk: &SdkConfig,
-    credentials: &ArtifactCredentials,
-) -> aws_sdk_s3::Client {
-    // An expiry already past would make the SDK refuse to sign at all; S3's
-    // own "expired token" answer says more, so only a future expiry is passed.
-    let expiry = credentials
-        .expiration_time
-        .and_then(|ms| u64::try_from(ms).ok())
-        .map(|ms| std::time::UNIX_EPOCH + Duration::from_millis(ms))
-        .filter(|at| *at > std::time::SystemTime::now());
-    let credentials = Credentials::new(
-        credentials.access_key_id.clone(),
-        credentials.secret_access_key.expose(),
-        Some(credentials.session_token.expose().to_string()),
-        expiry,
-        "codepipeline-artifact-credentials",
-    );
-    let config = aws_sdk_s3::config::Builder::from(sdk)
-        .credentials_provider(credentials)
-        .force_path_style(endpoint_overridden(sdk, "S3"))
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
 pub fn codepipeline_client(sdk: &SdkConfig) -> aws_sdk_codepipeline::Client {
     aws_sdk_codepipeline::Client::new(sdk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_override_is_seen_in_the_config() {
+        let overridden = SdkConfig::builder()
+            .endpoint_url("http://127.0.0.1:5000")
+            .build();
+        assert!(endpoint_overridden(&overridden, "S3"));
+        assert!(!endpoint_overridden(&SdkConfig::builder().build(), "S3"));
+    }
 }

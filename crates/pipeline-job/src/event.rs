@@ -18,6 +18,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::outcome::JobError;
+
 /// A string that must not be shown: `Debug` prints `***`, and there is no
 /// `Display`. Read it with [`Secret::expose`] where it is really needed.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -62,6 +64,41 @@ pub struct JobData {
     pub encryption_key: Option<EncryptionKey>,
 }
 
+impl JobData {
+    /// The input artifact called `name`, or a configuration error listing
+    /// the ones there are.
+    pub fn input_artifact(&self, name: &str) -> Result<&Artifact, JobError> {
+        find(&self.input_artifacts, name, "input")
+    }
+
+    /// The output artifact called `name`, or a configuration error listing
+    /// the ones there are.
+    pub fn output_artifact(&self, name: &str) -> Result<&Artifact, JobError> {
+        find(&self.output_artifacts, name, "output")
+    }
+}
+
+fn find<'a>(
+    artifacts: &'a [Artifact],
+    name: &str,
+    direction: &str,
+) -> Result<&'a Artifact, JobError> {
+    artifacts.iter().find(|a| a.name == name).ok_or_else(|| {
+        let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
+        let available = if names.is_empty() {
+            format!("the action has no {direction} artifacts")
+        } else {
+            format!(
+                "the action's {direction} artifacts are {}",
+                names.join(", ")
+            )
+        };
+        JobError::configuration(format!(
+            "{direction} artifact \"{name}\" not found; {available}"
+        ))
+    })
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ActionConfiguration {
     #[serde(default)]
@@ -85,6 +122,20 @@ pub struct Artifact {
     pub location: ArtifactLocation,
 }
 
+impl Artifact {
+    /// Where the artifact is stored, or a configuration error for one that
+    /// is not in S3.
+    pub fn s3_location(&self) -> Result<&S3Location, JobError> {
+        match (&self.location.kind, &self.location.s3_location) {
+            (kind, Some(location)) if kind == "S3" => Ok(location),
+            (kind, _) => Err(JobError::configuration(format!(
+                "artifact \"{}\" is stored in {kind}, not S3",
+                self.name
+            ))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactLocation {
@@ -98,6 +149,15 @@ pub struct ArtifactLocation {
 pub struct S3Location {
     pub bucket_name: String,
     pub object_key: String,
+}
+
+impl S3Location {
+    pub fn new(bucket_name: impl Into<String>, object_key: impl Into<String>) -> Self {
+        S3Location {
+            bucket_name: bucket_name.into(),
+            object_key: object_key.into(),
+        }
+    }
 }
 
 impl fmt::Display for S3Location {

@@ -3,16 +3,36 @@
 //! CodePipeline invokes a Lambda action asynchronously with a job, then
 //! waits for the function to report on it (`PutJobSuccessResult` or
 //! `PutJobFailureResult`); a job never reported hangs the pipeline until the
-//! action times out. This crate reads the job ([`event`]), its parameters
-//! ([`params`]) and artifacts ([`artifacts`]), and [`runner::Runner`] makes
+//! action times out. This crate reads the job ([`event`]) and its
+//! parameters ([`params`]), and [`runner::Runner`] makes
 //! sure every invocation ends in exactly one report, whatever the handler
 //! does — returns, fails, panics or runs out of time.
 //!
 //! Configuration comes from the standard AWS environment only ([`aws`]):
 //! region, credentials, and endpoints (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_<SERVICE>`).
+//!
+//! # How a handler answers
+//!
+//! A handler returns `Result<Outcome, JobError>`, and failures travel one
+//! way only: as `Err(JobError)`.
+//!
+//! - `Ok(Outcome::Success { .. })`: the job succeeded (a summary, output
+//!   variables). A check that passed, or passed with findings for an
+//!   approver, is a success.
+//! - `Ok(Outcome::Continue { .. })`: not done yet; CodePipeline invokes the
+//!   function again with the continuation token.
+//! - `Err(JobError)`: the job failed, with its [`FailureKind`]: `JobFailed`
+//!   when the check ran and failed (or could not finish), `ConfigurationError`
+//!   when the stage is set up wrong, `PermissionError` when the function
+//!   was not allowed to do what it needed. A check that *finds* a problem
+//!   (a template over the risk threshold, a service that is down) is an
+//!   `Err` too, so `?` ends a job the same way whatever stopped it.
+//!
+//! The runner turns the `Err` into the failure report; a stage's pure
+//! `decision` module turns its result into this `Result`, and the handler
+//! around it decides what to write and where.
 
-pub mod artifacts;
 pub mod aws;
 pub mod event;
 pub mod logging;
@@ -24,4 +44,4 @@ pub mod runner;
 pub use event::{Artifact, ArtifactCredentials, Job, JobData, Secret};
 pub use outcome::{FailureKind, JobError, Outcome};
 pub use reporter::JobReporter;
-pub use runner::{Invocation, Runner};
+pub use runner::{Invocation, Runner, Setup};

@@ -3,7 +3,10 @@
 //! Lambda sets `AWS_LAMBDA_LOG_FORMAT=JSON` when the function's log format is
 //! JSON (cicd.yaml sets it); the level comes from `AWS_LAMBDA_LOG_LEVEL` or
 //! `RUST_LOG`. Panics are logged through the same subscriber, so they too
-//! are one JSON line instead of free text on stderr.
+//! are one JSON line instead of free text on stderr. The hook sees every
+//! panic, in any thread (the runtime's, an SDK's, the handler's), so it
+//! says where it happened and no more; the runner logs, and reports, the
+//! ones that end a handler.
 
 /// Sets up logging for a Lambda function. Call once, first thing in `main`.
 pub fn init() {
@@ -13,7 +16,13 @@ pub fn init() {
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        tracing::error!(panic = %panic_message(info.payload()), %location, "the handler panicked");
+        let thread = std::thread::current();
+        tracing::error!(
+            panic = %panic_message(info.payload()),
+            %location,
+            thread = thread.name().unwrap_or("unnamed"),
+            "panicked"
+        );
     }));
 }
 

@@ -1,4 +1,6 @@
-//! How a job ends, as a handler tells the runner.
+//! How a job ends, as a handler tells the runner: `Ok(Outcome)` when it
+//! goes on (a success, or a continuation), `Err(JobError)` when it fails.
+//! There is no third way: a failure is never an `Ok`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -68,7 +70,8 @@ impl JobError {
     }
 }
 
-/// What the runner reports for a job.
+/// A job that did not fail: what the runner reports with
+/// `PutJobSuccessResult`. A failed job is an `Err(JobError)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// `PutJobSuccessResult` with a summary and output variables.
@@ -80,8 +83,6 @@ pub enum Outcome {
     /// the function again with the token, for work that takes longer than one
     /// invocation may.
     Continue { token: String, summary: String },
-    /// `PutJobFailureResult`.
-    Failure(JobError),
 }
 
 impl Outcome {
@@ -97,13 +98,14 @@ impl Outcome {
         match self {
             Outcome::Success { .. } => "Succeeded",
             Outcome::Continue { .. } => "InProgress",
-            Outcome::Failure(_) => "Failed",
         }
     }
 }
 
-impl From<JobError> for Outcome {
-    fn from(e: JobError) -> Self {
-        Outcome::Failure(e)
+/// The status CodePipeline shows for the action once `result` is reported.
+pub fn status(result: &Result<Outcome, JobError>) -> &'static str {
+    match result {
+        Ok(outcome) => outcome.status(),
+        Err(_) => "Failed",
     }
 }

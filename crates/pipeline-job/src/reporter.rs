@@ -8,7 +8,7 @@ use aws_sdk_codepipeline::error::SdkError;
 use aws_sdk_codepipeline::types::{ExecutionDetails, FailureDetails, FailureType};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::outcome::{FailureKind, Outcome};
+use crate::outcome::{FailureKind, JobError, Outcome};
 
 /// `executionDetails.summary`: at most 2048 characters.
 pub const MAX_SUMMARY: usize = 2048;
@@ -48,20 +48,21 @@ impl JobReporter {
         JobReporter { client }
     }
 
-    /// Sends `outcome` for `job_id`. `external_id` (the Lambda request id)
-    /// lets a person find this invocation's logs from the pipeline.
+    /// Sends `result` for `job_id`: a success or continuation, or a
+    /// failure. `external_id` (the Lambda request id) lets a person find
+    /// this invocation's logs from the pipeline.
     pub async fn report(
         &self,
         job_id: &str,
         external_id: &str,
-        outcome: &Outcome,
+        result: &Result<Outcome, JobError>,
     ) -> Result<Reported, ReportError> {
         let external_id = truncate(external_id, MAX_EXTERNAL_ID);
-        match outcome {
-            Outcome::Success {
+        match result {
+            Ok(Outcome::Success {
                 summary,
                 output_variables,
-            } => {
+            }) => {
                 let mut request = self
                     .client
                     .put_job_success_result()
@@ -76,7 +77,7 @@ impl JobReporter {
                 let result = request.send().await.map(drop);
                 settle(job_id, result, |e| e.is_invalid_job_state_exception())
             }
-            Outcome::Continue { token, summary } => {
+            Ok(Outcome::Continue { token, summary }) => {
                 let result = self
                     .client
                     .put_job_success_result()
@@ -88,7 +89,7 @@ impl JobReporter {
                     .map(drop);
                 settle(job_id, result, |e| e.is_invalid_job_state_exception())
             }
-            Outcome::Failure(error) => {
+            Err(error) => {
                 let message = if error.message.trim().is_empty() {
                     "the job failed".to_string()
                 } else {

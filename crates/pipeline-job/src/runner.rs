@@ -1,8 +1,8 @@
-//! Runs a handler on a job and reports the outcome: exactly one report per
+//! Runs a handler on a job and reports the result: exactly one report per
 //! invocation, whatever the handler does.
 //!
-//! - it returns an outcome → that outcome is reported;
-//! - it returns an error → a failure with the error's type and message;
+//! - it returns `Ok(outcome)` → that success or continuation is reported;
+//! - it returns `Err(error)` → a failure with the error's type and message;
 //! - it panics → a `JobFailed` naming the panic (details in the logs);
 //! - it is still running close to the Lambda deadline → it is stopped, and a
 //!   `JobFailed` says so, while there is still time to report.
@@ -10,7 +10,14 @@
 //! The runner then returns `Ok` to Lambda in every case. CodePipeline
 //! invokes the function asynchronously, and an error would make Lambda
 //! retry the whole job; the report is the answer that counts.
+//!
+//! Setting the handler up (its settings, its clients) can fail too. Then
+//! the function still starts, and [`Runner::serve`] reports every job as a
+//! `ConfigurationError` with the setup error's message, once per job: a
+//! function that failed to start would leave every job unanswered until
+//! CodePipeline's timeout, with the reason only in the logs.
 
+use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -21,7 +28,7 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::event::{DecodeError, Job};
 use crate::logging::panic_message;
-use crate::outcome::{JobError, Outcome};
+use crate::outcome::{self, JobError, Outcome};
 use crate::reporter::{JobReporter, Reported};
 
 /// This invocation: its request id (the job's external execution id) and
@@ -65,38 +72,69 @@ impl Runner {
         self
     }
 
-    /// Serves invocations from the Lambda Runtime API until it stops: each
-    /// one runs `handler` with the shared `state` (clients, settings) and is
-    /// reported through [`Runner::run`].
-    pub async fn serve<S, H, Fut>(self, state: S, handler: H) -> Result<(), lambda_runtime::Error>
+    /// Serves invocations from the Lambda Runtime API until it stops.
+    /// `state` is the result of setting the handler's state up (clients,
+    /// settings): when it is built, each invocation runs `handler` with it;
+    /// when it is not, the error is logged once, here, and every job is
+    /// reported as a `ConfigurationError` with its message (see
+    /// [`Runner::run_with`]).
+    pub async fn serve<S, E, H, Fut>(
+        self,
+        state: Result<S, E>,
+        handler: H,
+    ) -> Result<(), lambda_runtime::Error>
     where
         S: Send + Sync + 'static,
+        E: fmt::Display,
         H: Fn(Arc<S>, Job, Invocation) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
     {
         let runner = Arc::new(self);
-        let state = Arc::new(state);
+        let setup = Arc::new(Setup::new(state));
         lambda_runtime::run(lambda_runtime::service_fn(
             move |event: LambdaEvent<Value>| {
                 let runner = Arc::clone(&runner);
-                let state = Arc::clone(&state);
+                let setup = Arc::clone(&setup);
                 let handler = handler.clone();
                 // Boxed so that the type of `main`'s future stays shallow:
                 // unboxed, the handler's SDK futures nest deep enough to
                 // overflow the compiler's query depth.
-                Box::pin(async move {
-                    runner
-                        .run(event, move |job, invocation| {
-                            handler(state, job, invocation)
-                        })
-                        .await
-                })
+                Box::pin(async move { runner.run_with(&setup, event, handler).await })
             },
         ))
         .await
     }
 
-    /// Runs `handler` on the job in `event` and reports the outcome. Returns
+    /// One invocation as [`Runner::serve`] runs it: `handler` with the
+    /// state, or, when the state could not be set up, a `ConfigurationError`
+    /// with the setup error's message (the handler is not called).
+    pub async fn run_with<S, H, Fut>(
+        &self,
+        setup: &Setup<S>,
+        event: LambdaEvent<Value>,
+        handler: H,
+    ) -> Result<Value, lambda_runtime::Error>
+    where
+        H: FnOnce(Arc<S>, Job, Invocation) -> Fut,
+        Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
+    {
+        match setup {
+            Setup::Ready(state) => {
+                let state = Arc::clone(state);
+                self.run(event, move |job, invocation| {
+                    handler(state, job, invocation)
+                })
+                .await
+            }
+            Setup::Failed(message) => {
+                let error = JobError::configuration(message.clone());
+                self.run(event, move |_, _| std::future::ready(Err(error)))
+                    .await
+            }
+        }
+    }
+
+    /// Runs `handler` on the job in `event` and reports its result. Returns
     /// a short account of what was reported (what `cargo lambda invoke` shows).
     pub async fn run<H, Fut>(
         &self,
@@ -128,11 +166,11 @@ impl Runner {
                 }
                 Err(DecodeError::Malformed { job_id, message }) => {
                     tracing::Span::current().record("job_id", job_id.as_str());
-                    let outcome = Outcome::Failure(JobError::configuration(format!(
+                    let result = Err(JobError::configuration(format!(
                         "the job event is malformed: {message}"
                     )));
                     return Ok(self
-                        .send(&job_id, &invocation.request_id, &outcome, deadline)
+                        .send(&job_id, &invocation.request_id, &result, deadline)
                         .await);
                 }
             };
@@ -144,16 +182,21 @@ impl Runner {
                 "job received"
             );
             let job_id = job.id.clone();
-            let outcome = self.execute(job, invocation.clone(), handler).await;
+            let result = self.execute(job, invocation.clone(), handler).await;
             Ok(self
-                .send(&job_id, &invocation.request_id, &outcome, deadline)
+                .send(&job_id, &invocation.request_id, &result, deadline)
                 .await)
         }
         .instrument(span)
         .await
     }
 
-    async fn execute<H, Fut>(&self, job: Job, invocation: Invocation, handler: H) -> Outcome
+    async fn execute<H, Fut>(
+        &self,
+        job: Job,
+        invocation: Invocation,
+        handler: H,
+    ) -> Result<Outcome, JobError>
     where
         H: FnOnce(Job, Invocation) -> Fut,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
@@ -161,7 +204,7 @@ impl Runner {
         let limit = invocation.remaining();
         if limit.is_some_and(|l| l.is_zero()) {
             warn!("invoked with no time left before the Lambda deadline");
-            return Outcome::Failure(JobError::failed(format!(
+            return Err(JobError::failed(format!(
                 "the function was invoked with less than {:.0} s left before its Lambda timeout, too little to do the check; raise the function's timeout",
                 self.reserve.as_secs_f64()
             )));
@@ -177,7 +220,7 @@ impl Runner {
                         reserve_s = self.reserve.as_secs_f64(),
                         "the handler was stopped near the Lambda deadline"
                     );
-                    return Outcome::Failure(JobError::failed(format!(
+                    return Err(JobError::failed(format!(
                         "the check did not finish in time: it was stopped {:.0} s before the function's Lambda timeout",
                         self.reserve.as_secs_f64()
                     )));
@@ -185,15 +228,15 @@ impl Runner {
             },
         };
         match joined {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => Outcome::Failure(error),
+            Ok(result) => result,
             Err(e) if e.is_panic() => {
                 let message = panic_message(&*e.into_panic());
-                Outcome::Failure(JobError::failed(format!(
+                error!(panic = %message, "the handler panicked; the job is reported as failed");
+                Err(JobError::failed(format!(
                     "internal error in the function ({message}); the function's logs have the details"
                 )))
             }
-            Err(_) => Outcome::Failure(JobError::failed("internal error: the check was cancelled")),
+            Err(_) => Err(JobError::failed("internal error: the check was cancelled")),
         }
     }
 
@@ -202,21 +245,22 @@ impl Runner {
         &self,
         job_id: &str,
         request_id: &str,
-        outcome: &Outcome,
+        result: &Result<Outcome, JobError>,
         deadline: Option<Instant>,
     ) -> Value {
-        match outcome {
-            Outcome::Success { summary, .. } => {
-                info!(status = outcome.status(), %summary, "reporting success")
+        let status = outcome::status(result);
+        match result {
+            Ok(Outcome::Success { summary, .. }) => {
+                info!(status, %summary, "reporting success")
             }
-            Outcome::Continue { summary, .. } => {
-                info!(status = outcome.status(), %summary, "reporting continuation")
+            Ok(Outcome::Continue { summary, .. }) => {
+                info!(status, %summary, "reporting continuation")
             }
-            Outcome::Failure(e) => {
-                info!(status = outcome.status(), failure_type = %e.kind, failure = %e.message, "reporting failure")
+            Err(e) => {
+                info!(status, failure_type = %e.kind, failure = %e.message, "reporting failure")
             }
         }
-        let report = self.reporter.report(job_id, request_id, outcome);
+        let report = self.reporter.report(job_id, request_id, result);
         // Past the deadline Lambda stops the process; better to log that the
         // report did not go out than to be cut off mid-call.
         let result = match deadline {
@@ -238,7 +282,7 @@ impl Runner {
         };
         let reported = match result {
             Ok(Reported::Accepted) => {
-                info!(status = outcome.status(), "reported to CodePipeline");
+                info!(status, "reported to CodePipeline");
                 true
             }
             Ok(Reported::AlreadyReported) => {
@@ -252,7 +296,31 @@ impl Runner {
                 false
             }
         };
-        json!({"jobId": job_id, "status": outcome.status(), "reported": reported})
+        json!({"jobId": job_id, "status": status, "reported": reported})
+    }
+}
+
+/// The handler's state as [`Runner::serve`] holds it: built, or the
+/// message of the error that stopped it being built.
+#[derive(Debug)]
+pub enum Setup<S> {
+    Ready(Arc<S>),
+    /// Every job is reported as a `ConfigurationError` with this message.
+    Failed(String),
+}
+
+impl<S> Setup<S> {
+    /// From the result of building the state; a failure is logged here,
+    /// once, when the function starts.
+    pub fn new<E: fmt::Display>(built: Result<S, E>) -> Self {
+        match built {
+            Ok(state) => Setup::Ready(Arc::new(state)),
+            Err(e) => {
+                let message = e.to_string();
+                error!(error = %message, "the function cannot be set up: every job will be reported as a ConfigurationError saying so");
+                Setup::Failed(message)
+            }
+        }
     }
 }
 

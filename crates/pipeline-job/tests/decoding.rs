@@ -1,8 +1,6 @@
-//! Reading jobs, parameters and zips: no network.
+//! Reading jobs and their parameters: no network.
 
 use harness::events::JobEvent;
-use harness::zip::make_zip;
-use pipeline_job::artifacts::{self, ArtifactError};
 use pipeline_job::event::DecodeError;
 use pipeline_job::{FailureKind, Job, Secret, params};
 use serde::Deserialize;
@@ -23,7 +21,7 @@ fn a_full_job_event_is_read() {
         Some(r#"{"input": "SourceArtifact", "file": "t.json"}"#)
     );
     assert_eq!(job.data.input_artifacts[0].name, "SourceArtifact");
-    let location = artifacts::s3_location(&job.data.input_artifacts[0]).unwrap();
+    let location = job.data.input_artifacts[0].s3_location().unwrap();
     assert_eq!(location.to_string(), "s3://artifacts/pipe/Source/abc.zip");
     assert_eq!(job.data.output_artifacts[0].name, "Validated");
     assert_eq!(job.data.continuation_token.as_deref(), Some("token-1"));
@@ -172,66 +170,6 @@ fn user_parameters_errors_say_which_field_is_wrong() {
 }
 
 #[test]
-fn files_are_read_from_a_zip_with_a_decompressed_size_cap() {
-    let zip = make_zip(&[
-        ("cloudformation/app.json", b"{}"),
-        ("big.txt", &vec![b'a'; 10_000]),
-    ]);
-    assert_eq!(
-        artifacts::read_file(&zip, "cloudformation/app.json", 100, "Source").unwrap(),
-        b"{}"
-    );
-    assert_eq!(
-        artifacts::read_file(&zip, "./cloudformation/app.json", 100, "Source").unwrap(),
-        b"{}"
-    );
-    assert_eq!(
-        artifacts::read_file(&zip, "big.txt", 1000, "Source").unwrap_err(),
-        ArtifactError::FileTooLarge {
-            file: "big.txt".into(),
-            artifact: "Source".into(),
-            limit: 1000
-        }
-    );
-    let missing =
-        artifacts::read_file(&zip, "cloudformation/nope.json", 100, "Source").unwrap_err();
-    assert_eq!(
-        missing.to_string(),
-        "cloudformation/nope.json is not in the artifact Source"
-    );
-    assert_eq!(
-        pipeline_job::JobError::from(missing).kind,
-        FailureKind::ConfigurationError
-    );
-    let not_zip = artifacts::read_file(b"PK but not really", "x", 100, "Source").unwrap_err();
-    assert!(matches!(not_zip, ArtifactError::NotZip { .. }), "{not_zip}");
-}
-
-#[test]
-fn a_zip_bomb_is_stopped_at_the_cap() {
-    // 50 MB of zeros deflate to about 50 KB.
-    let bomb = make_zip(&[("template.json", &vec![0u8; 50 * 1024 * 1024])]);
-    assert!(bomb.len() < 200 * 1024);
-    let error = artifacts::read_file(&bomb, "template.json", 1024 * 1024, "Source").unwrap_err();
-    assert!(
-        matches!(error, ArtifactError::FileTooLarge { .. }),
-        "{error}"
-    );
-}
-
-#[test]
-fn written_zips_read_back() {
-    let zip = artifacts::write_zip(&[
-        ("a/template.yaml", b"Resources: {}\n"),
-        ("report.json", b"{}"),
-    ])
-    .unwrap();
-    let files = harness::zip::read_zip(&zip);
-    assert_eq!(files["a/template.yaml"], b"Resources: {}\n");
-    assert_eq!(files["report.json"], b"{}");
-}
-
-#[test]
 fn missing_artifacts_are_configuration_errors_that_list_what_is_there() {
     let job = Job::decode(
         &JobEvent::new()
@@ -239,16 +177,32 @@ fn missing_artifacts_are_configuration_errors_that_list_what_is_there() {
             .build(),
     )
     .unwrap();
-    let error = artifacts::find(&job.data.input_artifacts, "BuildArtifact", "input").unwrap_err();
+    let error = job.data.input_artifact("BuildArtifact").unwrap_err();
     assert_eq!(error.kind, FailureKind::ConfigurationError);
     assert_eq!(
         error.message,
         "input artifact \"BuildArtifact\" not found; the action's input artifacts are SourceArtifact"
     );
-    let error = artifacts::find(&job.data.output_artifacts, "Out", "output").unwrap_err();
+    let error = job.data.output_artifact("Out").unwrap_err();
     assert_eq!(
         error.message,
         "output artifact \"Out\" not found; the action has no output artifacts"
+    );
+}
+
+#[test]
+fn an_artifact_not_in_s3_is_a_configuration_error() {
+    let mut event = JobEvent::new()
+        .input_artifact("SourceArtifact", "b", "k")
+        .build();
+    event["CodePipeline.job"]["data"]["inputArtifacts"][0]["location"] =
+        json!({"type": "CodeCommit"});
+    let job = Job::decode(&event).unwrap();
+    let error = job.data.input_artifacts[0].s3_location().unwrap_err();
+    assert_eq!(error.kind, FailureKind::ConfigurationError);
+    assert_eq!(
+        error.message,
+        "artifact \"SourceArtifact\" is stored in CodeCommit, not S3"
     );
 }
 

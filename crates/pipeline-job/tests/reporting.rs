@@ -8,7 +8,7 @@ use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
 use harness::events::JobEvent;
 use lambda_runtime::{Context, LambdaEvent};
 use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY, Reported};
-use pipeline_job::{JobError, JobReporter, Outcome, Runner, aws};
+use pipeline_job::{JobError, JobReporter, Outcome, Runner, Setup, aws};
 use serde_json::{Value, json};
 
 fn client(fake: &FakeCodePipeline) -> aws_sdk_codepipeline::Client {
@@ -112,6 +112,79 @@ async fn an_error_is_reported_as_a_failure_of_its_kind() {
         failure(&reports[0]),
         ("ConfigurationError", "UserParameters: missing field `file`")
     );
+}
+
+#[tokio::test]
+async fn a_setup_error_fails_every_job_as_a_configuration_error_once_each() {
+    let fake = FakeCodePipeline::start();
+    let runner = runner(&fake);
+    let setup: Setup<String> = Setup::new(Err(
+        "the function's RULES_TABLE environment variable is not set",
+    ));
+    let jobs = [JobEvent::new(), JobEvent::new()];
+    for job in &jobs {
+        let answer = runner
+            .run_with(&setup, invocation(job.build(), None), |_, _, _| async {
+                Ok(Outcome::success("the handler never runs without its state"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            answer,
+            json!({"jobId": job.job_id, "status": "Failed", "reported": true})
+        );
+    }
+    let reports = fake.reports();
+    assert_eq!(reports.len(), 2, "one report per job: {reports:?}");
+    assert_eq!(fake.calls().len(), 2);
+    for (report, job) in reports.iter().zip(&jobs) {
+        assert_eq!(report.job_id(), job.job_id);
+        assert_eq!(
+            failure(report),
+            (
+                "ConfigurationError",
+                "the function's RULES_TABLE environment variable is not set"
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_built_state_is_shared_by_every_job() {
+    let fake = FakeCodePipeline::start();
+    let runner = runner(&fake);
+    let setup = Setup::new(Ok::<_, String>("rules-table-name".to_string()));
+    for _ in 0..2 {
+        runner
+            .run_with(
+                &setup,
+                invocation(JobEvent::new().build(), None),
+                |state, job, _| async move { Ok(Outcome::success(format!("{state} {}", job.id))) },
+            )
+            .await
+            .unwrap();
+    }
+    let Setup::Ready(state) = &setup else {
+        panic!("the state was built");
+    };
+    assert_eq!(std::sync::Arc::strong_count(state), 1, "no job kept it");
+    let reported: Vec<String> = fake
+        .reports()
+        .iter()
+        .map(|r| match r {
+            JobReport::Success {
+                summary, job_id, ..
+            } => {
+                assert_eq!(
+                    summary.as_deref(),
+                    Some(format!("rules-table-name {job_id}").as_str())
+                );
+                job_id.clone()
+            }
+            other => panic!("expected a success, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(reported.len(), 2);
 }
 
 #[tokio::test]
@@ -274,7 +347,11 @@ async fn limits_are_kept_by_truncation_not_by_an_api_error() {
     let reporter = JobReporter::new(client(&fake));
     let long = "x".repeat(10_000);
     let ok = reporter
-        .report(&harness::uuid_v4(), &long, &Outcome::success(long.clone()))
+        .report(
+            &harness::uuid_v4(),
+            &long,
+            &Ok(Outcome::success(long.clone())),
+        )
         .await
         .unwrap();
     assert_eq!(ok, Reported::Accepted);
@@ -282,7 +359,7 @@ async fn limits_are_kept_by_truncation_not_by_an_api_error() {
         .report(
             &harness::uuid_v4(),
             "req",
-            &Outcome::Failure(JobError::failed(long.clone())),
+            &Err(JobError::failed(long.clone())),
         )
         .await
         .unwrap();
@@ -291,10 +368,10 @@ async fn limits_are_kept_by_truncation_not_by_an_api_error() {
         .report(
             &harness::uuid_v4(),
             "req",
-            &Outcome::Continue {
+            &Ok(Outcome::Continue {
                 token: long.clone(),
                 summary: "waiting".into(),
-            },
+            }),
         )
         .await
         .unwrap();

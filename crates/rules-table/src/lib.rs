@@ -6,9 +6,16 @@
 //! read with consistent, paginated scans; an empty table is seeded with the
 //! default rules using conditional puts, so that functions starting at the
 //! same time do not overwrite each other (or a rule someone just added).
+//!
+//! [`RulesSource`] is what a stage reads its rules through: the table
+//! itself (seeding), [`RulesTable::read_only`], or [`MemoryRules`] in tests.
 
 mod item;
+mod memory;
+mod source;
 mod table;
 
 pub use item::{from_attributes, to_attributes};
+pub use memory::MemoryRules;
+pub use source::{ReadOnlyTable, RulesSource};
 pub use table::{Loaded, RulesTable, Seeded, SyncReport, TableError};

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_errors::ErrorKind;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -254,23 +255,20 @@ impl RulesTable {
         R: std::fmt::Debug,
     {
         let table = self.name.clone();
-        let message = e
-            .message()
-            .map_or_else(|| DisplayErrorContext(&e).to_string(), str::to_string);
-        match e.code() {
-            Some("ResourceNotFoundException") => TableError::Missing { table },
-            Some("AccessDeniedException" | "UnrecognizedClientException") => {
-                TableError::AccessDenied { table, message }
-            }
-            Some(
-                "ProvisionedThroughputExceededException"
-                | "ThrottlingException"
-                | "RequestLimitExceeded",
-            ) => {
+        match aws_errors::classify(&e) {
+            ErrorKind::NotFound => TableError::Missing { table },
+            ErrorKind::AccessDenied => TableError::AccessDenied {
+                table,
+                message: aws_errors::message(&e),
+            },
+            ErrorKind::Throttled => {
                 warn!(table = %self.name, "rules table throttled after retries");
-                TableError::Throttled { table, message }
+                TableError::Throttled {
+                    table,
+                    message: aws_errors::message(&e),
+                }
             }
-            _ => TableError::Unavailable {
+            ErrorKind::Other => TableError::Unavailable {
                 table,
                 message: DisplayErrorContext(&e).to_string(),
             },

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use harness::moto::MotoServer;
 use harness::unique_name;
-use rules_table::{RulesTable, Seeded, TableError, from_attributes, to_attributes};
+use rules_table::{RulesSource, RulesTable, Seeded, TableError, from_attributes, to_attributes};
 use serde_json::json;
 use template_rules::{RuleItem, RuleSet};
 
@@ -116,14 +116,13 @@ async fn sync_makes_the_table_match_the_file_and_says_what_changed() {
         .find(|i| i.id() == Some("AllowHttp"))
         .unwrap();
     allow_http.active = Some("Y".into());
-    wanted.push(RuleItem {
-        rule: Some("RdpOpenToWorld".into()),
-        category: Some("SecurityGroup".into()),
-        ruletype: Some("open-ingress".into()),
-        ruledata: Some("tcp:3389".into()),
-        riskvalue: Some(json!(100)),
-        active: Some("Y".into()),
-    });
+    wanted.push(
+        serde_json::from_value(json!({
+            "rule": "RdpOpenToWorld", "category": "SecurityGroup", "ruletype": "open-ingress",
+            "ruledata": "tcp:3389", "riskvalue": 100, "active": "Y"
+        }))
+        .unwrap(),
+    );
 
     let planned = table.sync(&wanted, false).await.unwrap();
     assert_eq!(planned.added, ["RdpOpenToWorld"]);
@@ -163,6 +162,21 @@ async fn rules_are_switched_on_and_off_by_id() {
             rule: "NoSuchRule".into()
         }
     );
+}
+
+#[tokio::test]
+async fn as_a_source_the_table_seeds_itself_and_read_only_it_never_does() {
+    let read_only = table().await.read_only();
+    assert_eq!(read_only.items().await.unwrap(), []);
+    assert_eq!(read_only.items().await.unwrap(), [], "still empty");
+
+    let seeding = table().await;
+    let items = RulesSource::items(&seeding).await.unwrap();
+    assert_eq!(ids(&items), ids(&seeding.scan().await.unwrap()));
+    assert_eq!(items.len(), 4);
+    let read_only = seeding.clone().read_only();
+    assert_eq!(read_only.items().await.unwrap(), items);
+    assert_eq!(RulesSource::name(&read_only), seeding.name());
 }
 
 #[tokio::test]

@@ -6,14 +6,17 @@
 //! 2. Pick up where the last invocation of this job stopped ([`token`]).
 //! 3. Check, retrying with backoff while this invocation has time
 //!    (`health-check` does the checking and the waiting).
-//! 4. Report ([`report`]): healthy, not yet (a continuation token, so
+//! 4. Decide ([`decision`]): healthy, not yet (a continuation token, so
 //!    CodePipeline invokes the function again), or not healthy by the
 //!    deadline.
 //!
-//! The runner in `pipeline-job` sends the report, exactly once.
+//! The runner in `pipeline-job` sends the report, exactly once. The health
+//! checker is set up once, from the environment (`Checker::from_env`); when
+//! that fails, the runner reports every job as a `ConfigurationError`.
 
+pub mod checks;
+pub mod decision;
 pub mod params;
-pub mod report;
 pub mod stack;
 pub mod token;
 
@@ -34,16 +37,12 @@ pub const DEFAULT_MARGIN: Duration = Duration::from_secs(2);
 #[derive(Debug, Clone)]
 pub struct ServiceStatus {
     cfn: aws_sdk_cloudformation::Client,
-    /// An error when the settings (`HEALTH_CHECK_*`) cannot be used: every
-    /// job then fails with it as a configuration error, rather than the
-    /// function failing to start (which CodePipeline would only see as a
-    /// timeout).
-    checker: Result<Checker, String>,
+    checker: Checker,
     margin: Duration,
 }
 
 impl ServiceStatus {
-    pub fn new(cfn: aws_sdk_cloudformation::Client, checker: Result<Checker, String>) -> Self {
+    pub fn new(cfn: aws_sdk_cloudformation::Client, checker: Checker) -> Self {
         ServiceStatus {
             cfn,
             checker,
@@ -59,10 +58,7 @@ impl ServiceStatus {
 
     /// Checks the service for `job` within `invocation`'s time.
     pub async fn check(&self, job: Job, invocation: Invocation) -> Result<Outcome, JobError> {
-        let checker = self
-            .checker
-            .as_ref()
-            .map_err(|e| JobError::configuration(e.clone()))?;
+        let checker = &self.checker;
         let params = Params::read(&job)?;
         let progress = token::read(job.data.continuation_token.as_deref(), SystemTime::now());
         let (url, from) = match &params.source {
@@ -108,6 +104,6 @@ impl ServiceStatus {
             }
         })
         .await;
-        report::outcome(&run, &shown_url, params.deadline, SystemTime::now())
+        decision::decide(&run, &shown_url, params.deadline, SystemTime::now())
     }
 }

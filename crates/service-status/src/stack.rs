@@ -5,8 +5,10 @@
 //! | the stack does not exist (or its name is malformed) | `ConfigurationError`, naming the stack |
 //! | it has no such output (or an empty one) | `ConfigurationError`, naming the output and listing those there are |
 //! | access denied | `PermissionError` |
-//! | anything else (throttling, network) after the SDK's retries | `JobFailed` |
+//! | throttling past the SDK's retries | `JobFailed`, saying so |
+//! | anything else (network, server errors) after the SDK's retries | `JobFailed` |
 
+use aws_errors::ErrorKind;
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use pipeline_job::JobError;
@@ -57,29 +59,33 @@ pub async fn output_value(cfn: &Client, stack: &str, output: &str) -> Result<Str
 }
 
 /// Sorts a `DescribeStacks` error (see the module documentation).
+/// CloudFormation answers a missing or malformed stack name with a
+/// `ValidationError`, so that code is read here; the rest is sorted by
+/// [`aws_errors::classify`], like every other AWS error.
 pub fn describe_error<E, R>(stack: &str, error: &SdkError<E, R>) -> JobError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let code = error.code().unwrap_or_default();
-    let message = error.message().unwrap_or_default();
-    if code == "ValidationError" && message.contains("does not exist") {
-        JobError::configuration(format!("stack {stack} does not exist ({message})"))
-    } else if code == "ValidationError" {
-        // CloudFormation's answer to a malformed stack name, for one.
-        JobError::configuration(format!("cannot describe stack {stack}: {message}"))
-    } else if matches!(
-        code,
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
-    ) {
-        JobError::permission(format!(
+    let message = aws_errors::message(error);
+    if error.code() == Some("ValidationError") {
+        return if message.contains("does not exist") {
+            JobError::configuration(format!("stack {stack} does not exist ({message})"))
+        } else {
+            // CloudFormation's answer to a malformed stack name, for one.
+            JobError::configuration(format!("cannot describe stack {stack}: {message}"))
+        };
+    }
+    match aws_errors::classify(error) {
+        ErrorKind::AccessDenied => JobError::permission(format!(
             "not allowed to describe stack {stack} (cloudformation:DescribeStacks): {message}"
-        ))
-    } else {
-        JobError::failed(format!(
+        )),
+        ErrorKind::Throttled => JobError::failed(format!(
+            "CloudFormation kept throttling DescribeStacks for stack {stack} after retries: {message}"
+        )),
+        ErrorKind::NotFound | ErrorKind::Other => JobError::failed(format!(
             "could not describe stack {stack}: {}",
             DisplayErrorContext(error)
-        ))
+        )),
     }
 }

@@ -132,3 +132,34 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_no_secret(&logs, &secrets);
 }
+
+/// `main` sets the checker up from the environment: a CA file that cannot
+/// be read reaches the runner, which fails the job saying so (that it does
+/// so once per job, and logs once, is checked on cfn-validate's binary).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_file_that_cannot_be_read_fails_the_job_as_configuration() {
+    let pipeline = FakeCodePipeline::start();
+    let api = RuntimeApi::start();
+    let env = [
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
+        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
+        ("HEALTH_CHECK_CA_FILE", "/nonexistent/ca.pem".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let _function = LambdaProcess::spawn(&harness::binary("service-status"), &api, &env);
+    let job = JobEvent::new().user_parameters("http://127.0.0.1:9/");
+    let answer = api
+        .invoke(job.build(), Duration::from_secs(30))
+        .expect_response();
+    assert_eq!(answer["status"], "Failed");
+    let reports = pipeline.reports();
+    let [JobReport::Failure { kind, message, .. }] = reports.as_slice() else {
+        panic!("one failure report: {reports:#?}");
+    };
+    assert_eq!(kind, "ConfigurationError");
+    assert!(
+        message.starts_with("HEALTH_CHECK_CA_FILE: cannot read the CA file /nonexistent/ca.pem"),
+        "{message}"
+    );
+}

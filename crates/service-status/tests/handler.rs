@@ -9,9 +9,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use harness::calculator::Calculator;
 use harness::server::{Reply, TestCertificate, TestServer};
 use health_check::settings::CA_FILE_VAR;
-use health_check::{Checker, Settings};
+use health_check::{Checker, FromEnvError, Settings};
+use pipeline_job::Setup;
 use serde_json::json;
-use support::{Stage, closed_port, continuation, event, failure, success, timeless};
+use service_status::ServiceStatus;
+use support::{Stage, closed_port, continuation, event, failure, invocation, success, timeless};
 
 /// JSON parameters for `url` that retry fast and give up after `deadline` s.
 fn quick(url: &str, deadline: f64) -> String {
@@ -371,10 +373,7 @@ async fn https_with_a_self_signed_certificate_passes_once_trusted_through_config
     let settings =
         Settings::from_vars(|name| (name == CA_FILE_VAR).then(|| pem.display().to_string()))
             .unwrap();
-    let trusted = Stage::new(
-        "http://127.0.0.1:9",
-        Checker::new(settings).map_err(|e| e.to_string()),
-    );
+    let trusted = Stage::new("http://127.0.0.1:9", Checker::new(settings).unwrap());
     let report = trusted.invoke(&event(&url), None).await;
     assert_eq!(
         timeless(success(&report).0),
@@ -382,16 +381,41 @@ async fn https_with_a_self_signed_certificate_passes_once_trusted_through_config
     );
 }
 
+/// What `main` does when `Checker::from_env` fails (the binary test runs
+/// `main` itself with a CA file that is not there).
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_that_cannot_be_used_fail_every_job_as_configuration() {
-    let error = Settings::from_vars(|name| {
+    let built = Settings::from_vars(|name| {
         (name == CA_FILE_VAR).then(|| "/nonexistent/ca.pem".to_string())
     })
-    .unwrap_err()
-    .to_string();
-    let stage = Stage::new("http://127.0.0.1:9", Err(error.clone()));
-    let report = stage.invoke(&event("http://127.0.0.1:8080/"), None).await;
-    assert_eq!(failure(&report), ("ConfigurationError", error.as_str()));
+    .map_err(FromEnvError::from)
+    .and_then(|settings| Ok(Checker::new(settings)?));
+    let error = built.as_ref().unwrap_err().to_string();
+    assert!(
+        error.starts_with("HEALTH_CHECK_CA_FILE: cannot read the CA file /nonexistent/ca.pem"),
+        "{error}"
+    );
+    let cfn = aws_sdk_cloudformation::Client::new(&harness::sdk_config("http://127.0.0.1:9"));
+    let setup = Setup::new(built.map(|checker| ServiceStatus::new(cfn, checker)));
+    let stage = Stage::plain();
+    for _ in 0..2 {
+        let job = event("http://127.0.0.1:8080/");
+        let answer = stage
+            .runner
+            .run_with(
+                &setup,
+                invocation(job.build(), None),
+                |service, job, inv| async move { service.check(job, inv).await },
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], "Failed");
+    }
+    let reports = stage.pipeline.reports();
+    assert_eq!(reports.len(), 2, "one report per job");
+    for report in &reports {
+        assert_eq!(failure(report), ("ConfigurationError", error.as_str()));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -458,10 +482,15 @@ async fn an_unreadable_token_starts_afresh_and_a_good_one_counts_on() {
             server.url("/")
         )
     );
-    assert!(
-        summary.contains("(5.0 s after the first)") || summary.contains("(5.1 s after the first)"),
-        "{summary}"
-    );
+    // Counted from the token's first attempt, five seconds (and a little)
+    // ago: "5 s", "5.0 s", "5.3 s" under load.
+    let after: f64 = summary
+        .split("at attempt 8 (")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(" s after the first)"))
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("no time since the first attempt: {summary}"));
+    assert!((5.0..6.0).contains(&after), "{summary}");
     assert!(vars.contains(&("attempts", "8")));
 }
 

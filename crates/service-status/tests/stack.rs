@@ -6,7 +6,7 @@ mod support;
 
 use aws_sdk_cloudformation::error::ErrorMetadata;
 use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
-use aws_smithy_mocks::{mock, mock_client};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use harness::moto::MotoServer;
 use harness::server::{Reply, TestServer};
 use harness::unique_name;
@@ -17,10 +17,7 @@ use service_status::stack;
 use support::{Stage, event, failure, success, timeless};
 
 fn stage(moto: &MotoServer) -> Stage {
-    Stage::new(
-        &moto.endpoint(),
-        Checker::new(Settings::default()).map_err(|e| e.to_string()),
-    )
+    Stage::new(&moto.endpoint(), Checker::new(Settings::default()).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,4 +169,37 @@ async fn a_malformed_stack_name_is_a_configuration_error() {
         error.message,
         "cannot describe stack bad name!: 1 validation error detected: Value 'bad name!' at 'stackName' failed to satisfy constraint"
     );
+}
+
+#[tokio::test]
+async fn throttling_past_the_retries_fails_the_job_saying_so() {
+    let throttled = mock!(aws_sdk_cloudformation::Client::describe_stacks)
+        .sequence()
+        .error(|| {
+            DescribeStacksError::generic(
+                ErrorMetadata::builder()
+                    .code("Throttling")
+                    .message("Rate exceeded")
+                    .build(),
+            )
+        })
+        .times(3)
+        .build();
+    let cfn = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::Sequential,
+        [&throttled],
+        |c| c.retry_config(
+            aws_sdk_cloudformation::config::retry::RetryConfig::standard().with_max_attempts(3)
+        )
+    );
+    let error = stack::output_value(&cfn, "CICD-test-stack", "Url")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::JobFailed);
+    assert_eq!(
+        error.message,
+        "CloudFormation kept throttling DescribeStacks for stack CICD-test-stack after retries: Rate exceeded"
+    );
+    assert_eq!(throttled.num_calls(), 3);
 }

@@ -42,6 +42,8 @@ pub use template::{
     CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, ParseError, Resource, Template,
 };
 
+pub use rules::UnusableRules;
+
 /// Parses any YAML or JSON document (a rules file, say) into a value, with
 /// the same caps and error positions as templates.
 pub fn parse_document(source: &[u8]) -> Result<serde_json::Value, ParseError> {

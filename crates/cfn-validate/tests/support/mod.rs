@@ -1,8 +1,11 @@
-//! What every cfn-validate integration test needs: moto (S3, DynamoDB), the
-//! fake CodePipeline, and the handler run through the runner as the binary
-//! runs it.
+//! What the cfn-validate tests need: [`memory`] runs the handler in
+//! process with its ports in memory; [`Stage`] runs it end to end, against
+//! moto (S3, DynamoDB) and the fake CodePipeline, through the runner as the
+//! binary runs it.
 
 #![allow(dead_code)]
+
+pub mod memory;
 
 use cfn_validate::{Settings, Validator};
 use harness::codepipeline::{FakeCodePipeline, JobReport};
@@ -57,13 +60,6 @@ impl Stage {
         }
     }
 
-    pub fn settings(&self) -> Result<Settings, String> {
-        Ok(Settings {
-            rules_table: self.table.clone(),
-            thresholds: Thresholds::default(),
-        })
-    }
-
     /// The job event the Static_Check action sends.
     pub fn event(&self, user_parameters: &str) -> JobEvent {
         JobEvent::new()
@@ -76,55 +72,22 @@ impl Stage {
         json!({"input": "SourceArtifact", "file": APP_TEMPLATE, "output": self.bucket}).to_string()
     }
 
-    /// Runs the handler through the runner, as the binary does, and
-    /// returns the one report CodePipeline received.
+    /// Runs the handler as the binary wires it (`Validator::from_sdk`),
+    /// through the runner, and returns the one report CodePipeline
+    /// received.
     pub async fn run(&self, event: &JobEvent) -> JobReport {
-        let settings = Ok(Settings {
+        let settings = Settings {
             rules_table: self.table.clone(),
             thresholds: Thresholds::default(),
-        });
-        self.run_with(event, settings).await
-    }
-
-    pub async fn run_with(
-        &self,
-        event: &JobEvent,
-        settings: Result<Settings, String>,
-    ) -> JobReport {
-        self.run_validator(event, Validator::new(&self.moto.sdk_config(), settings))
-            .await
-    }
-
-    /// The runner the Lambda uses, reporting to the fake CodePipeline.
-    fn runner(&self) -> Runner {
+        };
+        let validator = Validator::from_sdk(&self.moto.sdk_config(), settings);
         let pipeline_config = self
             .pipeline
             .sdk_config()
             .into_builder()
             .timeout_config(aws::timeouts())
             .build();
-        Runner::new(JobReporter::new(aws::codepipeline_client(&pipeline_config)))
-    }
-
-    /// Runs the handler on a raw event (one the builder cannot make).
-    pub async fn run_event(&self, event: serde_json::Value) -> JobReport {
-        let validator = Validator::new(&self.moto.sdk_config(), self.settings());
-        let runner = self.runner();
-        runner
-            .run(
-                LambdaEvent::new(event, Context::default()),
-                |job, inv| async move { validator.validate(job, inv).await },
-            )
-            .await
-            .unwrap();
-        let reports = self.pipeline.reports();
-        assert_eq!(reports.len(), 1, "exactly one report");
-        reports.into_iter().next().unwrap()
-    }
-
-    /// Runs a given validator (one with injected clients, say).
-    pub async fn run_validator(&self, event: &JobEvent, validator: Validator) -> JobReport {
-        let runner = self.runner();
+        let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&pipeline_config)));
         let mut context = Context::default();
         context.request_id = "req-cfn-validate".into();
         let answer = runner

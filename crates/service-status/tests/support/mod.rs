@@ -23,7 +23,7 @@ pub struct Stage {
 impl Stage {
     /// A stage whose CloudFormation client points at `cfn_endpoint` (an
     /// unused port when the test reads no stack).
-    pub fn new(cfn_endpoint: &str, checker: Result<Checker, String>) -> Stage {
+    pub fn new(cfn_endpoint: &str, checker: Checker) -> Stage {
         let pipeline = FakeCodePipeline::start();
         let config = pipeline
             .sdk_config()
@@ -45,7 +45,7 @@ impl Stage {
     pub fn plain() -> Stage {
         Stage::new(
             "http://127.0.0.1:9",
-            Checker::new(Settings::default()).map_err(|e| e.to_string()),
+            Checker::new(Settings::default()).unwrap(),
         )
     }
 

@@ -1,4 +1,5 @@
-//! What a run of the check tells CodePipeline.
+//! What a run of the check means for the pipeline. Pure: the wait's
+//! [`Run`] in, the result to report out.
 //!
 //! | run ended | report |
 //! |---|---|
@@ -11,14 +12,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use health_check::probe::status_text;
+use health_check::format;
 use health_check::{Attempt, Run, RunEnd};
 use pipeline_job::{JobError, Outcome};
 
 use crate::token;
 
-/// The report for `run`, a check of `url` with `deadline`, at `now`.
-pub fn outcome(
+/// The result to report for `run`, a check of `url` with `deadline`, at
+/// `now`: a success or a continuation, or the failure.
+pub fn decide(
     run: &Run,
     url: &str,
     deadline: Duration,
@@ -37,8 +39,8 @@ pub fn outcome(
             summary: format!(
                 "{url} is not healthy yet: {} over {} of the {} allowed; the last: {}. Checking again.",
                 plural(attempts, "attempt"),
-                seconds(elapsed),
-                seconds(deadline),
+                format::duration(elapsed),
+                format::duration(deadline),
                 recent
                     .last()
                     .map(ToString::to_string)
@@ -48,9 +50,9 @@ pub fn outcome(
         RunEnd::Unhealthy { recent } => {
             let mut message = format!(
                 "{url} did not become healthy within {}: {} over {}; the last {}:",
-                seconds(deadline),
+                format::duration(deadline),
                 plural(attempts, "attempt"),
-                seconds(elapsed),
+                format::duration(elapsed),
                 if recent.len() == 1 {
                     "one".to_string()
                 } else {
@@ -83,9 +85,9 @@ fn success(attempt: &Attempt, url: &str, elapsed: Duration) -> Outcome {
     if let Some(main) = attempt.primary() {
         let status = main.status.unwrap_or_default();
         summary.push_str(&format!(
-            ": {} in {} ms",
-            status_text(status),
-            main.latency.as_millis()
+            ": {} in {}",
+            format::status(status),
+            format::duration(main.latency)
         ));
         output_variables.insert("status".to_string(), status.to_string());
         output_variables.insert(
@@ -99,7 +101,7 @@ fn success(attempt: &Attempt, url: &str, elapsed: Duration) -> Outcome {
         summary.push_str(&format!(
             ", at attempt {} ({} after the first)",
             attempt.number,
-            seconds(elapsed)
+            format::duration(elapsed)
         ));
     }
     let more = attempt.probes.len().saturating_sub(1) as u32;
@@ -121,22 +123,11 @@ fn plural(n: u32, noun: &str) -> String {
     }
 }
 
-/// "600 s", "2.5 s", "40 ms".
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::UNIX_EPOCH;
 
-    use health_check::probe::{Probe, Problem};
+    use health_check::{Probe, Problem};
     use health_check::{Progress, Refusal};
     use pipeline_job::FailureKind;
 
@@ -194,7 +185,7 @@ mod tests {
                 probe("http://calc.test/add?a=2&b=3", Some(200), None),
             ],
         );
-        let outcome = outcome(
+        let outcome = decide(
             &run(RunEnd::Healthy(healthy), 3),
             URL,
             Duration::from_secs(600),
@@ -230,7 +221,7 @@ mod tests {
     #[test]
     fn a_suspended_run_continues_with_a_token() {
         let recent = vec![attempt(4, vec![probe(URL, None, refused())])];
-        let outcome = outcome(
+        let outcome = decide(
             &run(RunEnd::Suspended { recent }, 4),
             URL,
             Duration::from_secs(600),
@@ -252,7 +243,7 @@ mod tests {
             attempt(4, vec![probe(URL, None, refused())]),
             attempt(5, vec![probe(URL, None, refused())]),
         ];
-        let error = outcome(
+        let error = decide(
             &run(RunEnd::Unhealthy { recent }, 5),
             URL,
             Duration::from_millis(2500),
@@ -281,7 +272,7 @@ mod tests {
             1,
             vec![probe(URL, None, Some(Problem::Refused(refusal.clone())))],
         );
-        let error = outcome(
+        let error = decide(
             &run(RunEnd::Refused(refused), 1),
             URL,
             Duration::from_secs(600),
@@ -294,7 +285,7 @@ mod tests {
 
     #[test]
     fn no_time_is_a_configuration_error() {
-        let error = outcome(
+        let error = decide(
             &run(RunEnd::NoTime, 0),
             URL,
             Duration::from_secs(600),
