@@ -295,3 +295,45 @@ fn invalid_utf8_is_reported_with_its_position() {
         "line 3, column 11: the template is not valid UTF-8"
     );
 }
+
+#[test]
+fn json_honours_the_limits_as_yaml_does() {
+    let few = Limits {
+        max_nodes: 20,
+        ..Limits::default()
+    };
+    let shallow = Limits {
+        max_depth: 4,
+        ..Limits::default()
+    };
+    let wide = format!(
+        "{{\"Resources\": {{\"A\": {{\"Type\": \"X\", \"Properties\": {{\"L\": [{}]}}}}}}}}",
+        vec!["1"; 30].join(", ")
+    );
+    let e = Template::parse_with(wide.as_bytes(), few).unwrap_err();
+    assert_eq!(e.message, "the template has more than 20 values", "{e}");
+    let yaml = format!(
+        "Resources:\n  A:\n    Type: X\n    Properties:\n      L: [{}]\n",
+        vec!["1"; 30].join(", ")
+    );
+    assert!(
+        Template::parse_with(yaml.as_bytes(), few)
+            .unwrap_err()
+            .message
+            .contains("more than 20 values")
+    );
+
+    // Level 1 is the template, 2 Resources, 3 a resource, 4 its Properties.
+    let at_limit = "{\"Resources\": {\"A\": {\"Type\": \"X\", \"Properties\": {}}}}";
+    assert!(Template::parse_with(at_limit.as_bytes(), shallow).is_ok());
+    let deeper = "{\"Resources\": {\"A\": {\"Type\": \"X\", \"Properties\": {\"L\": []}}}}";
+    let e = Template::parse_with(deeper.as_bytes(), shallow).unwrap_err();
+    assert_eq!(e.message, "the template nests more than 4 levels deep");
+    let yaml_deeper = "Resources:\n  A:\n    Type: X\n    Properties:\n      L: []\n";
+    assert_eq!(
+        Template::parse_with(yaml_deeper.as_bytes(), shallow)
+            .unwrap_err()
+            .message,
+        "the template nests more than 4 levels deep"
+    );
+}
