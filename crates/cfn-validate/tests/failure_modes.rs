@@ -153,6 +153,7 @@ fn rule(id: &str, ruletype: &str, ruledata: &str, risk: serde_json::Value) -> Ru
         ruledata: Some(ruledata.into()),
         riskvalue: Some(risk),
         active: Some("Y".into()),
+        suppressible: None,
     }
 }
 

@@ -128,6 +128,7 @@ fn legacy_items() -> Vec<template_rules::RuleItem> {
             ruledata: Some(data.into()),
             riskvalue: Some(risk.into()),
             active: Some(active.into()),
+            suppressible: None,
         }
     };
     vec![

@@ -123,6 +123,7 @@ async fn sync_makes_the_table_match_the_file_and_says_what_changed() {
         ruledata: Some("tcp:3389".into()),
         riskvalue: Some(json!(100)),
         active: Some("Y".into()),
+        suppressible: None,
     });
 
     let planned = table.sync(&wanted, false).await.unwrap();

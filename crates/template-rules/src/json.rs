@@ -147,12 +147,7 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_> {
             text: self.text,
             lines: self.lines,
         };
-        let mut sections = Sections {
-            format: Format::Json,
-            resources: None,
-            parameters: None,
-            mappings: None,
-        };
+        let mut sections = Sections::new(Format::Json);
         let mut seen: Vec<Cow<'de, str>> = Vec::new();
         let top = NodeSeed {
             budget: self.budget,
@@ -171,8 +166,10 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_> {
                         budget: self.budget,
                     })?);
                 }
-                "Parameters" => sections.parameters = Some((line, map.next_value_seed(top)?)),
-                "Mappings" => sections.mappings = Some((line, map.next_value_seed(top)?)),
+                wanted if Sections::wants(wanted) => {
+                    let value = map.next_value_seed(top)?;
+                    sections.set(wanted, line, value);
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }

@@ -23,10 +23,13 @@
 //! ```
 
 mod ami;
+mod display;
 mod engine;
+mod foreach;
 pub mod ingress;
 mod json;
 mod node;
+mod outcome;
 pub mod render;
 mod report;
 pub mod resolve;
@@ -36,7 +39,10 @@ mod yaml;
 
 pub use engine::evaluate;
 pub use node::{Node, Object};
-pub use report::{Finding, Report, TemplateReport, Thresholds, ValidationReport, Verdict};
+pub use report::{
+    Decision, Finding, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
+    Verdict,
+};
 pub use rules::{Category, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError};
 pub use template::{
     CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, ParseError, Resource, Template,

@@ -21,7 +21,9 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Number, Value, json};
-use template_rules::{Finding, Report, RuleItem, RuleSet, Template, Thresholds, Verdict, evaluate};
+use template_rules::{
+    Finding, Report, RuleItem, RuleSet, Template, Thresholds, UnresolvedPolicy, Verdict, evaluate,
+};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -599,8 +601,20 @@ fn rule_set() -> BoxedStrategy<RuleSet> {
 }
 
 fn thresholds() -> BoxedStrategy<Thresholds> {
-    (select(RISKS), select(RISKS))
-        .prop_map(|(a, b)| Thresholds::new(a.min(b), a.max(b)).unwrap())
+    (
+        select(RISKS),
+        select(RISKS),
+        select(vec![
+            UnresolvedPolicy::Pass,
+            UnresolvedPolicy::Flag,
+            UnresolvedPolicy::Fail,
+        ]),
+    )
+        .prop_map(|(a, b, policy)| {
+            Thresholds::new(a.min(b), a.max(b))
+                .unwrap()
+                .with_unresolved(policy)
+        })
         .boxed()
 }
 
@@ -830,7 +844,9 @@ fn resource_lines(text: &str) -> Vec<(String, usize)> {
 
 /// What every report must satisfy, whatever the template.
 fn check_report(template: &Template, rules: &RuleSet, thresholds: &Thresholds, report: &Report) {
-    let mut sum = 0u64;
+    let mut resolved = 0u64;
+    let mut unresolved = 0u64;
+    let mut any_unresolved = false;
     for finding in &report.findings {
         let resource = template
             .resource(&finding.resource)
@@ -848,18 +864,39 @@ fn check_report(template: &Template, rules: &RuleSet, thresholds: &Thresholds, r
         if let Some(reason) = &finding.suppression_reason {
             assert!(!reason.is_empty() && reason.trim() == reason);
         }
+        assert!(
+            finding.unresolved.iter().all(|u| !u.is_empty()),
+            "{finding:?}"
+        );
         if !finding.suppressed {
-            sum = sum.saturating_add(finding.risk);
+            if finding.unresolved.is_empty() {
+                resolved = resolved.saturating_add(finding.risk);
+            } else {
+                any_unresolved = true;
+                unresolved = unresolved.saturating_add(finding.risk);
+            }
         }
     }
-    assert_eq!(report.risk, sum, "risk is the sum of unsuppressed risks");
-    let expected = if sum >= thresholds.fail_at() {
+    // The policy, written out independently of Thresholds::decide.
+    let counted = match thresholds.unresolved() {
+        UnresolvedPolicy::Fail => resolved.saturating_add(unresolved),
+        UnresolvedPolicy::Flag | UnresolvedPolicy::Pass => resolved,
+    };
+    assert_eq!(report.risk, counted, "risk is the sum of the counted risks");
+    assert_eq!(report.unresolved_risk, unresolved);
+    let mut expected = if counted >= thresholds.fail_at() {
         Verdict::Fail
-    } else if sum >= thresholds.flag_at() {
+    } else if counted >= thresholds.flag_at() {
         Verdict::Flagged
     } else {
         Verdict::Pass
     };
+    if thresholds.unresolved() == UnresolvedPolicy::Flag
+        && any_unresolved
+        && expected == Verdict::Pass
+    {
+        expected = Verdict::Flagged;
+    }
     assert_eq!(report.verdict, expected);
     // One finding per (rule, resource).
     let mut pairs: Vec<_> = report
@@ -1252,8 +1289,14 @@ proptest! {
         }).collect();
         prop_assert_eq!(without_line(&after.findings), without_line(&expected));
         prop_assert!(after.risk <= before.risk);
-        if !target.suppressed && target.risk > 0 && before.risk < u64::MAX {
+        prop_assert!(after.unresolved_risk <= before.unresolved_risk);
+        // An unresolved finding counts in the risk only under the fail policy.
+        let counted = !target.is_unresolved() || thresholds.unresolved() == UnresolvedPolicy::Fail;
+        if !target.suppressed && target.risk > 0 && counted && before.risk < u64::MAX {
             prop_assert!(after.risk < before.risk);
+        }
+        if !target.suppressed && target.risk > 0 && target.is_unresolved() && before.unresolved_risk < u64::MAX {
+            prop_assert!(after.unresolved_risk < before.unresolved_risk);
         }
     }
 

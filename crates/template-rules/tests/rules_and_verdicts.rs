@@ -20,6 +20,7 @@ fn item(
         ruledata: Some(ruledata.into()),
         riskvalue: Some(risk),
         active: Some(active.into()),
+        ..RuleItem::default()
     }
 }
 

@@ -281,8 +281,11 @@ Resources:
     );
 }
 
+/// A value the engine cannot work out never passes silently: the rule is
+/// an unresolved finding that names what was not known. The protocol of
+/// permission 3 does not matter to `all`, which fires whatever it is.
 #[test]
-fn values_that_cannot_be_resolved_do_not_fire() {
+fn values_that_cannot_be_resolved_are_unresolved_findings() {
     let template = "Parameters:
   SshLocation:
     Type: String
@@ -298,11 +301,38 @@ Resources:
         - {IpProtocol: !Ref Unknown, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
         - {IpProtocol: tcp, FromPort: !Ref Unknown, ToPort: !Ref Unknown, CidrIp: 0.0.0.0/0}
 ";
-    assert_eq!(
-        rules_fired(template),
-        ["IngressOpenToWorld"],
-        "only the last permission's protocol resolves"
+    let report = evaluate(
+        &Template::parse(template.as_bytes()).unwrap(),
+        &RuleSet::defaults(),
+        &Thresholds::default(),
     );
+    let [all, ssh] = &report.findings[..] else {
+        panic!("{:?}", report.findings)
+    };
+    assert_eq!(all.rule, "IngressOpenToWorld");
+    assert!(all.unresolved.is_empty(), "{all:?}");
+    assert_eq!(
+        all.reason,
+        "SecurityGroupIngress[3] admits traffic of a protocol not resolved from 0.0.0.0/0; SecurityGroupIngress[4] admits tcp (ports not resolved) from 0.0.0.0/0"
+    );
+    assert_eq!(ssh.rule, "SSHOpenToWorld");
+    assert_eq!(
+        ssh.unresolved,
+        [
+            "parameter SshLocation has no Default",
+            "Fn::ImportValue shared-cidr",
+            "Fn::GetAtt Vpc.CidrBlock",
+            "Ref Unknown (not a parameter or resource of this template)",
+        ]
+    );
+    assert!(
+        ssh.reason.starts_with(
+            "SecurityGroupIngress[0] may admit tcp 22 from a CidrIp not resolved (parameter SshLocation has no Default); "
+        ),
+        "{}",
+        ssh.reason
+    );
+    assert_eq!((report.risk, report.unresolved_risk), (100, 100));
 }
 
 #[test]
@@ -390,6 +420,7 @@ fn forbidden_amis_are_found_in_instances_launch_templates_and_launch_configurati
         ruledata: Some("ami-7a11e211, ami-08111162".into()),
         riskvalue: Some(10.into()),
         active: Some("Y".into()),
+        ..RuleItem::default()
     }]);
     let template = "Parameters:
   Ami: {Type: String, Default: ami-08111162}
@@ -431,6 +462,7 @@ fn custom_open_ingress_rules_take_port_lists_and_ranges() {
         ruledata: Some("tcp:3306, tcp:5432-5433, udp:53".into()),
         riskvalue: Some(60.into()),
         active: Some("Y".into()),
+        ..RuleItem::default()
     }]);
     assert!(rules.errors().is_empty(), "{:?}", rules.errors());
     let fires = |p: &str| !findings_with(&sg(p), &rules).is_empty();

@@ -1,0 +1,487 @@
+//! An `open-ingress` rule applied to what the groups admit.
+//!
+//! A permission fires the rule when it admits what the rule names from a
+//! world-wide source. A group fires it when its sources together cover every
+//! IPv4 or IPv6 address for one protocol and port. Either may only be
+//! possible, because a value it depends on could not be worked out: that is
+//! an unresolved reason, and names what was not known.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use ipnet::IpNet;
+
+use super::coverage::{Coverage, Family, could_cover, covers};
+use super::permissions::{Analysis, Known, Permission, Place, Source, SourceKind};
+use super::{PortSpec, PortSpecEntry, Ports, Protocol};
+use crate::outcome::{Outcome, names};
+use crate::resolve::{Unknown, add_unknowns};
+
+/// How much work checking unions of sources may take, per group and rule
+/// (port segments times sources). Past it, the group may be open.
+const MAX_COVERAGE_WORK: usize = 1_000_000;
+/// A union names at most this many of the permissions it is made of.
+const NAMED: usize = 5;
+
+/// Why `spec` fires, or may fire, on each resource (by index in the template).
+pub fn check(analysis: &Analysis, spec: &PortSpec) -> HashMap<usize, Outcome> {
+    let mut outcomes: HashMap<usize, Outcome> = HashMap::new();
+    for permission in &analysis.permissions {
+        direct(permission, spec, &mut outcomes);
+    }
+    let unplaced: Vec<&Permission> = analysis
+        .unplaced
+        .iter()
+        .map(|&i| &analysis.permissions[i])
+        .collect();
+    for group in &analysis.groups {
+        let members: Vec<&Permission> = group
+            .permissions
+            .iter()
+            .map(|&i| &analysis.permissions[i])
+            .collect();
+        let covered = union(&members, &[], group.home, spec, &mut outcomes);
+        if !covered && !unplaced.is_empty() {
+            union(&members, &unplaced, group.home, spec, &mut outcomes);
+        }
+    }
+    if !unplaced.is_empty() {
+        union(&[], &unplaced, None, spec, &mut outcomes);
+    }
+    outcomes
+}
+
+/// What a permission admits: a protocol, and for tcp and udp, ports.
+struct Admit {
+    protocol: Option<Protocol>,
+    ports: Option<Ports>,
+    protocol_unknown: Vec<Unknown>,
+    ports_unknown: Vec<Unknown>,
+}
+
+impl fmt::Display for Admit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.protocol, self.ports) {
+            (None, _) => f.write_str("traffic of a protocol not resolved"),
+            (Some(Protocol::All), _) => f.write_str("all traffic"),
+            (Some(p), Some(ports)) => write!(f, "{p} {ports}"),
+            (Some(p), None) if p.has_ports() => write!(f, "{p} (ports not resolved)"),
+            (Some(p), None) => write!(f, "{p}"),
+        }
+    }
+}
+
+fn admits(permission: &Permission) -> Vec<Admit> {
+    let mut out = Vec::new();
+    for Known { value, unknown } in &permission.protocols {
+        match value {
+            Some(p) if p.has_ports() => {
+                for ports in &permission.ports {
+                    out.push(Admit {
+                        protocol: Some(*p),
+                        ports: ports.value,
+                        protocol_unknown: unknown.clone(),
+                        ports_unknown: ports.unknown.clone(),
+                    });
+                }
+            }
+            protocol => out.push(Admit {
+                protocol: *protocol,
+                ports: None,
+                protocol_unknown: unknown.clone(),
+                ports_unknown: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
+/// Whether `admit` is what `entry` is about: `None` when it is not, and
+/// otherwise what that depends on (nothing when it certainly is).
+fn matches(entry: &PortSpecEntry, admit: &Admit) -> Option<Vec<Unknown>> {
+    let PortSpecEntry::Protocol(wanted_protocol, wanted_ports) = entry else {
+        // Every protocol and port: whatever the permission's are.
+        return Some(Vec::new());
+    };
+    let mut why = admit.protocol_unknown.clone();
+    match admit.protocol {
+        None | Some(Protocol::All) => return Some(why),
+        Some(p) if p != *wanted_protocol => return None,
+        Some(_) => {}
+    }
+    match (wanted_ports, admit.ports) {
+        (None, _) => Some(why),
+        (Some(wanted), Some(ports)) if !wanted.overlaps(ports) => None,
+        (Some(_), _) => {
+            add_unknowns(&mut why, &admit.ports_unknown);
+            Some(why)
+        }
+    }
+}
+
+/// A permission alone: a world-wide source (or one not known) that admits
+/// what the rule is about.
+fn direct(permission: &Permission, spec: &PortSpec, outcomes: &mut HashMap<usize, Outcome>) {
+    let open: Vec<&Source> = permission
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::World | SourceKind::Unknown))
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    let place = &permission.place;
+    for admit in admits(permission) {
+        let Some(depends) = spec
+            .0
+            .iter()
+            .filter_map(|e| matches(e, &admit))
+            .min_by_key(Vec::len)
+        else {
+            continue;
+        };
+        for source in &open {
+            let via = source
+                .via
+                .as_ref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            let outcome = outcomes.entry(permission.owner).or_default();
+            if source.kind == SourceKind::World && source.unknown.is_empty() && depends.is_empty() {
+                outcome.fires(format!("{place} admits {admit} from {}{via}", source.text));
+            } else {
+                let mut unknown = source.unknown.clone();
+                add_unknowns(&mut unknown, &depends);
+                outcome.may_fire(
+                    format!(
+                        "{place} may admit {admit} from {}{via} ({})",
+                        source.text,
+                        names(&unknown)
+                    ),
+                    &unknown,
+                );
+            }
+        }
+    }
+}
+
+/// One source's part in a union: its block, the ports it is open on, and
+/// whether that is certain.
+struct Part<'p> {
+    net: Option<IpNet>,
+    /// For a block at an address not known.
+    some: Option<(Family, u8)>,
+    ports: Ports,
+    certain: bool,
+    unknown: Vec<Unknown>,
+    permission: &'p Permission<'p>,
+    source: &'p Source<'p>,
+}
+
+/// Whether the sources of `members`, and possibly those of `unplaced`
+/// (ingress rules whose group is not known), together cover every address
+/// for some protocol and port `spec` is about. Records why on `home` (or
+/// the first permission). True when the members alone certainly do.
+fn union(
+    members: &[&Permission],
+    unplaced: &[&Permission],
+    home: Option<usize>,
+    spec: &PortSpec,
+    outcomes: &mut HashMap<usize, Outcome>,
+) -> bool {
+    let has_parts = |p: &&Permission| {
+        p.sources
+            .iter()
+            .any(|s| matches!(s.kind, SourceKind::Net(_) | SourceKind::SomeNet { .. }))
+    };
+    if !members.iter().chain(unplaced).any(has_parts) {
+        return false;
+    }
+    let admitted: Vec<(&Permission, Vec<Admit>, bool)> = members
+        .iter()
+        .map(|p| (*p, admits(p), true))
+        .chain(unplaced.iter().map(|p| (*p, admits(p), false)))
+        .filter(|(p, _, _)| has_parts(p))
+        .collect();
+    for entry in &spec.0 {
+        for (protocol, domain) in classes(entry, &admitted) {
+            let mut parts = Vec::new();
+            for (permission, admits, placed) in &admitted {
+                for admit in admits {
+                    let Some((ports, mut unknown)) = part_of(admit, protocol, domain) else {
+                        continue;
+                    };
+                    if !placed {
+                        add_unknowns(
+                            &mut unknown,
+                            &[Unknown::new(format!(
+                                "which security group {} belongs to",
+                                permission.place.named()
+                            ))],
+                        );
+                    }
+                    for source in &permission.sources {
+                        let (net, some) = match source.kind {
+                            SourceKind::Net(net) => (Some(net), None),
+                            SourceKind::SomeNet { v6, prefix } => (
+                                None,
+                                Some((if v6 { Family::V6 } else { Family::V4 }, prefix)),
+                            ),
+                            _ => continue,
+                        };
+                        let mut unknown = unknown.clone();
+                        add_unknowns(&mut unknown, &source.unknown);
+                        parts.push(Part {
+                            net,
+                            some,
+                            ports,
+                            certain: unknown.is_empty() && net.is_some(),
+                            unknown,
+                            permission,
+                            source,
+                        });
+                    }
+                }
+            }
+            if let Some(found) = cover(&parts, domain) {
+                let owner = home.or_else(|| found.parts.first().map(|p| p.permission.owner));
+                let Some(owner) = owner else {
+                    continue;
+                };
+                let what = match protocol {
+                    Protocol::All => "all traffic".to_string(),
+                    p if p.has_ports() => format!("{p} {}", found.ports),
+                    p => p.to_string(),
+                };
+                let named = named(&found.parts, home);
+                let outcome = outcomes.entry(owner).or_default();
+                if found.certain {
+                    outcome.fires(format!(
+                        "{named} together admit {what} from {}",
+                        found.family.every_address()
+                    ));
+                    return true;
+                }
+                let unknown: Vec<Unknown> = found.unknown.unwrap_or_else(|| {
+                    let mut all = Vec::new();
+                    for part in &found.parts {
+                        add_unknowns(&mut all, &part.unknown);
+                    }
+                    all
+                });
+                outcome.may_fire(
+                    format!(
+                        "{named} together may admit {what} from {} ({})",
+                        found.family.every_address(),
+                        names(&unknown)
+                    ),
+                    &unknown,
+                );
+            }
+        }
+    }
+    false
+}
+
+/// The protocols, and the ports of each, that `entry` asks about among
+/// what the permissions admit.
+fn classes(
+    entry: &PortSpecEntry,
+    admitted: &[(&Permission, Vec<Admit>, bool)],
+) -> Vec<(Protocol, Ports)> {
+    let domain = |p: Protocol, wanted: Option<Ports>| {
+        if p.has_ports() {
+            wanted.unwrap_or(Ports::ALL)
+        } else {
+            Ports { from: 0, to: 0 }
+        }
+    };
+    match entry {
+        PortSpecEntry::Protocol(p, wanted) => vec![(*p, domain(*p, *wanted))],
+        PortSpecEntry::All => {
+            let mut protocols: Vec<Protocol> = Vec::new();
+            for admit in admitted.iter().flat_map(|(_, a, _)| a) {
+                if let Some(p) = admit.protocol
+                    && p != Protocol::All
+                    && !protocols.contains(&p)
+                {
+                    protocols.push(p);
+                }
+            }
+            if protocols.is_empty() {
+                protocols.push(Protocol::All);
+            }
+            protocols
+                .into_iter()
+                .map(|p| (p, domain(p, None)))
+                .collect()
+        }
+    }
+}
+
+/// The ports (within `domain`) where `admit` admits `protocol`, and what
+/// that depends on; `None` when it does not.
+fn part_of(admit: &Admit, protocol: Protocol, domain: Ports) -> Option<(Ports, Vec<Unknown>)> {
+    let mut unknown = admit.protocol_unknown.clone();
+    let ports = match admit.protocol {
+        None => {
+            if unknown.is_empty() {
+                unknown.push(Unknown::new("a protocol not resolved"));
+            }
+            domain
+        }
+        Some(Protocol::All) => domain,
+        Some(p) if p != protocol => return None,
+        Some(_) if !protocol.has_ports() => domain,
+        Some(_) => match admit.ports {
+            Some(ports) if ports.overlaps(domain) => {
+                add_unknowns(&mut unknown, &admit.ports_unknown);
+                Ports {
+                    from: ports.from.max(domain.from),
+                    to: ports.to.min(domain.to),
+                }
+            }
+            Some(_) => return None,
+            None => {
+                add_unknowns(&mut unknown, &admit.ports_unknown);
+                domain
+            }
+        },
+    };
+    Some((ports, unknown))
+}
+
+/// A union that covers (or may cover) a family on some ports.
+struct Found<'a, 'p> {
+    family: Family,
+    ports: Ports,
+    certain: bool,
+    parts: Vec<&'a Part<'p>>,
+    /// What a possible cover depends on, when not only its parts' unknowns.
+    unknown: Option<Vec<Unknown>>,
+}
+
+/// The first port segment of `domain` where `parts` cover a family, or may.
+fn cover<'a, 'p>(parts: &'a [Part<'p>], domain: Ports) -> Option<Found<'a, 'p>> {
+    let mut possible = None;
+    for family in [Family::V4, Family::V6] {
+        let of_family: Vec<&Part> = parts
+            .iter()
+            .filter(|p| match (p.net, p.some) {
+                (Some(net), _) => Family::of(&net) == family,
+                (None, Some((f, _))) => f == family,
+                _ => false,
+            })
+            .collect();
+        let prefixes = of_family.iter().map(|p| match (p.net, p.some) {
+            (Some(net), _) => net.prefix_len(),
+            (None, Some((_, prefix))) => prefix,
+            _ => u8::MAX,
+        });
+        if !could_cover(family, prefixes) {
+            continue;
+        }
+        // Port segments: between every start and end of the parts' ranges.
+        let mut cuts: Vec<u32> = vec![u32::from(domain.from), u32::from(domain.to) + 1];
+        for part in &of_family {
+            cuts.push(u32::from(part.ports.from));
+            cuts.push(u32::from(part.ports.to) + 1);
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        if cuts.len().saturating_mul(of_family.len()) > MAX_COVERAGE_WORK {
+            let mut unknown = vec![Unknown::new(format!(
+                "whether {} sources on {} port ranges together admit {}: too many to check",
+                of_family.len(),
+                cuts.len(),
+                family.every_address()
+            ))];
+            for part in &of_family {
+                add_unknowns(&mut unknown, &part.unknown);
+            }
+            return Some(Found {
+                family,
+                ports: domain,
+                certain: false,
+                parts: of_family,
+                unknown: Some(unknown),
+            });
+        }
+        for window in cuts.windows(2) {
+            let (from, to) = (window[0], window[1] - 1);
+            if from < u32::from(domain.from) || to > u32::from(domain.to) {
+                continue;
+            }
+            let here: Vec<&Part> = of_family
+                .iter()
+                .copied()
+                .filter(|p| u32::from(p.ports.from) <= from && to <= u32::from(p.ports.to))
+                .collect();
+            let ports = Ports {
+                from: u16::try_from(from).unwrap_or(u16::MAX),
+                to: u16::try_from(to).unwrap_or(u16::MAX),
+            };
+            let certain: Vec<IpNet> = here
+                .iter()
+                .filter(|p| p.certain)
+                .filter_map(|p| p.net)
+                .collect();
+            if covers(family, &certain, 0, 0) == Coverage::Covered {
+                let parts = here.into_iter().filter(|p| p.certain).collect();
+                return Some(Found {
+                    family,
+                    ports,
+                    certain: true,
+                    parts,
+                    unknown: None,
+                });
+            }
+            if possible.is_some() {
+                continue;
+            }
+            let all: Vec<IpNet> = here.iter().filter_map(|p| p.net).collect();
+            let some: Vec<u8> = here
+                .iter()
+                .filter_map(|p| p.some.map(|(_, prefix)| prefix))
+                .collect();
+            let widest = some.iter().copied().min().unwrap_or(0);
+            if covers(family, &all, some.len(), widest) != Coverage::Not {
+                possible = Some(Found {
+                    family,
+                    ports,
+                    certain: false,
+                    parts: here,
+                    unknown: None,
+                });
+            }
+        }
+    }
+    possible
+}
+
+/// "SecurityGroupIngress[0] (0.0.0.0/1), ingress rule In2 (128.0.0.0/1)".
+fn named(parts: &[&Part], home: Option<usize>) -> String {
+    let mut names: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut more = 0;
+    for part in parts {
+        let place = match (&part.permission.place, home) {
+            (Place::Inline(_), _) => part.permission.place.to_string(),
+            (place, Some(home)) if part.permission.owner == home => place.to_string(),
+            (place, _) => place.named(),
+        };
+        let name = format!("{place} ({})", part.source.text);
+        if seen.insert(name.clone()) {
+            if names.len() < NAMED {
+                names.push(name);
+            } else {
+                more += 1;
+            }
+        }
+    }
+    let mut list = names.join(", ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    list
+}

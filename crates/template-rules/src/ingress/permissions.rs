@@ -1,0 +1,520 @@
+//! What the template's security groups admit: every ingress permission,
+//! inline or standalone, read once and grouped by the security group it
+//! belongs to, with its values resolved.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use ipnet::IpNet;
+
+use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world, parse_cidr};
+use crate::display::short;
+use crate::node::{Node, Object};
+use crate::resolve::{Candidate, Resolver, Unknown, Value, intrinsic};
+use crate::template::Template;
+
+/// Every ingress permission of a template, by security group.
+pub struct Analysis<'t> {
+    pub(super) permissions: Vec<Permission<'t>>,
+    /// Indexes into `permissions`, one list per group whose identity is
+    /// known (the groups of the template, or a group id written out).
+    pub(super) groups: Vec<Group>,
+    /// Permissions of standalone ingress resources whose group cannot be
+    /// worked out: any of them may belong to any group.
+    pub(super) unplaced: Vec<usize>,
+}
+
+pub(super) struct Group {
+    /// The `AWS::EC2::SecurityGroup` resource, when the template defines it.
+    pub home: Option<usize>,
+    pub permissions: Vec<usize>,
+}
+
+/// One ingress permission, with what it may admit.
+pub(super) struct Permission<'t> {
+    /// The resource it is written in (an index into the template's resources).
+    pub owner: usize,
+    pub place: Place,
+    pub protocols: Vec<Known<Protocol>>,
+    /// For tcp and udp.
+    pub ports: Vec<Known<Ports>>,
+    pub sources: Vec<Source<'t>>,
+}
+
+/// A value, and what it depends on that could not be worked out (empty
+/// when it is resolved).
+#[derive(Debug, Clone)]
+pub(super) struct Known<T> {
+    pub value: Option<T>,
+    pub unknown: Vec<Unknown>,
+}
+
+/// Where a permission is written, for messages.
+#[derive(Debug, Clone)]
+pub(super) enum Place {
+    /// An entry of a security group's `SecurityGroupIngress` (a list, or a single object).
+    Inline(Option<usize>),
+    /// An `AWS::EC2::SecurityGroupIngress` resource, for the named group if known.
+    Standalone {
+        resource: String,
+        group: Option<String>,
+    },
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Inline(Some(i)) => write!(f, "SecurityGroupIngress[{i}]"),
+            Place::Inline(None) => f.write_str("SecurityGroupIngress"),
+            Place::Standalone {
+                group: Some(group), ..
+            } => write!(f, "ingress rule for {group}"),
+            Place::Standalone { .. } => f.write_str("ingress rule"),
+        }
+    }
+}
+
+impl Place {
+    /// The place as seen from another resource: a standalone rule by name.
+    pub fn named(&self) -> String {
+        match self {
+            Place::Standalone { resource, .. } => format!("ingress rule {resource}"),
+            inline => inline.to_string(),
+        }
+    }
+}
+
+/// A source of traffic a permission admits.
+#[derive(Debug, Clone)]
+pub(super) struct Source<'t> {
+    pub kind: SourceKind,
+    /// As written (or computed), for messages.
+    pub text: std::borrow::Cow<'t, str>,
+    pub via: Option<String>,
+    /// Empty when the source is resolved; otherwise it is only a source the
+    /// permission might have.
+    pub unknown: Vec<Unknown>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SourceKind {
+    /// Every address.
+    World,
+    /// Part of the internet.
+    Net(IpNet),
+    /// A block of this prefix length at an address not known (`!Sub "${Ip}/8"`).
+    SomeNet { v6: bool, prefix: u8 },
+    /// Nothing known.
+    Unknown,
+}
+
+impl<'t> Analysis<'t> {
+    /// Reads every security group and standalone ingress resource.
+    pub fn new(template: &'t Template<'t>, resolver: &Resolver<'t>) -> Self {
+        let mut analysis = Analysis {
+            permissions: Vec::new(),
+            groups: Vec::new(),
+            unplaced: Vec::new(),
+        };
+        let mut by_key: HashMap<GroupKey<'t>, usize> = HashMap::new();
+        let prefix_lists: HashMap<&str, usize> = template
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.resource_type == "AWS::EC2::PrefixList")
+            .map(|(i, r)| (r.logical_id.as_str(), i))
+            .collect();
+        let reader = Reader {
+            template,
+            resolver,
+            prefix_lists,
+        };
+        for (owner, resource) in template.resources.iter().enumerate() {
+            let standalone = match resource.resource_type.as_str() {
+                "AWS::EC2::SecurityGroup" => false,
+                "AWS::EC2::SecurityGroupIngress" => true,
+                _ => continue,
+            };
+            let first = analysis.permissions.len();
+            let mut key = GroupKey::Resource(resource.logical_id.as_str());
+            for properties in reader.properties(resource.body.get("Properties")) {
+                match (properties, standalone) {
+                    (Ok(properties), false) => {
+                        if let Some(ingress) = properties.get("SecurityGroupIngress") {
+                            reader.inline(owner, ingress, &mut analysis.permissions);
+                        }
+                    }
+                    (Ok(properties), true) => {
+                        let group = properties
+                            .get("GroupId")
+                            .or_else(|| properties.get("GroupName"));
+                        let group_name;
+                        (key, group_name) = reader.group(group);
+                        let place = Place::Standalone {
+                            resource: short(&resource.logical_id).into_owned(),
+                            group: group_name,
+                        };
+                        analysis
+                            .permissions
+                            .push(reader.permission(owner, place, Ok(properties)));
+                    }
+                    (Err(unknown), _) => {
+                        let place = if standalone {
+                            key = GroupKey::Unknown;
+                            Place::Standalone {
+                                resource: short(&resource.logical_id).into_owned(),
+                                group: None,
+                            }
+                        } else {
+                            Place::Inline(None)
+                        };
+                        analysis
+                            .permissions
+                            .push(reader.permission(owner, place, Err(unknown)));
+                    }
+                }
+            }
+            let added = first..analysis.permissions.len();
+            if key == GroupKey::Unknown {
+                analysis.unplaced.extend(added);
+                continue;
+            }
+            let index = *by_key.entry(key).or_insert_with(|| {
+                analysis.groups.push(Group {
+                    home: None,
+                    permissions: Vec::new(),
+                });
+                analysis.groups.len() - 1
+            });
+            let group = &mut analysis.groups[index];
+            if !standalone {
+                group.home = Some(owner);
+            }
+            group.permissions.extend(added);
+        }
+        analysis
+    }
+}
+
+/// Which security group a permission belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GroupKey<'t> {
+    /// A group of this template, by logical id.
+    Resource(&'t str),
+    /// A group named by its id (or name), written out or a parameter's default.
+    Literal(String),
+    Unknown,
+}
+
+struct Reader<'r, 't> {
+    template: &'t Template<'t>,
+    resolver: &'r Resolver<'t>,
+    prefix_lists: HashMap<&'t str, usize>,
+}
+
+impl<'t> Reader<'_, 't> {
+    /// The mappings `Properties` may be (`Fn::If` gives both), or why it
+    /// cannot be known.
+    fn properties(&self, value: Option<&'t Node<'t>>) -> Vec<Result<&'t Object<'t>, Vec<Unknown>>> {
+        let Some(value) = value else {
+            return Vec::new();
+        };
+        if let Some(object) = value.as_object()
+            && intrinsic(value).is_none()
+        {
+            return vec![Ok(object)];
+        }
+        self.resolver
+            .resolve(value)
+            .into_iter()
+            .filter_map(|c| match c.value {
+                Value::Node(node) if node.is_object() => node.as_object().map(Ok),
+                Value::Tail(_) | Value::Unknown => Some(Err(c.unknown)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The permissions of a security group's `SecurityGroupIngress`.
+    fn inline(&self, owner: usize, ingress: &'t Node<'t>, out: &mut Vec<Permission<'t>>) {
+        for item in self.resolver.items(ingress) {
+            let place = Place::Inline(item.index);
+            let permission = match item.value.as_object_node().and_then(Node::as_object) {
+                Some(object) => Ok(object),
+                None => Err(item.value.unknown),
+            };
+            out.push(self.permission(owner, place, permission));
+        }
+    }
+
+    /// `GroupId: !Ref Sg`, `!GetAtt Sg.GroupId`, `sg-0123`, a parameter...
+    fn group(&self, value: Option<&'t Node<'t>>) -> (GroupKey<'t>, Option<String>) {
+        let Some(value) = value else {
+            return (GroupKey::Unknown, None);
+        };
+        let named = match intrinsic(value) {
+            Some(("Ref", Node::String(name))) => Some(name.as_ref()),
+            Some(("Fn::GetAtt", Node::Array(parts))) => parts.first().and_then(Node::as_str),
+            _ => None,
+        };
+        if let Some(name) = named
+            && let Some(resource) = self.template.resource(name)
+        {
+            return (
+                GroupKey::Resource(resource.logical_id.as_str()),
+                Some(short(name).into_owned()),
+            );
+        }
+        let candidates = self.resolver.resolve(value);
+        match candidates.as_slice() {
+            [one] if one.is_resolved() => match one.as_text() {
+                Some(id) => {
+                    let id = short(&id).into_owned();
+                    (
+                        GroupKey::Literal(id.clone()),
+                        Some(named.map_or(id, str::to_string)),
+                    )
+                }
+                None => (GroupKey::Unknown, named.map(str::to_string)),
+            },
+            _ => (GroupKey::Unknown, named.map(|n| short(n).into_owned())),
+        }
+    }
+
+    /// One permission: its protocols, ports and sources. A permission that
+    /// cannot be worked out at all may admit anything from anywhere.
+    fn permission(
+        &self,
+        owner: usize,
+        place: Place,
+        permission: Result<&'t Object<'t>, Vec<Unknown>>,
+    ) -> Permission<'t> {
+        let permission = match permission {
+            Ok(permission) => permission,
+            Err(unknown) => {
+                let unknown = if unknown.is_empty() {
+                    vec![Unknown::new("an ingress rule that cannot be worked out")]
+                } else {
+                    unknown
+                };
+                return Permission {
+                    owner,
+                    place,
+                    protocols: vec![Known {
+                        value: None,
+                        unknown: unknown.clone(),
+                    }],
+                    ports: Vec::new(),
+                    sources: vec![Source {
+                        kind: SourceKind::Unknown,
+                        text: "a source".into(),
+                        via: None,
+                        unknown,
+                    }],
+                };
+            }
+        };
+        let mut sources = Vec::new();
+        for (key, v6) in [("CidrIp", false), ("CidrIpv6", true)] {
+            if let Some(value) = permission.get(key) {
+                for candidate in self.resolver.resolve(value) {
+                    sources.extend(cidr_source(key, v6, candidate));
+                }
+            }
+        }
+        if let Some(value) = permission.get("SourcePrefixListId") {
+            self.prefix_list(value, &mut sources);
+        }
+        if sources.is_empty() {
+            // Only security groups as sources: nothing the rules look at.
+            return Permission {
+                owner,
+                place,
+                protocols: Vec::new(),
+                ports: Vec::new(),
+                sources,
+            };
+        }
+        Permission {
+            owner,
+            place,
+            protocols: self.protocols(permission.get("IpProtocol")),
+            ports: self.ports(permission.get("FromPort"), permission.get("ToPort")),
+            sources,
+        }
+    }
+
+    /// `SourcePrefixListId`: the entries of an `AWS::EC2::PrefixList` of the
+    /// template; any other prefix list's entries cannot be known here.
+    fn prefix_list(&self, value: &'t Node<'t>, sources: &mut Vec<Source<'t>>) {
+        let named = match intrinsic(value) {
+            Some(("Ref", Node::String(name))) => Some(name.as_ref()),
+            Some(("Fn::GetAtt", Node::Array(parts))) => parts.first().and_then(Node::as_str),
+            _ => None,
+        };
+        let list = named
+            .and_then(|n| self.prefix_lists.get(n))
+            .map(|&i| &self.template.resources[i]);
+        let Some(list) = list else {
+            let shown = match value.as_str() {
+                Some(id) => short(id).into_owned(),
+                None => named.map_or_else(|| "computed".to_string(), |n| short(n).into_owned()),
+            };
+            sources.push(Source {
+                kind: SourceKind::Unknown,
+                text: format!("prefix list {shown}").into(),
+                via: None,
+                unknown: vec![Unknown::new(format!(
+                    "the entries of prefix list {shown}, which this template does not define"
+                ))],
+            });
+            return;
+        };
+        let via = format!("entry of prefix list {}", short(&list.logical_id));
+        let Some(entries) = list.body.get("Properties").and_then(|p| p.get("Entries")) else {
+            return;
+        };
+        for item in self.resolver.items(entries) {
+            let candidates = match item.value.as_object_node().and_then(|e| e.get("Cidr")) {
+                Some(cidr) => self.resolver.resolve(cidr),
+                None if item.value.is_resolved() => continue,
+                None => vec![item.value],
+            };
+            for mut candidate in candidates {
+                candidate.via = candidate.via.or_else(|| Some(via.clone()));
+                let v6 = list
+                    .body
+                    .get("Properties")
+                    .and_then(|p| p.get("AddressFamily"))
+                    .and_then(Node::as_str)
+                    .is_some_and(|f| f.eq_ignore_ascii_case("IPv6"));
+                sources.extend(cidr_source("Cidr", v6, candidate));
+            }
+        }
+    }
+
+    fn protocols(&self, value: Option<&'t Node<'t>>) -> Vec<Known<Protocol>> {
+        let Some(value) = value else {
+            return Vec::new(); // CloudFormation requires one
+        };
+        self.resolver
+            .resolve(value)
+            .into_iter()
+            .filter_map(|c| {
+                let text = c.as_text().filter(|t| t.len() <= MAX_VALUE_TEXT);
+                match text {
+                    // A protocol written but not one: CloudFormation refuses it.
+                    Some(text) => Protocol::parse(&text).map(|p| Known {
+                        value: Some(p),
+                        unknown: c.unknown.clone(),
+                    }),
+                    None if c.is_resolved() => None,
+                    None => Some(Known {
+                        value: None,
+                        unknown: c.unknown,
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// The port ranges `FromPort..ToPort` may be (for tcp and udp). Either
+    /// left out means every port.
+    fn ports(&self, from: Option<&'t Node<'t>>, to: Option<&'t Node<'t>>) -> Vec<Known<Ports>> {
+        let ends = |value: Option<&'t Node<'t>>| match value.map(Node::value) {
+            None | Some(Node::Null) => None,
+            Some(_) => value.map(|v| self.resolver.resolve(v)),
+        };
+        let (Some(froms), Some(tos)) = (ends(from), ends(to)) else {
+            return vec![Known {
+                value: Some(Ports::ALL),
+                unknown: Vec::new(),
+            }];
+        };
+        let mut ranges = Vec::new();
+        for from in &froms {
+            for to in &tos {
+                let mut unknown = from.unknown.clone();
+                crate::resolve::add_unknowns(&mut unknown, &to.unknown);
+                let value = match (from.as_integer(), to.as_integer()) {
+                    (Some(a), Some(b)) => Some(Ports::written(a, b)),
+                    // A port written but not a number: CloudFormation refuses it.
+                    _ if unknown.is_empty() => continue,
+                    _ => None,
+                };
+                ranges.push(Known { value, unknown });
+            }
+        }
+        ranges
+    }
+}
+
+/// A `CidrIp`, `CidrIpv6` or prefix list `Cidr` candidate as a source;
+/// `None` for text that is no CIDR (CloudFormation refuses it).
+fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Option<Source<'t>> {
+    let Candidate {
+        value,
+        via,
+        mut unknown,
+    } = candidate;
+    let text = match value {
+        Value::Node(Node::String(s)) => std::borrow::Cow::Borrowed(s.as_ref()),
+        Value::Text(t) => t,
+        Value::Tail(tail) => {
+            // Only the end is known: the prefix length, when it is there.
+            let prefix = tail
+                .rsplit_once('/')
+                .and_then(|(_, p)| p.trim().parse::<u8>().ok().filter(|_| p.len() <= 3));
+            let max = if v6 { 128 } else { 32 };
+            let kind = match prefix {
+                // "${Ip}/0" admits every address, whatever Ip is.
+                Some(0) => {
+                    unknown.clear();
+                    SourceKind::World
+                }
+                Some(prefix) if prefix <= max => SourceKind::SomeNet { v6, prefix },
+                _ => SourceKind::Unknown,
+            };
+            return Some(Source {
+                kind,
+                text: format!("…{}", short(&tail)).into(),
+                via,
+                unknown,
+            });
+        }
+        Value::Unknown => {
+            return Some(Source {
+                kind: SourceKind::Unknown,
+                text: format!("a {key} not resolved").into(),
+                via,
+                unknown,
+            });
+        }
+        Value::Node(_) => return None,
+    };
+    if text.len() > MAX_VALUE_TEXT {
+        unknown.push(Unknown::new(format!(
+            "a {key} longer than {MAX_VALUE_TEXT} characters, not read"
+        )));
+        return Some(Source {
+            kind: SourceKind::Unknown,
+            text: short(&text).into_owned().into(),
+            via,
+            unknown,
+        });
+    }
+    let kind = if is_world(&text) {
+        SourceKind::World
+    } else {
+        SourceKind::Net(parse_cidr(&text)?)
+    };
+    Some(Source {
+        kind,
+        text: match text {
+            std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.trim()),
+            std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.trim().to_string()),
+        },
+        via,
+        unknown,
+    })
+}
