@@ -16,6 +16,7 @@
 //! the identifier unknown: what depends on it is unresolved, not skipped.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::display::short;
 use crate::node::{Node, Object, ObjectBuilder};
@@ -27,8 +28,8 @@ use crate::template::{Entry, Limits, ParseError};
 pub(crate) const UNRESOLVED_ITEM: &str = "Fn::ForEachUnresolvedItem";
 
 /// Most values loops may generate, as a share of [`Limits::max_nodes`].
-/// CloudFormation bounds a processed template's size too.
-const GENERATED_SHARE: usize = 8;
+/// CloudFormation bounds a processed template too (1 MB, 500 resources).
+const GENERATED_SHARE: usize = 10;
 
 pub(crate) fn is_loop(key: &str) -> bool {
     key.starts_with("Fn::ForEach::")
@@ -196,19 +197,22 @@ impl<'p> Expansion<'p> {
         // for this iteration, which lives no longer than this call.
         let resolver = Resolver::over(self.parameters, self.mappings, &[]);
         let mut bindings: Vec<Binding> = Vec::new();
+        let mut seen = HashSet::new();
         for list in resolver.text_lists(collection) {
             match list {
                 Ok(items) => {
                     for item in items {
-                        if !bindings
-                            .iter()
-                            .any(|b| matches!(b, Binding::Item(i) if *i == item))
-                        {
+                        if seen.insert(item.clone()) {
                             bindings.push(Binding::Item(item));
                         }
                     }
                 }
-                Err(why) => bindings.push(Binding::Unresolved(why.to_string())),
+                // One iteration stands for every item not known.
+                Err(why) => {
+                    if !bindings.iter().any(|b| matches!(b, Binding::Unresolved(_))) {
+                        bindings.push(Binding::Unresolved(why.to_string()));
+                    }
+                }
             }
         }
         bindings
@@ -247,7 +251,7 @@ impl<'p> Expansion<'p> {
                     .collect::<Result<_, _>>()?,
             ),
             Node::Object(object) => {
-                let mut out = ObjectBuilder::default();
+                let mut out = ObjectBuilder::with_capacity(object.len());
                 for (key, value) in object.iter() {
                     let key = substitute_key(key, identifier, bound);
                     if out.contains(&key) {
@@ -272,7 +276,7 @@ impl<'p> Expansion<'p> {
                     .collect::<Result<_, _>>()?,
             ),
             Node::Object(object) => {
-                let mut out = ObjectBuilder::default();
+                let mut out = ObjectBuilder::with_capacity(object.len());
                 for (key, value) in object.entries() {
                     let value = self.copy(value, None)?;
                     out.push(key.clone(), value);

@@ -12,14 +12,14 @@
 //! above 128 acts as 128 in JSON.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::node::{Node, ObjectBuilder};
+use crate::node::{Node, Scratch};
 use crate::template::{Format, Limits, LineIndex, ParseError, Sections};
 
 /// A JSON failure, and whether it was a syntax error (the text may still be
@@ -34,6 +34,7 @@ pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Sections<'a>, 
     let budget = Budget {
         limits,
         nodes: Cell::new(0),
+        scratch: RefCell::new(Scratch::default()),
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let result = de
@@ -76,13 +77,15 @@ fn describe(e: &serde_json::Error) -> String {
 
 const TOP_LEVEL: &str = "a template mapping";
 
-/// What building the tree may cost: `Limits`, and the values built so far.
-struct Budget<'l> {
+/// What building the tree may cost: `Limits`, and the values built so
+/// far; with the collections being built.
+struct Budget<'l, 'de> {
     limits: &'l Limits,
     nodes: Cell<usize>,
+    scratch: RefCell<Scratch<'de>>,
 }
 
-impl Budget<'_> {
+impl Budget<'_, '_> {
     fn count<E: de::Error>(&self) -> Result<(), E> {
         let nodes = self.nodes.get() + 1;
         self.nodes.set(nodes);
@@ -129,13 +132,13 @@ fn duplicate<E: de::Error>(key: &str) -> E {
     E::custom(format_args!("duplicate key \"{key}\""))
 }
 
-struct TemplateVisitor<'t> {
+struct TemplateVisitor<'t, 'de> {
     text: &'t str,
     lines: &'t LineIndex,
-    budget: &'t Budget<'t>,
+    budget: &'t Budget<'t, 'de>,
 }
 
-impl<'de> Visitor<'de> for TemplateVisitor<'_> {
+impl<'de> Visitor<'de> for TemplateVisitor<'_, 'de> {
     type Value = Sections<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -181,14 +184,14 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_> {
 }
 
 /// The `Resources` mapping: `(logical id, line, body)` in document order.
-struct ResourcesSeed<'p, 't> {
+struct ResourcesSeed<'p, 't, 'de> {
     positions: &'p Positions<'t>,
     /// The line of the `Resources` key, for ids whose place is unknown.
     line: usize,
-    budget: &'p Budget<'p>,
+    budget: &'p Budget<'p, 'de>,
 }
 
-impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_, 'de> {
     type Value = Vec<(String, usize, Node<'de>)>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -196,7 +199,7 @@ impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for ResourcesSeed<'_, '_> {
+impl<'de> Visitor<'de> for ResourcesSeed<'_, '_, 'de> {
     type Value = Vec<(String, usize, Node<'de>)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -258,12 +261,12 @@ impl<'de> Visitor<'de> for KeyVisitor {
 /// Any value, as a [`Node`], at nesting level `depth` (where a collection
 /// would be level `depth`).
 #[derive(Clone, Copy)]
-struct NodeSeed<'b> {
-    budget: &'b Budget<'b>,
+struct NodeSeed<'b, 'de> {
+    budget: &'b Budget<'b, 'de>,
     depth: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_, 'de> {
     type Value = Node<'de>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
@@ -272,7 +275,7 @@ impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
     }
 }
 
-impl NodeSeed<'_> {
+impl NodeSeed<'_, '_> {
     fn inner<E: de::Error>(self) -> Result<Self, E> {
         self.budget.enter(self.depth)?;
         Ok(NodeSeed {
@@ -282,7 +285,7 @@ impl NodeSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for NodeSeed<'_> {
+impl<'de> Visitor<'de> for NodeSeed<'_, 'de> {
     type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -327,24 +330,27 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         let inner = self.inner()?;
-        let mut items = Vec::new();
+        let scratch = &self.budget.scratch;
+        let start = scratch.borrow().sequence();
         while let Some(item) = seq.next_element_seed(inner)? {
-            items.push(item);
+            scratch.borrow_mut().push_item(item);
         }
+        let items = scratch.borrow_mut().finish_sequence(start);
         Ok(Node::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let inner = self.inner()?;
-        let mut object = ObjectBuilder::default();
+        let scratch = &self.budget.scratch;
+        let mut object = scratch.borrow().mapping();
         while let Some(Key(key)) = map.next_key()? {
-            if object.contains(&key) {
+            if object.contains(&scratch.borrow(), &key) {
                 return Err(duplicate(&key));
             }
             self.budget.count()?;
             let value = map.next_value_seed(inner)?;
-            object.push(key, value);
+            object.push(&mut scratch.borrow_mut(), key, value);
         }
-        Ok(Node::Object(object.finish()))
+        Ok(Node::Object(object.finish(&mut scratch.borrow_mut())))
     }
 }

@@ -128,7 +128,8 @@ impl PartialEq for Node<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct Object<'a> {
     entries: Vec<(Cow<'a, str>, Node<'a>)>,
-    index: Option<HashMap<Cow<'a, str>, usize>>,
+    /// Boxed, so that a `Node` stays small: most mappings have none.
+    index: Option<Box<HashMap<Cow<'a, str>, usize>>>,
 }
 
 const INDEX_FROM: usize = 16;
@@ -182,14 +183,14 @@ impl<'a> Object<'a> {
             index: None,
         };
         if object.entries.len() >= INDEX_FROM {
-            object.index = Some(
+            object.index = Some(Box::new(
                 object
                     .entries
                     .iter()
                     .enumerate()
                     .map(|(i, (k, _))| (k.clone(), i))
                     .collect(),
-            );
+            ));
         }
         object
     }
@@ -207,7 +208,7 @@ impl<'a> Object<'a> {
                 .map(|(i, (k, _))| (k.clone(), i))
                 .collect();
             index.insert(key.clone(), at);
-            self.index = Some(index);
+            self.index = Some(Box::new(index));
         }
         self.entries.push((key, value));
     }
@@ -227,6 +228,16 @@ pub(crate) struct ObjectBuilder<'a> {
 }
 
 impl<'a> ObjectBuilder<'a> {
+    /// A builder for a mapping of `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        ObjectBuilder {
+            object: Object {
+                entries: Vec::with_capacity(n),
+                index: None,
+            },
+        }
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.object.contains_key(key)
     }
@@ -236,7 +247,102 @@ impl<'a> ObjectBuilder<'a> {
         self.object.push(key, value);
     }
 
-    pub fn finish(self) -> Object<'a> {
+    pub fn finish(mut self) -> Object<'a> {
+        shrink(&mut self.object.entries);
         self.object
+    }
+}
+
+/// The items and entries of the collections a parser has open, innermost
+/// last. Each collection is allocated once, at its exact size, when it
+/// ends: a template's collections are mostly tiny, and vectors grown by
+/// pushes hold room for at least four (and leave fragments behind when
+/// shrunk), which for a 1 MiB template of nested lists is most of its
+/// memory.
+#[derive(Default)]
+pub(crate) struct Scratch<'a> {
+    items: Vec<Node<'a>>,
+    entries: Vec<(Cow<'a, str>, Node<'a>)>,
+}
+
+impl<'a> Scratch<'a> {
+    /// Where a new sequence's items start.
+    pub fn sequence(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn push_item(&mut self, item: Node<'a>) {
+        self.items.push(item);
+    }
+
+    /// The items of the sequence that started at `start`.
+    pub fn finish_sequence(&mut self, start: usize) -> Vec<Node<'a>> {
+        self.items.drain(start..).collect()
+    }
+
+    pub fn mapping(&self) -> MapBuilder<'a> {
+        MapBuilder {
+            start: self.entries.len(),
+            index: None,
+        }
+    }
+}
+
+/// A mapping being built in a [`Scratch`], refusing duplicate keys.
+pub(crate) struct MapBuilder<'a> {
+    start: usize,
+    index: Option<HashMap<Cow<'a, str>, usize>>,
+}
+
+impl<'a> MapBuilder<'a> {
+    pub fn contains(&self, scratch: &Scratch<'a>, key: &str) -> bool {
+        match &self.index {
+            Some(index) => index.contains_key(key),
+            None => scratch.entries[self.start..]
+                .iter()
+                .any(|(k, _)| Borrow::<str>::borrow(k) == key),
+        }
+    }
+
+    /// Adds an entry; the caller has checked that `key` is new.
+    pub fn push(&mut self, scratch: &mut Scratch<'a>, key: Cow<'a, str>, value: Node<'a>) {
+        let at = scratch.entries.len() - self.start;
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), at);
+        } else if at + 1 >= INDEX_FROM {
+            let mut index: HashMap<Cow<'a, str>, usize> = scratch.entries[self.start..]
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            index.insert(key.clone(), at);
+            self.index = Some(index);
+        }
+        scratch.entries.push((key, value));
+    }
+
+    pub fn finish(self, scratch: &mut Scratch<'a>) -> Object<'a> {
+        Object {
+            entries: scratch.entries.drain(self.start..).collect(),
+            index: self.index.map(Box::new),
+        }
+    }
+}
+
+/// Gives back what a vector grown by pushes holds beyond its items: a
+/// template's collections are mostly small, and a pushed-to vector holds
+/// room for at least four.
+pub(crate) fn shrink<T>(items: &mut Vec<T>) {
+    if items.capacity() > items.len() {
+        items.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every value of a template is a `Node`: its size is the tree's.
+    #[test]
+    fn a_node_is_small() {
+        assert!(std::mem::size_of::<super::Node>() <= 40);
     }
 }

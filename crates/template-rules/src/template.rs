@@ -31,8 +31,10 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Deepest nesting of mappings and sequences.
     pub max_depth: usize,
-    /// Most values a YAML document may expand to once its aliases are
-    /// resolved; this is what stops a "billion laughs" document.
+    /// Most values (keys included) a template may hold, YAML aliases
+    /// counted as if written out: what stops a "billion laughs" document,
+    /// and what bounds the memory and every walk of the tree. A 1 MiB
+    /// template of ordinary resources holds a fifth of the default.
     pub max_nodes: usize,
 }
 
@@ -44,7 +46,7 @@ impl Default for Limits {
         Limits {
             max_bytes: CLOUDFORMATION_MAX_TEMPLATE_BYTES,
             max_depth: 128,
-            max_nodes: 2_000_000,
+            max_nodes: 500_000,
         }
     }
 }

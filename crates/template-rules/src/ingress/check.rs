@@ -11,7 +11,7 @@ use std::fmt;
 
 use ipnet::IpNet;
 
-use super::coverage::{Coverage, Family, could_cover, covers};
+use super::coverage::{Coverage, Family, could_cover, could_cover_counted, covers};
 use super::permissions::{Analysis, Known, Permission, Place, Source, SourceKind};
 use super::{PortSpec, PortSpecEntry, Ports, Protocol};
 use crate::outcome::{Outcome, names};
@@ -152,9 +152,10 @@ fn direct(permission: &Permission, spec: &PortSpec, outcomes: &mut HashMap<usize
             } else {
                 let mut unknown = source.unknown.clone();
                 add_unknowns(&mut unknown, &depends);
+                // What is unknown says how the value was reached.
                 outcome.may_fire(
                     format!(
-                        "{place} may admit {admit} from {}{via} ({})",
+                        "{place} may admit {admit} from {} ({})",
                         source.text,
                         names(&unknown)
                     ),
@@ -361,7 +362,13 @@ struct Found<'a, 'p> {
     unknown: Option<Vec<Unknown>>,
 }
 
-/// The first port segment of `domain` where `parts` cover a family, or may.
+/// The first port of `domain` where `parts` cover a family, or may.
+///
+/// A sweep over the ports: a part joins the active set at its first port
+/// and leaves after its last. A cover can only appear where a part joins,
+/// and only when the active blocks add up to the whole family, so the
+/// (costly) union is worked out at few ports. The work is bounded: past
+/// [`MAX_COVERAGE_WORK`] the group may be open.
 fn cover<'a, 'p>(parts: &'a [Part<'p>], domain: Ports) -> Option<Found<'a, 'p>> {
     let mut possible = None;
     for family in [Family::V4, Family::V6] {
@@ -373,86 +380,105 @@ fn cover<'a, 'p>(parts: &'a [Part<'p>], domain: Ports) -> Option<Found<'a, 'p>> 
                 _ => false,
             })
             .collect();
-        let prefixes = of_family.iter().map(|p| match (p.net, p.some) {
+        let prefix = |p: &Part| match (p.net, p.some) {
             (Some(net), _) => net.prefix_len(),
             (None, Some((_, prefix))) => prefix,
             _ => u8::MAX,
-        });
-        if !could_cover(family, prefixes) {
+        };
+        if !could_cover(family, of_family.iter().map(|p| prefix(p))) {
             continue;
         }
-        // Port segments: between every start and end of the parts' ranges.
-        let mut cuts: Vec<u32> = vec![u32::from(domain.from), u32::from(domain.to) + 1];
-        for part in &of_family {
-            cuts.push(u32::from(part.ports.from));
-            cuts.push(u32::from(part.ports.to) + 1);
+        // (port, joins, part): leaving sorts before joining at one port.
+        let mut events: Vec<(u32, bool, usize)> = Vec::with_capacity(2 * of_family.len());
+        for (i, part) in of_family.iter().enumerate() {
+            events.push((u32::from(part.ports.from), true, i));
+            events.push((u32::from(part.ports.to) + 1, false, i));
         }
-        cuts.sort_unstable();
-        cuts.dedup();
-        if cuts.len().saturating_mul(of_family.len()) > MAX_COVERAGE_WORK {
-            let mut unknown = vec![Unknown::new(format!(
-                "whether {} sources on {} port ranges together admit {}: too many to check",
-                of_family.len(),
-                cuts.len(),
-                family.every_address()
-            ))];
-            for part in &of_family {
-                add_unknowns(&mut unknown, &part.unknown);
+        events.sort_unstable();
+        let mut active: Vec<bool> = vec![false; of_family.len()];
+        let mut active_list: Vec<usize> = Vec::new();
+        // How many active blocks of each prefix length (all, and certain).
+        let mut all_counts = [0usize; 129];
+        let mut certain_counts = [0usize; 129];
+        let mut work = 0usize;
+        let mut at = 0;
+        while at < events.len() {
+            let port = events[at].0;
+            let mut joined = false;
+            while at < events.len() && events[at].0 == port {
+                let (_, joins, i) = events[at];
+                let part = of_family[i];
+                let length = usize::from(prefix(part).min(128));
+                active[i] = joins;
+                if joins {
+                    joined = true;
+                    active_list.push(i);
+                    all_counts[length] += 1;
+                    certain_counts[length] += usize::from(part.certain);
+                } else {
+                    all_counts[length] -= 1;
+                    certain_counts[length] -= usize::from(part.certain);
+                }
+                at += 1;
             }
-            return Some(Found {
-                family,
-                ports: domain,
-                certain: false,
-                parts: of_family,
-                unknown: Some(unknown),
-            });
-        }
-        for window in cuts.windows(2) {
-            let (from, to) = (window[0], window[1] - 1);
-            if from < u32::from(domain.from) || to > u32::from(domain.to) {
+            if !joined || port > u32::from(domain.to) {
                 continue;
             }
-            let here: Vec<&Part> = of_family
-                .iter()
-                .copied()
-                .filter(|p| u32::from(p.ports.from) <= from && to <= u32::from(p.ports.to))
-                .collect();
+            let check_certain = could_cover_counted(family, &certain_counts);
+            let check_possible = possible.is_none() && could_cover_counted(family, &all_counts);
+            if !check_certain && !check_possible {
+                continue;
+            }
+            active_list.retain(|&i| active[i]);
+            let here: Vec<&Part> = active_list.iter().map(|&i| of_family[i]).collect();
+            let certain: Vec<&Part> = here.iter().copied().filter(|p| p.certain).collect();
             let ports = Ports {
-                from: u16::try_from(from).unwrap_or(u16::MAX),
-                to: u16::try_from(to).unwrap_or(u16::MAX),
+                from: u16::try_from(port).unwrap_or(u16::MAX),
+                to: u16::try_from(port).unwrap_or(u16::MAX),
             };
-            let certain: Vec<IpNet> = here
-                .iter()
-                .filter(|p| p.certain)
-                .filter_map(|p| p.net)
-                .collect();
-            if covers(family, &certain, 0, 0) == Coverage::Covered {
-                let parts = here.into_iter().filter(|p| p.certain).collect();
+            work = work.saturating_add(here.len());
+            if work > MAX_COVERAGE_WORK {
+                let mut unknown = vec![Unknown::new(format!(
+                    "whether {} sources together admit {}: too many to check",
+                    of_family.len(),
+                    family.every_address()
+                ))];
+                for part in &of_family {
+                    add_unknowns(&mut unknown, &part.unknown);
+                }
                 return Some(Found {
                     family,
-                    ports,
-                    certain: true,
-                    parts,
-                    unknown: None,
-                });
-            }
-            if possible.is_some() {
-                continue;
-            }
-            let all: Vec<IpNet> = here.iter().filter_map(|p| p.net).collect();
-            let some: Vec<u8> = here
-                .iter()
-                .filter_map(|p| p.some.map(|(_, prefix)| prefix))
-                .collect();
-            let widest = some.iter().copied().min().unwrap_or(0);
-            if covers(family, &all, some.len(), widest) != Coverage::Not {
-                possible = Some(Found {
-                    family,
-                    ports,
+                    ports: domain,
                     certain: false,
-                    parts: here,
-                    unknown: None,
+                    parts: of_family,
+                    unknown: Some(unknown),
                 });
+            }
+            if check_certain {
+                let nets: Vec<IpNet> = certain.iter().filter_map(|p| p.net).collect();
+                if covers(family, &nets, 0, 0) == Coverage::Covered {
+                    return Some(Found {
+                        family,
+                        ports,
+                        certain: true,
+                        parts: certain,
+                        unknown: None,
+                    });
+                }
+            }
+            if check_possible {
+                let nets: Vec<IpNet> = here.iter().filter_map(|p| p.net).collect();
+                let some: Vec<u8> = here.iter().filter_map(|p| p.some.map(|(_, s)| s)).collect();
+                let widest = some.iter().copied().min().unwrap_or(0);
+                if covers(family, &nets, some.len(), widest) != Coverage::Not {
+                    possible = Some(Found {
+                        family,
+                        ports,
+                        certain: false,
+                        parts: here,
+                        unknown: None,
+                    });
+                }
             }
         }
     }

@@ -52,6 +52,24 @@ pub(super) fn could_cover(family: Family, prefixes: impl Iterator<Item = u8>) ->
     false
 }
 
+/// [`could_cover`] for blocks counted by prefix length (`counts[p]` blocks
+/// of length `p`).
+pub(super) fn could_cover_counted(family: Family, counts: &[usize; 129]) -> bool {
+    let all = size(family, 0);
+    let mut total: u128 = 0;
+    for (prefix, &n) in counts.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let prefix = u8::try_from(prefix).unwrap_or(u8::MAX);
+        total = total.saturating_add(size(family, prefix).saturating_mul(n as u128));
+        if total >= all {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether `nets` (all of `family`) cover every address of it, and if not,
 /// whether `unplaced` more blocks of `some_prefix` length, at addresses not
 /// known, could fill what is left.

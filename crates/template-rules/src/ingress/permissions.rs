@@ -475,9 +475,14 @@ fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Option<Sour
                 Some(prefix) if prefix <= max => SourceKind::SomeNet { v6, prefix },
                 _ => SourceKind::Unknown,
             };
+            let text = if kind == SourceKind::Unknown {
+                format!("a {key} not resolved")
+            } else {
+                format!("…{}", short(&tail))
+            };
             return Some(Source {
                 kind,
-                text: format!("…{}", short(&tail)).into(),
+                text: text.into(),
                 via,
                 unknown,
             });

@@ -161,24 +161,34 @@ impl<'t> Resolver<'t> {
                 continue;
             };
             let mut texts = Vec::new();
+            let mut unknown = None;
             for item in items {
                 match item {
                     ListItem::Text(t) => texts.push(t),
-                    ListItem::Node(node) => {
-                        let mut candidates = Vec::new();
-                        self.nested(node, &mut candidates);
-                        for c in candidates {
-                            match c.as_text() {
-                                Some(t) if c.is_resolved() => texts.push(t.into_owned()),
-                                _ => {
-                                    out.push(Err(c.unknown.first().cloned().unwrap_or_else(|| {
-                                        Unknown::new("a list item that is not text")
-                                    })))
+                    ListItem::Node(node) => match node.value() {
+                        Node::String(s) => texts.push(s.to_string()),
+                        Node::Number(n) => texts.push(n.to_string()),
+                        _ => {
+                            let mut candidates = Vec::new();
+                            self.nested(node, &mut candidates);
+                            for c in candidates {
+                                match c.as_text() {
+                                    Some(t) if c.is_resolved() => texts.push(t.into_owned()),
+                                    _ => {
+                                        unknown.get_or_insert_with(|| {
+                                            c.unknown.first().cloned().unwrap_or_else(|| {
+                                                Unknown::new("a list item that is not text")
+                                            })
+                                        });
+                                    }
                                 }
                             }
                         }
-                    }
+                    },
                 }
+            }
+            if let Some(why) = unknown {
+                out.push(Err(why));
             }
             out.push(Ok(texts));
         }

@@ -15,7 +15,7 @@ use super::events::{Event, Position};
 use super::merge::{Merge, merged};
 use super::scalar::{scalar, wrap};
 use super::tags::{TagKind, classify};
-use crate::node::{Node, Object, ObjectBuilder};
+use crate::node::{MapBuilder, Node, Object, Scratch};
 use crate::template::{Limits, ParseError};
 
 /// How many bytes an alias key or a merge may copy, as a multiple of the
@@ -24,13 +24,14 @@ const COPIED_BYTES_PER_TEMPLATE_BYTE: usize = 4;
 
 enum Frame<'a> {
     Seq {
-        items: Vec<Node<'a>>,
+        /// Where its items start in the scratch.
+        start: usize,
         anchor: Option<usize>,
         tag: Option<TagKind>,
         nodes_at_start: usize,
     },
     Map {
-        map: ObjectBuilder<'a>,
+        map: MapBuilder<'a>,
         /// What the next value belongs to.
         key: Option<Key<'a>>,
         /// The mapping's `<<`, once its value is known.
@@ -50,6 +51,7 @@ enum Key<'a> {
 pub(super) struct Builder<'a, 'l> {
     limits: &'l Limits,
     stack: Vec<Frame<'a>>,
+    scratch: Scratch<'a>,
     pub root: Option<Node<'a>>,
     documents: usize,
     /// Values built so far, aliases counted at their expanded size.
@@ -69,6 +71,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         Builder {
             limits,
             stack: Vec::new(),
+            scratch: Scratch::default(),
             root: None,
             documents: 0,
             nodes: 0,
@@ -151,11 +154,16 @@ impl<'a, 'l> Builder<'a, 'l> {
                 };
                 let (value, anchor, tag, nodes_at_start) = match frame {
                     Frame::Seq {
-                        items,
+                        start,
                         anchor,
                         tag,
                         nodes_at_start,
-                    } => (Node::Array(items), anchor, tag, nodes_at_start),
+                    } => (
+                        Node::Array(self.scratch.finish_sequence(start)),
+                        anchor,
+                        tag,
+                        nodes_at_start,
+                    ),
                     Frame::Map {
                         map,
                         merge,
@@ -164,9 +172,10 @@ impl<'a, 'l> Builder<'a, 'l> {
                         nodes_at_start,
                         ..
                     } => {
+                        let explicit = map.finish(&mut self.scratch);
                         let object = match merge {
-                            None => map.finish(),
-                            Some(merge) => self.merge(map, merge, at)?,
+                            None => explicit,
+                            Some(merge) => self.merge(explicit, merge, at)?,
                         };
                         (Node::Object(object), anchor, tag, nodes_at_start)
                     }
@@ -218,14 +227,14 @@ impl<'a, 'l> Builder<'a, 'l> {
         self.count(at, 1)?;
         self.stack.push(if is_sequence {
             Frame::Seq {
-                items: Vec::new(),
+                start: self.scratch.sequence(),
                 anchor,
                 tag,
                 nodes_at_start,
             }
         } else {
             Frame::Map {
-                map: ObjectBuilder::default(),
+                map: self.scratch.mapping(),
                 key: None,
                 merge: None,
                 anchor,
@@ -293,7 +302,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         let Some(Frame::Map { map, key: slot, .. }) = self.stack.last_mut() else {
             return Ok(());
         };
-        if map.contains(&key) {
+        if map.contains(&self.scratch, &key) {
             return Err(ParseError::at_line(
                 line,
                 format!("duplicate key \"{}\"", crate::display::short(&key)),
@@ -334,11 +343,11 @@ impl<'a, 'l> Builder<'a, 'l> {
                 }
                 self.root = Some(value);
             }
-            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Seq { .. }) => self.scratch.push_item(value),
             Some(Frame::Map {
                 map, key, merge, ..
             }) => match key.take() {
-                Some(Key::Entry(k)) => map.push(k, value),
+                Some(Key::Entry(k)) => map.push(&mut self.scratch, k, value),
                 Some(Key::Merge(line)) => *merge = Some(Merge::new(value, line)?),
                 None => {}
             },
@@ -350,12 +359,12 @@ impl<'a, 'l> Builder<'a, 'l> {
     /// they are resources or top-level sections.
     fn merge(
         &mut self,
-        explicit: ObjectBuilder<'a>,
+        explicit: Object<'a>,
         merge: Merge<'a>,
         at: Position,
     ) -> Result<Object<'a>, ParseError> {
         let line = merge.line;
-        let (object, brought_in) = merged(explicit.finish(), merge, |bytes| self.copy(at, bytes))?;
+        let (object, brought_in) = merged(explicit, merge, |bytes| self.copy(at, bytes))?;
         let lines = if self.stack.is_empty() {
             Some(&mut self.top_lines)
         } else if self.stack.len() == 1 && self.parent_key(2) == Some("Resources") {

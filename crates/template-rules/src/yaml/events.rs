@@ -1,23 +1,25 @@
-//! Two YAML readers behind one event stream.
+//! The YAML reader: libyaml-safer, a line-by-line port of libyaml to safe
+//! Rust, behind the event stream the builder consumes.
 //!
-//! saphyr-parser reads almost every template, and borrows plain scalars from
-//! the text. It refuses a few layouts that libyaml — and so PyYAML,
-//! `aws cloudformation package`, SAM and CloudFormation itself — accept: a
-//! flow collection or a quoted scalar whose continuation lines are indented
-//! no deeper than the key they belong to, such as
+//! libyaml is what PyYAML, `aws cloudformation package`, SAM and cfn-lint
+//! read templates with, so what it accepts is what a user expects to be
+//! read: including a flow collection or a quoted scalar whose continuation
+//! lines are indented no deeper than the key they belong to, such as
 //!
 //! ```yaml
 //!       Tags: [{Key: Name, Value: a name that goes on
 //!   to the next line}]
 //! ```
 //!
-//! On a scan error the text is read again with libyaml-safer, a line-by-line
-//! port of libyaml; when that fails too, saphyr's error is the one reported.
+//! (saphyr-parser, used before, refused those; and it kept every token of a
+//! long flow collection that might be a mapping key in memory — 180 MB for
+//! a 1 MiB `- [a, a, …]`. libyaml gives a possible key up after 1 024
+//! characters, as YAML says.)
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event as SaphyrEvent, Parser, ScalarStyle, ScanError};
+use libyaml_safer::{EventData, ScalarStyle};
 
 use crate::template::ParseError;
 
@@ -63,79 +65,11 @@ pub(crate) enum Event<'a> {
     MappingEnd,
 }
 
-/// Why a reading stopped: the text is not YAML this reader takes, or the
-/// consumer refused what it was given.
-pub(crate) enum Failure {
-    Scan(ParseError),
-    Consumer(ParseError),
-}
-
-/// Feeds every event of `text` to `sink`, with saphyr-parser.
-pub(crate) fn saphyr<'a>(
+/// Feeds every event of `text` to `sink`.
+pub(crate) fn read<'a>(
     text: &'a str,
     mut sink: impl FnMut(Event<'a>, Position) -> Result<(), ParseError>,
-) -> Result<(), Failure> {
-    let mut parser = Parser::new_from_str(text);
-    while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| Failure::Scan(saphyr_error(&e)))?;
-        let at = Position {
-            line: span.start.line(),
-            column: span.start.col() + 1,
-        };
-        let event = match event {
-            SaphyrEvent::StreamEnd => return Ok(()),
-            SaphyrEvent::DocumentStart(_) => Event::DocumentStart,
-            SaphyrEvent::Scalar(text, style, anchor, tag) => Event::Scalar {
-                text,
-                plain: style == ScalarStyle::Plain,
-                anchor: (anchor != 0).then_some(anchor),
-                tag: tag.map(|t| saphyr_tag(&t)),
-            },
-            SaphyrEvent::Alias(id) => Event::Alias(id),
-            SaphyrEvent::SequenceStart(anchor, tag) => Event::SequenceStart {
-                anchor: (anchor != 0).then_some(anchor),
-                tag: tag.map(|t| saphyr_tag(&t)),
-            },
-            SaphyrEvent::SequenceEnd => Event::SequenceEnd,
-            SaphyrEvent::MappingStart(anchor, tag) => Event::MappingStart {
-                anchor: (anchor != 0).then_some(anchor),
-                tag: tag.map(|t| saphyr_tag(&t)),
-            },
-            SaphyrEvent::MappingEnd => Event::MappingEnd,
-            SaphyrEvent::Nothing | SaphyrEvent::StreamStart | SaphyrEvent::DocumentEnd => continue,
-        };
-        sink(event, at).map_err(Failure::Consumer)?;
-    }
-    Ok(())
-}
-
-fn saphyr_error(e: &ScanError) -> ParseError {
-    let message = if e.info().contains("recursion limit") {
-        "the template nests too deeply".to_string()
-    } else {
-        format!("invalid YAML: {}", e.info())
-    };
-    ParseError::at(e.marker().line(), e.marker().col() + 1, message)
-}
-
-fn saphyr_tag(tag: &saphyr_parser::Tag) -> Tag {
-    if tag.handle == "!" {
-        Tag::Local(tag.suffix.clone())
-    } else if tag.is_yaml_core_schema() {
-        Tag::Core(tag.suffix.clone())
-    } else {
-        Tag::Other(tag.to_string())
-    }
-}
-
-/// Feeds every event of `text` to `sink`, with libyaml-safer. Its strings
-/// are its own, so every scalar is copied.
-pub(crate) fn libyaml<'a>(
-    text: &'a str,
-    mut sink: impl FnMut(Event<'a>, Position) -> Result<(), ParseError>,
-) -> Result<(), Failure> {
-    use libyaml_safer::EventData;
-
+) -> Result<(), ParseError> {
     let mut input = text.as_bytes();
     let mut parser = libyaml_safer::Parser::new();
     parser.set_input_string(&mut input);
@@ -149,12 +83,10 @@ pub(crate) fn libyaml<'a>(
         })
     };
     loop {
-        let event = parser
-            .parse()
-            .map_err(|e| Failure::Scan(libyaml_error(&e)))?;
+        let event = parser.parse().map_err(|e| error(&e))?;
         let at = Position {
-            line: usize::try_from(event.start_mark.line).unwrap_or(usize::MAX) + 1,
-            column: usize::try_from(event.start_mark.column).unwrap_or(usize::MAX) + 1,
+            line: number(event.start_mark.line) + 1,
+            column: number(event.start_mark.column) + 1,
         };
         let event = match event.data {
             EventData::StreamEnd => return Ok(()),
@@ -166,10 +98,16 @@ pub(crate) fn libyaml<'a>(
                 style,
                 ..
             } => Event::Scalar {
-                text: Cow::Owned(value),
-                plain: style == libyaml_safer::ScalarStyle::Plain,
+                text: borrow(
+                    text,
+                    value,
+                    style,
+                    number(event.start_mark.index),
+                    number(event.end_mark.index),
+                ),
+                plain: style == ScalarStyle::Plain,
                 anchor: define(anchor, &mut anchors),
-                tag: tag.map(|t| libyaml_tag(&t)),
+                tag: tag.map(|t| classify_tag(&t)),
             },
             EventData::Alias { anchor } => {
                 // An alias to a name never defined: no number any anchor has.
@@ -177,33 +115,64 @@ pub(crate) fn libyaml<'a>(
             }
             EventData::SequenceStart { anchor, tag, .. } => Event::SequenceStart {
                 anchor: define(anchor, &mut anchors),
-                tag: tag.map(|t| libyaml_tag(&t)),
+                tag: tag.map(|t| classify_tag(&t)),
             },
             EventData::SequenceEnd => Event::SequenceEnd,
             EventData::MappingStart { anchor, tag, .. } => Event::MappingStart {
                 anchor: define(anchor, &mut anchors),
-                tag: tag.map(|t| libyaml_tag(&t)),
+                tag: tag.map(|t| classify_tag(&t)),
             },
             EventData::MappingEnd => Event::MappingEnd,
             EventData::StreamStart { .. } | EventData::DocumentEnd { .. } => continue,
         };
-        sink(event, at).map_err(Failure::Consumer)?;
+        sink(event, at)?;
     }
 }
 
-fn libyaml_error(e: &libyaml_safer::Error) -> ParseError {
-    let message = format!("invalid YAML: {}", e.problem());
-    match e.problem_mark() {
-        Some(mark) => ParseError::at(
-            usize::try_from(mark.line).unwrap_or(usize::MAX) + 1,
-            usize::try_from(mark.column).unwrap_or(usize::MAX) + 1,
-            message,
+fn number(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// A scalar as a slice of the template where it is written out as it is
+/// (plain, or quoted without escapes or line folding), so that the tree
+/// borrows it; otherwise the reader's own string, without spare room.
+fn borrow(text: &str, value: String, style: ScalarStyle, start: usize, end: usize) -> Cow<'_, str> {
+    let quotes = match style {
+        ScalarStyle::Plain => 0,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => 1,
+        _ => usize::MAX,
+    };
+    let slice = (quotes != usize::MAX)
+        .then(|| text.get(start + quotes..end.checked_sub(quotes)?))
+        .flatten();
+    match slice {
+        Some(slice) if slice == value => Cow::Borrowed(slice),
+        _ => {
+            let mut value = value;
+            value.shrink_to_fit();
+            Cow::Owned(value)
+        }
+    }
+}
+
+fn error(e: &libyaml_safer::Error) -> ParseError {
+    let message = match (e.context(), e.context_mark()) {
+        (Some(context), Some(mark)) => format!(
+            "invalid YAML: {} ({context} that starts on line {})",
+            e.problem(),
+            number(mark.line) + 1
         ),
+        (Some(context), None) => format!("invalid YAML: {} ({context})", e.problem()),
+        _ => format!("invalid YAML: {}", e.problem()),
+    };
+    match e.problem_mark() {
+        Some(mark) => ParseError::at(number(mark.line) + 1, number(mark.column) + 1, message),
         None => ParseError::whole(message),
     }
 }
 
-fn libyaml_tag(tag: &str) -> Tag {
+/// `!Ref` is local; `!!str` arrives resolved to `tag:yaml.org,2002:str`.
+fn classify_tag(tag: &str) -> Tag {
     if let Some(core) = tag.strip_prefix("tag:yaml.org,2002:") {
         Tag::Core(core.to_string())
     } else if let Some(local) = tag.strip_prefix('!') {

@@ -12,7 +12,6 @@ mod scalar;
 mod tags;
 
 use builder::Builder;
-use events::Failure;
 
 use crate::node::Node;
 use crate::template::{Format, Limits, ParseError, Sections};
@@ -28,21 +27,10 @@ pub(crate) fn document<'a>(text: &'a str, limits: &Limits) -> Result<Node<'a>, P
         .ok_or_else(|| ParseError::whole("the document is empty"))
 }
 
-/// Reads `text` with saphyr-parser, or with libyaml where saphyr cannot
-/// (see [`events`]).
 fn read<'a, 'l>(text: &'a str, limits: &'l Limits) -> Result<Builder<'a, 'l>, ParseError> {
     let mut builder = Builder::new(limits);
-    let scan_error = match events::saphyr(text, |event, at| builder.on_event(event, at)) {
-        Ok(()) => return Ok(builder),
-        Err(Failure::Consumer(e)) => return Err(e),
-        Err(Failure::Scan(e)) => e,
-    };
-    let mut builder = Builder::new(limits);
-    match events::libyaml(text, |event, at| builder.on_event(event, at)) {
-        Ok(()) => Ok(builder),
-        Err(Failure::Consumer(e)) => Err(e),
-        Err(Failure::Scan(_)) => Err(scan_error),
-    }
+    events::read(text, |event, at| builder.on_event(event, at))?;
+    Ok(builder)
 }
 
 fn sections<'a>(mut built: Builder<'a, '_>) -> Result<Sections<'a>, ParseError> {
