@@ -23,7 +23,7 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
     let active: Vec<_> = rules.active().collect();
     // Open-ingress rules look at groups across resources: worked out once
     // for the template, per rule.
-    let mut ingress_outcomes: HashMap<&str, HashMap<usize, Outcome>> = HashMap::new();
+    let mut ingress_outcomes: HashMap<&str, ingress::Outcomes> = HashMap::new();
     if active
         .iter()
         .any(|r| matches!(r.kind, RuleKind::OpenIngress(_)))
@@ -49,7 +49,7 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
             let outcome = match &rule.kind {
                 RuleKind::OpenIngress(_) => ingress_outcomes
                     .get_mut(rule.id.as_str())
-                    .and_then(|o| o.remove(&index))
+                    .map(|o| o.take(index))
                     .unwrap_or_default(),
                 RuleKind::ForbiddenAmi(amis) => ami::forbidden_ami(resource, amis, &resolver),
                 RuleKind::Regex(regex) => {

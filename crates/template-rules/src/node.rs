@@ -129,6 +129,7 @@ impl PartialEq for Node<'_> {
 pub struct Object<'a> {
     entries: Vec<(Cow<'a, str>, Node<'a>)>,
     /// Boxed, so that a `Node` stays small: most mappings have none.
+    #[allow(clippy::box_collection)]
     index: Option<Box<HashMap<Cow<'a, str>, usize>>>,
 }
 

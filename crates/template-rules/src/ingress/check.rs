@@ -6,16 +6,36 @@
 //! possible, because a value it depends on could not be worked out: that is
 //! an unresolved reason, and names what was not known.
 
-use std::collections::{HashMap, HashSet};
-use std::fmt;
+use std::collections::HashSet;
 
 use ipnet::IpNet;
 
 use super::coverage::{Coverage, Family, could_cover, could_cover_counted, covers};
-use super::permissions::{Analysis, Known, Permission, Place, Source, SourceKind};
-use super::{PortSpec, PortSpecEntry, Ports, Protocol};
+use super::permissions::{Admit, Analysis, Permission, Place, Source, SourceKind};
+use super::{PortSpec, PortSpecEntry, Ports, Protocol, parse_cidr};
 use crate::outcome::{Outcome, names};
 use crate::resolve::{Unknown, add_unknowns};
+
+/// The outcome of one rule on each resource, by index in the template.
+#[derive(Default)]
+pub struct Outcomes(Vec<Option<Outcome>>);
+
+impl Outcomes {
+    fn of(&mut self, resource: usize) -> &mut Outcome {
+        if self.0.len() <= resource {
+            self.0.resize_with(resource + 1, || None);
+        }
+        self.0[resource].get_or_insert_with(Outcome::default)
+    }
+
+    /// Takes the outcome for `resource` (nothing when the rule does not fire).
+    pub fn take(&mut self, resource: usize) -> Outcome {
+        self.0
+            .get_mut(resource)
+            .and_then(Option::take)
+            .unwrap_or_default()
+    }
+}
 
 /// How much work checking unions of sources may take, per group and rule
 /// (port segments times sources). Past it, the group may be open.
@@ -24,8 +44,8 @@ const MAX_COVERAGE_WORK: usize = 1_000_000;
 const NAMED: usize = 5;
 
 /// Why `spec` fires, or may fire, on each resource (by index in the template).
-pub fn check(analysis: &Analysis, spec: &PortSpec) -> HashMap<usize, Outcome> {
-    let mut outcomes: HashMap<usize, Outcome> = HashMap::new();
+pub fn check(analysis: &Analysis, spec: &PortSpec) -> Outcomes {
+    let mut outcomes = Outcomes::default();
     for permission in &analysis.permissions {
         direct(permission, spec, &mut outcomes);
     }
@@ -35,6 +55,9 @@ pub fn check(analysis: &Analysis, spec: &PortSpec) -> HashMap<usize, Outcome> {
         .map(|&i| &analysis.permissions[i])
         .collect();
     for group in &analysis.groups {
+        if !group.may_cover {
+            continue;
+        }
         let members: Vec<&Permission> = group
             .permissions
             .iter()
@@ -45,55 +68,10 @@ pub fn check(analysis: &Analysis, spec: &PortSpec) -> HashMap<usize, Outcome> {
             union(&members, &unplaced, group.home, spec, &mut outcomes);
         }
     }
-    if !unplaced.is_empty() {
+    if !unplaced.is_empty() && super::permissions::may_cover(unplaced.iter().copied()) {
         union(&[], &unplaced, None, spec, &mut outcomes);
     }
     outcomes
-}
-
-/// What a permission admits: a protocol, and for tcp and udp, ports.
-struct Admit {
-    protocol: Option<Protocol>,
-    ports: Option<Ports>,
-    protocol_unknown: Vec<Unknown>,
-    ports_unknown: Vec<Unknown>,
-}
-
-impl fmt::Display for Admit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.protocol, self.ports) {
-            (None, _) => f.write_str("traffic of a protocol not resolved"),
-            (Some(Protocol::All), _) => f.write_str("all traffic"),
-            (Some(p), Some(ports)) => write!(f, "{p} {ports}"),
-            (Some(p), None) if p.has_ports() => write!(f, "{p} (ports not resolved)"),
-            (Some(p), None) => write!(f, "{p}"),
-        }
-    }
-}
-
-fn admits(permission: &Permission) -> Vec<Admit> {
-    let mut out = Vec::new();
-    for Known { value, unknown } in &permission.protocols {
-        match value {
-            Some(p) if p.has_ports() => {
-                for ports in &permission.ports {
-                    out.push(Admit {
-                        protocol: Some(*p),
-                        ports: ports.value,
-                        protocol_unknown: unknown.clone(),
-                        ports_unknown: ports.unknown.clone(),
-                    });
-                }
-            }
-            protocol => out.push(Admit {
-                protocol: *protocol,
-                ports: None,
-                protocol_unknown: unknown.clone(),
-                ports_unknown: Vec::new(),
-            }),
-        }
-    }
-    out
 }
 
 /// Whether `admit` is what `entry` is about: `None` when it is not, and
@@ -121,32 +99,28 @@ fn matches(entry: &PortSpecEntry, admit: &Admit) -> Option<Vec<Unknown>> {
 
 /// A permission alone: a world-wide source (or one not known) that admits
 /// what the rule is about.
-fn direct(permission: &Permission, spec: &PortSpec, outcomes: &mut HashMap<usize, Outcome>) {
-    let open: Vec<&Source> = permission
-        .sources
-        .iter()
-        .filter(|s| matches!(s.kind, SourceKind::World | SourceKind::Unknown))
-        .collect();
-    if open.is_empty() {
+fn direct(permission: &Permission, spec: &PortSpec, outcomes: &mut Outcomes) {
+    let is_open = |s: &&Source| matches!(s.kind, SourceKind::World | SourceKind::Unknown);
+    if !permission.sources.iter().any(|s| is_open(&s)) {
         return;
     }
     let place = &permission.place;
-    for admit in admits(permission) {
+    for admit in &permission.admits {
         let Some(depends) = spec
             .0
             .iter()
-            .filter_map(|e| matches(e, &admit))
+            .filter_map(|e| matches(e, admit))
             .min_by_key(Vec::len)
         else {
             continue;
         };
-        for source in &open {
+        for source in permission.sources.iter().filter(is_open) {
             let via = source
                 .via
                 .as_ref()
                 .map(|v| format!(" ({v})"))
                 .unwrap_or_default();
-            let outcome = outcomes.entry(permission.owner).or_default();
+            let outcome = outcomes.of(permission.owner);
             if source.kind == SourceKind::World && source.unknown.is_empty() && depends.is_empty() {
                 outcome.fires(format!("{place} admits {admit} from {}{via}", source.text));
             } else {
@@ -188,27 +162,42 @@ fn union(
     unplaced: &[&Permission],
     home: Option<usize>,
     spec: &PortSpec,
-    outcomes: &mut HashMap<usize, Outcome>,
+    outcomes: &mut Outcomes,
 ) -> bool {
     let has_parts = |p: &&Permission| {
         p.sources
             .iter()
-            .any(|s| matches!(s.kind, SourceKind::Net(_) | SourceKind::SomeNet { .. }))
+            .any(|s| matches!(s.kind, SourceKind::Net { .. } | SourceKind::SomeNet { .. }))
     };
-    if !members.iter().chain(unplaced).any(has_parts) {
+    // Most groups have too few addresses among their sources to cover a
+    // family, whatever the ports: settled before any work.
+    let blocks = |family: Family| {
+        members.iter().chain(unplaced).flat_map(move |p| {
+            p.sources.iter().filter_map(move |s| match s.kind {
+                SourceKind::Net { v6, prefix } | SourceKind::SomeNet { v6, prefix }
+                    if v6 == (family == Family::V6) =>
+                {
+                    Some(prefix)
+                }
+                _ => None,
+            })
+        })
+    };
+    if !could_cover(Family::V4, blocks(Family::V4)) && !could_cover(Family::V6, blocks(Family::V6))
+    {
         return false;
     }
-    let admitted: Vec<(&Permission, Vec<Admit>, bool)> = members
+    let admitted: Vec<(&Permission, &[Admit], bool)> = members
         .iter()
-        .map(|p| (*p, admits(p), true))
-        .chain(unplaced.iter().map(|p| (*p, admits(p), false)))
+        .map(|p| (*p, p.admits.as_slice(), true))
+        .chain(unplaced.iter().map(|p| (*p, p.admits.as_slice(), false)))
         .filter(|(p, _, _)| has_parts(p))
         .collect();
     for entry in &spec.0 {
         for (protocol, domain) in classes(entry, &admitted) {
             let mut parts = Vec::new();
             for (permission, admits, placed) in &admitted {
-                for admit in admits {
+                for admit in admits.iter() {
                     let Some((ports, mut unknown)) = part_of(admit, protocol, domain) else {
                         continue;
                     };
@@ -223,7 +212,10 @@ fn union(
                     }
                     for source in &permission.sources {
                         let (net, some) = match source.kind {
-                            SourceKind::Net(net) => (Some(net), None),
+                            SourceKind::Net { .. } => match parse_cidr(&source.text) {
+                                Some(net) => (Some(net), None),
+                                None => continue, // no CIDR: CloudFormation refuses it
+                            },
                             SourceKind::SomeNet { v6, prefix } => (
                                 None,
                                 Some((if v6 { Family::V6 } else { Family::V4 }, prefix)),
@@ -255,7 +247,7 @@ fn union(
                     p => p.to_string(),
                 };
                 let named = named(&found.parts, home);
-                let outcome = outcomes.entry(owner).or_default();
+                let outcome = outcomes.of(owner);
                 if found.certain {
                     outcome.fires(format!(
                         "{named} together admit {what} from {}",
@@ -288,7 +280,7 @@ fn union(
 /// what the permissions admit.
 fn classes(
     entry: &PortSpecEntry,
-    admitted: &[(&Permission, Vec<Admit>, bool)],
+    admitted: &[(&Permission, &[Admit], bool)],
 ) -> Vec<(Protocol, Ports)> {
     let domain = |p: Protocol, wanted: Option<Ports>| {
         if p.has_ports() {
@@ -301,7 +293,7 @@ fn classes(
         PortSpecEntry::Protocol(p, wanted) => vec![(*p, domain(*p, *wanted))],
         PortSpecEntry::All => {
             let mut protocols: Vec<Protocol> = Vec::new();
-            for admit in admitted.iter().flat_map(|(_, a, _)| a) {
+            for admit in admitted.iter().flat_map(|(_, a, _)| a.iter()) {
                 if let Some(p) = admit.protocol
                     && p != Protocol::All
                     && !protocols.contains(&p)

@@ -22,7 +22,7 @@ use std::str::FromStr;
 
 use ipnet::IpNet;
 
-pub use check::check;
+pub use check::{Outcomes, check};
 pub use permissions::Analysis;
 
 /// Longest text read as a CIDR, a protocol or a port. Longer text is no
@@ -200,6 +200,9 @@ impl fmt::Display for PortSpec {
 
 /// Whether a CIDR admits every address: its prefix length is 0.
 pub fn is_world(cidr: &str) -> bool {
+    if cidr == "0.0.0.0/0" || cidr == "::/0" {
+        return true;
+    }
     if cidr.len() > MAX_VALUE_TEXT {
         return false;
     }

@@ -2,15 +2,15 @@
 //! inline or standalone, read once and grouped by the security group it
 //! belongs to, with its values resolved.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt;
 
-use ipnet::IpNet;
-
-use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world, parse_cidr};
+use super::coverage::{Family, could_cover_counted};
+use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world};
 use crate::display::short;
 use crate::node::{Node, Object};
-use crate::resolve::{Candidate, Resolver, Unknown, Value, intrinsic};
+use crate::resolve::{Candidate, Resolver, Unknown, Value, Via, intrinsic};
 use crate::template::Template;
 
 /// Every ingress permission of a template, by security group.
@@ -28,6 +28,9 @@ pub(super) struct Group {
     /// The `AWS::EC2::SecurityGroup` resource, when the template defines it.
     pub home: Option<usize>,
     pub permissions: Vec<usize>,
+    /// Whether its sources (with the unplaced ones) hold enough addresses
+    /// to cover a family: when not, no union of them needs checking.
+    pub may_cover: bool,
 }
 
 /// One ingress permission, with what it may admit.
@@ -35,10 +38,57 @@ pub(super) struct Permission<'t> {
     /// The resource it is written in (an index into the template's resources).
     pub owner: usize,
     pub place: Place,
-    pub protocols: Vec<Known<Protocol>>,
-    /// For tcp and udp.
-    pub ports: Vec<Known<Ports>>,
+    /// Its protocols, each with the ports it admits.
+    pub admits: Vec<Admit>,
     pub sources: Vec<Source<'t>>,
+}
+
+/// What a permission admits: a protocol, and for tcp and udp, ports.
+pub(super) struct Admit {
+    /// `None` when it cannot be worked out.
+    pub protocol: Option<Protocol>,
+    /// For tcp and udp; `None` when they cannot be worked out.
+    pub ports: Option<Ports>,
+    pub protocol_unknown: Vec<Unknown>,
+    pub ports_unknown: Vec<Unknown>,
+}
+
+impl fmt::Display for Admit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.protocol, self.ports) {
+            (None, _) => f.write_str("traffic of a protocol not resolved"),
+            (Some(Protocol::All), _) => f.write_str("all traffic"),
+            (Some(p), Some(ports)) => write!(f, "{p} {ports}"),
+            (Some(p), None) if p.has_ports() => write!(f, "{p} (ports not resolved)"),
+            (Some(p), None) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// Every protocol with every port range.
+fn admits(protocols: Vec<Known<Protocol>>, ports: &[Known<Ports>]) -> Vec<Admit> {
+    let mut out = Vec::with_capacity(protocols.len());
+    for Known { value, unknown } in protocols {
+        match value {
+            Some(p) if p.has_ports() => {
+                for range in ports {
+                    out.push(Admit {
+                        protocol: Some(p),
+                        ports: range.value,
+                        protocol_unknown: unknown.clone(),
+                        ports_unknown: range.unknown.clone(),
+                    });
+                }
+            }
+            protocol => out.push(Admit {
+                protocol,
+                ports: None,
+                protocol_unknown: unknown,
+                ports_unknown: Vec::new(),
+            }),
+        }
+    }
+    out
 }
 
 /// A value, and what it depends on that could not be worked out (empty
@@ -90,7 +140,7 @@ pub(super) struct Source<'t> {
     pub kind: SourceKind,
     /// As written (or computed), for messages.
     pub text: std::borrow::Cow<'t, str>,
-    pub via: Option<String>,
+    pub via: Option<Via<'t>>,
     /// Empty when the source is resolved; otherwise it is only a source the
     /// permission might have.
     pub unknown: Vec<Unknown>,
@@ -100,8 +150,9 @@ pub(super) struct Source<'t> {
 pub(super) enum SourceKind {
     /// Every address.
     World,
-    /// Part of the internet.
-    Net(IpNet),
+    /// Part of the internet: a block of this prefix length (the block itself
+    /// is read from the text when a union needs it).
+    Net { v6: bool, prefix: u8 },
     /// A block of this prefix length at an address not known (`!Sub "${Ip}/8"`).
     SomeNet { v6: bool, prefix: u8 },
     /// Nothing known.
@@ -116,18 +167,13 @@ impl<'t> Analysis<'t> {
             groups: Vec::new(),
             unplaced: Vec::new(),
         };
-        let mut by_key: HashMap<GroupKey<'t>, usize> = HashMap::new();
-        let prefix_lists: HashMap<&str, usize> = template
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.resource_type == "AWS::EC2::PrefixList")
-            .map(|(i, r)| (r.logical_id.as_str(), i))
-            .collect();
+        // The group of each security group resource, and of each group id written out.
+        let mut of_resource: Vec<Option<usize>> = vec![None; template.resources.len()];
+        let mut by_literal: HashMap<GroupKey, usize> = HashMap::new();
         let reader = Reader {
             template,
             resolver,
-            prefix_lists,
+            ids: OnceCell::new(),
         };
         for (owner, resource) in template.resources.iter().enumerate() {
             let standalone = match resource.resource_type.as_str() {
@@ -136,9 +182,25 @@ impl<'t> Analysis<'t> {
                 _ => continue,
             };
             let first = analysis.permissions.len();
-            let mut key = GroupKey::Resource(resource.logical_id.as_str());
-            for properties in reader.properties(resource.body.get("Properties")) {
-                match (properties, standalone) {
+            let mut key = GroupKey::Resource(owner);
+            // Properties written out as a mapping (the common case) need no list.
+            let (one, many);
+            let all: &[Result<&Object, Vec<Unknown>>] = match resource
+                .body
+                .get("Properties")
+                .filter(|p| intrinsic(p).is_none())
+            {
+                Some(Node::Object(properties)) => {
+                    one = [Ok(properties)];
+                    &one
+                }
+                other => {
+                    many = reader.properties(other);
+                    &many
+                }
+            };
+            for properties in all {
+                match (properties.clone(), standalone) {
                     (Ok(properties), false) => {
                         if let Some(ingress) = properties.get("SecurityGroupIngress") {
                             reader.inline(owner, ingress, &mut analysis.permissions);
@@ -179,28 +241,64 @@ impl<'t> Analysis<'t> {
                 analysis.unplaced.extend(added);
                 continue;
             }
-            let index = *by_key.entry(key).or_insert_with(|| {
+            let new_group = || {
                 analysis.groups.push(Group {
                     home: None,
                     permissions: Vec::new(),
+                    may_cover: false,
                 });
                 analysis.groups.len() - 1
-            });
+            };
+            let index = match key {
+                GroupKey::Resource(i) => *of_resource[i].get_or_insert_with(new_group),
+                literal => *by_literal.entry(literal).or_insert_with(new_group),
+            };
             let group = &mut analysis.groups[index];
             if !standalone {
                 group.home = Some(owner);
             }
             group.permissions.extend(added);
         }
+        let unplaced: Vec<&Permission> = analysis
+            .unplaced
+            .iter()
+            .map(|&i| &analysis.permissions[i])
+            .collect();
+        for group in &mut analysis.groups {
+            let members = group
+                .permissions
+                .iter()
+                .map(|&i| &analysis.permissions[i])
+                .chain(unplaced.iter().copied());
+            group.may_cover = may_cover(members);
+        }
         analysis
     }
 }
 
+/// Whether these permissions' blocks hold enough addresses to cover every
+/// IPv4 or every IPv6 address (whatever their ports).
+pub(super) fn may_cover<'p, 't: 'p>(permissions: impl Iterator<Item = &'p Permission<'t>>) -> bool {
+    let mut v4 = [0usize; 129];
+    let mut v6 = [0usize; 129];
+    for permission in permissions {
+        for source in &permission.sources {
+            if let SourceKind::Net { v6: six, prefix } | SourceKind::SomeNet { v6: six, prefix } =
+                source.kind
+            {
+                let counts = if six { &mut v6 } else { &mut v4 };
+                counts[usize::from(prefix.min(128))] += 1;
+            }
+        }
+    }
+    could_cover_counted(Family::V4, &v4) || could_cover_counted(Family::V6, &v6)
+}
+
 /// Which security group a permission belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum GroupKey<'t> {
-    /// A group of this template, by logical id.
-    Resource(&'t str),
+enum GroupKey {
+    /// A group of this template, by index.
+    Resource(usize),
     /// A group named by its id (or name), written out or a parameter's default.
     Literal(String),
     Unknown,
@@ -209,10 +307,25 @@ enum GroupKey<'t> {
 struct Reader<'r, 't> {
     template: &'t Template<'t>,
     resolver: &'r Resolver<'t>,
-    prefix_lists: HashMap<&'t str, usize>,
+    /// Each resource's index, by logical id (built when first needed).
+    ids: OnceCell<HashMap<&'t str, usize>>,
 }
 
 impl<'t> Reader<'_, 't> {
+    fn index_of(&self, logical_id: &str) -> Option<usize> {
+        self.ids
+            .get_or_init(|| {
+                self.template
+                    .resources
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.logical_id.as_str(), i))
+                    .collect()
+            })
+            .get(logical_id)
+            .copied()
+    }
+
     /// The mappings `Properties` may be (`Fn::If` gives both), or why it
     /// cannot be known.
     fn properties(&self, value: Option<&'t Node<'t>>) -> Vec<Result<&'t Object<'t>, Vec<Unknown>>> {
@@ -237,6 +350,19 @@ impl<'t> Reader<'_, 't> {
 
     /// The permissions of a security group's `SecurityGroupIngress`.
     fn inline(&self, owner: usize, ingress: &'t Node<'t>, out: &mut Vec<Permission<'t>>) {
+        // A list of mappings written out (the common case) needs no resolving.
+        if let Node::Array(items) = ingress.value()
+            && items
+                .iter()
+                .all(|i| i.is_object() && intrinsic(i).is_none())
+        {
+            for (index, item) in items.iter().enumerate() {
+                if let Some(permission) = item.as_object() {
+                    out.push(self.permission(owner, Place::Inline(Some(index)), Ok(permission)));
+                }
+            }
+            return;
+        }
         for item in self.resolver.items(ingress) {
             let place = Place::Inline(item.index);
             let permission = match item.value.as_object_node().and_then(Node::as_object) {
@@ -248,7 +374,7 @@ impl<'t> Reader<'_, 't> {
     }
 
     /// `GroupId: !Ref Sg`, `!GetAtt Sg.GroupId`, `sg-0123`, a parameter...
-    fn group(&self, value: Option<&'t Node<'t>>) -> (GroupKey<'t>, Option<String>) {
+    fn group(&self, value: Option<&'t Node<'t>>) -> (GroupKey, Option<String>) {
         let Some(value) = value else {
             return (GroupKey::Unknown, None);
         };
@@ -258,12 +384,9 @@ impl<'t> Reader<'_, 't> {
             _ => None,
         };
         if let Some(name) = named
-            && let Some(resource) = self.template.resource(name)
+            && let Some(index) = self.index_of(name)
         {
-            return (
-                GroupKey::Resource(resource.logical_id.as_str()),
-                Some(short(name).into_owned()),
-            );
+            return (GroupKey::Resource(index), Some(short(name).into_owned()));
         }
         let candidates = self.resolver.resolve(value);
         match candidates.as_slice() {
@@ -300,11 +423,12 @@ impl<'t> Reader<'_, 't> {
                 return Permission {
                     owner,
                     place,
-                    protocols: vec![Known {
-                        value: None,
-                        unknown: unknown.clone(),
+                    admits: vec![Admit {
+                        protocol: None,
+                        ports: None,
+                        protocol_unknown: unknown.clone(),
+                        ports_unknown: Vec::new(),
                     }],
-                    ports: Vec::new(),
                     sources: vec![Source {
                         kind: SourceKind::Unknown,
                         text: "a source".into(),
@@ -314,32 +438,52 @@ impl<'t> Reader<'_, 't> {
                 };
             }
         };
+        // One pass over the permission's keys (a permission is looked at
+        // for every security group of the template).
         let mut sources = Vec::new();
-        for (key, v6) in [("CidrIp", false), ("CidrIpv6", true)] {
-            if let Some(value) = permission.get(key) {
-                for candidate in self.resolver.resolve(value) {
-                    sources.extend(cidr_source(key, v6, candidate));
+        let (mut protocol, mut from, mut to) = (None, None, None);
+        for (key, value) in permission.iter() {
+            match key {
+                "CidrIp" | "CidrIpv6" => {
+                    let v6 = key == "CidrIpv6";
+                    match literal(value) {
+                        Some(candidate) => sources.extend(cidr_source(key, v6, candidate)),
+                        None => {
+                            for candidate in self.resolver.resolve(value) {
+                                sources.extend(cidr_source(key, v6, candidate));
+                            }
+                        }
+                    }
                 }
+                "SourcePrefixListId" => self.prefix_list(value, &mut sources),
+                "IpProtocol" => protocol = Some(value),
+                "FromPort" => from = Some(value),
+                "ToPort" => to = Some(value),
+                _ => {}
             }
-        }
-        if let Some(value) = permission.get("SourcePrefixListId") {
-            self.prefix_list(value, &mut sources);
         }
         if sources.is_empty() {
             // Only security groups as sources: nothing the rules look at.
             return Permission {
                 owner,
                 place,
-                protocols: Vec::new(),
-                ports: Vec::new(),
+                admits: Vec::new(),
                 sources,
             };
         }
+        let protocols = self.protocols(protocol);
+        let needs_ports = protocols
+            .iter()
+            .any(|p| p.value.is_some_and(Protocol::has_ports));
+        let ports = if needs_ports {
+            self.ports(from, to)
+        } else {
+            Vec::new()
+        };
         Permission {
             owner,
             place,
-            protocols: self.protocols(permission.get("IpProtocol")),
-            ports: self.ports(permission.get("FromPort"), permission.get("ToPort")),
+            admits: admits(protocols, &ports),
             sources,
         }
     }
@@ -353,8 +497,9 @@ impl<'t> Reader<'_, 't> {
             _ => None,
         };
         let list = named
-            .and_then(|n| self.prefix_lists.get(n))
-            .map(|&i| &self.template.resources[i]);
+            .and_then(|n| self.index_of(n))
+            .map(|i| &self.template.resources[i])
+            .filter(|r| r.resource_type == "AWS::EC2::PrefixList");
         let Some(list) = list else {
             let shown = match value.as_str() {
                 Some(id) => short(id).into_owned(),
@@ -370,7 +515,7 @@ impl<'t> Reader<'_, 't> {
             });
             return;
         };
-        let via = format!("entry of prefix list {}", short(&list.logical_id));
+        let via = Via::PrefixList(list.logical_id.as_str());
         let Some(entries) = list.body.get("Properties").and_then(|p| p.get("Entries")) else {
             return;
         };
@@ -381,7 +526,7 @@ impl<'t> Reader<'_, 't> {
                 None => vec![item.value],
             };
             for mut candidate in candidates {
-                candidate.via = candidate.via.or_else(|| Some(via.clone()));
+                candidate.via = candidate.via.or(Some(via));
                 let v6 = list
                     .body
                     .get("Properties")
@@ -397,6 +542,17 @@ impl<'t> Reader<'_, 't> {
         let Some(value) = value else {
             return Vec::new(); // CloudFormation requires one
         };
+        if let Some(literal) = literal(value) {
+            let text = literal.as_text().filter(|t| t.len() <= MAX_VALUE_TEXT);
+            return text
+                .and_then(|t| Protocol::parse(&t))
+                .map(|p| Known {
+                    value: Some(p),
+                    unknown: Vec::new(),
+                })
+                .into_iter()
+                .collect();
+        }
         self.resolver
             .resolve(value)
             .into_iter()
@@ -421,8 +577,19 @@ impl<'t> Reader<'_, 't> {
     /// The port ranges `FromPort..ToPort` may be (for tcp and udp). Either
     /// left out means every port.
     fn ports(&self, from: Option<&'t Node<'t>>, to: Option<&'t Node<'t>>) -> Vec<Known<Ports>> {
+        // Both written out as numbers (the common case).
+        if let (Some(Node::Number(a)), Some(Node::Number(b))) =
+            (from.map(Node::value), to.map(Node::value))
+            && let (Some(a), Some(b)) = (a.as_i64(), b.as_i64())
+        {
+            return vec![Known {
+                value: Some(Ports::written(a, b)),
+                unknown: Vec::new(),
+            }];
+        }
         let ends = |value: Option<&'t Node<'t>>| match value.map(Node::value) {
             None | Some(Node::Null) => None,
+            Some(Node::Number(_) | Node::String(_)) => value.and_then(literal).map(|c| vec![c]),
             Some(_) => value.map(|v| self.resolver.resolve(v)),
         };
         let (Some(froms), Some(tos)) = (ends(from), ends(to)) else {
@@ -447,6 +614,11 @@ impl<'t> Reader<'_, 't> {
         }
         ranges
     }
+}
+
+/// A value written out (the common case), without asking the resolver.
+fn literal<'t>(value: &'t Node<'t>) -> Option<Candidate<'t>> {
+    matches!(value.value(), Node::String(_) | Node::Number(_)).then(|| Candidate::node(value))
 }
 
 /// A `CidrIp`, `CidrIpv6` or prefix list `Cidr` candidate as a source;
@@ -511,7 +683,15 @@ fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Option<Sour
     let kind = if is_world(&text) {
         SourceKind::World
     } else {
-        SourceKind::Net(parse_cidr(&text)?)
+        // Most sources are part of the internet and never in a union that
+        // could cover it: the address is parsed only when one could.
+        let (address, prefix) = text.trim().rsplit_once('/')?;
+        let prefix = prefix.parse::<u8>().ok().filter(|_| prefix.len() <= 3)?;
+        let v6 = address.contains(':');
+        if prefix > if v6 { 128 } else { 32 } {
+            return None;
+        }
+        SourceKind::Net { v6, prefix }
     };
     Some(Source {
         kind,

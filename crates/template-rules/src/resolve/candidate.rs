@@ -46,6 +46,30 @@ impl fmt::Display for Unknown {
     }
 }
 
+/// How a value was reached, when that is not obvious from the template
+/// text where the property is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via<'t> {
+    /// The `Default` of this parameter.
+    DefaultOf(&'t str),
+    /// One of the `AllowedValues` of this parameter.
+    AllowedValueOf(&'t str),
+    /// An entry of this `AWS::EC2::PrefixList`.
+    PrefixList(&'t str),
+}
+
+impl fmt::Display for Via<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Via::DefaultOf(p) => write!(f, "default of parameter {}", display::short(p)),
+            Via::AllowedValueOf(p) => {
+                write!(f, "allowed value of parameter {}", display::short(p))
+            }
+            Via::PrefixList(l) => write!(f, "entry of prefix list {}", display::short(l)),
+        }
+    }
+}
+
 /// A value a property may take.
 #[derive(Debug, Clone)]
 pub enum Value<'t> {
@@ -65,9 +89,8 @@ pub enum Value<'t> {
 #[derive(Debug, Clone)]
 pub struct Candidate<'t> {
     pub value: Value<'t>,
-    /// How the value was reached when that is not obvious from the template
-    /// text at that spot, e.g. "default of parameter SshLocation".
-    pub via: Option<String>,
+    /// How the value was reached, e.g. the default of parameter SshLocation.
+    pub via: Option<Via<'t>>,
     /// Empty for a resolved value. Otherwise what could not be worked out:
     /// the value is then only what the property might be (an allowed value
     /// other than the Default), or partly known ([`Value::Tail`]), or not

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 
 use super::budget::MAX_TEXT;
-use super::candidate::{Candidate, Unknown, Value, add_unknowns, unknowns};
+use super::candidate::{Candidate, Unknown, Value, Via, add_unknowns, unknowns};
 use super::{Resolver, intrinsic};
 use crate::display::short;
 use crate::node::Node;
@@ -26,7 +26,7 @@ pub(crate) enum ListItem<'t> {
 pub(crate) struct List<'t> {
     /// `None` when the list cannot be worked out.
     pub items: Option<Vec<ListItem<'t>>>,
-    pub via: Option<String>,
+    pub via: Option<Via<'t>>,
     pub unknown: Vec<Unknown>,
 }
 
@@ -39,7 +39,7 @@ impl<'t> List<'t> {
         }
     }
 
-    fn texts(texts: Vec<String>, via: Option<String>, unknown: Vec<Unknown>) -> Self {
+    fn texts(texts: Vec<String>, via: Option<Via<'t>>, unknown: Vec<Unknown>) -> Self {
         List {
             items: Some(texts.into_iter().map(ListItem::Text).collect()),
             via,
@@ -125,7 +125,7 @@ impl<'t> Resolver<'t> {
                         return List::unknown(why);
                     }
                     let items = text.split(delimiter).map(str::to_string).collect();
-                    List::texts(items, c.via.clone(), c.unknown.clone())
+                    List::texts(items, c.via, c.unknown.clone())
                 }
                 None => List {
                     items: None,
@@ -238,7 +238,7 @@ impl<'t> Resolver<'t> {
                 }
                 for candidate in &mut out[from..] {
                     if candidate.via.is_none() {
-                        candidate.via = list.via.clone();
+                        candidate.via = list.via;
                     }
                     add_unknowns(&mut candidate.unknown, &list.unknown);
                 }

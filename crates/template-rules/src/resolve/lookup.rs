@@ -1,7 +1,7 @@
 //! `Ref` and `Fn::FindInMap`: values found elsewhere in the template.
 
 use super::Resolver;
-use super::candidate::{Candidate, Unknown};
+use super::candidate::{Candidate, Unknown, Via};
 use crate::display::short;
 use crate::node::Node;
 
@@ -14,7 +14,7 @@ impl<'t> Resolver<'t> {
     }
 
     /// What `Ref: name` (or `${name}` in `Fn::Sub`) gives.
-    pub(super) fn named(&self, name: &str, out: &mut Vec<Candidate<'t>>) {
+    pub(super) fn named(&self, name: &'t str, out: &mut Vec<Candidate<'t>>) {
         if let Some(parameter) = self.parameters.get(name) {
             self.parameter(name, parameter, out);
         } else if name == "AWS::NoValue" {
@@ -40,7 +40,9 @@ impl<'t> Resolver<'t> {
     /// A parameter's value: its `Default`, and as values it might be set to,
     /// its other `AllowedValues`. An SSM parameter's `Default` is the name
     /// of the SSM parameter, never the value.
-    fn parameter(&self, name: &str, parameter: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
+    fn parameter(&self, name: &'t str, parameter: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
+        let via = Via::DefaultOf(name);
+        let allowed_via = Via::AllowedValueOf(name);
         let name = short(name);
         let kind = parameter
             .get("Type")
@@ -59,7 +61,7 @@ impl<'t> Resolver<'t> {
         let default = parameter.get("Default");
         match default {
             Some(default) => {
-                self.through(default, Some(&format!("default of parameter {name}")), out);
+                self.through(default, Some(via), out);
             }
             None if allowed.is_empty() => {
                 out.push(Candidate::unknown(Unknown::new(format!(
@@ -73,11 +75,7 @@ impl<'t> Resolver<'t> {
                 continue;
             }
             let mut candidates = Vec::new();
-            self.through(
-                value,
-                Some(&format!("allowed value of parameter {name}")),
-                &mut candidates,
-            );
+            self.through(value, Some(allowed_via), &mut candidates);
             for candidate in candidates {
                 let shown = candidate
                     .as_text()

@@ -26,7 +26,7 @@ use std::collections::HashSet;
 
 pub use budget::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT};
 pub(crate) use candidate::add_unknowns;
-pub use candidate::{Candidate, Unknown, Value};
+pub use candidate::{Candidate, Unknown, Value, Via};
 
 use crate::node::{Node, Object};
 use crate::template::Template;
@@ -212,7 +212,7 @@ impl<'t> Resolver<'t> {
     /// Works out a value reached through a lookup (`Ref`, `Fn::FindInMap`),
     /// marking what it gives with `via`; a value that leads back to itself
     /// is unknown.
-    fn through(&self, value: &'t Node<'t>, via: Option<&str>, out: &mut Vec<Candidate<'t>>) {
+    fn through(&self, value: &'t Node<'t>, via: Option<Via<'t>>, out: &mut Vec<Candidate<'t>>) {
         let key = value.value() as *const Node<'t>;
         if self.in_progress.borrow().contains(&key) {
             out.push(Candidate::unknown(Unknown::new(
@@ -227,7 +227,7 @@ impl<'t> Resolver<'t> {
         if let Some(via) = via {
             for candidate in &mut out[from..] {
                 if candidate.via.is_none() {
-                    candidate.via = Some(via.to_string());
+                    candidate.via = Some(via);
                 }
             }
         }

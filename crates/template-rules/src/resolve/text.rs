@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use super::Resolver;
 use super::budget::{MAX_ALTERNATIVES, MAX_TEXT};
-use super::candidate::{Candidate, Unknown, Value, add_unknowns};
+use super::candidate::{Candidate, Unknown, Value, Via, add_unknowns};
 use super::lists::ListItem;
 use crate::node::Node;
 
@@ -20,16 +20,16 @@ const TAIL_KEPT: usize = 64;
 
 /// A text being built: wholly known, or known only from `tail` on.
 #[derive(Clone)]
-struct Partial {
+struct Partial<'t> {
     text: String,
     /// `text` is the end of the value, not all of it.
     tail: bool,
-    via: Option<String>,
+    via: Option<Via<'t>>,
     unknown: Vec<Unknown>,
 }
 
-impl Partial {
-    fn empty(via: Option<String>) -> Self {
+impl<'t> Partial<'t> {
+    fn empty(via: Option<Via<'t>>) -> Self {
         Partial {
             text: String::new(),
             tail: false,
@@ -38,7 +38,7 @@ impl Partial {
         }
     }
 
-    fn candidate<'t>(self) -> Candidate<'t> {
+    fn candidate(self) -> Candidate<'t> {
         Candidate {
             value: if self.tail {
                 Value::Tail(self.text)
@@ -74,12 +74,12 @@ impl Partial {
 }
 
 /// One piece's alternatives, as text.
-struct Piece {
+struct Piece<'t> {
     text: String,
     /// Only the end of the piece is `text`.
     tail: bool,
     known: bool,
-    via: Option<String>,
+    via: Option<Via<'t>>,
     unknown: Vec<Unknown>,
 }
 
@@ -207,10 +207,10 @@ impl<'t> Resolver<'t> {
     /// piece. A piece with no alternative (`AWS::NoValue`) is an empty text.
     fn append(
         &self,
-        partials: Vec<Partial>,
+        partials: Vec<Partial<'t>>,
         literal: &str,
-        pieces: &[Piece],
-    ) -> Result<Vec<Partial>, Unknown> {
+        pieces: &[Piece<'t>],
+    ) -> Result<Vec<Partial<'t>>, Unknown> {
         let empty = [known(String::new())];
         let pieces = if pieces.is_empty() {
             &empty[..]
@@ -240,10 +240,10 @@ impl<'t> Resolver<'t> {
 
     fn extend(
         &self,
-        mut partial: Partial,
+        mut partial: Partial<'t>,
         literal: &str,
-        piece: &Piece,
-    ) -> Result<Partial, Unknown> {
+        piece: &Piece<'t>,
+    ) -> Result<Partial<'t>, Unknown> {
         if piece.known {
             self.budget.bytes(literal.len() + piece.text.len())?;
             if piece.tail {
@@ -257,13 +257,13 @@ impl<'t> Resolver<'t> {
             partial.text.clear();
             partial.tail = true;
         }
-        partial.via = partial.via.or_else(|| piece.via.clone());
+        partial.via = partial.via.or(piece.via);
         add_unknowns(&mut partial.unknown, &piece.unknown);
         Ok(partial)
     }
 }
 
-fn known(text: String) -> Piece {
+fn known<'t>(text: String) -> Piece<'t> {
     Piece {
         text,
         tail: false,
@@ -275,7 +275,7 @@ fn known(text: String) -> Piece {
 
 /// A piece's candidates as text. Values that are not text (a list, a
 /// mapping) are unknown: CloudFormation would refuse them.
-fn pieces(candidates: Vec<Candidate<'_>>) -> Vec<Piece> {
+fn pieces(candidates: Vec<Candidate<'_>>) -> Vec<Piece<'_>> {
     candidates
         .into_iter()
         .map(|c| {

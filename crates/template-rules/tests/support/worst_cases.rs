@@ -296,10 +296,7 @@ fn nested_join() -> String {
 fn if_inside_join() -> String {
     let mut out = String::from("Resources:\n");
     for g in 0..3_000 {
-        let mut pieces = Vec::new();
-        for _ in 0..60 {
-            pieces.push("!If [C, \"1\", \"0\"]");
-        }
+        let pieces = vec!["!If [C, \"1\", \"0\"]"; 60];
         let _ = write!(
             out,
             "  Sg{g}:\n    {SG}\n    Properties:\n      GroupDescription: g\n      SecurityGroupIngress:\n        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Join [\"\", [{}]]}}\n",
