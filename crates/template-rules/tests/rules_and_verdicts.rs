@@ -562,3 +562,58 @@ fn json_and_yaml_renderings_of_a_template_give_the_same_findings() {
         ]
     );
 }
+
+#[test]
+fn a_rule_that_may_not_be_suppressed_keeps_its_finding_and_says_so() {
+    let rules = |suppressible: Option<&str>| {
+        let mut ssh = item(
+            "SSHOpenToWorld",
+            "SecurityGroup",
+            "open-ingress",
+            "tcp:22",
+            json!(100),
+            "Y",
+        );
+        ssh.suppressible = suppressible.map(Into::into);
+        RuleSet::from_items([ssh])
+    };
+    let template = format!(
+        "{}    Metadata:\n      cicd:\n        suppress:\n          - rule: SSHOpenToWorld\n            reason: bastion behind VPN\n",
+        SSH_OPEN
+    );
+    for allowed in [None, Some("Y"), Some("yes")] {
+        let r = report(&template, &rules(allowed));
+        assert!(r.findings[0].suppressed, "{allowed:?}");
+        assert_eq!((r.risk, r.verdict), (0, Verdict::Pass));
+        assert!(r.warnings.is_empty());
+    }
+    let r = report(&template, &rules(Some("N")));
+    assert!(!r.findings[0].suppressed);
+    assert_eq!((r.risk, r.verdict), (100, Verdict::Fail));
+    assert_eq!(
+        r.warnings,
+        [
+            "BastionSg (line 2): suppresses SSHOpenToWorld, which may not be suppressed (suppressible: N), so it is not applied"
+        ]
+    );
+    assert_eq!(r.suppressed_count(), 0);
+
+    // The field is read, checked and written back as stored.
+    let set = rules(Some("N"));
+    assert!(!set.rules()[0].suppressible);
+    assert_eq!(
+        RuleItem::from(&set.rules()[0]).suppressible,
+        Some(json!("N"))
+    );
+    assert_eq!(RuleItem::from(&rules(None).rules()[0]).suppressible, None);
+    let bad = rules(Some("sometimes"));
+    assert_eq!(
+        bad.errors()[0].to_string(),
+        "rule SSHOpenToWorld: suppressible \"sometimes\" is not Y or N"
+    );
+    let from_file = RuleSet::from_file_str(
+        "- {rule: A, category: SecurityGroup, ruletype: open-ingress, ruledata: all, riskvalue: 1, active: Y, suppressible: N}\n",
+    )
+    .unwrap();
+    assert!(!from_file.rules()[0].suppressible);
+}
