@@ -620,7 +620,7 @@ fn thresholds() -> BoxedStrategy<Thresholds> {
 
 // --- Renderings -------------------------------------------------------------------
 
-use support::emit::{after_indicator, entries, yaml};
+use support::emit::{quoted, scalar, yaml};
 
 /// How a template is written out.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -1232,4 +1232,314 @@ fn the_yaml_emitter_writes_what_the_parser_reads() {
     }
     assert!(yaml(&value, true).contains("!If"));
     assert!(yaml(&value, true).contains("!GetAtt \"A.B.C\""));
+}
+
+// --- Metamorphic properties: the same template, written differently ------------
+
+/// A small deterministic source of choices, seeded by proptest.
+struct Choices(u64);
+
+impl Choices {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn coin(&mut self) -> bool {
+        self.next() & 1 == 1
+    }
+}
+
+/// `family`'s whole space split into blocks at random: each block is kept
+/// or split in two, down to /10, at most 64 blocks.
+fn split_world(v6: bool, choices: &mut Choices) -> Vec<String> {
+    let mut blocks: Vec<(u128, u8)> = vec![(0, 0)];
+    let bits = if v6 { 128 } else { 32 };
+    let mut done = Vec::new();
+    while let Some((address, prefix)) = blocks.pop() {
+        if prefix == 0 || (prefix < 10 && done.len() + blocks.len() < 63 && choices.coin()) {
+            let half = 1u128 << (bits - prefix - 1);
+            blocks.push((address, prefix + 1));
+            blocks.push((address + half, prefix + 1));
+        } else {
+            done.push((address, prefix));
+        }
+    }
+    done.into_iter()
+        .map(|(address, prefix)| {
+            if v6 {
+                format!("{}/{prefix}", std::net::Ipv6Addr::from(address))
+            } else {
+                format!("{}/{prefix}", std::net::Ipv4Addr::from(address as u32))
+            }
+        })
+        .collect()
+}
+
+/// A group with some permissions and one open to the world, and the same
+/// group with that permission's source split into blocks that together
+/// cover it, spread over its inline list and standalone ingress rules.
+fn open_and_split(others: Vec<Value>, open: Value, v6: bool, seed: u64) -> (Value, Value) {
+    let key = if v6 { "CidrIpv6" } else { "CidrIp" };
+    let world = if v6 { "::/0" } else { "0.0.0.0/0" };
+    let mut choices = Choices(seed | 1);
+    let mut permission = open.as_object().cloned().unwrap_or_default();
+    permission.remove("CidrIp");
+    permission.remove("CidrIpv6");
+    let mut whole = permission.clone();
+    whole.insert(key.into(), json!(world));
+    let mut inline = others.clone();
+    inline.push(Value::Object(whole));
+    let group = |ingress: Vec<Value>| {
+        json!({"Type": "AWS::EC2::SecurityGroup",
+               "Properties": {"GroupDescription": "split", "SecurityGroupIngress": ingress}})
+    };
+    let unsplit = json!({"Resources": {"Sg": group(inline)}});
+
+    let mut resources = serde_json::Map::new();
+    let mut inline = others;
+    for (i, block) in split_world(v6, &mut choices).into_iter().enumerate() {
+        let mut part = permission.clone();
+        part.insert(key.into(), json!(block));
+        if choices.coin() {
+            let at = choices.below(inline.len() + 1);
+            inline.insert(at, Value::Object(part));
+        } else {
+            part.insert(
+                "GroupId".into(),
+                if choices.coin() {
+                    json!({"Ref": "Sg"})
+                } else {
+                    json!({"Fn::GetAtt": ["Sg", "GroupId"]})
+                },
+            );
+            resources.insert(
+                format!("Part{i}"),
+                json!({"Type": "AWS::EC2::SecurityGroupIngress", "Properties": part}),
+            );
+        }
+    }
+    resources.insert("Sg".into(), group(inline));
+    (unsplit, json!({"Resources": resources}))
+}
+
+/// Rule sets of open-ingress rules only: a regex rule sees each resource's
+/// text, which splitting a rule into resources changes.
+fn ingress_rule_set() -> BoxedStrategy<RuleSet> {
+    let spec = select(vec![
+        "all",
+        "tcp:22",
+        "tcp:80",
+        "tcp:8000-8999, udp:53",
+        "icmp",
+        "udp",
+        "tcp",
+        "tcp:0-65535",
+    ]);
+    prop_oneof![
+        1 => Just(RuleSet::defaults()),
+        3 => vec((spec, select(RISKS)), 1..4).prop_map(|items| {
+            RuleSet::from_items(items.into_iter().enumerate().map(|(i, (data, risk))| {
+                serde_json::from_value::<RuleItem>(json!({"rule": format!("R{i}"),
+                    "category": "SecurityGroup", "ruletype": "open-ingress", "ruledata": data,
+                    "riskvalue": risk, "active": "Y"}))
+                .unwrap()
+            }))
+        }),
+    ]
+    .boxed()
+}
+
+/// An open permission: a literal protocol and ports that some rule is about.
+fn open_permission() -> BoxedStrategy<Value> {
+    (
+        select(vec![json!("tcp"), json!("udp"), json!("-1"), json!(6), json!("icmp")]),
+        select(vec![(22, 22), (0, 65535), (20, 30), (80, 80), (-1, -1), (53, 53)]),
+    )
+        .prop_map(|(protocol, (from, to))| {
+            json!({"IpProtocol": protocol, "FromPort": from, "ToPort": to})
+        })
+        .boxed()
+}
+
+/// The outcome as rules, verdict and risk: a split source's findings land
+/// on the group either way, with other reasons.
+fn verdict_of(
+    value: &Value,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+) -> (Vec<(String, String, bool)>, u64, Verdict) {
+    let text = value.to_string();
+    let template = Template::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let report = evaluate(&template, rules, thresholds);
+    check_report(&template, rules, thresholds, &report);
+    let mut fired: Vec<(String, String, bool)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.resource.clone(), f.is_unresolved()))
+        .collect();
+    fired.sort();
+    (fired, report.risk, report.verdict)
+}
+
+// --- YAML with anchors, aliases and merge keys -----------------------------------
+
+/// Writes `value` as block YAML where `{"__alias": "n"}` is `*n` and a
+/// mapping's `"__merge": "n"` entry is `<<: *n`; `anchors` are written
+/// first, under `Anchors:`, each as `n: &n value`.
+fn aliased_yaml(value: &Value, anchors: &[(String, Value)]) -> String {
+    let mut out = String::new();
+    if !anchors.is_empty() {
+        out.push_str("Anchors:\n");
+        for (name, anchored) in anchors {
+            out.push_str(&format!("  {name}: &{name}"));
+            node(anchored, 2, &mut out);
+        }
+    }
+    if let Value::Object(map) = value {
+        for (key, item) in map {
+            quoted(key, &mut out);
+            out.push(':');
+            node(item, 0, &mut out);
+        }
+    }
+    out
+}
+
+/// A value after `key:` or `-`, its own lines indented past `indent`.
+fn node(value: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent + 2);
+    match value {
+        Value::Object(map) if map.len() == 1 && map.contains_key("__alias") => {
+            out.push_str(&format!(
+                " *{}\n",
+                map["__alias"].as_str().unwrap_or_default()
+            ));
+        }
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            for (key, item) in map {
+                out.push_str(&pad);
+                if key == "__merge" {
+                    out.push_str(&format!("<<: *{}\n", item.as_str().unwrap_or_default()));
+                    continue;
+                }
+                quoted(key, out);
+                out.push(':');
+                node(item, indent + 2, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            for item in items {
+                out.push_str(&pad);
+                out.push('-');
+                node(item, indent + 2, out);
+            }
+        }
+        other => {
+            out.push(' ');
+            scalar(other, out);
+            out.push('\n');
+        }
+    }
+}
+
+/// The template with its permissions moved into anchors (used through
+/// aliases) and parts of its resources' properties moved into anchors
+/// merged back (with a decoy for a key the mapping keeps, which must win).
+fn with_aliases(template: &Value, seed: u64) -> (Value, Vec<(String, Value)>) {
+    let mut choices = Choices(seed | 1);
+    let mut anchors = Vec::new();
+    let mut merges = Vec::new();
+    let mut out = template.clone();
+    let Some(resources) = out.get_mut("Resources").and_then(Value::as_object_mut) else {
+        return (out, anchors);
+    };
+    for resource in resources.values_mut() {
+        let Some(properties) = resource
+            .get_mut("Properties")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if let Some(Value::Array(items)) = properties.get_mut("SecurityGroupIngress") {
+            for item in items.iter_mut() {
+                if item.is_object() && choices.coin() {
+                    let name = format!("p{}", anchors.len());
+                    anchors.push((name.clone(), item.clone()));
+                    *item = json!({"__alias": name});
+                }
+            }
+        }
+        if properties.is_empty() || !choices.coin() {
+            continue;
+        }
+        let keys: Vec<String> = properties.keys().cloned().collect();
+        let mut merged = serde_json::Map::new();
+        for key in keys {
+            if choices.coin() {
+                if let Some(v) = properties.remove(&key) {
+                    merged.insert(key, v);
+                }
+            } else if choices.coin() {
+                merged.insert(key, json!("decoy"));
+            }
+        }
+        let name = format!("m{}", merges.len());
+        merges.push((name.clone(), Value::Object(merged)));
+        properties.insert("__merge".into(), json!(name));
+    }
+    anchors.extend(merges);
+    (out, anchors)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Splitting a source open to the world into blocks that cover it, in
+    /// the group's own list and in standalone ingress rules, never changes
+    /// which rules fire, the risk or the verdict.
+    #[test]
+    fn splitting_an_open_cidr_never_changes_the_verdict(
+        others in vec(permission(), 0..3),
+        open in open_permission(),
+        v6 in any::<bool>(),
+        seed in any::<u64>(),
+        rules in ingress_rule_set(),
+        thresholds in thresholds(),
+    ) {
+        let (unsplit, split) = open_and_split(others, open, v6, seed);
+        prop_assert_eq!(
+            verdict_of(&unsplit, &rules, &thresholds),
+            verdict_of(&split, &rules, &thresholds),
+            "{}\n{}", unsplit, split
+        );
+    }
+
+    /// Aliases and merge keys never change the outcome compared with the
+    /// same template written out.
+    #[test]
+    fn an_alias_or_merge_key_never_changes_the_outcome(
+        value in template(),
+        rules in rule_set(),
+        thresholds in thresholds(),
+        seed in any::<u64>(),
+    ) {
+        let written = yaml(&value, false);
+        let (marked, anchors) = with_aliases(&value, seed);
+        let aliased = aliased_yaml(&marked, &anchors);
+        let outcome_of = |text: &str| {
+            let template = Template::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            outcome(evaluate(&template, &rules, &thresholds))
+        };
+        prop_assert_eq!(outcome_of(&written), outcome_of(&aliased), "{}", aliased);
+    }
 }

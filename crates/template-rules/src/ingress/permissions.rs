@@ -439,28 +439,38 @@ impl<'t> Reader<'_, 't> {
             }
         };
         // One pass over the permission's keys (a permission is looked at
-        // for every security group of the template).
-        let mut sources = Vec::new();
+        // for every security group of the template); sources are then read
+        // in one order, whatever the order the keys are written in.
+        let (mut v4, mut v6, mut prefix_list) = (None, None, None);
         let (mut protocol, mut from, mut to) = (None, None, None);
         for (key, value) in permission.iter() {
             match key {
-                "CidrIp" | "CidrIpv6" => {
-                    let v6 = key == "CidrIpv6";
-                    match literal(value) {
-                        Some(candidate) => sources.extend(cidr_source(key, v6, candidate)),
-                        None => {
-                            for candidate in self.resolver.resolve(value) {
-                                sources.extend(cidr_source(key, v6, candidate));
-                            }
-                        }
-                    }
-                }
-                "SourcePrefixListId" => self.prefix_list(value, &mut sources),
+                "CidrIp" => v4 = Some(value),
+                "CidrIpv6" => v6 = Some(value),
+                "SourcePrefixListId" => prefix_list = Some(value),
                 "IpProtocol" => protocol = Some(value),
                 "FromPort" => from = Some(value),
                 "ToPort" => to = Some(value),
                 _ => {}
             }
+        }
+        let mut sources = Vec::new();
+        for (key, value) in [("CidrIp", v4), ("CidrIpv6", v6)] {
+            let Some(value) = value else {
+                continue;
+            };
+            let is_v6 = key == "CidrIpv6";
+            match literal(value) {
+                Some(candidate) => sources.extend(cidr_source(key, is_v6, candidate)),
+                None => {
+                    for candidate in self.resolver.resolve(value) {
+                        sources.extend(cidr_source(key, is_v6, candidate));
+                    }
+                }
+            }
+        }
+        if let Some(value) = prefix_list {
+            self.prefix_list(value, &mut sources);
         }
         if sources.is_empty() {
             // Only security groups as sources: nothing the rules look at.
