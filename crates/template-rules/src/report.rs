@@ -46,6 +46,10 @@ pub enum UnresolvedPolicy {
 }
 
 impl UnresolvedPolicy {
+    pub fn is_default(&self) -> bool {
+        *self == UnresolvedPolicy::default()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             UnresolvedPolicy::Pass => "pass",
@@ -233,11 +237,13 @@ pub struct Report {
     pub verdict: Verdict,
     /// The risk the verdict counts (see [`Thresholds::decide`]).
     pub risk: u64,
-    /// The risk of the unsuppressed unresolved findings, whatever the policy.
-    #[serde(default)]
+    /// The risk of the unsuppressed unresolved findings, whatever the
+    /// policy (left out of JSON when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unresolved_risk: u64,
-    /// The policy the verdict applied to unresolved findings.
-    #[serde(default)]
+    /// The policy the verdict applied to unresolved findings (left out of
+    /// JSON when it is the default, `flag`).
+    #[serde(default, skip_serializing_if = "UnresolvedPolicy::is_default")]
     pub unresolved_policy: UnresolvedPolicy,
     pub findings: Vec<Finding>,
     /// Things the template's author should fix that are not findings, such
@@ -284,4 +290,8 @@ pub struct TemplateReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationReport {
     pub templates: Vec<TemplateReport>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
