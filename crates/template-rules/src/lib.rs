@@ -4,6 +4,14 @@
 //! and a [`RuleSet`] (the embedded defaults, a rules file, or items read
 //! from DynamoDB by someone else) and get a [`Report`] back.
 //!
+//! It fails closed. A value that cannot be worked out, or a bound reached
+//! while working it out, makes the rules that depend on it **unresolved**
+//! findings ([`Finding::unresolved`] names what was not known), never a
+//! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
+//! carried by [`Thresholds`] (see [`Thresholds::decide`]). Every template
+//! of at most 1 MiB is read and checked in bounded time and memory
+//! ([`Limits`], and the budgets of [`resolve`]).
+//!
 //! ```
 //! use template_rules::{evaluate, RuleSet, Template, Thresholds, Verdict};
 //!

@@ -10,8 +10,8 @@
 //! Only ingress counts: egress (inline `SecurityGroupEgress` or an
 //! `AWS::EC2::SecurityGroupEgress` resource) never does.
 //!
-//! [`permissions`] reads what the template's groups admit, [`check`] applies
-//! an `open-ingress` rule to it, with [`coverage`] for unions of sources.
+//! `permissions` reads what the template's groups admit, [`check`] applies
+//! an `open-ingress` rule to it, with `coverage` for unions of sources.
 
 mod check;
 mod coverage;

@@ -78,9 +78,9 @@ pub enum Value<'t> {
     /// Text the engine computed (`Fn::Sub`, `Fn::Join`, ...).
     Text(Cow<'t, str>),
     /// Text whose end alone is known: `!Sub "${Ip}/0"` with `Ip` unknown is
-    /// `Tail("/0")`. Only ever with [`Candidate::unknown`] saying why.
+    /// `Tail("/0")`. Only ever with `Candidate::unknown` saying why.
     Tail(String),
-    /// Nothing is known. Only ever with [`Candidate::unknown`] saying why.
+    /// Nothing is known. Only ever with `Candidate::unknown` saying why.
     Unknown,
 }
 

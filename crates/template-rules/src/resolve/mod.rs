@@ -11,8 +11,8 @@
 //!
 //! What depends on the deployed stack (`Fn::GetAtt`, `Fn::ImportValue`, a
 //! parameter without a default, an SSM parameter, pseudo parameters) does
-//! not resolve; neither does what reaches a bound of the [`budget`]. Such a
-//! value is a candidate that says what is unknown ([`Candidate::unknown`]),
+//! not resolve; neither does what reaches a bound of the budget (`MAX_*`). Such a
+//! value is a candidate that says what is unknown (`Candidate::unknown`),
 //! so that a rule can report that it may fire rather than stay silent.
 
 mod budget;
@@ -50,7 +50,7 @@ pub struct Resolver<'t> {
 pub struct Item<'t> {
     /// The entry's index in the list as written, when it is in one.
     pub index: Option<usize>,
-    /// A mapping, or [`Value::Unknown`] with [`Candidate::unknown`] saying why.
+    /// A mapping, or [`Value::Unknown`] with `Candidate::unknown` saying why.
     pub value: Candidate<'t>,
 }
 
