@@ -218,7 +218,8 @@ impl<'p> Expansion<'p> {
         bindings
     }
 
-    /// A copy of `value` with the identifier bound, counted against the cap.
+    /// A copy of `value` (with the identifier bound, when there is one),
+    /// counted against the cap.
     fn copy<'a>(
         &mut self,
         value: &Node<'a>,
@@ -231,15 +232,12 @@ impl<'p> Expansion<'p> {
                 self.max_generated
             ));
         }
-        let Some((identifier, bound)) = binding else {
-            return self.copy_plain(value);
-        };
-        if let Some((function, args)) = intrinsic(value) {
-            match (function, bound) {
-                ("Ref", _) if args.as_str() == Some(identifier) => {
-                    return Ok(bound_value(bound));
-                }
-                ("Fn::Sub", _) => return self.copy_sub(args, identifier, bound),
+        if let Some((identifier, bound)) = binding
+            && let Some((function, args)) = intrinsic(value)
+        {
+            match function {
+                "Ref" if args.as_str() == Some(identifier) => return Ok(bound_value(bound)),
+                "Fn::Sub" => return self.copy_sub(args, identifier, bound),
                 _ => {}
             }
         }
@@ -252,34 +250,18 @@ impl<'p> Expansion<'p> {
             ),
             Node::Object(object) => {
                 let mut out = ObjectBuilder::with_capacity(object.len());
-                for (key, value) in object.iter() {
-                    let key = substitute_key(key, identifier, bound);
+                for (key, value) in object.entries() {
+                    let key = match binding {
+                        Some((identifier, bound)) => {
+                            Cow::Owned(substitute_key(key, identifier, bound))
+                        }
+                        None => key.clone(),
+                    };
                     if out.contains(&key) {
                         return Err(format!("duplicate key \"{}\"", short(&key)));
                     }
                     let value = self.copy(value, binding)?;
-                    out.push(Cow::Owned(key), value);
-                }
-                Node::Object(out.finish())
-            }
-            other => other.clone(),
-        })
-    }
-
-    /// A copy without a binding (to expand loops inside a shared value).
-    fn copy_plain<'a>(&mut self, value: &Node<'a>) -> Result<Node<'a>, String> {
-        Ok(match value.value() {
-            Node::Array(items) => Node::Array(
-                items
-                    .iter()
-                    .map(|i| self.copy(i, None))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Node::Object(object) => {
-                let mut out = ObjectBuilder::with_capacity(object.len());
-                for (key, value) in object.entries() {
-                    let value = self.copy(value, None)?;
-                    out.push(key.clone(), value);
+                    out.push(key, value);
                 }
                 Node::Object(out.finish())
             }

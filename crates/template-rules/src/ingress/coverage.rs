@@ -1,6 +1,6 @@
 //! Whether sources together cover every IPv4 or every IPv6 address.
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::IpNet;
 
 /// Which address family a set of sources covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,46 +113,25 @@ pub(super) enum Coverage {
 
 /// The address ranges `nets` leave uncovered, in order (as `u128`s).
 fn gaps(family: Family, nets: &[IpNet]) -> Vec<(u128, u128)> {
-    let covered: Vec<(u128, u128)> = match family {
-        Family::V4 => {
-            let v4: Vec<Ipv4Net> = nets
-                .iter()
-                .filter_map(|n| match n {
-                    IpNet::V4(n) => Some(*n),
-                    IpNet::V6(_) => None,
-                })
-                .collect();
-            Ipv4Net::aggregate(&v4)
-                .iter()
-                .map(|n| {
-                    (
-                        u128::from(u32::from(n.network())),
-                        u128::from(u32::from(n.broadcast())),
-                    )
-                })
-                .collect()
-        }
-        Family::V6 => {
-            let v6: Vec<Ipv6Net> = nets
-                .iter()
-                .filter_map(|n| match n {
-                    IpNet::V6(n) => Some(*n),
-                    IpNet::V4(_) => None,
-                })
-                .collect();
-            Ipv6Net::aggregate(&v6)
-                .iter()
-                .map(|n| (u128::from(n.network()), u128::from(n.broadcast())))
-                .collect()
-        }
-    };
+    let of_family: Vec<IpNet> = nets
+        .iter()
+        .copied()
+        .filter(|n| Family::of(n) == family)
+        .collect();
     let last = match family {
         Family::V4 => u128::from(u32::MAX),
         Family::V6 => u128::MAX,
     };
     let mut gaps = Vec::new();
     let mut next: Option<u128> = Some(0);
-    for (start, end) in covered {
+    for net in IpNet::aggregate(&of_family) {
+        let (start, end) = match net {
+            IpNet::V4(n) => (
+                u128::from(u32::from(n.network())),
+                u128::from(u32::from(n.broadcast())),
+            ),
+            IpNet::V6(n) => (u128::from(n.network()), u128::from(n.broadcast())),
+        };
         if let Some(from) = next
             && start > from
         {

@@ -39,6 +39,15 @@ impl<'t> List<'t> {
         }
     }
 
+    /// A list that cannot be worked out, as a value it stands for.
+    pub fn into_unknown_value(self) -> Candidate<'t> {
+        Candidate {
+            value: Value::Unknown,
+            via: self.via,
+            unknown: self.unknown,
+        }
+    }
+
     fn texts(texts: Vec<String>, via: Option<Via<'t>>, unknown: Vec<Unknown>) -> Self {
         List {
             items: Some(texts.into_iter().map(ListItem::Text).collect()),
@@ -211,13 +220,9 @@ impl<'t> Resolver<'t> {
                 None => {} // not a number: CloudFormation refuses it
             }
         }
-        for list in self.lists(list) {
-            let Some(items) = list.items else {
-                out.push(Candidate {
-                    value: Value::Unknown,
-                    via: list.via,
-                    unknown: list.unknown,
-                });
+        for mut list in self.lists(list) {
+            let Some(items) = list.items.take() else {
+                out.push(list.into_unknown_value());
                 continue;
             };
             let chosen: Vec<usize> = if any {

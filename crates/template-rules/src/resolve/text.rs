@@ -167,13 +167,9 @@ impl<'t> Resolver<'t> {
             )));
             return;
         };
-        for list in self.lists(list) {
-            let Some(items) = list.items else {
-                out.push(Candidate {
-                    value: Value::Unknown,
-                    via: list.via,
-                    unknown: list.unknown,
-                });
+        for mut list in self.lists(list) {
+            let Some(items) = list.items.take() else {
+                out.push(list.into_unknown_value());
                 continue;
             };
             let mut partials = vec![Partial::empty(list.via)];
