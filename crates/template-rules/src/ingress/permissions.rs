@@ -378,11 +378,7 @@ impl<'t> Reader<'_, 't> {
         let Some(value) = value else {
             return (GroupKey::Unknown, None);
         };
-        let named = match intrinsic(value) {
-            Some(("Ref", Node::String(name))) => Some(name.as_ref()),
-            Some(("Fn::GetAtt", Node::Array(parts))) => parts.first().and_then(Node::as_str),
-            _ => None,
-        };
+        let named = referenced(value);
         if let Some(name) = named
             && let Some(index) = self.index_of(name)
         {
@@ -501,11 +497,7 @@ impl<'t> Reader<'_, 't> {
     /// `SourcePrefixListId`: the entries of an `AWS::EC2::PrefixList` of the
     /// template; any other prefix list's entries cannot be known here.
     fn prefix_list(&self, value: &'t Node<'t>, sources: &mut Vec<Source<'t>>) {
-        let named = match intrinsic(value) {
-            Some(("Ref", Node::String(name))) => Some(name.as_ref()),
-            Some(("Fn::GetAtt", Node::Array(parts))) => parts.first().and_then(Node::as_str),
-            _ => None,
-        };
+        let named = referenced(value);
         let list = named
             .and_then(|n| self.index_of(n))
             .map(|i| &self.template.resources[i])
@@ -623,6 +615,15 @@ impl<'t> Reader<'_, 't> {
             }
         }
         ranges
+    }
+}
+
+/// The resource `Ref: X` or `Fn::GetAtt: [X, ...]` names.
+fn referenced<'t>(value: &'t Node<'t>) -> Option<&'t str> {
+    match intrinsic(value)? {
+        ("Ref", name) => name.as_str(),
+        ("Fn::GetAtt", parts) => parts.as_array()?.first()?.as_str(),
+        _ => None,
     }
 }
 
