@@ -98,11 +98,11 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
             });
         }
     }
-    let decision = thresholds.decide(&findings);
+    let judgement = thresholds.judge(&findings);
     Report {
-        verdict: decision.verdict,
-        risk: decision.risk,
-        unresolved_risk: decision.unresolved_risk,
+        verdict: judgement.verdict,
+        risk: judgement.risk,
+        unresolved_risk: judgement.unresolved_risk,
         unresolved_policy: thresholds.unresolved(),
         findings,
         warnings,

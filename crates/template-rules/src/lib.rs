@@ -8,7 +8,7 @@
 //! while working it out, makes the rules that depend on it **unresolved**
 //! findings ([`Finding::unresolved`] names what was not known), never a
 //! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
-//! carried by [`Thresholds`] (see [`Thresholds::decide`]). Every template
+//! carried by [`Thresholds`] (see [`Thresholds::judge`]). Every template
 //! of at most 1 MiB is read and checked in bounded time and memory
 //! ([`Limits`], and the budgets of [`resolve`]).
 //!
@@ -48,7 +48,7 @@ mod yaml;
 pub use engine::evaluate;
 pub use node::{Node, Object};
 pub use report::{
-    Decision, Finding, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
+    Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
     Verdict,
 };
 pub use rules::{Category, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError};

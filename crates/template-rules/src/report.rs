@@ -155,7 +155,7 @@ impl Thresholds {
     /// - the verdict is [`Thresholds::verdict`] of that risk, except that
     ///   under [`UnresolvedPolicy::Flag`] any unresolved finding makes a
     ///   pass a flag.
-    pub fn decide(&self, findings: &[Finding]) -> Decision {
+    pub fn judge(&self, findings: &[Finding]) -> Judgement {
         let mut resolved = 0u64;
         let mut unresolved = 0u64;
         let mut any_unresolved = false;
@@ -175,7 +175,7 @@ impl Thresholds {
         if self.unresolved == UnresolvedPolicy::Flag && any_unresolved && verdict == Verdict::Pass {
             verdict = Verdict::Flagged;
         }
-        Decision {
+        Judgement {
             verdict,
             risk,
             unresolved_risk: unresolved,
@@ -183,9 +183,9 @@ impl Thresholds {
     }
 }
 
-/// What [`Thresholds::decide`] concludes.
+/// What [`Thresholds::judge`] concludes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Decision {
+pub struct Judgement {
     pub verdict: Verdict,
     /// The risk the verdict counts.
     pub risk: u64,
@@ -235,7 +235,7 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub verdict: Verdict,
-    /// The risk the verdict counts (see [`Thresholds::decide`]).
+    /// The risk the verdict counts (see [`Thresholds::judge`]).
     pub risk: u64,
     /// The risk of the unsuppressed unresolved findings, whatever the
     /// policy (left out of JSON when 0).
