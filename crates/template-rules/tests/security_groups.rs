@@ -677,3 +677,28 @@ fn a_union_that_depends_on_what_is_not_known_is_unresolved() {
             .contains("which security group ingress rule Elsewhere belongs to")
     );
 }
+
+#[test]
+fn ports_and_protocols_written_oddly_are_read_or_unresolved() {
+    // Whole numbers written as floats are those numbers.
+    for permission in [
+        "{IpProtocol: tcp, FromPort: 22.0, ToPort: 22.0, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: 6.0, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: '6', FromPort: '22.0', ToPort: ' 22 ', CidrIp: 0.0.0.0/0}",
+    ] {
+        let found = fired(&sg(permission));
+        assert_eq!(found.len(), 2, "{permission}: {found:?}");
+        assert!(found.iter().all(|f| !f.3), "{permission}: {found:?}");
+    }
+    // A port that is no whole number is not known: the port rule may fire.
+    let found = fired(&sg(
+        "{IpProtocol: tcp, FromPort: x, ToPort: 22.5, CidrIp: 0.0.0.0/0}",
+    ));
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.0.as_str(), f.3))
+            .collect::<Vec<_>>(),
+        [("IngressOpenToWorld", false), ("SSHOpenToWorld", true)]
+    );
+}

@@ -61,7 +61,16 @@ impl Protocol {
         } else if is("icmpv6") || is("58") {
             Protocol::Icmpv6
         } else {
-            Protocol::Number(text.parse().ok()?)
+            // A number, written as one (`50`, `50.0`) or as text.
+            let number = crate::resolve::integer(text)?;
+            return match number {
+                -1 => Some(Protocol::All),
+                6 => Some(Protocol::Tcp),
+                17 => Some(Protocol::Udp),
+                1 => Some(Protocol::Icmp),
+                58 => Some(Protocol::Icmpv6),
+                n => u8::try_from(n).ok().map(Protocol::Number),
+            };
         })
     }
 

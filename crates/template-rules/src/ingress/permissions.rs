@@ -579,7 +579,7 @@ impl<'t> Reader<'_, 't> {
     /// The port ranges `FromPort..ToPort` may be (for tcp and udp). Either
     /// left out means every port.
     fn ports(&self, from: Option<&'t Node<'t>>, to: Option<&'t Node<'t>>) -> Vec<Known<Ports>> {
-        // Both written out as numbers (the common case).
+        // Both written out as whole numbers (the common case).
         if let (Some(Node::Number(a)), Some(Node::Number(b))) =
             (from.map(Node::value), to.map(Node::value))
             && let (Some(a), Some(b)) = (a.as_i64(), b.as_i64())
@@ -607,9 +607,14 @@ impl<'t> Reader<'_, 't> {
                 crate::resolve::add_unknowns(&mut unknown, &to.unknown);
                 let value = match (from.as_integer(), to.as_integer()) {
                     (Some(a), Some(b)) => Some(Ports::written(a, b)),
-                    // A port written but not a number: CloudFormation refuses it.
-                    _ if unknown.is_empty() => continue,
-                    _ => None,
+                    _ => {
+                        // A port written but no whole number: CloudFormation
+                        // should refuse it; if it does not, it is not known.
+                        if unknown.is_empty() {
+                            unknown.push(Unknown::new("a port that is no whole number"));
+                        }
+                        None
+                    }
                 };
                 ranges.push(Known { value, unknown });
             }

@@ -142,7 +142,7 @@ impl<'t> Candidate<'t> {
     /// strings such as `"22"` or `" 80 "`).
     pub fn as_integer(&self) -> Option<i64> {
         match &self.value {
-            Value::Node(Node::Number(n)) => n.as_i64(),
+            Value::Node(Node::Number(n)) => n.as_i64().or_else(|| whole(n.as_f64()?)),
             _ => integer(&self.as_text()?),
         }
     }
@@ -192,10 +192,18 @@ pub(crate) fn unknowns<'c>(
     all
 }
 
-/// A whole number written as text (`"22"`, `" 80 "`, `"-1"`).
-fn integer(text: &str) -> Option<i64> {
+/// A whole number written as text (`"22"`, `" 80 "`, `"-1"`, `"22.0"`).
+pub(crate) fn integer(text: &str) -> Option<i64> {
     if text.len() > 32 {
         return None;
     }
-    text.trim().parse().ok()
+    let text = text.trim();
+    text.parse()
+        .ok()
+        .or_else(|| whole(text.parse::<f64>().ok()?))
+}
+
+/// `22.0` is 22; `22.5` is no whole number.
+fn whole(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }

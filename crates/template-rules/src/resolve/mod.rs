@@ -25,8 +25,8 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashSet;
 
 pub use budget::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT};
-pub(crate) use candidate::add_unknowns;
 pub use candidate::{Candidate, Unknown, Value, Via};
+pub(crate) use candidate::{add_unknowns, integer};
 
 use crate::node::{Node, Object};
 use crate::template::Template;
