@@ -5,8 +5,10 @@
 //! template, evaluating it with the default rules and with a rule set that
 //! has every rule type active keeps the report's invariants: each finding
 //! names a resource of the template and that resource's line, the risk is
-//! the (saturating) sum of the unsuppressed findings' risks, and the verdict
-//! is the thresholds' verdict for that risk.
+//! the (saturating) sum of the unsuppressed findings' risks (unresolved ones
+//! under the fail policy only), and the verdict is the thresholds' verdict
+//! for that risk, raised to flagged by an unresolved finding under the flag
+//! policy.
 
 #![no_main]
 
@@ -14,7 +16,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
-use template_rules::{RuleItem, RuleSet, Template, Thresholds, evaluate};
+use template_rules::{RuleItem, RuleSet, Template, Thresholds, UnresolvedPolicy, Verdict, evaluate};
 
 fn rule_sets() -> &'static [RuleSet; 2] {
     static SETS: OnceLock<[RuleSet; 2]> = OnceLock::new();
@@ -42,10 +44,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(template) = Template::parse(data) else {
         return;
     };
-    let thresholds = [Thresholds::default(), Thresholds::new(0, 101).unwrap()];
+    let thresholds = [
+        Thresholds::default(),
+        Thresholds::new(0, 101)
+            .unwrap()
+            .with_unresolved(UnresolvedPolicy::Fail),
+    ];
     for (rules, thresholds) in rule_sets().iter().zip(thresholds) {
         let report = evaluate(&template, rules, &thresholds);
         let mut sum = 0u64;
+        let mut unresolved = false;
         for finding in &report.findings {
             let resource = template
                 .resource(&finding.resource)
@@ -60,10 +68,17 @@ fuzz_target!(|data: &[u8]| {
             assert!(!finding.reason.is_empty());
             assert_eq!(finding.suppressed, finding.suppression_reason.is_some());
             if !finding.suppressed {
-                sum = sum.saturating_add(finding.risk);
+                if finding.unresolved.is_empty() || thresholds.unresolved() == UnresolvedPolicy::Fail {
+                    sum = sum.saturating_add(finding.risk);
+                }
+                unresolved |= !finding.unresolved.is_empty();
             }
         }
         assert_eq!(report.risk, sum);
-        assert_eq!(report.verdict, thresholds.verdict(report.risk));
+        let mut expected = thresholds.verdict(report.risk);
+        if unresolved && thresholds.unresolved() == UnresolvedPolicy::Flag && expected == Verdict::Pass {
+            expected = Verdict::Flagged;
+        }
+        assert_eq!(report.verdict, expected);
     }
 });

@@ -30,6 +30,7 @@ fn item(rule: &str, ruledata: &str, active: &str) -> RuleItem {
         ruledata: Some(ruledata.into()),
         riskvalue: Some(100.into()),
         active: Some(active.into()),
+        ..RuleItem::default()
     }
 }
 

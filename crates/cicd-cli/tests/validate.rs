@@ -209,7 +209,7 @@ fn unparseable_templates_exit_2_naming_file_line_and_problem() {
     );
     assert_eq!(
         unusable(&["validate", "tests/fixtures/templates/malformed.yaml"]),
-        "tests/fixtures/templates/malformed.yaml:5:1: invalid YAML: while parsing a flow sequence, expected ',' or ']'\n"
+        "tests/fixtures/templates/malformed.yaml:5:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence that starts on line 4)\n"
     );
     assert_eq!(
         unusable(&["validate", "tests/fixtures/templates/no-resources.yaml"]),

@@ -18,6 +18,7 @@ pub fn from_attributes(attributes: &HashMap<String, AttributeValue>) -> RuleItem
         ruledata: field("ruledata"),
         riskvalue: field("riskvalue"),
         active: field("active"),
+        suppressible: field("suppressible"),
     }
 }
 

@@ -5,15 +5,21 @@
 //! Sections the rules do not read are skipped without building anything.
 //! Duplicate keys are an error, not "last one wins": a second resource with
 //! the same logical id could otherwise hide the first from the rules.
+//!
+//! [`Limits`] are honoured as in YAML: `max_nodes` counts the keys and values
+//! built, `max_depth` the nesting of what is built. serde_json also stops at
+//! 128 levels on its own, in sections that are skipped too, so a `max_depth`
+//! above 128 acts as 128 in JSON.
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::node::{Node, ObjectBuilder};
+use crate::node::{Node, Scratch};
 use crate::template::{Format, Limits, LineIndex, ParseError, Sections};
 
 /// A JSON failure, and whether it was a syntax error (the text may still be
@@ -23,13 +29,19 @@ pub(crate) struct JsonError {
     pub syntax: bool,
 }
 
-pub(crate) fn parse<'a>(text: &'a str, _limits: &Limits) -> Result<Sections<'a>, JsonError> {
+pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Sections<'a>, JsonError> {
     let lines = LineIndex::new(text);
+    let budget = Budget {
+        limits,
+        nodes: Cell::new(0),
+        scratch: RefCell::new(Scratch::default()),
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let result = de
         .deserialize_map(TemplateVisitor {
             text,
             lines: &lines,
+            budget: &budget,
         })
         .and_then(|sections| de.end().map(|()| sections));
     result.map_err(|e| JsonError {
@@ -53,7 +65,10 @@ fn describe(e: &serde_json::Error) -> String {
         "the template must be a mapping at the top level".to_string()
     } else if message.ends_with(&format!("expected {RESOURCES}")) {
         "Resources must be a mapping".to_string()
-    } else if message.starts_with("duplicate key") {
+    } else if message.starts_with("duplicate key")
+        || message.starts_with("the template nests more than")
+        || message.starts_with("the template has more than")
+    {
         message.to_string()
     } else {
         format!("invalid JSON: {message}")
@@ -61,6 +76,40 @@ fn describe(e: &serde_json::Error) -> String {
 }
 
 const TOP_LEVEL: &str = "a template mapping";
+
+/// What building the tree may cost: `Limits`, and the values built so
+/// far; with the collections being built.
+struct Budget<'l, 'de> {
+    limits: &'l Limits,
+    nodes: Cell<usize>,
+    scratch: RefCell<Scratch<'de>>,
+}
+
+impl Budget<'_, '_> {
+    fn count<E: de::Error>(&self) -> Result<(), E> {
+        let nodes = self.nodes.get() + 1;
+        self.nodes.set(nodes);
+        if nodes > self.limits.max_nodes {
+            return Err(E::custom(format_args!(
+                "the template has more than {} values",
+                self.limits.max_nodes
+            )));
+        }
+        Ok(())
+    }
+
+    /// `depth` is the nesting of the collection about to be built (the
+    /// template's own mapping is level 1).
+    fn enter<E: de::Error>(&self, depth: usize) -> Result<(), E> {
+        if depth > self.limits.max_depth {
+            return Err(E::custom(format_args!(
+                "the template nests more than {} levels deep",
+                self.limits.max_depth
+            )));
+        }
+        Ok(())
+    }
+}
 const RESOURCES: &str = "a mapping of resources";
 
 /// Where in the text a borrowed key sits, as a line number.
@@ -83,12 +132,13 @@ fn duplicate<E: de::Error>(key: &str) -> E {
     E::custom(format_args!("duplicate key \"{key}\""))
 }
 
-struct TemplateVisitor<'t> {
+struct TemplateVisitor<'t, 'de> {
     text: &'t str,
     lines: &'t LineIndex,
+    budget: &'t Budget<'t, 'de>,
 }
 
-impl<'de> Visitor<'de> for TemplateVisitor<'_> {
+impl<'de> Visitor<'de> for TemplateVisitor<'_, 'de> {
     type Value = Sections<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -100,13 +150,12 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_> {
             text: self.text,
             lines: self.lines,
         };
-        let mut sections = Sections {
-            format: Format::Json,
-            resources: None,
-            parameters: None,
-            mappings: None,
-        };
+        let mut sections = Sections::new(Format::Json);
         let mut seen: Vec<Cow<'de, str>> = Vec::new();
+        let top = NodeSeed {
+            budget: self.budget,
+            depth: 2,
+        };
         while let Some(Key(key)) = map.next_key()? {
             if seen.contains(&key) {
                 return Err(duplicate(&key));
@@ -117,10 +166,13 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_> {
                     sections.resources = Some(map.next_value_seed(ResourcesSeed {
                         positions: &positions,
                         line,
+                        budget: self.budget,
                     })?);
                 }
-                "Parameters" => sections.parameters = Some((line, map.next_value_seed(NodeSeed)?)),
-                "Mappings" => sections.mappings = Some((line, map.next_value_seed(NodeSeed)?)),
+                wanted if Sections::wants(wanted) => {
+                    let value = map.next_value_seed(top)?;
+                    sections.set(wanted, line, value);
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -132,13 +184,14 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_> {
 }
 
 /// The `Resources` mapping: `(logical id, line, body)` in document order.
-struct ResourcesSeed<'p, 't> {
+struct ResourcesSeed<'p, 't, 'de> {
     positions: &'p Positions<'t>,
     /// The line of the `Resources` key, for ids whose place is unknown.
     line: usize,
+    budget: &'p Budget<'p, 'de>,
 }
 
-impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_, 'de> {
     type Value = Vec<(String, usize, Node<'de>)>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -146,7 +199,7 @@ impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for ResourcesSeed<'_, '_> {
+impl<'de> Visitor<'de> for ResourcesSeed<'_, '_, 'de> {
     type Value = Vec<(String, usize, Node<'de>)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -154,14 +207,20 @@ impl<'de> Visitor<'de> for ResourcesSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        self.budget.enter(2)?;
         let mut resources = Vec::new();
         let mut ids: HashSet<Cow<'de, str>> = HashSet::new();
+        let seed = NodeSeed {
+            budget: self.budget,
+            depth: 3,
+        };
         while let Some(Key(id)) = map.next_key()? {
             if !ids.insert(id.clone()) {
                 return Err(duplicate(&id));
             }
+            self.budget.count()?;
             let line = self.positions.line_of(&id).unwrap_or(self.line);
-            let body = map.next_value_seed(NodeSeed)?;
+            let body = map.next_value_seed(seed)?;
             resources.push((id.into_owned(), line, body));
         }
         Ok(resources)
@@ -199,18 +258,34 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 }
 
-/// Any value, as a [`Node`].
-struct NodeSeed;
+/// Any value, as a [`Node`], at nesting level `depth` (where a collection
+/// would be level `depth`).
+#[derive(Clone, Copy)]
+struct NodeSeed<'b, 'de> {
+    budget: &'b Budget<'b, 'de>,
+    depth: usize,
+}
 
-impl<'de> DeserializeSeed<'de> for NodeSeed {
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_, 'de> {
     type Value = Node<'de>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
-        d.deserialize_any(NodeSeed)
+        self.budget.count()?;
+        d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for NodeSeed {
+impl NodeSeed<'_, '_> {
+    fn inner<E: de::Error>(self) -> Result<Self, E> {
+        self.budget.enter(self.depth)?;
+        Ok(NodeSeed {
+            budget: self.budget,
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_, 'de> {
     type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -254,22 +329,28 @@ impl<'de> Visitor<'de> for NodeSeed {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(NodeSeed)? {
-            items.push(item);
+        let inner = self.inner()?;
+        let scratch = &self.budget.scratch;
+        let start = scratch.borrow().sequence();
+        while let Some(item) = seq.next_element_seed(inner)? {
+            scratch.borrow_mut().push_item(item);
         }
+        let items = scratch.borrow_mut().finish_sequence(start);
         Ok(Node::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut object = ObjectBuilder::default();
+        let inner = self.inner()?;
+        let scratch = &self.budget.scratch;
+        let mut object = scratch.borrow().mapping();
         while let Some(Key(key)) = map.next_key()? {
-            if object.contains(&key) {
+            if object.contains(&scratch.borrow(), &key) {
                 return Err(duplicate(&key));
             }
-            let value = map.next_value_seed(NodeSeed)?;
-            object.push(key, value);
+            self.budget.count()?;
+            let value = map.next_value_seed(inner)?;
+            object.push(&mut scratch.borrow_mut(), key, value);
         }
-        Ok(Node::Object(object.finish()))
+        Ok(Node::Object(object.finish(&mut scratch.borrow_mut())))
     }
 }

@@ -4,6 +4,14 @@
 //! and a [`RuleSet`] (the embedded defaults, a rules file, or items read
 //! from DynamoDB by someone else) and get a [`Report`] back.
 //!
+//! It fails closed. A value that cannot be worked out, or a bound reached
+//! while working it out, makes the rules that depend on it **unresolved**
+//! findings ([`Finding::unresolved`] names what was not known), never a
+//! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
+//! carried by [`Thresholds`] (see [`Thresholds::judge`]). Every template
+//! of at most 1 MiB is read and checked in bounded time and memory
+//! ([`Limits`], and the budgets of [`resolve`]).
+//!
 //! ```
 //! use template_rules::{evaluate, RuleSet, Template, Thresholds, Verdict};
 //!
@@ -23,10 +31,13 @@
 //! ```
 
 mod ami;
+mod display;
 mod engine;
+mod foreach;
 pub mod ingress;
 mod json;
 mod node;
+mod outcome;
 pub mod render;
 mod report;
 pub mod resolve;
@@ -36,7 +47,10 @@ mod yaml;
 
 pub use engine::evaluate;
 pub use node::{Node, Object};
-pub use report::{Finding, Report, TemplateReport, Thresholds, ValidationReport, Verdict};
+pub use report::{
+    Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
+    Verdict,
+};
 pub use rules::{Category, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError};
 pub use template::{
     CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, ParseError, Resource, Template,

@@ -20,14 +20,30 @@ use std::fmt::Write;
 
 use crate::node::Node;
 
+/// Most text rendered for regex rules in one evaluation. A template is at
+/// most 1 MiB, but YAML aliases can make its resources much longer once
+/// written out; regex rules on resources past this are unresolved.
+pub const MAX_RENDERED: usize = 16 * 1024 * 1024;
+
 pub fn render(value: &Node) -> String {
     let mut out = String::new();
-    write_value(value, &mut out);
+    write_value(value, &mut out, usize::MAX);
     out
 }
 
-fn write_value(value: &Node, out: &mut String) {
-    match value {
+/// [`render`], or `None` once the text would be longer than `cap` bytes.
+pub fn render_capped(value: &Node, cap: usize) -> Option<String> {
+    let mut out = String::new();
+    write_value(value, &mut out, cap);
+    (out.len() <= cap).then_some(out)
+}
+
+/// Writes `value`, stopping (past `cap`) as soon as the text is too long.
+fn write_value(value: &Node, out: &mut String, cap: usize) {
+    if out.len() > cap {
+        return;
+    }
+    match value.value() {
         Node::Null => out.push_str("null"),
         Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Node::Number(n) => {
@@ -40,7 +56,10 @@ fn write_value(value: &Node, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(item, out);
+                write_value(item, out, cap);
+                if out.len() > cap {
+                    return;
+                }
             }
             out.push(']');
         }
@@ -54,14 +73,38 @@ fn write_value(value: &Node, out: &mut String) {
                 }
                 write_string(key, out);
                 out.push_str(": ");
-                write_value(item, out);
+                write_value(item, out, cap);
+                if out.len() > cap {
+                    return;
+                }
             }
             out.push('}');
         }
+        Node::Shared(_) => {} // value() sees through sharing
     }
 }
 
 fn write_string(s: &str, out: &mut String) {
     // serde_json's escaping of a string cannot fail.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    let _ = serde_json::to_writer(StringWriter(out), s);
+}
+
+/// Lets serde_json write straight into the rendering, without a copy.
+struct StringWriter<'s>(&'s mut String);
+
+impl std::io::Write for StringWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // serde_json writes whole UTF-8 sequences.
+        match std::str::from_utf8(buf) {
+            Ok(text) => {
+                self.0.push_str(text);
+                Ok(buf.len())
+            }
+            Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

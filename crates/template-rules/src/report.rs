@@ -31,20 +31,73 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Where the verdicts change: risk below `flag_at` passes, from `flag_at` it
-/// is flagged, from `fail_at` it fails.
+/// What an unresolved finding does to the verdict (see [`Finding::unresolved`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnresolvedPolicy {
+    /// Shown, but no effect on the verdict.
+    Pass,
+    /// The verdict is at least flagged (a person approves), never fail on
+    /// account of unresolved findings alone.
+    #[default]
+    Flag,
+    /// Counted like a resolved finding: its risk adds to the total.
+    Fail,
+}
+
+impl UnresolvedPolicy {
+    pub fn is_default(&self) -> bool {
+        *self == UnresolvedPolicy::default()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnresolvedPolicy::Pass => "pass",
+            UnresolvedPolicy::Flag => "flag",
+            UnresolvedPolicy::Fail => "fail",
+        }
+    }
+}
+
+impl std::fmt::Display for UnresolvedPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for UnresolvedPolicy {
+    type Err = String;
+
+    /// `pass`, `flag` or `fail` (any case), as `--unresolved` and `UNRESOLVED` take it.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pass" => Ok(UnresolvedPolicy::Pass),
+            "flag" => Ok(UnresolvedPolicy::Flag),
+            "fail" => Ok(UnresolvedPolicy::Fail),
+            _ => Err(format!(
+                "\"{s}\" is not an unresolved-findings policy (expected pass, flag or fail)"
+            )),
+        }
+    }
+}
+
+/// How a verdict is reached: risk below `flag_at` passes, from `flag_at` it
+/// is flagged, from `fail_at` it fails; and what unresolved findings do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
     flag_at: u64,
     fail_at: u64,
+    unresolved: UnresolvedPolicy,
 }
 
 impl Default for Thresholds {
-    /// The original function's: flagged from 5, failed from 50.
+    /// The original function's: flagged from 5, failed from 50; unresolved
+    /// findings flag.
     fn default() -> Self {
         Thresholds {
             flag_at: 5,
             fail_at: 50,
+            unresolved: UnresolvedPolicy::Flag,
         }
     }
 }
@@ -56,7 +109,19 @@ impl Thresholds {
                 "the flag threshold ({flag_at}) must not be above the fail threshold ({fail_at})"
             ));
         }
-        Ok(Thresholds { flag_at, fail_at })
+        Ok(Thresholds {
+            flag_at,
+            fail_at,
+            unresolved: UnresolvedPolicy::default(),
+        })
+    }
+
+    /// The same thresholds, with `policy` for unresolved findings.
+    pub fn with_unresolved(self, policy: UnresolvedPolicy) -> Thresholds {
+        Thresholds {
+            unresolved: policy,
+            ..self
+        }
     }
 
     pub fn flag_at(&self) -> u64 {
@@ -67,6 +132,11 @@ impl Thresholds {
         self.fail_at
     }
 
+    pub fn unresolved(&self) -> UnresolvedPolicy {
+        self.unresolved
+    }
+
+    /// The verdict for a total risk.
     pub fn verdict(&self, risk: u64) -> Verdict {
         if risk >= self.fail_at {
             Verdict::Fail
@@ -76,28 +146,105 @@ impl Thresholds {
             Verdict::Pass
         }
     }
+
+    /// The verdict on `findings`, with the risk it counts and the risk of
+    /// the unresolved findings. Suppressed findings count for nothing.
+    ///
+    /// - `risk` adds up the resolved findings, and under
+    ///   [`UnresolvedPolicy::Fail`] the unresolved ones too;
+    /// - the verdict is [`Thresholds::verdict`] of that risk, except that
+    ///   under [`UnresolvedPolicy::Flag`] any unresolved finding makes a
+    ///   pass a flag.
+    pub fn judge(&self, findings: &[Finding]) -> Judgement {
+        let mut resolved = 0u64;
+        let mut unresolved = 0u64;
+        let mut any_unresolved = false;
+        for finding in findings.iter().filter(|f| !f.suppressed) {
+            if finding.is_unresolved() {
+                any_unresolved = true;
+                unresolved = unresolved.saturating_add(finding.risk);
+            } else {
+                resolved = resolved.saturating_add(finding.risk);
+            }
+        }
+        let risk = match self.unresolved {
+            UnresolvedPolicy::Fail => resolved.saturating_add(unresolved),
+            UnresolvedPolicy::Pass | UnresolvedPolicy::Flag => resolved,
+        };
+        let mut verdict = self.verdict(risk);
+        if self.unresolved == UnresolvedPolicy::Flag && any_unresolved && verdict == Verdict::Pass {
+            verdict = Verdict::Flagged;
+        }
+        Judgement {
+            verdict,
+            risk,
+            unresolved_risk: unresolved,
+        }
+    }
 }
 
-/// One rule firing on one resource.
+/// What [`Thresholds::judge`] concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// The risk the verdict counts.
+    pub risk: u64,
+    /// The risk of the unsuppressed unresolved findings, whatever the policy.
+    pub unresolved_risk: u64,
+}
+
+/// One rule firing on one resource, or possibly firing.
+///
+/// A finding is **unresolved** when the rule's decision depends on values
+/// the engine could not work out (a parameter without a `Default`, an SSM
+/// parameter, `Fn::ImportValue`, `Fn::GetAtt`, a bound reached, ...) and the
+/// rule would fire for some of them: `unresolved` then names them, and
+/// `reason` says what may happen. It carries the rule's risk; what it does
+/// to the verdict is the [`UnresolvedPolicy`]'s.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: String,
     pub resource: String,
     pub line: usize,
-    /// The rule's risk value; counted in the total unless suppressed.
+    /// The rule's risk value; counted in the total unless suppressed (and,
+    /// for an unresolved finding, as the policy says).
     pub risk: u64,
     pub reason: String,
     pub suppressed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression_reason: Option<String>,
     pub resource_type: String,
+    /// What could not be worked out; empty for a resolved finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
+}
+
+impl Finding {
+    /// Whether the rule only may fire (see [`Finding::unresolved`]).
+    pub fn is_unresolved(&self) -> bool {
+        !self.unresolved.is_empty()
+    }
 }
 
 /// The evaluation of one template.
+///
+/// Counting, for summaries and output variables: `active_findings()` are
+/// the unsuppressed ones (resolved and unresolved); `unresolved_count()` the
+/// unsuppressed unresolved ones; `suppressed_count()` the suppressed ones
+/// (still listed, marked, so that an approver sees them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub verdict: Verdict,
+    /// The risk the verdict counts (see [`Thresholds::judge`]).
     pub risk: u64,
+    /// The risk of the unsuppressed unresolved findings, whatever the
+    /// policy (left out of JSON when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unresolved_risk: u64,
+    /// The policy the verdict applied to unresolved findings (left out of
+    /// JSON when it is the default, `flag`).
+    #[serde(default, skip_serializing_if = "UnresolvedPolicy::is_default")]
+    pub unresolved_policy: UnresolvedPolicy,
     pub findings: Vec<Finding>,
     /// Things the template's author should fix that are not findings, such
     /// as a suppression without a reason.
@@ -106,8 +253,28 @@ pub struct Report {
 }
 
 impl Report {
+    /// Unsuppressed findings, resolved and unresolved.
     pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| !f.suppressed)
+    }
+
+    /// Unsuppressed unresolved findings.
+    pub fn unresolved_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.active_findings().filter(|f| f.is_unresolved())
+    }
+
+    pub fn suppressed_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed)
+    }
+
+    /// How many unsuppressed unresolved findings (`unresolved=N`).
+    pub fn unresolved_count(&self) -> usize {
+        self.unresolved_findings().count()
+    }
+
+    /// How many suppressed findings (`suppressed=N`).
+    pub fn suppressed_count(&self) -> usize {
+        self.suppressed_findings().count()
     }
 }
 
@@ -123,4 +290,8 @@ pub struct TemplateReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationReport {
     pub templates: Vec<TemplateReport>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

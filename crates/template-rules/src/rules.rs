@@ -1,5 +1,7 @@
 //! Rules, in the item shape the original function kept in DynamoDB:
-//! `rule` (id), `category`, `ruletype`, `ruledata`, `riskvalue`, `active`.
+//! `rule` (id), `category`, `ruletype`, `ruledata`, `riskvalue`, `active`,
+//! and optionally `suppressible` (`Y`, the default, or `N`: a template may
+//! not suppress the rule's findings).
 //!
 //! Rule types:
 //! - `open-ingress`: an ingress permission open to the world (a source CIDR
@@ -88,6 +90,8 @@ pub struct Rule {
     pub kind: RuleKind,
     pub risk: u64,
     pub active: bool,
+    /// Whether a template may suppress the rule's findings.
+    pub suppressible: bool,
 }
 
 /// A rule as stored: every field optional, so that a missing one is an error
@@ -106,6 +110,9 @@ pub struct RuleItem {
     pub riskvalue: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<Value>,
+    /// `Y` (the default when absent) or `N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressible: Option<Value>,
 }
 
 impl RuleItem {
@@ -124,6 +131,7 @@ impl RuleItem {
             ("ruledata", self.ruledata.as_ref()),
             ("riskvalue", self.riskvalue.as_ref()),
             ("active", self.active.as_ref()),
+            ("suppressible", self.suppressible.as_ref()),
         ]
     }
 }
@@ -142,6 +150,9 @@ impl From<&Rule> for RuleItem {
             ruledata: Some(data.into()),
             riskvalue: Some(rule.risk.into()),
             active: Some(if rule.active { "Y" } else { "N" }.into()),
+            // Written only when it is not the default, so that items
+            // without the field read and write back unchanged.
+            suppressible: (!rule.suppressible).then(|| "N".into()),
         }
     }
 }
@@ -339,6 +350,10 @@ impl Rule {
         let mut ruledata = required_text(item.ruledata.as_ref(), "ruledata")?;
         let risk = parse_risk(item.riskvalue.as_ref())?;
         let active = parse_active(item.active.as_ref())?;
+        let suppressible = match item.suppressible.as_ref() {
+            None | Some(Value::Null) => true,
+            Some(value) => parse_flag(value, "suppressible")?,
+        };
 
         let mut note = None;
         if ruletype == "regex"
@@ -406,6 +421,7 @@ impl Rule {
                 kind,
                 risk,
                 active,
+                suppressible,
             },
             note,
         ))
@@ -438,13 +454,20 @@ fn parse_risk(value: Option<&Value>) -> Result<u64, String> {
 fn parse_active(value: Option<&Value>) -> Result<bool, String> {
     match value {
         None | Some(Value::Null) => Err("the item has no active flag (Y or N)".to_string()),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+        Some(value) => parse_flag(value, "active"),
+    }
+}
+
+/// `Y`/`N` (or yes/no, true/false, in any case), as stored.
+fn parse_flag(value: &Value, field: &str) -> Result<bool, String> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" | "true" => Ok(true),
             "n" | "no" | "false" => Ok(false),
-            _ => Err(format!("active \"{s}\" is not Y or N")),
+            _ => Err(format!("{field} \"{s}\" is not Y or N")),
         },
-        Some(other) => Err(format!("active must be Y or N, not {other}")),
+        other => Err(format!("{field} must be Y or N, not {other}")),
     }
 }
 

@@ -295,3 +295,390 @@ fn invalid_utf8_is_reported_with_its_position() {
         "line 3, column 11: the template is not valid UTF-8"
     );
 }
+
+#[test]
+fn json_honours_the_limits_as_yaml_does() {
+    let few = Limits {
+        max_nodes: 20,
+        ..Limits::default()
+    };
+    let shallow = Limits {
+        max_depth: 4,
+        ..Limits::default()
+    };
+    let wide = format!(
+        "{{\"Resources\": {{\"A\": {{\"Type\": \"X\", \"Properties\": {{\"L\": [{}]}}}}}}}}",
+        vec!["1"; 30].join(", ")
+    );
+    let e = Template::parse_with(wide.as_bytes(), few).unwrap_err();
+    assert_eq!(e.message, "the template has more than 20 values", "{e}");
+    let yaml = format!(
+        "Resources:\n  A:\n    Type: X\n    Properties:\n      L: [{}]\n",
+        vec!["1"; 30].join(", ")
+    );
+    assert!(
+        Template::parse_with(yaml.as_bytes(), few)
+            .unwrap_err()
+            .message
+            .contains("more than 20 values")
+    );
+
+    // Level 1 is the template, 2 Resources, 3 a resource, 4 its Properties.
+    let at_limit = "{\"Resources\": {\"A\": {\"Type\": \"X\", \"Properties\": {}}}}";
+    assert!(Template::parse_with(at_limit.as_bytes(), shallow).is_ok());
+    let deeper = "{\"Resources\": {\"A\": {\"Type\": \"X\", \"Properties\": {\"L\": []}}}}";
+    let e = Template::parse_with(deeper.as_bytes(), shallow).unwrap_err();
+    assert_eq!(e.message, "the template nests more than 4 levels deep");
+    let yaml_deeper = "Resources:\n  A:\n    Type: X\n    Properties:\n      L: []\n";
+    assert_eq!(
+        Template::parse_with(yaml_deeper.as_bytes(), shallow)
+            .unwrap_err()
+            .message,
+        "the template nests more than 4 levels deep"
+    );
+}
+
+// --- What CloudFormation (and the tools before it) read -----------------------
+
+#[test]
+fn aliases_share_their_anchor_and_read_as_written_out() {
+    let aliased = "Open: &open {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+Name: &name a long description
+Resources:
+  A:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: *name, SecurityGroupIngress: [*open, *open]}
+";
+    let written = "Resources:
+  A:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: a long description
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+";
+    let a = parse(aliased).unwrap();
+    let w = parse(written).unwrap();
+    assert_eq!(a.resources[0].body, w.resources[0].body);
+    assert_eq!(a.resources[0].body.to_json(), w.resources[0].body.to_json());
+}
+
+#[test]
+fn merge_keys_bring_entries_in_and_the_mapping_s_own_win() {
+    let text = "Base: &base {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}
+Wide: &wide {CidrIp: 0.0.0.0/0, Description: wide}
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - <<: *base
+        - {<<: [*wide, *base], Description: own}
+        - <<: {IpProtocol: udp}
+          FromPort: 53
+";
+    assert_eq!(
+        body(text, "Sg")["Properties"]["SecurityGroupIngress"],
+        json!([
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "10.0.0.0/8"},
+            {"CidrIp": "0.0.0.0/0", "Description": "own", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22},
+            {"IpProtocol": "udp", "FromPort": 53},
+        ])
+    );
+    // A merged-in open rule is checked like one written out.
+    let report = template_rules::evaluate(
+        &parse(text).unwrap(),
+        &template_rules::RuleSet::defaults(),
+        &template_rules::Thresholds::default(),
+    );
+    assert_eq!(
+        report.findings[1].reason,
+        "SecurityGroupIngress[1] admits tcp 22 from 0.0.0.0/0"
+    );
+    // Resources merged in are resources, on the line of the merge.
+    let resources = parse("Common: &common\n  Topic: {Type: AWS::SNS::Topic}\nResources:\n  <<: *common\n  Queue: {Type: AWS::SQS::Queue}\n").unwrap();
+    let got: Vec<(&str, usize)> = resources
+        .resources
+        .iter()
+        .map(|r| (r.logical_id.as_str(), r.line))
+        .collect();
+    assert_eq!(got, [("Topic", 4), ("Queue", 5)]);
+    // A quoted "<<" is an ordinary key; in JSON too.
+    assert_eq!(
+        body("Resources:\n  A: {Type: T, Properties: {'<<': x}}\n", "A")["Properties"],
+        json!({"<<": "x"})
+    );
+}
+
+#[test]
+fn merge_keys_that_cannot_be_merged_are_refused() {
+    let e = error("Resources:\n  A: {Type: T, Properties: {<<: 3}}\n");
+    assert_eq!(
+        e.to_string(),
+        "line 2: a merge key (<<) takes a mapping or a list of mappings"
+    );
+    let e = error("B: &b {x: 1}\nResources:\n  A: {Type: T, Properties: {<<: *b, <<: *b}}\n");
+    assert_eq!(e.to_string(), "line 3: duplicate key \"<<\"");
+}
+
+#[test]
+fn rules_section_functions_read_as_their_long_forms() {
+    let text = "Parameters:
+  Env: {Type: String}
+  Subnets: {Type: 'List<AWS::EC2::Subnet::Id>'}
+Rules:
+  Production:
+    RuleCondition: !Equals [!Ref Env, prod]
+    Assertions:
+      - Assert: !Contains [[a, b], !Ref Env]
+      - Assert: !EachMemberEquals [!RefAll 'AWS::EC2::VPC::Id', vpc-1]
+      - Assert: !EachMemberIn [!ValueOfAll ['AWS::EC2::Subnet::Id', VpcId], !RefAll 'AWS::EC2::VPC::Id']
+      - Assert: !Not [!Equals [!ValueOf [Subnets, VpcId], '']]
+      - Assert: !And [!Or [!Condition A, !Condition B], !Equals [a, a]]
+Resources:
+  Topic: {Type: AWS::SNS::Topic, Properties: {TopicName: !Join ['-', [!Ref Env, !Select [0, !Ref Subnets]]]}}
+  Size:
+    Type: AWS::SQS::Queue
+    Properties:
+      DelaySeconds: !Length [a, b]
+      QueueName: !ToJsonString {a: b}
+";
+    let template = parse(text).unwrap();
+    assert_eq!(
+        template.resources[1].body.to_json()["Properties"],
+        json!({"DelaySeconds": {"Fn::Length": ["a", "b"]}, "QueueName": {"Fn::ToJsonString": {"a": "b"}}})
+    );
+}
+
+#[test]
+fn a_pre_processor_s_tag_is_refused_saying_what_to_do() {
+    let e = error(
+        "Resources:\n  Site:\n    Type: AWS::S3::Bucket\n    Metadata: !Rain::Embed site.yaml\n",
+    );
+    assert_eq!(
+        e.to_string(),
+        "line 4, column 15: !Rain::Embed is a pre-processor's tag, not CloudFormation's: run the pre-processor (for Rain: `rain pkg`) and check the template it writes"
+    );
+}
+
+/// Continuation lines indented no deeper than their key: libyaml (and so
+/// PyYAML, `aws cloudformation package` and CloudFormation) read them.
+#[test]
+fn continuation_lines_indented_less_than_their_key_are_read() {
+    let text = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: \"a description that goes
+  on, in a quoted scalar\"
+      Tags: [{Key: Name, Value: a plain scalar that goes
+  on, in a flow mapping}]
+      SecurityGroupIngress: [
+    {IpProtocol: tcp, FromPort: 22,
+  ToPort: 22, CidrIp: 0.0.0.0/0}]
+";
+    let body = body(text, "Sg");
+    assert_eq!(
+        body["Properties"]["GroupDescription"],
+        "a description that goes on, in a quoted scalar"
+    );
+    assert_eq!(
+        body["Properties"]["Tags"][0]["Value"],
+        "a plain scalar that goes on"
+    );
+    assert_eq!(
+        body["Properties"]["SecurityGroupIngress"][0]["CidrIp"],
+        "0.0.0.0/0"
+    );
+    // Block-context continuation lines at or left of their key are no YAML.
+    let e = error("Resources:\n  A:\n    Type: X\n    Properties:\n      D: first\n    second\n");
+    assert!(e.message.starts_with("invalid YAML"), "{e}");
+}
+
+#[test]
+fn resources_entries_that_are_not_resources_are_refused() {
+    let long_id = format!(
+        "Resources:\n  {}: {{Type: AWS::SNS::Topic}}\n",
+        "A".repeat(256)
+    );
+    assert!(
+        error(&long_id)
+            .message
+            .contains("a logical id is at most 255 characters long")
+    );
+    let long_type = format!("Resources:\n  A: {{Type: {}}}\n", "X".repeat(300));
+    assert_eq!(
+        error(&long_type).to_string(),
+        "line 2: resource A: Type is not a resource type name (too long)"
+    );
+    assert_eq!(
+        error("Resources:\n  A: [Type, AWS::SNS::Topic]\n").to_string(),
+        "line 2: resource A must be a mapping with a Type"
+    );
+}
+
+// --- Fn::ForEach ---------------------------------------------------------------
+
+const LOOPS: &str = "Transform: AWS::LanguageExtensions
+Parameters:
+  Names: {Type: CommaDelimitedList, Default: 'Web, Admin'}
+Conditions:
+  Fn::ForEach::Checks:
+    - Name
+    - !Ref Names
+    - Is${Name}: !Equals [!Ref Name, Web]
+Resources:
+  Fn::ForEach::Groups:
+    - Name
+    - !Ref Names
+    - ${Name}Sg:
+        Type: AWS::EC2::SecurityGroup
+        Properties:
+          GroupDescription: !Sub 'group ${Name}, not ${!Name}'
+          Tags:
+            Fn::ForEach::Tags:
+              - Key
+              - [Team, Cost]
+              - ${Key}: !Sub '${Name}-${Key}'
+  Plain:
+    Type: AWS::SNS::Topic
+Outputs:
+  Fn::ForEach::Ids:
+    - Name
+    - !Ref Names
+    - Fn::ForEach::Attributes:
+        - Attribute
+        - [GroupId, VpcId]
+        - '&{Name}${Attribute}':
+            Value: !GetAtt [!Sub '${Name}Sg', !Ref Attribute]
+";
+
+#[test]
+fn loops_generate_what_cloudformation_would() {
+    let template = parse(LOOPS).unwrap();
+    let got: Vec<(&str, usize, Option<&str>)> = template
+        .resources
+        .iter()
+        .map(|r| (r.logical_id.as_str(), r.line, r.generated_by.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("WebSg", 10, Some("Fn::ForEach::Groups (Name = Web)")),
+            ("AdminSg", 10, Some("Fn::ForEach::Groups (Name = Admin)")),
+            ("Plain", 22, None),
+        ]
+    );
+    assert_eq!(
+        template.resources[1].body.to_json()["Properties"],
+        json!({"GroupDescription": {"Fn::Sub": "group Admin, not ${!Name}"},
+               "Tags": {"Team": {"Fn::Sub": "Admin-Team"}, "Cost": {"Fn::Sub": "Admin-Cost"}}})
+    );
+    let outputs: Vec<&str> = template.outputs.iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        outputs,
+        ["WebGroupId", "WebVpcId", "AdminGroupId", "AdminVpcId"]
+    );
+    assert_eq!(
+        template.outputs.get("AdminVpcId").unwrap().to_json(),
+        json!({"Value": {"Fn::GetAtt": [{"Fn::Sub": "AdminSg"}, "VpcId"]}})
+    );
+    let conditions: Vec<&str> = template.conditions.iter().map(|(k, _)| k).collect();
+    assert_eq!(conditions, ["IsWeb", "IsAdmin"]);
+    assert_eq!(template.transforms, ["AWS::LanguageExtensions"]);
+}
+
+#[test]
+fn findings_name_the_loop_that_generated_them() {
+    let text = "Transform: [AWS::LanguageExtensions]
+Resources:
+  Fn::ForEach::Open:
+    - Port
+    - ['22', '443']
+    - Sg${Port}:
+        Type: AWS::EC2::SecurityGroup
+        Properties:
+          GroupDescription: x
+          SecurityGroupIngress: [{IpProtocol: tcp, FromPort: !Ref Port, ToPort: !Ref Port, CidrIp: 0.0.0.0/0}]
+";
+    let report = template_rules::evaluate(
+        &parse(text).unwrap(),
+        &template_rules::RuleSet::defaults(),
+        &template_rules::Thresholds::default(),
+    );
+    let ssh: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "SSHOpenToWorld")
+        .map(|f| (f.resource.as_str(), f.reason.as_str()))
+        .collect();
+    assert_eq!(
+        ssh,
+        [(
+            "Sg22",
+            "generated by Fn::ForEach::Open (Port = 22): SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0"
+        )]
+    );
+}
+
+#[test]
+fn a_collection_that_cannot_be_worked_out_still_generates_unresolved() {
+    let text = "Transform: AWS::LanguageExtensions
+Parameters:
+  Cidrs: {Type: CommaDelimitedList}
+Resources:
+  Fn::ForEach::Rules:
+    - Cidr
+    - !Ref Cidrs
+    - Rule${Cidr}:
+        Type: AWS::EC2::SecurityGroupIngress
+        Properties: {GroupId: sg-1, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Cidr}
+";
+    let template = parse(text).unwrap();
+    assert_eq!(template.resources[0].logical_id, "Rule${Cidr}");
+    let report = template_rules::evaluate(
+        &template,
+        &template_rules::RuleSet::defaults(),
+        &template_rules::Thresholds::default(),
+    );
+    assert_eq!(report.findings.len(), 2);
+    assert_eq!(
+        report.findings[1].unresolved,
+        ["an item of a Fn::ForEach collection (parameter Cidrs has no Default)"]
+    );
+    assert_eq!(report.verdict, template_rules::Verdict::Flagged);
+}
+
+#[test]
+fn loops_cloudformation_would_refuse_are_refused() {
+    let without_transform = LOOPS.replace("Transform: AWS::LanguageExtensions\n", "");
+    assert_eq!(
+        error(&without_transform).to_string(),
+        "line 9: Fn::ForEach::Groups needs `Transform: AWS::LanguageExtensions` (CloudFormation refuses Fn::ForEach without it)"
+    );
+    let twice = "Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Twice:
+    - X
+    - [a, a2]
+    - Same: {Type: AWS::SNS::Topic}
+";
+    assert_eq!(error(twice).to_string(), "line 3: duplicate key \"Same\"");
+    let clash = "Transform: AWS::LanguageExtensions
+Resources:
+  Topica: {Type: AWS::SNS::Topic}
+  Fn::ForEach::Clash:
+    - X
+    - [a]
+    - Topic${X}: {Type: AWS::SNS::Topic}
+";
+    assert_eq!(error(clash).to_string(), "line 4: duplicate key \"Topica\"");
+    let malformed =
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Bad: [X, [a]]\n";
+    assert_eq!(
+        error(malformed).to_string(),
+        "line 3: Fn::ForEach::Bad must be a list of an identifier, a collection and what to generate"
+    );
+}

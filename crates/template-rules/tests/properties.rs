@@ -15,13 +15,15 @@
 //!
 //! `PROPTEST_CASES` changes the number of cases (256 by default).
 
-use std::fmt::Write as _;
+mod support;
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Number, Value, json};
-use template_rules::{Finding, Report, RuleItem, RuleSet, Template, Thresholds, Verdict, evaluate};
+use template_rules::{
+    Finding, Report, RuleItem, RuleSet, Template, Thresholds, UnresolvedPolicy, Verdict, evaluate,
+};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -599,12 +601,26 @@ fn rule_set() -> BoxedStrategy<RuleSet> {
 }
 
 fn thresholds() -> BoxedStrategy<Thresholds> {
-    (select(RISKS), select(RISKS))
-        .prop_map(|(a, b)| Thresholds::new(a.min(b), a.max(b)).unwrap())
+    (
+        select(RISKS),
+        select(RISKS),
+        select(vec![
+            UnresolvedPolicy::Pass,
+            UnresolvedPolicy::Flag,
+            UnresolvedPolicy::Fail,
+        ]),
+    )
+        .prop_map(|(a, b, policy)| {
+            Thresholds::new(a.min(b), a.max(b))
+                .unwrap()
+                .with_unresolved(policy)
+        })
         .boxed()
 }
 
 // --- Renderings -------------------------------------------------------------------
+
+use support::emit::{quoted, scalar, yaml};
 
 /// How a template is written out.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -632,170 +648,6 @@ fn render(value: &Value, style: Style) -> String {
         Style::Yaml => yaml(value, false),
         Style::YamlShort => yaml(value, true),
     }
-}
-
-/// A minimal block-style YAML emitter: mappings as `key: value` lines,
-/// sequences as `- item` (compact when an item is itself a collection),
-/// every string and key double-quoted so that none is read as another type.
-fn yaml(value: &Value, short: bool) -> String {
-    let mut out = String::new();
-    match value {
-        Value::Object(map) if !map.is_empty() => entries(map, 0, short, &mut out),
-        Value::Array(items) if !items.is_empty() => sequence(items, 0, short, &mut out),
-        _ => {
-            after_indicator(value, 0, short, &mut out);
-            out = out.trim_start().to_string();
-        }
-    }
-    out
-}
-
-fn entries(map: &Map<String, Value>, indent: usize, short: bool, out: &mut String) {
-    for (key, value) in map {
-        out.push_str(&" ".repeat(indent));
-        quoted(key, out);
-        out.push(':');
-        after_indicator(value, indent, short, out);
-    }
-}
-
-fn sequence(items: &[Value], indent: usize, short: bool, out: &mut String) {
-    for item in items {
-        out.push_str(&" ".repeat(indent));
-        out.push('-');
-        match item {
-            // Compact: the collection's first line goes on the dash's line.
-            Value::Object(map) if !map.is_empty() && short_form(item, short).is_none() => {
-                let mut nested = String::new();
-                entries(map, indent + 2, short, &mut nested);
-                out.push(' ');
-                out.push_str(&nested[indent + 2..]);
-            }
-            Value::Array(inner) if !inner.is_empty() => {
-                let mut nested = String::new();
-                sequence(inner, indent + 2, short, &mut nested);
-                out.push(' ');
-                out.push_str(&nested[indent + 2..]);
-            }
-            _ => after_indicator(item, indent, short, out),
-        }
-    }
-}
-
-/// A value after `key:` or `-`, whose own lines are indented past `indent`.
-fn after_indicator(value: &Value, indent: usize, short: bool, out: &mut String) {
-    if let Some((tag, argument)) = short_form(value, short) {
-        let _ = write!(out, " !{tag}");
-        // A node has one tag: `!Base64 !Sub x` is not YAML, so an argument
-        // that is itself an intrinsic is written as a mapping.
-        if let (Some(_), Value::Object(map)) = (short_form(&argument, short), &argument) {
-            out.push('\n');
-            return entries(map, indent + 2, short, out);
-        }
-        return after_indicator(&argument, indent, short, out);
-    }
-    match value {
-        Value::Object(map) if !map.is_empty() => {
-            out.push('\n');
-            entries(map, indent + 2, short, out);
-        }
-        Value::Array(items) if !items.is_empty() => {
-            out.push('\n');
-            sequence(items, indent + 2, short, out);
-        }
-        _ => {
-            out.push(' ');
-            scalar(value, out);
-            out.push('\n');
-        }
-    }
-}
-
-/// `(tag, argument)` when `value` is an intrinsic the short form can write
-/// with the same meaning. A tagged scalar is always a string, so only
-/// string and collection arguments qualify; `!GetAtt A.B` is only written
-/// for `[A, B]` where A has no dot.
-fn short_form(value: &Value, short: bool) -> Option<(String, Value)> {
-    let map = value.as_object().filter(|m| short && m.len() == 1)?;
-    let (key, argument) = map.iter().next()?;
-    let tag = match key.as_str() {
-        "Ref" | "Condition" => key.clone(),
-        other => {
-            let name = other.strip_prefix("Fn::")?;
-            const KNOWN: &[&str] = &[
-                "Base64",
-                "Cidr",
-                "FindInMap",
-                "GetAtt",
-                "GetAZs",
-                "ImportValue",
-                "Join",
-                "Select",
-                "Split",
-                "Sub",
-                "Transform",
-                "And",
-                "Equals",
-                "If",
-                "Not",
-                "Or",
-                "Length",
-                "ToJsonString",
-            ];
-            KNOWN.contains(&name).then(|| name.to_string())?
-        }
-    };
-    if tag == "GetAtt"
-        && let Some([Value::String(resource), Value::String(attribute)]) =
-            argument.as_array().map(Vec::as_slice)
-        && !resource.contains('.')
-    {
-        return Some((tag, Value::String(format!("{resource}.{attribute}"))));
-    }
-    match argument {
-        Value::String(_) if tag != "GetAtt" => Some((tag, argument.clone())),
-        Value::Array(_) | Value::Object(_) => Some((tag, argument.clone())),
-        _ => None,
-    }
-}
-
-fn scalar(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::String(s) => quoted(s, out),
-        Value::Array(_) => out.push_str("[]"),
-        Value::Object(_) => out.push_str("{}"),
-    }
-}
-
-/// A YAML double-quoted scalar; characters YAML does not allow raw (or
-/// would read as line breaks) are escaped.
-fn quoted(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{0}'..='\u{1f}'
-            | '\u{7f}'..='\u{9f}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{feff}'
-            | '\u{fffe}'
-            | '\u{ffff}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// The line each resource's logical id is written on, found in the text:
@@ -830,7 +682,9 @@ fn resource_lines(text: &str) -> Vec<(String, usize)> {
 
 /// What every report must satisfy, whatever the template.
 fn check_report(template: &Template, rules: &RuleSet, thresholds: &Thresholds, report: &Report) {
-    let mut sum = 0u64;
+    let mut resolved = 0u64;
+    let mut unresolved = 0u64;
+    let mut any_unresolved = false;
     for finding in &report.findings {
         let resource = template
             .resource(&finding.resource)
@@ -848,18 +702,39 @@ fn check_report(template: &Template, rules: &RuleSet, thresholds: &Thresholds, r
         if let Some(reason) = &finding.suppression_reason {
             assert!(!reason.is_empty() && reason.trim() == reason);
         }
+        assert!(
+            finding.unresolved.iter().all(|u| !u.is_empty()),
+            "{finding:?}"
+        );
         if !finding.suppressed {
-            sum = sum.saturating_add(finding.risk);
+            if finding.unresolved.is_empty() {
+                resolved = resolved.saturating_add(finding.risk);
+            } else {
+                any_unresolved = true;
+                unresolved = unresolved.saturating_add(finding.risk);
+            }
         }
     }
-    assert_eq!(report.risk, sum, "risk is the sum of unsuppressed risks");
-    let expected = if sum >= thresholds.fail_at() {
+    // The policy, written out independently of Thresholds::decide.
+    let counted = match thresholds.unresolved() {
+        UnresolvedPolicy::Fail => resolved.saturating_add(unresolved),
+        UnresolvedPolicy::Flag | UnresolvedPolicy::Pass => resolved,
+    };
+    assert_eq!(report.risk, counted, "risk is the sum of the counted risks");
+    assert_eq!(report.unresolved_risk, unresolved);
+    let mut expected = if counted >= thresholds.fail_at() {
         Verdict::Fail
-    } else if sum >= thresholds.flag_at() {
+    } else if counted >= thresholds.flag_at() {
         Verdict::Flagged
     } else {
         Verdict::Pass
     };
+    if thresholds.unresolved() == UnresolvedPolicy::Flag
+        && any_unresolved
+        && expected == Verdict::Pass
+    {
+        expected = Verdict::Flagged;
+    }
     assert_eq!(report.verdict, expected);
     // One finding per (rule, resource).
     let mut pairs: Vec<_> = report
@@ -1252,8 +1127,14 @@ proptest! {
         }).collect();
         prop_assert_eq!(without_line(&after.findings), without_line(&expected));
         prop_assert!(after.risk <= before.risk);
-        if !target.suppressed && target.risk > 0 && before.risk < u64::MAX {
+        prop_assert!(after.unresolved_risk <= before.unresolved_risk);
+        // An unresolved finding counts in the risk only under the fail policy.
+        let counted = !target.is_unresolved() || thresholds.unresolved() == UnresolvedPolicy::Fail;
+        if !target.suppressed && target.risk > 0 && counted && before.risk < u64::MAX {
             prop_assert!(after.risk < before.risk);
+        }
+        if !target.suppressed && target.risk > 0 && target.is_unresolved() && before.unresolved_risk < u64::MAX {
+            prop_assert!(after.unresolved_risk < before.unresolved_risk);
         }
     }
 
@@ -1351,4 +1232,314 @@ fn the_yaml_emitter_writes_what_the_parser_reads() {
     }
     assert!(yaml(&value, true).contains("!If"));
     assert!(yaml(&value, true).contains("!GetAtt \"A.B.C\""));
+}
+
+// --- Metamorphic properties: the same template, written differently ------------
+
+/// A small deterministic source of choices, seeded by proptest.
+struct Choices(u64);
+
+impl Choices {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn coin(&mut self) -> bool {
+        self.next() & 1 == 1
+    }
+}
+
+/// `family`'s whole space split into blocks at random: each block is kept
+/// or split in two, down to /10, at most 64 blocks.
+fn split_world(v6: bool, choices: &mut Choices) -> Vec<String> {
+    let mut blocks: Vec<(u128, u8)> = vec![(0, 0)];
+    let bits = if v6 { 128 } else { 32 };
+    let mut done = Vec::new();
+    while let Some((address, prefix)) = blocks.pop() {
+        if prefix == 0 || (prefix < 10 && done.len() + blocks.len() < 63 && choices.coin()) {
+            let half = 1u128 << (bits - prefix - 1);
+            blocks.push((address, prefix + 1));
+            blocks.push((address + half, prefix + 1));
+        } else {
+            done.push((address, prefix));
+        }
+    }
+    done.into_iter()
+        .map(|(address, prefix)| {
+            if v6 {
+                format!("{}/{prefix}", std::net::Ipv6Addr::from(address))
+            } else {
+                format!("{}/{prefix}", std::net::Ipv4Addr::from(address as u32))
+            }
+        })
+        .collect()
+}
+
+/// A group with some permissions and one open to the world, and the same
+/// group with that permission's source split into blocks that together
+/// cover it, spread over its inline list and standalone ingress rules.
+fn open_and_split(others: Vec<Value>, open: Value, v6: bool, seed: u64) -> (Value, Value) {
+    let key = if v6 { "CidrIpv6" } else { "CidrIp" };
+    let world = if v6 { "::/0" } else { "0.0.0.0/0" };
+    let mut choices = Choices(seed | 1);
+    let mut permission = open.as_object().cloned().unwrap_or_default();
+    permission.remove("CidrIp");
+    permission.remove("CidrIpv6");
+    let mut whole = permission.clone();
+    whole.insert(key.into(), json!(world));
+    let mut inline = others.clone();
+    inline.push(Value::Object(whole));
+    let group = |ingress: Vec<Value>| {
+        json!({"Type": "AWS::EC2::SecurityGroup",
+               "Properties": {"GroupDescription": "split", "SecurityGroupIngress": ingress}})
+    };
+    let unsplit = json!({"Resources": {"Sg": group(inline)}});
+
+    let mut resources = serde_json::Map::new();
+    let mut inline = others;
+    for (i, block) in split_world(v6, &mut choices).into_iter().enumerate() {
+        let mut part = permission.clone();
+        part.insert(key.into(), json!(block));
+        if choices.coin() {
+            let at = choices.below(inline.len() + 1);
+            inline.insert(at, Value::Object(part));
+        } else {
+            part.insert(
+                "GroupId".into(),
+                if choices.coin() {
+                    json!({"Ref": "Sg"})
+                } else {
+                    json!({"Fn::GetAtt": ["Sg", "GroupId"]})
+                },
+            );
+            resources.insert(
+                format!("Part{i}"),
+                json!({"Type": "AWS::EC2::SecurityGroupIngress", "Properties": part}),
+            );
+        }
+    }
+    resources.insert("Sg".into(), group(inline));
+    (unsplit, json!({"Resources": resources}))
+}
+
+/// Rule sets of open-ingress rules only: a regex rule sees each resource's
+/// text, which splitting a rule into resources changes.
+fn ingress_rule_set() -> BoxedStrategy<RuleSet> {
+    let spec = select(vec![
+        "all",
+        "tcp:22",
+        "tcp:80",
+        "tcp:8000-8999, udp:53",
+        "icmp",
+        "udp",
+        "tcp",
+        "tcp:0-65535",
+    ]);
+    prop_oneof![
+        1 => Just(RuleSet::defaults()),
+        3 => vec((spec, select(RISKS)), 1..4).prop_map(|items| {
+            RuleSet::from_items(items.into_iter().enumerate().map(|(i, (data, risk))| {
+                serde_json::from_value::<RuleItem>(json!({"rule": format!("R{i}"),
+                    "category": "SecurityGroup", "ruletype": "open-ingress", "ruledata": data,
+                    "riskvalue": risk, "active": "Y"}))
+                .unwrap()
+            }))
+        }),
+    ]
+    .boxed()
+}
+
+/// An open permission: a literal protocol and ports that some rule is about.
+fn open_permission() -> BoxedStrategy<Value> {
+    (
+        select(vec![json!("tcp"), json!("udp"), json!("-1"), json!(6), json!("icmp")]),
+        select(vec![(22, 22), (0, 65535), (20, 30), (80, 80), (-1, -1), (53, 53)]),
+    )
+        .prop_map(|(protocol, (from, to))| {
+            json!({"IpProtocol": protocol, "FromPort": from, "ToPort": to})
+        })
+        .boxed()
+}
+
+/// The outcome as rules, verdict and risk: a split source's findings land
+/// on the group either way, with other reasons.
+fn verdict_of(
+    value: &Value,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+) -> (Vec<(String, String, bool)>, u64, Verdict) {
+    let text = value.to_string();
+    let template = Template::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let report = evaluate(&template, rules, thresholds);
+    check_report(&template, rules, thresholds, &report);
+    let mut fired: Vec<(String, String, bool)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.resource.clone(), f.is_unresolved()))
+        .collect();
+    fired.sort();
+    (fired, report.risk, report.verdict)
+}
+
+// --- YAML with anchors, aliases and merge keys -----------------------------------
+
+/// Writes `value` as block YAML where `{"__alias": "n"}` is `*n` and a
+/// mapping's `"__merge": "n"` entry is `<<: *n`; `anchors` are written
+/// first, under `Anchors:`, each as `n: &n value`.
+fn aliased_yaml(value: &Value, anchors: &[(String, Value)]) -> String {
+    let mut out = String::new();
+    if !anchors.is_empty() {
+        out.push_str("Anchors:\n");
+        for (name, anchored) in anchors {
+            out.push_str(&format!("  {name}: &{name}"));
+            node(anchored, 2, &mut out);
+        }
+    }
+    if let Value::Object(map) = value {
+        for (key, item) in map {
+            quoted(key, &mut out);
+            out.push(':');
+            node(item, 0, &mut out);
+        }
+    }
+    out
+}
+
+/// A value after `key:` or `-`, its own lines indented past `indent`.
+fn node(value: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent + 2);
+    match value {
+        Value::Object(map) if map.len() == 1 && map.contains_key("__alias") => {
+            out.push_str(&format!(
+                " *{}\n",
+                map["__alias"].as_str().unwrap_or_default()
+            ));
+        }
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            for (key, item) in map {
+                out.push_str(&pad);
+                if key == "__merge" {
+                    out.push_str(&format!("<<: *{}\n", item.as_str().unwrap_or_default()));
+                    continue;
+                }
+                quoted(key, out);
+                out.push(':');
+                node(item, indent + 2, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            for item in items {
+                out.push_str(&pad);
+                out.push('-');
+                node(item, indent + 2, out);
+            }
+        }
+        other => {
+            out.push(' ');
+            scalar(other, out);
+            out.push('\n');
+        }
+    }
+}
+
+/// The template with its permissions moved into anchors (used through
+/// aliases) and parts of its resources' properties moved into anchors
+/// merged back (with a decoy for a key the mapping keeps, which must win).
+fn with_aliases(template: &Value, seed: u64) -> (Value, Vec<(String, Value)>) {
+    let mut choices = Choices(seed | 1);
+    let mut anchors = Vec::new();
+    let mut merges = Vec::new();
+    let mut out = template.clone();
+    let Some(resources) = out.get_mut("Resources").and_then(Value::as_object_mut) else {
+        return (out, anchors);
+    };
+    for resource in resources.values_mut() {
+        let Some(properties) = resource
+            .get_mut("Properties")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if let Some(Value::Array(items)) = properties.get_mut("SecurityGroupIngress") {
+            for item in items.iter_mut() {
+                if item.is_object() && choices.coin() {
+                    let name = format!("p{}", anchors.len());
+                    anchors.push((name.clone(), item.clone()));
+                    *item = json!({"__alias": name});
+                }
+            }
+        }
+        if properties.is_empty() || !choices.coin() {
+            continue;
+        }
+        let keys: Vec<String> = properties.keys().cloned().collect();
+        let mut merged = serde_json::Map::new();
+        for key in keys {
+            if choices.coin() {
+                if let Some(v) = properties.remove(&key) {
+                    merged.insert(key, v);
+                }
+            } else if choices.coin() {
+                merged.insert(key, json!("decoy"));
+            }
+        }
+        let name = format!("m{}", merges.len());
+        merges.push((name.clone(), Value::Object(merged)));
+        properties.insert("__merge".into(), json!(name));
+    }
+    anchors.extend(merges);
+    (out, anchors)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Splitting a source open to the world into blocks that cover it, in
+    /// the group's own list and in standalone ingress rules, never changes
+    /// which rules fire, the risk or the verdict.
+    #[test]
+    fn splitting_an_open_cidr_never_changes_the_verdict(
+        others in vec(permission(), 0..3),
+        open in open_permission(),
+        v6 in any::<bool>(),
+        seed in any::<u64>(),
+        rules in ingress_rule_set(),
+        thresholds in thresholds(),
+    ) {
+        let (unsplit, split) = open_and_split(others, open, v6, seed);
+        prop_assert_eq!(
+            verdict_of(&unsplit, &rules, &thresholds),
+            verdict_of(&split, &rules, &thresholds),
+            "{}\n{}", unsplit, split
+        );
+    }
+
+    /// Aliases and merge keys never change the outcome compared with the
+    /// same template written out.
+    #[test]
+    fn an_alias_or_merge_key_never_changes_the_outcome(
+        value in template(),
+        rules in rule_set(),
+        thresholds in thresholds(),
+        seed in any::<u64>(),
+    ) {
+        let written = yaml(&value, false);
+        let (marked, anchors) = with_aliases(&value, seed);
+        let aliased = aliased_yaml(&marked, &anchors);
+        let outcome_of = |text: &str| {
+            let template = Template::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            outcome(evaluate(&template, &rules, &thresholds))
+        };
+        prop_assert_eq!(outcome_of(&written), outcome_of(&aliased), "{}", aliased);
+    }
 }

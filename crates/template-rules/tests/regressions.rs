@@ -13,6 +13,16 @@ fn all_active() -> RuleSet {
     }))
 }
 
+/// (rule, resource, what could not be worked out) for each finding.
+fn unresolved_findings(template: &str) -> Vec<(String, String, Vec<String>)> {
+    let template = Template::parse(template.as_bytes()).expect("the template parses");
+    evaluate(&template, &all_active(), &Thresholds::default())
+        .findings
+        .into_iter()
+        .map(|f| (f.rule, f.resource, f.unresolved))
+        .collect()
+}
+
 fn rules_fired(template: &str) -> Vec<(String, String)> {
     let template = Template::parse(template.as_bytes()).expect("the template parses");
     evaluate(&template, &all_active(), &Thresholds::default())
@@ -26,8 +36,8 @@ fn rules_fired(template: &str) -> Vec<(String, String)> {
 /// mapping entry that is a `Fn::FindInMap` of itself sent the resolver
 /// round in circles until the stack overflowed, which aborts the process
 /// (`cicd validate` died with SIGABRT; the Lambda would die before
-/// reporting). It now resolves to nothing, like any value that cannot be
-/// worked out.
+/// reporting). It is now a value that cannot be worked out, and the rules
+/// that depend on it are unresolved findings that say why.
 #[test]
 fn a_mapping_entry_that_looks_itself_up_does_not_overflow_the_stack() {
     let template = "Mappings:
@@ -46,7 +56,23 @@ Resources:
       SecurityGroupIngress:
         - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !FindInMap [M0, k0, a]}
 ";
-    assert_eq!(rules_fired(template), Vec::<(String, String)>::new());
+    let itself = vec!["a value that refers to itself (through Ref or Fn::FindInMap)".to_string()];
+    assert_eq!(
+        unresolved_findings(template),
+        [
+            (
+                "ForbiddenAMIs".to_string(),
+                "Host".to_string(),
+                itself.clone()
+            ),
+            (
+                "IngressOpenToWorld".to_string(),
+                "Sg".to_string(),
+                itself.clone()
+            ),
+            ("SSHOpenToWorld".to_string(), "Sg".to_string(), itself),
+        ]
+    );
 }
 
 /// The same through a parameter: a default that selects from its own parameter.
@@ -58,7 +84,20 @@ fn a_parameter_default_that_selects_from_itself_does_not_overflow_the_stack() {
         "GroupDescription": "x",
         "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
             "CidrIp": {"Fn::Select": [0, {"Ref": "P"}]}}]}}}}"#;
-    assert_eq!(rules_fired(template), Vec::<(String, String)>::new());
+    // The loop runs through the list's items, each selected anew: it ends
+    // at the nesting bound.
+    let itself = vec!["a value nested more than 128 levels deep".to_string()];
+    assert_eq!(
+        unresolved_findings(template),
+        [
+            (
+                "IngressOpenToWorld".to_string(),
+                "Sg".to_string(),
+                itself.clone()
+            ),
+            ("SSHOpenToWorld".to_string(), "Sg".to_string(), itself),
+        ]
+    );
 }
 
 /// Without a cycle, lookups that fan out at every step: each entry of each

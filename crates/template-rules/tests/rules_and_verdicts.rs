@@ -20,6 +20,7 @@ fn item(
         ruledata: Some(ruledata.into()),
         riskvalue: Some(risk),
         active: Some(active.into()),
+        ..RuleItem::default()
     }
 }
 
@@ -94,19 +95,15 @@ fn the_default_rule_set_is_the_original_four() {
 
 #[test]
 fn default_items_round_trip_through_the_item_shape() {
+    // Every field, not only those that cannot change: a rule written back
+    // (by `cicd rules sync`, say) must be the item it was read from.
     let items = RuleSet::default_items();
     let again: Vec<RuleItem> = RuleSet::defaults()
         .rules()
         .iter()
         .map(RuleItem::from)
         .collect();
-    assert_eq!(items.len(), again.len());
-    for (a, b) in items.iter().zip(&again) {
-        assert_eq!(a.rule, b.rule);
-        assert_eq!(a.ruletype, b.ruletype);
-        assert_eq!(a.active, b.active);
-        assert_eq!(a.riskvalue, b.riskvalue);
-    }
+    assert_eq!(items, again);
 }
 
 #[test]
@@ -366,22 +363,28 @@ fn regex_rules_match_the_canonical_rendering() {
     assert_eq!(r.verdict, Verdict::Flagged);
 }
 
+/// A pattern that backtracking engines take exponential time over still gets
+/// the right answer both ways. (Its time is measured in `benches/worst_cases.rs`,
+/// not here.)
 #[test]
-fn a_pathological_regex_runs_in_linear_time() {
+fn a_pathological_regex_gives_the_right_answer() {
     let rules = RuleSet::from_items([item(
         "Evil",
         "SecurityGroup",
         "regex",
-        "(a+)+$",
+        "(a+)+!\\\"",
         json!(5),
         "Y",
     )]);
-    let template = format!(
-        "{{\"Resources\": {{\"Sg\": {{\"Type\": \"AWS::EC2::SecurityGroup\", \"Properties\": {{\"GroupDescription\": \"{}!\"}}}}}}}}",
-        "a".repeat(100_000)
-    );
-    let r = report(&template, &rules);
-    assert!(r.findings.is_empty());
+    let template = |description: &str| {
+        format!(
+            "{{\"Resources\": {{\"Sg\": {{\"Type\": \"AWS::EC2::SecurityGroup\", \"Properties\": {{\"GroupDescription\": \"{description}\"}}}}}}}}"
+        )
+    };
+    let ending_in_bang = format!("{}!", "a".repeat(100_000));
+    let ending_in_b = format!("{}b", "a".repeat(100_000));
+    assert_eq!(report(&template(&ending_in_bang), &rules).risk, 5);
+    assert!(report(&template(&ending_in_b), &rules).findings.is_empty());
 }
 
 #[test]
@@ -530,9 +533,10 @@ fn suppressions_that_are_not_a_list_are_reported() {
 
 #[test]
 fn json_and_yaml_renderings_of_a_template_give_the_same_findings() {
-    let yaml = Template::parse(SSH_OPEN.as_bytes()).unwrap();
-    let as_json = json!({"Resources": {"BastionSg": yaml.resources[0].body.to_json()}}).to_string();
-    let json = Template::parse(as_json.as_bytes()).unwrap();
+    // SSH_OPEN, written out by hand as JSON.
+    let json = r#"{"Resources": {"BastionSg": {"Type": "AWS::EC2::SecurityGroup",
+        "Properties": {"GroupDescription": "bastion", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}]}}}}"#;
     let rules = RuleSet::defaults();
     let strip = |r: template_rules::Report| -> Vec<(String, String, String)> {
         r.findings
@@ -540,8 +544,76 @@ fn json_and_yaml_renderings_of_a_template_give_the_same_findings() {
             .map(|f| (f.rule, f.resource, f.reason))
             .collect()
     };
+    let from_yaml = strip(report(SSH_OPEN, &rules));
+    assert_eq!(from_yaml, strip(report(json, &rules)));
     assert_eq!(
-        strip(evaluate(&yaml, &rules, &Thresholds::default())),
-        strip(evaluate(&json, &rules, &Thresholds::default()))
+        from_yaml,
+        [
+            (
+                "IngressOpenToWorld".to_string(),
+                "BastionSg".to_string(),
+                "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0".to_string()
+            ),
+            (
+                "SSHOpenToWorld".to_string(),
+                "BastionSg".to_string(),
+                "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0".to_string()
+            ),
+        ]
     );
+}
+
+#[test]
+fn a_rule_that_may_not_be_suppressed_keeps_its_finding_and_says_so() {
+    let rules = |suppressible: Option<&str>| {
+        let mut ssh = item(
+            "SSHOpenToWorld",
+            "SecurityGroup",
+            "open-ingress",
+            "tcp:22",
+            json!(100),
+            "Y",
+        );
+        ssh.suppressible = suppressible.map(Into::into);
+        RuleSet::from_items([ssh])
+    };
+    let template = format!(
+        "{}    Metadata:\n      cicd:\n        suppress:\n          - rule: SSHOpenToWorld\n            reason: bastion behind VPN\n",
+        SSH_OPEN
+    );
+    for allowed in [None, Some("Y"), Some("yes")] {
+        let r = report(&template, &rules(allowed));
+        assert!(r.findings[0].suppressed, "{allowed:?}");
+        assert_eq!((r.risk, r.verdict), (0, Verdict::Pass));
+        assert!(r.warnings.is_empty());
+    }
+    let r = report(&template, &rules(Some("N")));
+    assert!(!r.findings[0].suppressed);
+    assert_eq!((r.risk, r.verdict), (100, Verdict::Fail));
+    assert_eq!(
+        r.warnings,
+        [
+            "BastionSg (line 2): suppresses SSHOpenToWorld, which may not be suppressed (suppressible: N), so it is not applied"
+        ]
+    );
+    assert_eq!(r.suppressed_count(), 0);
+
+    // The field is read, checked and written back as stored.
+    let set = rules(Some("N"));
+    assert!(!set.rules()[0].suppressible);
+    assert_eq!(
+        RuleItem::from(&set.rules()[0]).suppressible,
+        Some(json!("N"))
+    );
+    assert_eq!(RuleItem::from(&rules(None).rules()[0]).suppressible, None);
+    let bad = rules(Some("sometimes"));
+    assert_eq!(
+        bad.errors()[0].to_string(),
+        "rule SSHOpenToWorld: suppressible \"sometimes\" is not Y or N"
+    );
+    let from_file = RuleSet::from_file_str(
+        "- {rule: A, category: SecurityGroup, ruletype: open-ingress, ruledata: all, riskvalue: 1, active: Y, suppressible: N}\n",
+    )
+    .unwrap();
+    assert!(!from_file.rules()[0].suppressible);
 }

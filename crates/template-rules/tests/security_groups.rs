@@ -281,8 +281,11 @@ Resources:
     );
 }
 
+/// A value the engine cannot work out never passes silently: the rule is
+/// an unresolved finding that names what was not known. The protocol of
+/// permission 3 does not matter to `all`, which fires whatever it is.
 #[test]
-fn values_that_cannot_be_resolved_do_not_fire() {
+fn values_that_cannot_be_resolved_are_unresolved_findings() {
     let template = "Parameters:
   SshLocation:
     Type: String
@@ -298,11 +301,38 @@ Resources:
         - {IpProtocol: !Ref Unknown, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
         - {IpProtocol: tcp, FromPort: !Ref Unknown, ToPort: !Ref Unknown, CidrIp: 0.0.0.0/0}
 ";
-    assert_eq!(
-        rules_fired(template),
-        ["IngressOpenToWorld"],
-        "only the last permission's protocol resolves"
+    let report = evaluate(
+        &Template::parse(template.as_bytes()).unwrap(),
+        &RuleSet::defaults(),
+        &Thresholds::default(),
     );
+    let [all, ssh] = &report.findings[..] else {
+        panic!("{:?}", report.findings)
+    };
+    assert_eq!(all.rule, "IngressOpenToWorld");
+    assert!(all.unresolved.is_empty(), "{all:?}");
+    assert_eq!(
+        all.reason,
+        "SecurityGroupIngress[3] admits traffic of a protocol not resolved from 0.0.0.0/0; SecurityGroupIngress[4] admits tcp (ports not resolved) from 0.0.0.0/0"
+    );
+    assert_eq!(ssh.rule, "SSHOpenToWorld");
+    assert_eq!(
+        ssh.unresolved,
+        [
+            "parameter SshLocation has no Default",
+            "Fn::ImportValue shared-cidr",
+            "Fn::GetAtt Vpc.CidrBlock",
+            "Ref Unknown (not a parameter or resource of this template)",
+        ]
+    );
+    assert!(
+        ssh.reason.starts_with(
+            "SecurityGroupIngress[0] may admit tcp 22 from a CidrIp not resolved (parameter SshLocation has no Default); "
+        ),
+        "{}",
+        ssh.reason
+    );
+    assert_eq!((report.risk, report.unresolved_risk), (100, 100));
 }
 
 #[test]
@@ -390,6 +420,7 @@ fn forbidden_amis_are_found_in_instances_launch_templates_and_launch_configurati
         ruledata: Some("ami-7a11e211, ami-08111162".into()),
         riskvalue: Some(10.into()),
         active: Some("Y".into()),
+        ..RuleItem::default()
     }]);
     let template = "Parameters:
   Ami: {Type: String, Default: ami-08111162}
@@ -431,6 +462,7 @@ fn custom_open_ingress_rules_take_port_lists_and_ranges() {
         ruledata: Some("tcp:3306, tcp:5432-5433, udp:53".into()),
         riskvalue: Some(60.into()),
         active: Some("Y".into()),
+        ..RuleItem::default()
     }]);
     assert!(rules.errors().is_empty(), "{:?}", rules.errors());
     let fires = |p: &str| !findings_with(&sg(p), &rules).is_empty();
@@ -449,4 +481,224 @@ fn custom_open_ingress_rules_take_port_lists_and_ranges() {
     assert!(!fires(
         "{IpProtocol: tcp, FromPort: 5434, ToPort: 6000, CidrIp: 0.0.0.0/0}"
     ));
+}
+
+// --- The whole internet, however it is split ---------------------------------
+
+/// Every rule that fires, with its reason and whether it is unresolved.
+fn fired(template: &str) -> Vec<(String, String, String, bool)> {
+    let template = Template::parse(template.as_bytes()).expect("template parses");
+    evaluate(&template, &RuleSet::defaults(), &Thresholds::default())
+        .findings
+        .into_iter()
+        .map(|f| {
+            let unresolved = f.is_unresolved();
+            (f.rule, f.resource, f.reason, unresolved)
+        })
+        .collect()
+}
+
+fn ssh_with(cidrs: &[&str]) -> String {
+    let mut out = String::from(
+        "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: split\n      SecurityGroupIngress:\n",
+    );
+    for cidr in cidrs {
+        let key = if cidr.contains(':') {
+            "CidrIpv6"
+        } else {
+            "CidrIp"
+        };
+        out.push_str(&format!(
+            "        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, {key}: '{cidr}'}}\n"
+        ));
+    }
+    out
+}
+
+#[test]
+fn halves_of_the_internet_count_as_the_whole() {
+    let found = fired(&ssh_with(&["0.0.0.0/1", "128.0.0.0/1"]));
+    let reason = "SecurityGroupIngress[0] (0.0.0.0/1), SecurityGroupIngress[1] (128.0.0.0/1) together admit tcp 22 from every IPv4 address";
+    assert_eq!(
+        found,
+        [
+            (
+                "IngressOpenToWorld".into(),
+                "Sg".into(),
+                reason.into(),
+                false
+            ),
+            ("SSHOpenToWorld".into(), "Sg".into(), reason.into(), false),
+        ]
+    );
+    let found = fired(&ssh_with(&["::/1", "8000::/1"]));
+    assert_eq!(found.len(), 2);
+    assert!(
+        found[1]
+            .2
+            .ends_with("together admit tcp 22 from every IPv6 address")
+    );
+    // Addresses written with host bits set still cover their blocks.
+    assert_eq!(fired(&ssh_with(&["1.2.3.4/1", "200.0.0.1/1"])).len(), 2);
+    // Half is not the whole; nor are halves of different families.
+    assert!(fired(&ssh_with(&["0.0.0.0/1"])).is_empty());
+    assert!(fired(&ssh_with(&["0.0.0.0/1", "8000::/1"])).is_empty());
+    assert!(fired(&ssh_with(&["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"])).is_empty());
+}
+
+#[test]
+fn two_hundred_and_fifty_six_eighths_count_as_the_whole() {
+    let eighths: Vec<String> = (0..256).map(|i| format!("{i}.0.0.0/8")).collect();
+    let all: Vec<&str> = eighths.iter().map(String::as_str).collect();
+    let found = fired(&ssh_with(&all));
+    assert_eq!(found.len(), 2);
+    assert_eq!(
+        found[1].2,
+        "SecurityGroupIngress[0] (0.0.0.0/8), SecurityGroupIngress[1] (1.0.0.0/8), SecurityGroupIngress[2] (2.0.0.0/8), SecurityGroupIngress[3] (3.0.0.0/8), SecurityGroupIngress[4] (4.0.0.0/8) and 251 more together admit tcp 22 from every IPv4 address"
+    );
+    assert!(fired(&ssh_with(&all[1..])).is_empty());
+}
+
+#[test]
+fn a_union_counts_per_protocol_and_port() {
+    let template = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/1}
+        - {IpProtocol: tcp, FromPort: 23, ToPort: 23, CidrIp: 128.0.0.0/1}
+        - {IpProtocol: udp, FromPort: 22, ToPort: 22, CidrIp: 128.0.0.0/1}
+";
+    assert!(fired(template).is_empty(), "different ports and protocols");
+    // -1 admits every protocol and port: it joins tcp 22.
+    let with_all = template.replace("IpProtocol: udp", "IpProtocol: '-1'");
+    let found = fired(&with_all);
+    assert_eq!(found.len(), 2);
+    assert_eq!(
+        found[1].2,
+        "SecurityGroupIngress[0] (0.0.0.0/1), SecurityGroupIngress[2] (128.0.0.0/1) together admit tcp 22 from every IPv4 address"
+    );
+    // A range that covers 22 joins it too.
+    let ranged = template.replace("FromPort: 23, ToPort: 23", "FromPort: 0, ToPort: 1024");
+    assert_eq!(fired(&ranged).len(), 2);
+}
+
+#[test]
+fn a_union_counts_across_inline_and_standalone_ingress_of_one_group() {
+    let template = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/2}
+  ByRef:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !Ref Sg, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 64.0.0.0/2}
+  ByGetAtt:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !GetAtt Sg.GroupId, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 128.0.0.0/1}
+  Other:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: y}
+";
+    let found = fired(template);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[1].1, "Sg", "the finding is on the group");
+    assert_eq!(
+        found[1].2,
+        "SecurityGroupIngress[0] (0.0.0.0/2), ingress rule ByRef (64.0.0.0/2), ingress rule ByGetAtt (128.0.0.0/1) together admit tcp 22 from every IPv4 address"
+    );
+    // Moved to another group, the last half no longer joins.
+    assert!(fired(&template.replace("!GetAtt Sg.GroupId", "!Ref Other")).is_empty());
+    // Standalone rules for a group named by its id join each other.
+    let by_id = "Resources:
+  A:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: sg-0123, IpProtocol: '-1', CidrIp: 0.0.0.0/1}
+  B:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: sg-0123, IpProtocol: '-1', CidrIp: 128.0.0.0/1}
+";
+    let found = fired(by_id);
+    assert_eq!(
+        found[0],
+        (
+            "IngressOpenToWorld".to_string(),
+            "A".to_string(),
+            "ingress rule A (0.0.0.0/1), ingress rule B (128.0.0.0/1) together admit all traffic from every IPv4 address".to_string(),
+            false
+        )
+    );
+}
+
+#[test]
+fn a_union_that_depends_on_what_is_not_known_is_unresolved() {
+    // 255 eighths written out, and one at an address not known.
+    let mut cidrs: Vec<String> = (1..256).map(|i| format!("{i}.0.0.0/8")).collect();
+    cidrs.push("${First}.0.0.0/8".into());
+    let mut template = String::from("Parameters:\n  First: {Type: String}\n");
+    template.push_str(&ssh_with(&[]));
+    for cidr in &cidrs {
+        template.push_str(&format!(
+            "        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Sub '{cidr}'}}\n"
+        ));
+    }
+    let found = fired(&template);
+    assert_eq!(found.len(), 2);
+    assert!(found.iter().all(|f| f.3), "{found:?}");
+    assert!(
+        found[1]
+            .2
+            .contains("together may admit tcp 22 from every IPv4 address"),
+        "{}",
+        found[1].2
+    );
+
+    // A half whose group is not known: it may be this group's.
+    let unplaced = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/1}]
+  Elsewhere:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !ImportValue shared-sg, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 128.0.0.0/1}
+";
+    let found = fired(unplaced);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().all(|f| f.3 && f.1 == "Sg"));
+    assert!(
+        found[1]
+            .2
+            .contains("which security group ingress rule Elsewhere belongs to")
+    );
+}
+
+#[test]
+fn ports_and_protocols_written_oddly_are_read_or_unresolved() {
+    // Whole numbers written as floats are those numbers.
+    for permission in [
+        "{IpProtocol: tcp, FromPort: 22.0, ToPort: 22.0, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: 6.0, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: '6', FromPort: '22.0', ToPort: ' 22 ', CidrIp: 0.0.0.0/0}",
+    ] {
+        let found = fired(&sg(permission));
+        assert_eq!(found.len(), 2, "{permission}: {found:?}");
+        assert!(found.iter().all(|f| !f.3), "{permission}: {found:?}");
+    }
+    // A port that is no whole number is not known: the port rule may fire.
+    let found = fired(&sg(
+        "{IpProtocol: tcp, FromPort: x, ToPort: 22.5, CidrIp: 0.0.0.0/0}",
+    ));
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.0.as_str(), f.3))
+            .collect::<Vec<_>>(),
+        [("IngressOpenToWorld", false), ("SSHOpenToWorld", true)]
+    );
 }
