@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use rules_table::RulesTable;
+use rules_table::{RulesSource, RulesTable};
 use template_rules::{Limits, RuleSet, TemplateReport, Thresholds, Verdict, evaluate};
 
 use crate::Status;
@@ -212,8 +212,9 @@ async fn table_items(
     table: &str,
     endpoint: &Endpoint,
 ) -> anyhow::Result<Vec<template_rules::RuleItem>> {
-    let table = RulesTable::new(aws::dynamodb(endpoint).await, table);
-    let items = table.scan().await?;
+    // Read as cfn-validate reads it, but never written: no seeding.
+    let table = RulesTable::new(aws::dynamodb(endpoint).await, table).read_only();
+    let items = table.items().await?;
     if items.is_empty() {
         eprintln!(
             "cicd validate: note: the rules table {} is empty; using the default rules, which cfn-validate writes into it on its first job",
