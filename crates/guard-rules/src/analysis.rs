@@ -1,0 +1,438 @@
+//! What a rules file can look at, and whether it is safe to run.
+//!
+//! Two questions are answered from the parse tree, before anything runs:
+//!
+//! - **Which resources can the rules see?** When every query that starts
+//!   at the template's root goes through `Resources.*[ Type == '…' ]` (or
+//!   `Type in [...]`, or a type block such as `AWS::S3::Bucket { … }`), the
+//!   rules cannot see anything but resources of those types, so Guard can be
+//!   handed just those resources, and an item can be skipped when none is
+//!   present (`crate::rules` still proves that skipping is safe by
+//!   evaluating the rules once without them). Anything else — a query on
+//!   `Parameters`, on `this` at the root, on a named resource, a variable
+//!   this analysis cannot follow, a parameterized rule — makes the answer
+//!   "anything", and then nothing is narrowed or skipped.
+//! - **Will Guard's recursive evaluator stay within its stack?** Guard
+//!   recurses once per query part and once per rule reference, and never
+//!   stops on a cycle of rule references (`rule a when a { … }` overflows
+//!   the stack and aborts the process). Cycles, references to rules the
+//!   file does not define, and chains and queries past the caps below are
+//!   refused.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use crate::ast::*;
+
+/// Longest query (parts after the first, e.g. `Resources.*[…].Properties.A`
+/// has five parts) accepted. Guard recurses once per part; a debug build
+/// overflowed a 2 MiB thread stack at about 140 parts, a release build at
+/// about 2 100. Real rules use a dozen.
+pub const MAX_QUERY_PARTS: usize = 32;
+
+/// Longest chain of rule references (`rule a when b`, `rule b when c`, …).
+/// A debug build overflowed a 2 MiB stack at about 180, release at 760.
+pub const MAX_RULE_CHAIN: usize = 16;
+
+/// What the analysis found.
+#[derive(Debug, Clone)]
+pub(crate) struct Analysis {
+    /// Named rules, in file order, each once.
+    pub names: Vec<String>,
+    /// The resource types the rules are confined to, or `None` when they
+    /// may look at anything in the template.
+    pub confined_to: Option<BTreeSet<String>>,
+}
+
+/// Checks the tree and works out what the rules can see.
+pub(crate) fn analyse(file: &RulesFile) -> Result<Analysis, String> {
+    let mut names = Vec::new();
+    for rule in &file.guard_rules {
+        if !names.contains(&rule.rule_name) {
+            names.push(rule.rule_name.clone());
+        }
+    }
+
+    let mut scan = Scan::default();
+    scan.scopes.push(HashMap::new());
+    for assignment in &file.assignments {
+        let kind = scan.let_value(&assignment.value, Scope::Root);
+        scan.define(&assignment.var, kind);
+    }
+    for rule in &file.guard_rules {
+        scan.rule(rule);
+    }
+    for parameterized in &file.parameterized_rules {
+        // Parameters are bound by each call, to anything: no narrowing.
+        scan.anything = true;
+        scan.scopes.push(
+            parameterized
+                .parameter_names
+                .iter()
+                .map(|name| (name.clone(), Var::Unknown))
+                .collect(),
+        );
+        scan.rule(&parameterized.rule);
+        scan.scopes.pop();
+    }
+
+    if scan.longest_query > MAX_QUERY_PARTS {
+        return Err(format!(
+            "a query has {} parts; the limit is {MAX_QUERY_PARTS}",
+            scan.longest_query
+        ));
+    }
+    check_references(&scan.references)?;
+
+    Ok(Analysis {
+        names,
+        confined_to: (!scan.anything).then_some(scan.types),
+    })
+}
+
+/// Refuses references to undefined rules, cycles, and chains longer than
+/// [`MAX_RULE_CHAIN`].
+fn check_references(graph: &BTreeMap<String, BTreeSet<String>>) -> Result<(), String> {
+    for (rule, targets) in graph {
+        if let Some(missing) = targets.iter().find(|t| !graph.contains_key(*t)) {
+            return Err(format!(
+                "rule {rule} refers to rule {missing}, which this file does not define"
+            ));
+        }
+    }
+    // Depth-first, with the chain so far, memoising the longest chain below
+    // each rule once it is known.
+    fn longest<'g>(
+        rule: &'g str,
+        graph: &'g BTreeMap<String, BTreeSet<String>>,
+        chain: &mut Vec<&'g str>,
+        known: &mut HashMap<&'g str, usize>,
+    ) -> Result<usize, String> {
+        if let Some(&depth) = known.get(rule) {
+            return Ok(depth);
+        }
+        if let Some(start) = chain.iter().position(|r| *r == rule) {
+            let mut cycle = chain[start..].to_vec();
+            cycle.push(rule);
+            return Err(format!(
+                "rule {rule} refers back to itself ({}); Guard would recurse without end",
+                cycle.join(" → ")
+            ));
+        }
+        if chain.len() > MAX_RULE_CHAIN {
+            return Err(format!(
+                "rule references chain more than {MAX_RULE_CHAIN} deep ({} → …)",
+                chain[..3].join(" → ")
+            ));
+        }
+        chain.push(rule);
+        let mut depth = 0;
+        for target in graph.get(rule).into_iter().flatten() {
+            depth = depth.max(1 + longest(target, graph, chain, known)?);
+        }
+        chain.pop();
+        known.insert(rule, depth);
+        Ok(depth)
+    }
+    let mut known = HashMap::new();
+    for rule in graph.keys() {
+        let depth = longest(rule, graph, &mut Vec::new(), &mut known)?;
+        if depth > MAX_RULE_CHAIN {
+            return Err(format!(
+                "rule {rule} starts a chain of {depth} rule references; the limit is {MAX_RULE_CHAIN}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where a query starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The template itself: a rule's body and conditions, the file's and
+    /// the rules' `let`s.
+    Root,
+    /// A value the rules selected by type: inside a filter, a block over a
+    /// confined query, a type block.
+    Selected,
+}
+
+/// What a variable holds, as far as the analysis can tell.
+#[derive(Debug, Clone)]
+enum Var {
+    /// A literal written in the rules.
+    Literal(Value),
+    /// Values reached through a type filter (or computed from them).
+    Selected,
+    /// Anything else.
+    Unknown,
+}
+
+#[derive(Default)]
+struct Scan {
+    /// Variables, innermost scope last.
+    scopes: Vec<HashMap<String, Var>>,
+    /// Types every root query was confined to so far.
+    types: BTreeSet<String>,
+    /// A root query reaches past the type filters.
+    anything: bool,
+    longest_query: usize,
+    /// Rule name → the rules it refers to (rules with the same name merged).
+    references: BTreeMap<String, BTreeSet<String>>,
+    /// The rule being scanned.
+    current: String,
+}
+
+impl Scan {
+    fn define(&mut self, var: &str, kind: Var) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(var.to_string(), kind);
+        }
+    }
+
+    fn lookup(&self, var: &str) -> Var {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.get(var))
+            .cloned()
+            .unwrap_or(Var::Unknown)
+    }
+
+    fn rule(&mut self, rule: &Rule) {
+        self.current = rule.rule_name.clone();
+        self.references.entry(rule.rule_name.clone()).or_default();
+        if let Some(conditions) = &rule.conditions {
+            self.conditions(conditions, Scope::Root);
+        }
+        self.block(&rule.block, Scope::Root, |scan, clause, scope| {
+            scan.rule_clause(clause, scope)
+        });
+    }
+
+    fn block<T>(
+        &mut self,
+        block: &Block<T>,
+        scope: Scope,
+        mut each: impl FnMut(&mut Self, &T, Scope),
+    ) {
+        self.scopes.push(HashMap::new());
+        for assignment in &block.assignments {
+            let kind = self.let_value(&assignment.value, scope);
+            self.define(&assignment.var, kind);
+        }
+        for clause in block.conjunctions.iter().flatten() {
+            each(self, clause, scope);
+        }
+        self.scopes.pop();
+    }
+
+    fn rule_clause(&mut self, clause: &RuleClause, scope: Scope) {
+        match clause {
+            RuleClause::Clause(clause) => self.guard_clause(clause, scope),
+            RuleClause::WhenBlock(conditions, block) => {
+                self.conditions(conditions, scope);
+                self.block(block, scope, Self::guard_clause);
+            }
+            RuleClause::TypeBlock(type_block) => {
+                // The query is `Resources.*[ Type == '<type>' ]`; conditions
+                // and clauses apply to each selected resource.
+                let selected = self.query_parts(&type_block.query, scope);
+                let inner = if selected { Scope::Selected } else { scope };
+                if let Some(conditions) = &type_block.conditions {
+                    self.conditions(conditions, inner);
+                }
+                self.block(&type_block.block, inner, Self::guard_clause);
+            }
+        }
+    }
+
+    fn guard_clause(&mut self, clause: &GuardClause, scope: Scope) {
+        match clause {
+            GuardClause::Clause(clause) => self.access_clause(&clause.access_clause, scope),
+            GuardClause::NamedRule(named) => self.refer(&named.dependent_rule),
+            GuardClause::ParameterizedNamedRule(call) => self.call(call, scope),
+            GuardClause::BlockClause(block) => {
+                let selected = self.query(&block.query, scope);
+                let inner = if selected { Scope::Selected } else { scope };
+                self.block(&block.block, inner, Self::guard_clause);
+            }
+            GuardClause::WhenBlock(conditions, block) => {
+                self.conditions(conditions, scope);
+                self.block(block, scope, Self::guard_clause);
+            }
+        }
+    }
+
+    fn conditions(&mut self, conditions: &Conditions, scope: Scope) {
+        for clause in conditions.iter().flatten() {
+            match clause {
+                WhenClause::Clause(clause) => self.access_clause(&clause.access_clause, scope),
+                WhenClause::NamedRule(named) => self.refer(&named.dependent_rule),
+                WhenClause::ParameterizedNamedRule(call) => self.call(call, scope),
+            }
+        }
+    }
+
+    fn refer(&mut self, rule: &str) {
+        self.references
+            .entry(self.current.clone())
+            .or_default()
+            .insert(rule.to_string());
+    }
+
+    fn call(&mut self, call: &ParameterizedNamedRuleClause, scope: Scope) {
+        self.anything = true;
+        self.refer(&call.named_rule.dependent_rule);
+        for parameter in &call.parameters {
+            self.let_value(parameter, scope);
+        }
+    }
+
+    fn access_clause(&mut self, clause: &AccessClause, scope: Scope) {
+        self.query(&clause.query, scope);
+        if let Some(with) = &clause.compare_with {
+            self.let_value(with, scope);
+        }
+    }
+
+    fn let_value(&mut self, value: &LetValue, scope: Scope) -> Var {
+        match value {
+            LetValue::Value(literal) => Var::Literal(literal.value.clone()),
+            LetValue::AccessClause(query) => {
+                if self.query(query, scope) {
+                    Var::Selected
+                } else {
+                    Var::Unknown
+                }
+            }
+            LetValue::FunctionCall(call) => {
+                let mut known = true;
+                for parameter in &call.parameters {
+                    known &= !matches!(self.let_value(parameter, scope), Var::Unknown);
+                }
+                if known { Var::Selected } else { Var::Unknown }
+            }
+        }
+    }
+
+    /// Scans a query; true when everything it can reach was selected by type.
+    fn query(&mut self, query: &AccessQuery, scope: Scope) -> bool {
+        self.query_parts(&query.query, scope)
+    }
+
+    fn query_parts(&mut self, parts: &[QueryPart], scope: Scope) -> bool {
+        self.longest_query = self.longest_query.max(parts.len());
+        // Clauses inside filters look at the values being filtered.
+        for part in parts {
+            match part {
+                QueryPart::Filter(_, conjunctions) => {
+                    for clause in conjunctions.iter().flatten() {
+                        self.guard_clause(clause, Scope::Selected);
+                    }
+                }
+                QueryPart::MapKeyFilter(_, filter) => {
+                    self.let_value(&filter.compare_with, Scope::Selected);
+                }
+                _ => {}
+            }
+        }
+        let selected = match parts.first() {
+            Some(QueryPart::Key(key)) if key.starts_with('%') => {
+                !matches!(self.lookup(&key[1..]), Var::Unknown)
+            }
+            _ if scope == Scope::Selected => true,
+            Some(QueryPart::Key(key)) if key == "Resources" => match (parts.get(1), parts.get(2)) {
+                (Some(QueryPart::AllValues(_)), Some(QueryPart::Filter(_, conjunctions))) => {
+                    match self.type_constraint(conjunctions) {
+                        Some(types) => {
+                            self.types.extend(types);
+                            true
+                        }
+                        None => false,
+                    }
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !selected {
+            self.anything = true;
+        }
+        selected
+    }
+
+    /// The types a filter admits: the intersection over its conjuncts that
+    /// are made only of `Type == '…'` / `Type in [...]` alternatives.
+    fn type_constraint(
+        &self,
+        conjunctions: &Conjunctions<GuardClause>,
+    ) -> Option<BTreeSet<String>> {
+        let mut admitted: Option<BTreeSet<String>> = None;
+        for alternatives in conjunctions {
+            let mut union = BTreeSet::new();
+            let mut all_types = !alternatives.is_empty();
+            for alternative in alternatives {
+                match self.type_check(alternative) {
+                    Some(types) => union.extend(types),
+                    None => all_types = false,
+                }
+            }
+            if all_types {
+                admitted = Some(match admitted {
+                    None => union,
+                    Some(before) => before.intersection(&union).cloned().collect(),
+                });
+            }
+        }
+        admitted
+    }
+
+    /// `Type == 'AWS::S3::Bucket'`, `Type in ['A', 'B']`, or either against
+    /// a literal variable: the types it admits.
+    fn type_check(&self, clause: &GuardClause) -> Option<Vec<String>> {
+        let GuardClause::Clause(GuardAccessClause {
+            access_clause,
+            negation: false,
+        }) = clause
+        else {
+            return None;
+        };
+        let (operator, negated) = &access_clause.comparator;
+        if *negated || !(operator == "Eq" || operator == "In") {
+            return None;
+        }
+        match access_clause.query.query.as_slice() {
+            [QueryPart::Key(key)] if key == "Type" => {}
+            _ => return None,
+        }
+        let literal = match access_clause.compare_with.as_ref()? {
+            LetValue::Value(literal) => literal.value.clone(),
+            LetValue::AccessClause(AccessQuery { query }) => match query.as_slice() {
+                [QueryPart::Key(var)] if var.starts_with('%') => match self.lookup(&var[1..]) {
+                    Var::Literal(value) => value,
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            LetValue::FunctionCall(_) => return None,
+        };
+        let names = match literal {
+            Value::String(name) => vec![name],
+            Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(name) => Some(name),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?,
+            _ => return None,
+        };
+        // A regex literal serializes as "/…/"; no resource type starts with '/'.
+        if names.iter().any(|name| name.starts_with('/')) {
+            return None;
+        }
+        Some(names)
+    }
+}
