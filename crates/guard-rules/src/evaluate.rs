@@ -1,10 +1,16 @@
 //! Runs Guard on a template, and reads its verdicts.
 
+use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use cfn_guard::commands::Executable;
+use cfn_guard::commands::validate::{OutputFormatType, ShowSummaryType};
+use cfn_guard::utils::reader::{ReadBuffer, Reader};
+use cfn_guard::utils::writer::{WriteBuffer, Writer};
+use cfn_guard::{CommandBuilder, ValidateBuilder};
 
 use crate::data::GuardData;
 use crate::report;
-use crate::rules::RULES_FILE_NAME;
 use crate::{GuardError, GuardRules};
 
 /// Guard's verdict on one named rule.
@@ -159,26 +165,41 @@ pub fn evaluate_with(
     }
 }
 
-/// Runs Guard's library entry point on `template` (JSON text) and reads its
-/// report; `data` maps report paths to resources.
+/// Runs Guard on `template` (JSON text) and reads its report; `data` maps
+/// report paths to resources.
+///
+/// Guard is run as its `validate --payload --structured --output-format
+/// json` command, in memory, rather than through `cfn_guard::run_checks`:
+/// that one returns only the part of its report still in its 8 KiB write
+/// buffer (`BufWriter::buffer`), so any report longer than 8 KiB comes back
+/// cut at the front. The command reads the data with Guard's YAML loader,
+/// which reads JSON text to the same values.
 pub(crate) fn run_guard(
     rules: &GuardRules,
     template: &str,
     data: &GuardData,
 ) -> Result<Evaluation, GuardError> {
-    let report = guarded(|| {
-        cfn_guard::run_checks(
-            cfn_guard::ValidateInput {
-                content: template,
-                file_name: "template.json",
-            },
-            cfn_guard::ValidateInput {
-                content: rules.text(),
-                file_name: RULES_FILE_NAME,
-            },
-            false,
-        )
-        .map_err(|e| GuardError::Evaluation(bounded(&e.to_string())))
+    let payload = serde_json::json!({"rules": [rules.text()], "data": [template]}).to_string();
+    let report = guarded(|| -> Result<String, GuardError> {
+        let failed = |e: cfn_guard::Error| GuardError::Evaluation(bounded(&e.to_string()));
+        let command = ValidateBuilder::default()
+            .payload(true)
+            .structured(true)
+            .output_format(OutputFormatType::JSON)
+            .show_summary(vec![ShowSummaryType::None])
+            .try_build()
+            .map_err(failed)?;
+        let mut reader = Reader::new(ReadBuffer::Cursor(Cursor::new(payload.into_bytes())));
+        let mut writer =
+            Writer::new_with_err(WriteBuffer::Vec(Vec::new()), WriteBuffer::Vec(Vec::new()))
+                .map_err(failed)?;
+        let code = command.execute(&mut writer, &mut reader).map_err(failed)?;
+        if code == cfn_guard::commands::ERROR_STATUS_CODE {
+            return Err(GuardError::Evaluation(
+                "Guard could not read the rules or the template".to_string(),
+            ));
+        }
+        writer.into_string().map_err(failed)
     })??;
     report::read(&report, rules.rule_names(), data)
 }

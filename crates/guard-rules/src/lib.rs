@@ -41,12 +41,14 @@
 //! commands and `run_checks` (rules text and data text in, JSON report
 //! out); its parser output, values and evaluator are crate-private. So a
 //! rules file is parsed once here to check and analyse it (its parse tree
-//! is read back through serde, see `ast`), and each evaluation calls
-//! `run_checks`, which parses the rules and the data again. A pre-built
-//! data value would not help much anyway: Guard deep-copies the part of the
-//! template each query walks, so its cost grows with the data it is shown,
-//! and what makes 200 rules files fast is showing each one only the
-//! resources it can look at ([`Shortcuts`]).
+//! is read back through serde, see `ast`), and each evaluation runs Guard's
+//! `validate` command in memory on the rules text and the template text
+//! (`run_checks` cuts reports longer than 8 KiB; see `evaluate::run_guard`),
+//! which parses both again. A pre-built data value would not help much
+//! anyway: Guard deep-copies the part of the template each query walks, so
+//! its cost grows with the data it is shown, and what makes 200 rules files
+//! fast is showing each one only the resources it can look at
+//! ([`Shortcuts`]).
 
 mod analysis;
 mod ast;

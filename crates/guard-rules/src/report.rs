@@ -1,7 +1,7 @@
 //! Guard's JSON report, read into verdicts and one failure per resource.
 //!
-//! The report is the one `cfn_guard::run_checks` returns (Guard's
-//! "generic summary"): `compliant`, `not_applicable` and
+//! The report is the one `cfn-guard validate --structured --output-format
+//! json` prints, a list with one entry per template: `compliant`, `not_applicable` and
 //! `not_applicable_reasons` name rules; `not_compliant` holds, per failing
 //! rule, the tree of clauses that failed, each with the path of the value it
 //! looked at (`/Resources/<id>/…`) and its messages.
@@ -155,8 +155,15 @@ pub(crate) fn read(
     names: &[String],
     data: &GuardData,
 ) -> Result<Evaluation, GuardError> {
-    let report: FileReport = serde_json::from_str(report)
+    // One report per data file; there is one.
+    let reports: Vec<FileReport> = serde_json::from_str(report)
         .map_err(|e| GuardError::Evaluation(format!("unexpected report from Guard: {e}")))?;
+    let [report] = <[FileReport; 1]>::try_from(reports).map_err(|reports| {
+        GuardError::Evaluation(format!(
+            "Guard reported on {} templates instead of one",
+            reports.len()
+        ))
+    })?;
 
     let failing: Vec<&str> = report
         .not_compliant
@@ -318,13 +325,32 @@ fn first_resource<'d>(paths: &[&str], data: &'d GuardData) -> Option<&'d str> {
     paths.iter().find_map(|path| data.resource_at(path))
 }
 
-/// Whitespace collapsed to single spaces, and without the `[L:0,C:0]`
-/// positions Guard appends to paths (always zero for JSON input).
+/// Whitespace collapsed to single spaces, and without the `[L:n,C:n]`
+/// positions Guard appends to paths: they point into the JSON text Guard was
+/// handed, not into the template the user wrote.
 fn one_line(text: &str) -> String {
-    text.replace("[L:0,C:0]", "")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut kept = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("[L:") {
+        kept.push_str(&rest[..at]);
+        let marker = &rest[at..];
+        match marker.find(']') {
+            Some(end) if is_position(&marker[3..end]) => rest = &marker[end + 1..],
+            _ => {
+                kept.push_str("[L:");
+                rest = &marker[3..];
+            }
+        }
+    }
+    kept.push_str(rest);
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `12,C:34`
+fn is_position(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    text.split_once(",C:")
+        .is_some_and(|(line, column)| digits(line) && digits(column))
 }
 
 /// `rule: message; message (and N more)`, cut to [`MAX_MESSAGE_CHARS`].

@@ -18,7 +18,7 @@ pub const MAX_RULES_BYTES: usize = 400 * 1024;
 pub const MAX_NESTING: usize = 32;
 
 /// The name Guard is given for the rules text, in its messages.
-pub(crate) const RULES_FILE_NAME: &str = "rules.guard";
+const RULES_FILE_NAME: &str = "rules.guard";
 
 /// A template with one resource of a type no rule selects: evaluating
 /// confined rules on it tells what they say about every template without
