@@ -43,6 +43,10 @@ pub(crate) struct Analysis {
     /// The resource types the rules are confined to, or `None` when they
     /// may look at anything in the template.
     pub confined_to: Option<BTreeSet<String>>,
+    /// Key paths in resources the type filters' other clauses read, which
+    /// resources of other types must not hold for narrowing to be exact (an
+    /// empty path: anything in the resource).
+    pub filter_reads: Vec<Vec<String>>,
 }
 
 /// Checks the tree and works out what the rules can see.
@@ -88,6 +92,7 @@ pub(crate) fn analyse(file: &RulesFile) -> Result<Analysis, String> {
     Ok(Analysis {
         names,
         confined_to: (!scan.anything).then_some(scan.types),
+        filter_reads: scan.filter_reads.into_iter().collect(),
     })
 }
 
@@ -178,6 +183,9 @@ struct Scan {
     /// A root query reaches past the type filters.
     anything: bool,
     longest_query: usize,
+    /// Key paths the non-type clauses of type filters read (see
+    /// `note_filter_reads`); an empty path is the whole resource.
+    filter_reads: BTreeSet<Vec<String>>,
     /// Rule name → the rules it refers to (rules with the same name merged).
     references: BTreeMap<String, BTreeSet<String>>,
     /// The rule being scanned.
@@ -348,6 +356,7 @@ impl Scan {
                     match self.type_constraint(conjunctions) {
                         Some(types) => {
                             self.types.extend(types);
+                            self.note_filter_reads(conjunctions);
                             true
                         }
                         None => false,
@@ -361,6 +370,28 @@ impl Scan {
             self.anything = true;
         }
         selected
+    }
+
+    /// Guard evaluates every clause of a filter on every resource, before
+    /// the type clause excludes it, and a clause that cannot be decided or
+    /// errs on a resource of another type changes the rule's verdict (to an
+    /// undecided skip, or a failure "when handling clause"). Narrowing hides
+    /// those resources, so it is exact only when they hold nothing such a
+    /// clause reads: the key paths read are noted here, and checked against
+    /// the template before narrowing (see `GuardData::others_hold`).
+    /// `exists` / `not exists` on a plain key path cannot err, and is not
+    /// noted.
+    fn note_filter_reads(&mut self, conjunctions: &Conjunctions<GuardClause>) {
+        for alternatives in conjunctions {
+            if alternatives.iter().all(|a| self.type_check(a).is_some()) {
+                continue;
+            }
+            for alternative in alternatives {
+                if self.type_check(alternative).is_none() {
+                    reads_of_clause(alternative, &mut self.filter_reads);
+                }
+            }
+        }
     }
 
     /// The types a filter admits: the intersection over its conjuncts that
@@ -435,4 +466,59 @@ impl Scan {
         }
         Some(names)
     }
+}
+
+/// The key paths (from the resource) a clause inside a filter reads: the
+/// keys of each query up to its first part that is not a plain key. Anything
+/// this does not follow reads the whole resource (the empty path).
+fn reads_of_clause(clause: &GuardClause, reads: &mut BTreeSet<Vec<String>>) {
+    match clause {
+        GuardClause::Clause(GuardAccessClause { access_clause, .. }) => {
+            let plain = access_clause
+                .query
+                .query
+                .iter()
+                .all(|part| matches!(part, QueryPart::Key(key) if !key.starts_with('%')));
+            if access_clause.comparator.0 == "Exists" && plain {
+                return;
+            }
+            reads_of_query(&access_clause.query.query, reads);
+            if let Some(with) = &access_clause.compare_with {
+                reads_of_let_value(with, reads);
+            }
+        }
+        _ => {
+            reads.insert(Vec::new());
+        }
+    }
+}
+
+fn reads_of_let_value(value: &LetValue, reads: &mut BTreeSet<Vec<String>>) {
+    match value {
+        LetValue::Value(_) => {}
+        LetValue::AccessClause(query) => reads_of_query(&query.query, reads),
+        LetValue::FunctionCall(call) => {
+            for parameter in &call.parameters {
+                reads_of_let_value(parameter, reads);
+            }
+        }
+    }
+}
+
+fn reads_of_query(parts: &[QueryPart], reads: &mut BTreeSet<Vec<String>>) {
+    // A variable is read whole wherever the filter is evaluated: what it
+    // does does not depend on the resource.
+    if let Some(QueryPart::Key(key)) = parts.first()
+        && key.starts_with('%')
+    {
+        return;
+    }
+    let path = parts
+        .iter()
+        .map_while(|part| match part {
+            QueryPart::Key(key) => Some(key.clone()),
+            _ => None,
+        })
+        .collect();
+    reads.insert(path);
 }

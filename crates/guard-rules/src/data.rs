@@ -15,6 +15,12 @@ use crate::GuardError;
 /// between the two is refused here, never evaluated differently.
 pub const MAX_DATA_DEPTH: usize = 120;
 
+/// What rules confined to some types are shown of a template without
+/// them: one resource of a type nothing selects, and nothing else. Its id is
+/// not a resource of the template, so nothing is ever reported against it.
+pub(crate) const PLACEHOLDER: &str =
+    r#"{"Resources":{"GuardRulesPlaceholder":{"Type":"GuardRules::NotSelected"}}}"#;
+
 /// A template prepared for Guard: its JSON text, and each resource's text
 /// indexed by type, so that a rules file confined to a few resource types
 /// is handed just those resources (see [`crate::evaluate`]).
@@ -31,6 +37,8 @@ pub struct GuardData {
 struct ResourceIndex {
     /// Logical id, and the resource's JSON text, in template order.
     entries: Vec<(String, String)>,
+    /// Each resource (same order), with its type when it is a string.
+    values: Vec<(Option<String>, Value)>,
     ids: HashSet<String>,
     by_type: HashMap<String, Vec<usize>>,
     /// Resources whose `Type` is missing or not a string: every narrowed
@@ -54,17 +62,23 @@ impl GuardData {
             Some(Value::Object(map)) => {
                 let mut index = ResourceIndex {
                     entries: Vec::with_capacity(map.len()),
+                    values: Vec::with_capacity(map.len()),
                     ids: HashSet::with_capacity(map.len()),
                     by_type: HashMap::new(),
                     untyped: Vec::new(),
                 };
                 for (position, (id, resource)) in map.iter().enumerate() {
-                    match resource.get("Type") {
+                    let kind = match resource.get("Type") {
                         Some(Value::String(t)) => {
-                            index.by_type.entry(t.clone()).or_default().push(position)
+                            index.by_type.entry(t.clone()).or_default().push(position);
+                            Some(t.clone())
                         }
-                        _ => index.untyped.push(position),
-                    }
+                        _ => {
+                            index.untyped.push(position);
+                            None
+                        }
+                    };
+                    index.values.push((kind, resource.clone()));
                     index.entries.push((id.clone(), to_json(resource)?));
                     index.ids.insert(id.clone());
                 }
@@ -81,8 +95,9 @@ impl GuardData {
     }
 
     /// Whether a resource of one of `types` (or of no readable type) is in
-    /// the template. `true` when the template has no `Resources` object:
-    /// only a template whose resources were all looked at can be skipped.
+    /// the template: when not, rules confined to `types` are shown
+    /// [`PLACEHOLDER`]. `true` when the template has no resources, or no
+    /// `Resources` object: Guard is then shown the whole template.
     pub fn has_any_type(&self, types: &BTreeSet<String>) -> bool {
         match &self.resources {
             None => true,
@@ -94,6 +109,21 @@ impl GuardData {
         }
     }
 
+    /// Whether a resource of a type other than `types` holds something at
+    /// one of `paths` (key paths from the resource; the empty path holds
+    /// everything). Keys match as Guard's key lookup falls back to other
+    /// casings (`size`, `SIZE`, `si-ze` for `Size`); a list or a scalar on
+    /// the way counts as holding something.
+    pub(crate) fn others_hold(&self, types: &BTreeSet<String>, paths: &[Vec<String>]) -> bool {
+        let Some(index) = &self.resources else {
+            return false;
+        };
+        index.values.iter().any(|(kind, resource)| {
+            kind.as_ref().is_some_and(|t| !types.contains(t))
+                && paths.iter().any(|path| holds(resource, path))
+        })
+    }
+
     /// The number of resources, for callers that report it.
     pub fn resource_count(&self) -> usize {
         self.resources
@@ -102,11 +132,12 @@ impl GuardData {
     }
 
     /// The text to hand Guard for rules confined to `types`: a template
-    /// with only a `Resources` object, holding the resources of those
-    /// types, those of no readable type, and the first resource (so that
-    /// `Resources.*` is never empty where the template's is not), in
-    /// template order. The whole template when it has no `Resources`
-    /// object, or no resources.
+    /// with only a `Resources` object, holding the resources of those types
+    /// and those of no readable type, in template order. When there are
+    /// none, [`PLACEHOLDER`]: a resource of a type nothing selects, so that
+    /// `Resources.*` is not empty where the template's is not, and the text
+    /// is exactly the one a skip stands for. The whole template when it has
+    /// no `Resources` object, or no resources.
     pub(crate) fn narrowed(&self, types: &BTreeSet<String>) -> Cow<'_, str> {
         let Some(index) = &self.resources else {
             return Cow::Borrowed(&self.whole);
@@ -121,12 +152,13 @@ impl GuardData {
             .chain(&index.untyped)
             .copied()
             .collect();
-        chosen.push(0);
-        chosen.sort_unstable();
-        chosen.dedup();
+        if chosen.is_empty() {
+            return Cow::Borrowed(PLACEHOLDER);
+        }
         if chosen.len() == index.entries.len() {
             return Cow::Borrowed(&self.whole);
         }
+        chosen.sort_unstable();
         let size = chosen
             .iter()
             .map(|&i| index.entries[i].0.len() + index.entries[i].1.len() + 4)
@@ -170,6 +202,29 @@ impl GuardData {
             end += 1;
         }
     }
+}
+
+fn holds(value: &Value, path: &[String]) -> bool {
+    let Some((key, rest)) = path.split_first() else {
+        return true;
+    };
+    match value {
+        Value::Object(map) => {
+            let wanted = loose(key);
+            map.iter()
+                .any(|(k, v)| loose(k) == wanted && holds(v, rest))
+        }
+        _ => true,
+    }
+}
+
+/// A key as Guard's casing converters (camel, snake, kebab, title, …) could
+/// find it: lowercase letters and digits only.
+fn loose(key: &str) -> String {
+    key.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 fn to_json(value: &Value) -> Result<String, GuardError> {

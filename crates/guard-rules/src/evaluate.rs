@@ -95,7 +95,8 @@ impl Evaluation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shortcuts {
     /// Do not run Guard when the rules select resource types the template
-    /// does not have and are known to say nothing then.
+    /// does not have and are known to say nothing then (a skip stands for
+    /// the narrowed evaluation, so it needs `narrow_to_selected_types`).
     pub skip_absent_types: bool,
     /// Hand Guard only the resources of the types the rules are confined
     /// to, rather than the whole template.
@@ -137,18 +138,16 @@ pub fn evaluate(rules: &GuardRules, data: &GuardData) -> Result<Evaluation, Guar
     evaluate_with(rules, data, Shortcuts::ALL)
 }
 
-/// [`evaluate`], choosing the shortcuts. Both give the same verdicts and
-/// failures as Guard on the whole template (the property tests check it),
-/// with one difference in the narrowed case that favours the rule: Guard
-/// evaluates a filter's other clauses on every resource, even those of other
-/// types, and a comparison it cannot decide there can turn a rule into an
-/// undecided skip; narrowed, those resources are not there.
+/// [`evaluate`], choosing the shortcuts. Both give exactly the verdicts and
+/// failures Guard gives on the whole template (the property tests check
+/// it): they are taken only when [`GuardRules::narrows_on`] the template.
 pub fn evaluate_with(
     rules: &GuardRules,
     data: &GuardData,
     shortcuts: Shortcuts,
 ) -> Result<Evaluation, GuardError> {
     if shortcuts.skip_absent_types
+        && shortcuts.narrow_to_selected_types
         && rules.skips(data)
         && let Some(absent) = rules.when_absent()
     {
@@ -158,7 +157,7 @@ pub fn evaluate_with(
         });
     }
     match rules.confined_to() {
-        Some(types) if shortcuts.narrow_to_selected_types => {
+        Some(types) if shortcuts.narrow_to_selected_types && rules.narrows_on(data) => {
             run_guard(rules, &data.narrowed(types), data)
         }
         _ => run_guard(rules, data.json(), data),

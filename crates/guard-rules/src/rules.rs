@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::analysis::{self, Analysis};
-use crate::data::GuardData;
+use crate::data::{GuardData, PLACEHOLDER};
 use crate::evaluate::run_guard;
 use crate::{Evaluation, GuardError, ast};
 
@@ -19,12 +19,6 @@ pub const MAX_NESTING: usize = 32;
 
 /// The name Guard is given for the rules text, in its messages.
 const RULES_FILE_NAME: &str = "rules.guard";
-
-/// A template with one resource of a type no rule selects: evaluating
-/// confined rules on it tells what they say about every template without
-/// the types they select.
-const PROBE: &str =
-    r#"{"Resources":{"GuardRulesProbe":{"Type":"GuardRules::Probe::NotSelected"}}}"#;
 
 /// One Guard rules file (an item's `ruledata`): its `let`s and one or more
 /// named rules.
@@ -102,11 +96,26 @@ impl GuardRules {
     }
 
     /// Whether evaluating these rules on `data` can be skipped: they select
-    /// types ([`GuardRules::selected_types`]) and the template has none of
-    /// them (and no resource whose type cannot be read).
+    /// types ([`GuardRules::selected_types`]), the template has none of them
+    /// (and no resource whose type cannot be read), and its other resources
+    /// hold nothing the rules' type filters would stumble on (see
+    /// [`GuardRules::narrows_on`]).
     pub fn skips(&self, data: &GuardData) -> bool {
         self.selected_types()
             .is_some_and(|types| !data.has_any_type(types))
+            && self.narrows_on(data)
+    }
+
+    /// Whether Guard can be shown only the resources of the types the rules
+    /// are confined to, with the verdicts it would give on the whole
+    /// template. Not when the rules can look past their type filters, and
+    /// not when a filter's other clauses (`Resources.*[ Type == 'X'
+    /// Properties.Size > 10 ]`) read something a resource of another type
+    /// holds: Guard evaluates them on every resource, and one it cannot
+    /// decide there changes the rule's verdict.
+    pub fn narrows_on(&self, data: &GuardData) -> bool {
+        self.confined_to()
+            .is_some_and(|types| !data.others_hold(types, &self.analysis.filter_reads))
     }
 
     /// The types every query is confined to, whether or not the rules can
@@ -120,12 +129,14 @@ impl GuardRules {
         self.when_absent.as_ref()
     }
 
-    /// Evaluates confined rules on a template without their types; `Some`
-    /// only when that yields no failure of any kind.
+    /// Evaluates confined rules on what they are shown of any template
+    /// without their types ([`PLACEHOLDER`]); `Some` only when that yields
+    /// no failure of any kind. A skip returns this evaluation: the one Guard
+    /// would give, on the very text it would be shown.
     fn probe(&self) -> Option<Evaluation> {
         self.confined_to()?;
-        let data = GuardData::from_json(&serde_json::from_str(PROBE).ok()?).ok()?;
-        let evaluation = run_guard(self, PROBE, &data).ok()?;
+        let data = GuardData::from_json(&serde_json::from_str(PLACEHOLDER).ok()?).ok()?;
+        let evaluation = run_guard(self, PLACEHOLDER, &data).ok()?;
         evaluation.failures.is_empty().then_some(evaluation)
     }
 }

@@ -263,3 +263,70 @@ fn lowercase_keys_guard_would_convert_are_not_narrowed_away() {
     let without = evaluate_with(&rules, &template, Shortcuts::NONE).unwrap();
     assert_eq!(with, without);
 }
+
+/// Guard evaluates every clause of a filter on every resource before the
+/// type clause excludes it; a clause it cannot decide, or that errs, on a
+/// resource of another type changes the rule's verdict. Narrowing and
+/// skipping would hide that resource, so they are not taken then.
+#[test]
+fn filter_clauses_guard_stumbles_on_in_other_resources() {
+    let stumbles = [
+        // `empty` on null errs: Guard fails the rule "when handling clause".
+        (
+            "rule R { Resources.*[ Type == 'AWS::S3::Bucket' Properties.Size empty ].Properties.Size == 0 }",
+            json!({"Size": null}),
+            Status::Fail,
+        ),
+        // A string compared with a number: Guard skips the rule, undecided.
+        (
+            "rule R { Resources.*[ Type == 'AWS::S3::Bucket' Properties.Size > 10 ] { Properties.A == 1 } }",
+            json!({"Size": "50"}),
+            Status::Skip,
+        ),
+        // Found through Guard's fallback to other casings of a key.
+        (
+            "rule R { Resources.*[ Type == 'AWS::S3::Bucket' Properties.Size > 10 ] { Properties.A == 1 } }",
+            json!({"size": "50"}),
+            Status::Skip,
+        ),
+    ];
+    for (text, topic_properties, status) in stumbles {
+        let rules = parse(text);
+        assert!(rules.selected_types().is_some(), "{text}");
+        let template = data(json!({"Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": topic_properties},
+        }}));
+        assert!(!rules.narrows_on(&template), "{text}");
+        assert!(!rules.skips(&template), "{text}");
+        let with = evaluate(&rules, &template).unwrap();
+        let without = evaluate_with(&rules, &template, Shortcuts::NONE).unwrap();
+        assert_eq!(with, without, "{text}");
+        assert!(!with.skipped);
+        assert_eq!(with.status("R"), Some(status), "{text}");
+        assert_eq!(with.failures.len(), 1, "{text}: {:?}", with.failures);
+        assert_eq!(with.failures[0].resource, None);
+
+        // Without the property on the topic, nothing to stumble on.
+        let template = data(json!({"Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"Other": null}},
+        }}));
+        assert!(rules.narrows_on(&template), "{text}");
+        assert!(rules.skips(&template), "{text}");
+        assert_eq!(
+            evaluate(&rules, &template).unwrap().verdicts,
+            evaluate_with(&rules, &template, Shortcuts::NONE)
+                .unwrap()
+                .verdicts
+        );
+    }
+
+    // `exists` cannot err: narrowing is kept whatever other types hold.
+    let rules = parse(
+        "rule R { Resources.*[ Type == 'AWS::S3::Bucket' Properties.Size exists ].Properties.Size == 0 }",
+    );
+    let template = data(json!({"Resources": {
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"Size": null}},
+    }}));
+    assert!(rules.skips(&template));
+    shortcuts_agree(&rules);
+}

@@ -292,3 +292,21 @@ fn the_runner_reports_what_differs() {
     assert!(mismatches[1].ends_with("tagged.guard [wrong]: TAGGED: expected PASS, got FAIL"));
     assert!(mismatches[2].ends_with("NOT_A_RULE: expected SKIP, but there is no such rule"));
 }
+
+/// Guard's own CLI passes the same test files: the expectations are Guard's
+/// verdicts, not only this crate's.
+#[test]
+#[ignore = "needs the cfn-guard CLI: cargo install cfn-guard --version =3.2.1 --locked"]
+fn guards_cli_agrees_with_our_test_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let output = std::process::Command::new("cfn-guard")
+        .arg("test")
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .expect("cfn-guard on PATH");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(!stdout.contains("FAIL Rules"), "{stdout}");
+    assert_eq!(stdout.matches("Testing Guard File").count(), 6, "{stdout}");
+}
