@@ -2,16 +2,18 @@
 //!
 //! Two questions are answered from the parse tree, before anything runs:
 //!
-//! - **Which resources can the rules see?** When every query that starts
-//!   at the template's root goes through `Resources.*[ Type == '…' ]` (or
-//!   `Type in [...]`, or a type block such as `AWS::S3::Bucket { … }`), the
-//!   rules cannot see anything but resources of those types, so Guard can be
-//!   handed just those resources, and an item can be skipped when none is
-//!   present (`crate::rules` still proves that skipping is safe by
-//!   evaluating the rules once without them). Anything else — a query on
-//!   `Parameters`, on `this` at the root, on a named resource, a variable
-//!   this analysis cannot follow, a parameterized rule — makes the answer
-//!   "anything", and then nothing is narrowed or skipped.
+//! - **What of the template can the rules see?** Every query that starts
+//!   at the template's root either goes through `Resources.*[ Type == '…' ]`
+//!   (or `Type in [...]`, or a type block such as `AWS::S3::Bucket { … }`),
+//!   and sees only resources of those types, or starts with a top-level key
+//!   (`Parameters`, `Outputs`, `Resources.MyBucket`, `Resources.*`) and sees
+//!   only that section. Guard is then handed just those resources and
+//!   sections, and an item that reads only resources of some types can be
+//!   skipped when none is present (`crate::rules` still proves that skipping
+//!   is safe by evaluating the rules once without them). Anything else —
+//!   `this` or `*` at the root, a variable this analysis cannot follow, a
+//!   parameterized rule — makes the answer "everything", and then nothing
+//!   is narrowed or skipped.
 //! - **Will Guard's recursive evaluator stay within its stack?** Guard
 //!   recurses once per query part and once per rule reference, and never
 //!   stops on a cycle of rule references (`rule a when a { … }` overflows
@@ -40,13 +42,25 @@ pub const MAX_RULE_CHAIN: usize = 16;
 pub(crate) struct Analysis {
     /// Named rules, in file order, each once.
     pub names: Vec<String>,
-    /// The resource types the rules are confined to, or `None` when they
-    /// may look at anything in the template.
-    pub confined_to: Option<BTreeSet<String>>,
-    /// Key paths in resources the type filters' other clauses read, which
-    /// resources of other types must not hold for narrowing to be exact (an
-    /// empty path: anything in the resource).
-    pub filter_reads: Vec<Vec<String>>,
+    /// What the rules can see of a template, or `None` when it may be
+    /// anything.
+    pub reach: Option<Reach>,
+    /// What the type filters' other clauses read in every resource, which
+    /// resources of other types must not trip on for narrowing to be exact.
+    pub filter_reads: Vec<FilterRead>,
+    /// Queries from the template's root (each makes Guard copy what it
+    /// walks), for the memory estimate.
+    pub root_queries: usize,
+}
+
+/// The parts of a template a rules file can read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Reach {
+    /// Resource types selected by `Resources.*[ Type … ]` filters.
+    pub types: BTreeSet<String>,
+    /// Top-level keys read whole (as written in the rules; Guard also finds
+    /// them in other casings).
+    pub sections: BTreeSet<String>,
 }
 
 /// Checks the tree and works out what the rules can see.
@@ -69,7 +83,7 @@ pub(crate) fn analyse(file: &RulesFile) -> Result<Analysis, String> {
     }
     for parameterized in &file.parameterized_rules {
         // Parameters are bound by each call, to anything: no narrowing.
-        scan.anything = true;
+        scan.everything = true;
         scan.scopes.push(
             parameterized
                 .parameter_names
@@ -91,8 +105,12 @@ pub(crate) fn analyse(file: &RulesFile) -> Result<Analysis, String> {
 
     Ok(Analysis {
         names,
-        confined_to: (!scan.anything).then_some(scan.types),
+        reach: (!scan.everything).then_some(Reach {
+            types: scan.types,
+            sections: scan.sections,
+        }),
         filter_reads: scan.filter_reads.into_iter().collect(),
+        root_queries: scan.root_queries,
     })
 }
 
@@ -152,15 +170,30 @@ fn too_long(rule: &str) -> String {
     )
 }
 
+/// What a clause of a type filter reads in each resource: the keys of its
+/// query up to its first part that is not a plain key (an empty path reads
+/// the whole resource).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FilterRead {
+    pub path: Vec<String>,
+    /// When the rest of the query is only wildcards (`.*`, `[*]`), their
+    /// number, and the clause compares with string literals only (`==`,
+    /// `!=`, `in`, a regex): Guard then decides it on any value made of
+    /// strings, such as the registry rules' `Metadata.guard.SuppressedRules.*
+    /// != "RULE"` on a list of rule names.
+    pub strings_decide: Option<usize>,
+}
+
 /// Where a query starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
     /// The template itself: a rule's body and conditions, the file's and
     /// the rules' `let`s.
     Root,
-    /// A value the rules selected by type: inside a filter, a block over a
-    /// confined query, a type block.
-    Selected,
+    /// A value reached by a query the analysis followed: inside a filter, a
+    /// block over such a query, a type block. Queries here are relative to
+    /// it, and cannot reach further.
+    Inner,
 }
 
 /// What a variable holds, as far as the analysis can tell.
@@ -168,8 +201,9 @@ enum Scope {
 enum Var {
     /// A literal written in the rules.
     Literal(Value),
-    /// Values reached through a type filter (or computed from them).
-    Selected,
+    /// Values reached by a query the analysis followed (or computed from
+    /// them).
+    Known,
     /// Anything else.
     Unknown,
 }
@@ -178,14 +212,18 @@ enum Var {
 struct Scan {
     /// Variables, innermost scope last.
     scopes: Vec<HashMap<String, Var>>,
-    /// Types every root query was confined to so far.
+    /// Types selected by the root queries' type filters so far.
     types: BTreeSet<String>,
-    /// A root query reaches past the type filters.
-    anything: bool,
+    /// Top-level keys root queries start with, other than type-filtered
+    /// `Resources`.
+    sections: BTreeSet<String>,
+    /// A root query can reach anything.
+    everything: bool,
     longest_query: usize,
-    /// Key paths the non-type clauses of type filters read (see
-    /// `note_filter_reads`); an empty path is the whole resource.
-    filter_reads: BTreeSet<Vec<String>>,
+    root_queries: usize,
+    /// What the non-type clauses of type filters read (see
+    /// `note_filter_reads`).
+    filter_reads: BTreeSet<FilterRead>,
     /// Rule name → the rules it refers to (rules with the same name merged).
     references: BTreeMap<String, BTreeSet<String>>,
     /// The rule being scanned.
@@ -246,8 +284,8 @@ impl Scan {
             RuleClause::TypeBlock(type_block) => {
                 // The query is `Resources.*[ Type == '<type>' ]`; conditions
                 // and clauses apply to each selected resource.
-                let selected = self.query_parts(&type_block.query, scope);
-                let inner = if selected { Scope::Selected } else { scope };
+                let known = self.query_parts(&type_block.query, scope);
+                let inner = if known { Scope::Inner } else { scope };
                 if let Some(conditions) = &type_block.conditions {
                     self.conditions(conditions, inner);
                 }
@@ -262,8 +300,8 @@ impl Scan {
             GuardClause::NamedRule(named) => self.refer(&named.dependent_rule),
             GuardClause::ParameterizedNamedRule(call) => self.call(call, scope),
             GuardClause::BlockClause(block) => {
-                let selected = self.query(&block.query, scope);
-                let inner = if selected { Scope::Selected } else { scope };
+                let known = self.query(&block.query, scope);
+                let inner = if known { Scope::Inner } else { scope };
                 self.block(&block.block, inner, Self::guard_clause);
             }
             GuardClause::WhenBlock(conditions, block) => {
@@ -291,7 +329,7 @@ impl Scan {
     }
 
     fn call(&mut self, call: &ParameterizedNamedRuleClause, scope: Scope) {
-        self.anything = true;
+        self.everything = true;
         self.refer(&call.named_rule.dependent_rule);
         for parameter in &call.parameters {
             self.let_value(parameter, scope);
@@ -310,7 +348,7 @@ impl Scan {
             LetValue::Value(literal) => Var::Literal(literal.value.clone()),
             LetValue::AccessClause(query) => {
                 if self.query(query, scope) {
-                    Var::Selected
+                    Var::Known
                 } else {
                     Var::Unknown
                 }
@@ -320,56 +358,69 @@ impl Scan {
                 for parameter in &call.parameters {
                     known &= !matches!(self.let_value(parameter, scope), Var::Unknown);
                 }
-                if known { Var::Selected } else { Var::Unknown }
+                if known { Var::Known } else { Var::Unknown }
             }
         }
     }
 
-    /// Scans a query; true when everything it can reach was selected by type.
+    /// Scans a query; true when what it can reach is known.
     fn query(&mut self, query: &AccessQuery, scope: Scope) -> bool {
         self.query_parts(&query.query, scope)
     }
 
     fn query_parts(&mut self, parts: &[QueryPart], scope: Scope) -> bool {
         self.longest_query = self.longest_query.max(parts.len());
+        if scope == Scope::Root {
+            self.root_queries += 1;
+        }
         // Clauses inside filters look at the values being filtered.
         for part in parts {
             match part {
                 QueryPart::Filter(_, conjunctions) => {
                     for clause in conjunctions.iter().flatten() {
-                        self.guard_clause(clause, Scope::Selected);
+                        self.guard_clause(clause, Scope::Inner);
                     }
                 }
                 QueryPart::MapKeyFilter(_, filter) => {
-                    self.let_value(&filter.compare_with, Scope::Selected);
+                    self.let_value(&filter.compare_with, Scope::Inner);
                 }
                 _ => {}
             }
         }
-        let selected = match parts.first() {
+        let known = match parts.first() {
             Some(QueryPart::Key(key)) if key.starts_with('%') => {
                 !matches!(self.lookup(&key[1..]), Var::Unknown)
             }
-            _ if scope == Scope::Selected => true,
-            Some(QueryPart::Key(key)) if key == "Resources" => match (parts.get(1), parts.get(2)) {
-                (Some(QueryPart::AllValues(_)), Some(QueryPart::Filter(_, conjunctions))) => {
-                    match self.type_constraint(conjunctions) {
-                        Some(types) => {
-                            self.types.extend(types);
-                            self.note_filter_reads(conjunctions);
-                            true
-                        }
-                        None => false,
+            _ if scope == Scope::Inner => true,
+            Some(QueryPart::Key(key)) => {
+                let filtered = match (key.as_str(), parts.get(1), parts.get(2)) {
+                    (
+                        "Resources",
+                        Some(QueryPart::AllValues(_)),
+                        Some(QueryPart::Filter(_, conjunctions)),
+                    ) => self
+                        .type_constraint(conjunctions)
+                        .map(|t| (t, conjunctions)),
+                    _ => None,
+                };
+                match filtered {
+                    Some((types, conjunctions)) => {
+                        self.types.extend(types);
+                        self.note_filter_reads(conjunctions);
+                    }
+                    None => {
+                        self.sections.insert(key.clone());
                     }
                 }
-                _ => false,
-            },
+                true
+            }
+            // `this`, `*`, … at the root.
             _ => false,
         };
-        if !selected {
-            self.anything = true;
+        if !known {
+            self.everything = true;
         }
-        selected
+        known
     }
 
     /// Guard evaluates every clause of a filter on every resource, before
@@ -468,35 +519,43 @@ impl Scan {
     }
 }
 
-/// The key paths (from the resource) a clause inside a filter reads: the
-/// keys of each query up to its first part that is not a plain key. Anything
-/// this does not follow reads the whole resource (the empty path).
-fn reads_of_clause(clause: &GuardClause, reads: &mut BTreeSet<Vec<String>>) {
-    match clause {
-        GuardClause::Clause(GuardAccessClause { access_clause, .. }) => {
-            let plain = access_clause
-                .query
-                .query
-                .iter()
-                .all(|part| matches!(part, QueryPart::Key(key) if !key.starts_with('%')));
-            if access_clause.comparator.0 == "Exists" && plain {
-                return;
-            }
-            reads_of_query(&access_clause.query.query, reads);
-            if let Some(with) = &access_clause.compare_with {
-                reads_of_let_value(with, reads);
-            }
-        }
-        _ => {
-            reads.insert(Vec::new());
-        }
+/// What a clause inside a filter reads in the resource. Anything this does
+/// not follow reads the whole resource.
+fn reads_of_clause(clause: &GuardClause, reads: &mut BTreeSet<FilterRead>) {
+    let GuardClause::Clause(GuardAccessClause { access_clause, .. }) = clause else {
+        reads.insert(FilterRead {
+            path: Vec::new(),
+            strings_decide: None,
+        });
+        return;
+    };
+    let query = &access_clause.query.query;
+    let plain = query
+        .iter()
+        .all(|part| matches!(part, QueryPart::Key(key) if !key.starts_with('%')));
+    let (operator, _) = &access_clause.comparator;
+    if operator == "Exists" && plain {
+        return;
+    }
+    let with_strings = (operator == "Eq" || operator == "In")
+        && match &access_clause.compare_with {
+            Some(LetValue::Value(literal)) => match &literal.value {
+                Value::String(_) => true,
+                Value::Array(items) => items.iter().all(Value::is_string),
+                _ => false,
+            },
+            _ => false,
+        };
+    reads_of_query(query, with_strings, reads);
+    if let Some(with) = &access_clause.compare_with {
+        reads_of_let_value(with, reads);
     }
 }
 
-fn reads_of_let_value(value: &LetValue, reads: &mut BTreeSet<Vec<String>>) {
+fn reads_of_let_value(value: &LetValue, reads: &mut BTreeSet<FilterRead>) {
     match value {
         LetValue::Value(_) => {}
-        LetValue::AccessClause(query) => reads_of_query(&query.query, reads),
+        LetValue::AccessClause(query) => reads_of_query(&query.query, false, reads),
         LetValue::FunctionCall(call) => {
             for parameter in &call.parameters {
                 reads_of_let_value(parameter, reads);
@@ -505,20 +564,27 @@ fn reads_of_let_value(value: &LetValue, reads: &mut BTreeSet<Vec<String>>) {
     }
 }
 
-fn reads_of_query(parts: &[QueryPart], reads: &mut BTreeSet<Vec<String>>) {
-    // A variable is read whole wherever the filter is evaluated: what it
+fn reads_of_query(parts: &[QueryPart], with_strings: bool, reads: &mut BTreeSet<FilterRead>) {
+    // A variable holds the same wherever the filter is evaluated: what it
     // does does not depend on the resource.
     if let Some(QueryPart::Key(key)) = parts.first()
         && key.starts_with('%')
     {
         return;
     }
-    let path = parts
+    let path: Vec<String> = parts
         .iter()
         .map_while(|part| match part {
             QueryPart::Key(key) => Some(key.clone()),
             _ => None,
         })
         .collect();
-    reads.insert(path);
+    let rest = &parts[path.len()..];
+    let wildcards_only = rest
+        .iter()
+        .all(|part| matches!(part, QueryPart::AllValues(_) | QueryPart::AllIndices(_)));
+    reads.insert(FilterRead {
+        path,
+        strings_decide: (with_strings && wildcards_only).then_some(rest.len()),
+    });
 }

@@ -1,34 +1,37 @@
-//! The template, prepared once for every rules file evaluated on it.
+//! The template, prepared once for every rules file evaluated on it, and
+//! the part of it each rules file is shown.
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
 use crate::GuardError;
+use crate::analysis::{FilterRead, Reach};
 
-/// Deepest nesting of objects and arrays handed to Guard. Guard reads its
-/// input with serde_json, whose recursion limit is 128 levels; past it,
-/// Guard silently retries the text as YAML. Refusing here keeps Guard on
-/// the JSON path (and its recursive value code well within a thread's
-/// stack). The template parser's own cap is 128 as well, so a template
-/// between the two is refused here, never evaluated differently.
+/// Deepest nesting of objects and arrays handed to Guard. Guard's value code
+/// recurses once per level; this keeps it well within a thread's stack, just
+/// below the template parser's own cap (128), so a template between the two
+/// is refused here rather than evaluated.
 pub const MAX_DATA_DEPTH: usize = 120;
 
-/// What rules confined to some types are shown of a template without
-/// them: one resource of a type nothing selects, and nothing else. Its id is
-/// not a resource of the template, so nothing is ever reported against it.
+/// What rules confined to some resource types are shown of a template
+/// without them: one resource of a type nothing selects, and nothing else.
+/// Its id is not a resource of the template, so nothing is ever reported
+/// against it.
 pub(crate) const PLACEHOLDER: &str =
     r#"{"Resources":{"GuardRulesPlaceholder":{"Type":"GuardRules::NotSelected"}}}"#;
 
-/// A template prepared for Guard: its JSON text, and each resource's text
-/// indexed by type, so that a rules file confined to a few resource types
-/// is handed just those resources (see [`crate::evaluate`]).
+/// A template prepared for Guard: its JSON text, each top-level section's
+/// and each resource's text, resources indexed by type, so that each rules
+/// file is handed only what it can read (see [`crate::evaluate`]).
 ///
 /// Plain data (`Send + Sync`): build it once, share it between threads.
 #[derive(Debug, Clone)]
 pub struct GuardData {
     whole: String,
+    /// Top-level keys and their JSON texts, in template order, when the
+    /// template is an object.
+    sections: Option<Vec<(String, String)>>,
     /// Present when the template has a `Resources` object.
     resources: Option<ResourceIndex>,
 }
@@ -47,6 +50,28 @@ struct ResourceIndex {
     untyped: Vec<usize>,
 }
 
+/// What a rules file is shown of a template; two rules files with the same
+/// view are evaluated on the same text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum View {
+    Whole,
+    Part {
+        /// Top-level sections shown whole (indices, in template order).
+        sections: Vec<usize>,
+        resources: Resources,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Resources {
+    /// No `Resources` key (the rules do not read resources by type).
+    Absent,
+    /// These resources (indices, in template order).
+    Chosen(Vec<usize>),
+    /// None of the selected types: [`PLACEHOLDER`]'s resource.
+    Placeholder,
+}
+
 impl GuardData {
     /// Prepares a template (the parsed template as a JSON value: the form
     /// the rule engine hands Guard).
@@ -58,6 +83,14 @@ impl GuardData {
             )));
         }
         let whole = to_json(template)?;
+        let sections = match template {
+            Value::Object(map) => Some(
+                map.iter()
+                    .map(|(key, value)| Ok((key.clone(), to_json(value)?)))
+                    .collect::<Result<Vec<_>, GuardError>>()?,
+            ),
+            _ => None,
+        };
         let resources = match template.get("Resources") {
             Some(Value::Object(map)) => {
                 let mut index = ResourceIndex {
@@ -86,7 +119,11 @@ impl GuardData {
             }
             _ => None,
         };
-        Ok(GuardData { whole, resources })
+        Ok(GuardData {
+            whole,
+            sections,
+            resources,
+        })
     }
 
     /// The whole template as Guard reads it.
@@ -94,10 +131,17 @@ impl GuardData {
         &self.whole
     }
 
+    /// The number of resources, for callers that report it.
+    pub fn resource_count(&self) -> usize {
+        self.resources
+            .as_ref()
+            .map_or(0, |index| index.entries.len())
+    }
+
     /// Whether a resource of one of `types` (or of no readable type) is in
-    /// the template: when not, rules confined to `types` are shown
-    /// [`PLACEHOLDER`]. `true` when the template has no resources, or no
-    /// `Resources` object: Guard is then shown the whole template.
+    /// the template: when not, rules that read only resources of `types`
+    /// are shown [`PLACEHOLDER`]. `true` when the template has no
+    /// resources, or no `Resources` object: Guard is then shown it whole.
     pub fn has_any_type(&self, types: &BTreeSet<String>) -> bool {
         match &self.resources {
             None => true,
@@ -109,74 +153,162 @@ impl GuardData {
         }
     }
 
-    /// Whether a resource of a type other than `types` holds something at
-    /// one of `paths` (key paths from the resource; the empty path holds
-    /// everything). Keys match as Guard's key lookup falls back to other
-    /// casings (`size`, `SIZE`, `si-ze` for `Size`); a list or a scalar on
-    /// the way counts as holding something.
-    pub(crate) fn others_hold(&self, types: &BTreeSet<String>, paths: &[Vec<String>]) -> bool {
+    /// What rules that can read `reach` are shown of this template: the
+    /// sections they read (every top-level key that matches one as loosely
+    /// as Guard's key lookup, which falls back to other casings), and, when
+    /// they select resources by type, a `Resources` object with the
+    /// resources of those types and those of no readable type, in template
+    /// order, or [`PLACEHOLDER`]'s resource when there are none. Whole when
+    /// a section read is `Resources` itself, when the template has no
+    /// `Resources` object to narrow, or when it is not an object.
+    pub(crate) fn view(&self, reach: &Reach) -> View {
+        let Some(sections) = &self.sections else {
+            return View::Whole;
+        };
+        let read: HashSet<String> = reach.sections.iter().map(|s| loose(s)).collect();
+        let resources_read_whole = read.contains("resources");
+        let mut shown: Vec<usize> = (0..sections.len())
+            .filter(|&i| read.contains(&loose(&sections[i].0)))
+            .collect();
+        let resources = if reach.types.is_empty() || resources_read_whole {
+            Resources::Absent
+        } else {
+            let (Some(index), Some(at)) = (
+                &self.resources,
+                sections.iter().position(|(key, _)| key == "Resources"),
+            ) else {
+                // Guard would look for `Resources` in other casings.
+                return View::Whole;
+            };
+            let mut chosen: Vec<usize> = reach
+                .types
+                .iter()
+                .filter_map(|t| index.by_type.get(t))
+                .flatten()
+                .chain(&index.untyped)
+                .copied()
+                .collect();
+            chosen.sort_unstable();
+            if index.entries.is_empty() || chosen.len() == index.entries.len() {
+                shown.push(at);
+                shown.sort_unstable();
+                Resources::Absent
+            } else if chosen.is_empty() {
+                Resources::Placeholder
+            } else {
+                Resources::Chosen(chosen)
+            }
+        };
+        if shown.len() == sections.len() {
+            return View::Whole;
+        }
+        View::Part {
+            sections: shown,
+            resources,
+        }
+    }
+
+    /// The length of a view's JSON text, without writing it.
+    pub(crate) fn len(&self, view: &View) -> usize {
+        let (
+            View::Part {
+                sections,
+                resources,
+            },
+            Some(all),
+        ) = (view, &self.sections)
+        else {
+            return self.whole.len();
+        };
+        let quoted = |key: &str| key.len() + 3;
+        let mut len = 2 + sections
+            .iter()
+            .map(|&i| quoted(&all[i].0) + all[i].1.len() + 1)
+            .sum::<usize>();
+        match (resources, &self.resources) {
+            (Resources::Chosen(chosen), Some(index)) => {
+                len += 14
+                    + chosen
+                        .iter()
+                        .map(|&i| quoted(&index.entries[i].0) + index.entries[i].1.len() + 1)
+                        .sum::<usize>();
+            }
+            (Resources::Placeholder, _) => len += PLACEHOLDER.len(),
+            _ => {}
+        }
+        len
+    }
+
+    /// The JSON text of a view.
+    pub(crate) fn text(&self, view: &View) -> String {
+        let (
+            View::Part {
+                sections,
+                resources,
+            },
+            Some(all),
+        ) = (view, &self.sections)
+        else {
+            return self.whole.clone();
+        };
+        if sections.is_empty() && *resources == Resources::Placeholder {
+            return PLACEHOLDER.to_string();
+        }
+        let mut text = String::from("{");
+        let mut push = |key: &str, json: &str| {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            // A key is a JSON string like any other.
+            text.push_str(&Value::String(key.to_string()).to_string());
+            text.push(':');
+            text.push_str(json);
+        };
+        for &i in sections {
+            push(&all[i].0, &all[i].1);
+        }
+        match (resources, &self.resources) {
+            (Resources::Chosen(chosen), Some(index)) => {
+                let mut map = String::from("{");
+                for (n, &i) in chosen.iter().enumerate() {
+                    let (id, json) = &index.entries[i];
+                    if n > 0 {
+                        map.push(',');
+                    }
+                    map.push_str(&Value::String(id.clone()).to_string());
+                    map.push(':');
+                    map.push_str(json);
+                }
+                map.push('}');
+                push("Resources", &map);
+            }
+            (Resources::Placeholder, _) => {
+                push(
+                    "Resources",
+                    r#"{"GuardRulesPlaceholder":{"Type":"GuardRules::NotSelected"}}"#,
+                );
+            }
+            _ => {}
+        }
+        text.push('}');
+        text
+    }
+
+    /// Whether a resource of a type other than `types` holds something one
+    /// of `reads` might not decide: anything at its path, unless the read
+    /// is decided by strings and that is all there is. Keys match as Guard's
+    /// key lookup falls back to other casings (`size`, `SIZE`, `si-ze` for
+    /// `Size`); a list or a scalar on the way counts as held.
+    pub(crate) fn others_trip(&self, types: &BTreeSet<String>, reads: &[FilterRead]) -> bool {
         let Some(index) = &self.resources else {
             return false;
         };
         index.values.iter().any(|(kind, resource)| {
             kind.as_ref().is_some_and(|t| !types.contains(t))
-                && paths.iter().any(|path| holds(resource, path))
+                && reads
+                    .iter()
+                    .any(|read| trips(resource, &read.path, read.strings_decide))
         })
-    }
-
-    /// The number of resources, for callers that report it.
-    pub fn resource_count(&self) -> usize {
-        self.resources
-            .as_ref()
-            .map_or(0, |index| index.entries.len())
-    }
-
-    /// The text to hand Guard for rules confined to `types`: a template
-    /// with only a `Resources` object, holding the resources of those types
-    /// and those of no readable type, in template order. When there are
-    /// none, [`PLACEHOLDER`]: a resource of a type nothing selects, so that
-    /// `Resources.*` is not empty where the template's is not, and the text
-    /// is exactly the one a skip stands for. The whole template when it has
-    /// no `Resources` object, or no resources.
-    pub(crate) fn narrowed(&self, types: &BTreeSet<String>) -> Cow<'_, str> {
-        let Some(index) = &self.resources else {
-            return Cow::Borrowed(&self.whole);
-        };
-        if index.entries.is_empty() {
-            return Cow::Borrowed(&self.whole);
-        }
-        let mut chosen: Vec<usize> = types
-            .iter()
-            .filter_map(|t| index.by_type.get(t))
-            .flatten()
-            .chain(&index.untyped)
-            .copied()
-            .collect();
-        if chosen.is_empty() {
-            return Cow::Borrowed(PLACEHOLDER);
-        }
-        if chosen.len() == index.entries.len() {
-            return Cow::Borrowed(&self.whole);
-        }
-        chosen.sort_unstable();
-        let size = chosen
-            .iter()
-            .map(|&i| index.entries[i].0.len() + index.entries[i].1.len() + 4)
-            .sum::<usize>();
-        let mut text = String::with_capacity(size + 20);
-        text.push_str("{\"Resources\":{");
-        for (n, &i) in chosen.iter().enumerate() {
-            let (id, json) = &index.entries[i];
-            if n > 0 {
-                text.push(',');
-            }
-            // An id is a JSON string like any other key.
-            text.push_str(&Value::String(id.clone()).to_string());
-            text.push(':');
-            text.push_str(json);
-        }
-        text.push_str("}}");
-        Cow::Owned(text)
     }
 
     /// The logical id a report path (`/Resources/<id>/…`) points into, when
@@ -204,17 +336,36 @@ impl GuardData {
     }
 }
 
-fn holds(value: &Value, path: &[String]) -> bool {
+fn trips(value: &Value, path: &[String], strings_decide: Option<usize>) -> bool {
     let Some((key, rest)) = path.split_first() else {
-        return true;
+        return match strings_decide {
+            Some(wildcards) => !strings_only(value, wildcards),
+            None => true,
+        };
     };
     match value {
         Value::Object(map) => {
             let wanted = loose(key);
             map.iter()
-                .any(|(k, v)| loose(k) == wanted && holds(v, rest))
+                .any(|(k, v)| loose(k) == wanted && trips(v, rest, strings_decide))
         }
         _ => true,
+    }
+}
+
+/// A string, or a list of them, or (through a wildcard) a list or map of
+/// such values.
+fn strings_only(value: &Value, wildcards: usize) -> bool {
+    match value {
+        Value::String(_) => true,
+        Value::Array(items) if items.iter().all(Value::is_string) => true,
+        Value::Array(items) if wildcards > 0 => {
+            items.iter().all(|item| strings_only(item, wildcards - 1))
+        }
+        Value::Object(map) if wildcards > 0 => {
+            map.values().all(|item| strings_only(item, wildcards - 1))
+        }
+        _ => false,
     }
 }
 

@@ -33,6 +33,15 @@ pub enum GuardError {
     #[error("the template cannot be handed to Guard: {0}")]
     Data(String),
 
+    /// Evaluating the rules on this template would take more memory than
+    /// allowed ([`crate::Options::memory_limit`]); Guard was not run.
+    #[error(
+        "Guard would need about {} MB to evaluate these rules on this template; the limit is {} MB",
+        .estimate / 1_000_000,
+        .limit / 1_000_000
+    )]
+    TooCostly { estimate: usize, limit: usize },
+
     /// Guard failed while evaluating the rules (an undefined variable, a
     /// regex that does not compile, a report this crate cannot read, a panic
     /// inside cfn-guard).

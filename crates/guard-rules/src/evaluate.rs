@@ -9,7 +9,9 @@ use cfn_guard::utils::reader::{ReadBuffer, Reader};
 use cfn_guard::utils::writer::{WriteBuffer, Writer};
 use cfn_guard::{CommandBuilder, ValidateBuilder};
 
-use crate::data::GuardData;
+use std::collections::HashSet;
+
+use crate::data::{GuardData, View};
 use crate::report;
 use crate::{GuardError, GuardRules};
 
@@ -89,34 +91,47 @@ impl Evaluation {
     }
 }
 
-/// The two ways [`evaluate`] saves work, both exact (see
-/// [`evaluate_with`]). Turned off, they give the reference behaviour:
-/// Guard on the whole template, every time.
+/// Memory Guard may need for one item before it is refused (see
+/// [`GuardRules::memory_estimate`]): 1 GiB. A caller with less (a Lambda
+/// function) sets its own [`Options::memory_limit`].
+pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
+
+/// How [`evaluate_with`] runs Guard: the two ways it saves work, both exact
+/// (turned off, they give the reference behaviour: Guard on the whole
+/// template, every time), and the memory it lets one item take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shortcuts {
+pub struct Options {
     /// Do not run Guard when the rules select resource types the template
     /// does not have and are known to say nothing then (a skip stands for
-    /// the narrowed evaluation, so it needs `narrow_to_selected_types`).
+    /// the narrowed evaluation, so it needs `narrow`).
     pub skip_absent_types: bool,
-    /// Hand Guard only the resources of the types the rules are confined
-    /// to, rather than the whole template.
-    pub narrow_to_selected_types: bool,
+    /// Hand Guard only what the rules can read (the resources of the types
+    /// they select, the sections they read), rather than the whole
+    /// template.
+    pub narrow: bool,
+    /// An item whose [`GuardRules::memory_estimate`] on the template is
+    /// larger is not run: [`GuardError::TooCostly`].
+    pub memory_limit: usize,
 }
 
-impl Shortcuts {
-    pub const ALL: Shortcuts = Shortcuts {
+impl Options {
+    /// Every shortcut, [`DEFAULT_MEMORY_LIMIT`].
+    pub const DEFAULT: Options = Options {
         skip_absent_types: true,
-        narrow_to_selected_types: true,
+        narrow: true,
+        memory_limit: DEFAULT_MEMORY_LIMIT,
     };
-    pub const NONE: Shortcuts = Shortcuts {
+    /// Guard on the whole template, as its CLI would run it, without limit.
+    pub const REFERENCE: Options = Options {
         skip_absent_types: false,
-        narrow_to_selected_types: false,
+        narrow: false,
+        memory_limit: usize::MAX,
     };
 }
 
-impl Default for Shortcuts {
+impl Default for Options {
     fn default() -> Self {
-        Shortcuts::ALL
+        Options::DEFAULT
     }
 }
 
@@ -135,37 +150,136 @@ impl Default for Shortcuts {
 /// this crate cannot read, a panic inside cfn-guard): never read as
 /// compliant.
 pub fn evaluate(rules: &GuardRules, data: &GuardData) -> Result<Evaluation, GuardError> {
-    evaluate_with(rules, data, Shortcuts::ALL)
+    evaluate_with(rules, data, Options::DEFAULT)
 }
 
-/// [`evaluate`], choosing the shortcuts. Both give exactly the verdicts and
-/// failures Guard gives on the whole template (the property tests check
+/// [`evaluate`], with [`Options`]. The shortcuts give exactly the verdicts
+/// and failures Guard gives on the whole template (the property tests check
 /// it): they are taken only when [`GuardRules::narrows_on`] the template.
 pub fn evaluate_with(
     rules: &GuardRules,
     data: &GuardData,
-    shortcuts: Shortcuts,
+    options: Options,
 ) -> Result<Evaluation, GuardError> {
-    if shortcuts.skip_absent_types
-        && shortcuts.narrow_to_selected_types
-        && rules.skips(data)
-        && let Some(absent) = rules.when_absent()
-    {
-        return Ok(Evaluation {
-            skipped: true,
-            ..absent.clone()
-        });
-    }
-    match rules.confined_to() {
-        Some(types) if shortcuts.narrow_to_selected_types && rules.narrows_on(data) => {
-            run_guard(rules, &data.narrowed(types), data)
-        }
-        _ => run_guard(rules, data.json(), data),
-    }
+    evaluate_all_with(&[rules], data, options)
+        .pop()
+        .unwrap_or_else(|| Err(GuardError::Evaluation("no evaluation".to_string())))
 }
 
-/// Runs Guard on `template` (JSON text) and reads its report; `data` maps
-/// report paths to resources.
+/// Evaluates many rules files (a rule set's Guard items) on one template,
+/// each on its own, as [`evaluate`] would: the results are in the same
+/// order, one per rules file.
+///
+/// Faster than one call per item: items shown the same part of the
+/// template (all those on Lambda functions, say) are handed to Guard in one
+/// run, so it reads that part once. Their `let`s and rules never meet
+/// (Guard evaluates each rules file in a scope of its own); items whose
+/// rule names clash go to different runs, and when a run fails, each of its
+/// items is run alone, so an error is reported for the item that caused it.
+pub fn evaluate_all(
+    items: &[&GuardRules],
+    data: &GuardData,
+) -> Vec<Result<Evaluation, GuardError>> {
+    evaluate_all_with(items, data, Options::DEFAULT)
+}
+
+/// [`evaluate_all`], with [`Options`].
+pub fn evaluate_all_with(
+    items: &[&GuardRules],
+    data: &GuardData,
+    options: Options,
+) -> Vec<Result<Evaluation, GuardError>> {
+    let mut results: Vec<Option<Result<Evaluation, GuardError>>> = vec![None; items.len()];
+    // Items by view, in the order views are first needed.
+    let mut views: Vec<(View, Vec<usize>)> = Vec::new();
+    for (i, rules) in items.iter().enumerate() {
+        let estimate = rules.estimate(data, options.narrow);
+        if estimate > options.memory_limit {
+            results[i] = Some(Err(GuardError::TooCostly {
+                estimate,
+                limit: options.memory_limit,
+            }));
+            continue;
+        }
+        if options.skip_absent_types
+            && options.narrow
+            && rules.skips(data)
+            && let Some(absent) = rules.when_absent()
+        {
+            results[i] = Some(Ok(Evaluation {
+                skipped: true,
+                ..absent.clone()
+            }));
+            continue;
+        }
+        let view = match rules.reach() {
+            Some(reach) if options.narrow && rules.narrows_on(data) => data.view(reach),
+            _ => View::Whole,
+        };
+        match views.iter_mut().find(|(v, _)| *v == view) {
+            Some((_, members)) => members.push(i),
+            None => views.push((view, vec![i])),
+        }
+    }
+    for (view, members) in views {
+        let text = data.text(&view);
+        for batch in batches(items, &members) {
+            let rules: Vec<&GuardRules> = batch.iter().map(|&i| items[i]).collect();
+            match run_guard(&rules, &text, data) {
+                Ok(evaluations) => {
+                    for (&i, evaluation) in batch.iter().zip(evaluations) {
+                        results[i] = Some(Ok(evaluation));
+                    }
+                }
+                Err(e) if batch.len() == 1 => results[batch[0]] = Some(Err(e)),
+                Err(_) => {
+                    for &i in &batch {
+                        results[i] = Some(
+                            run_guard(&[items[i]], &text, data)
+                                .and_then(|mut one| one.pop().ok_or_else(no_report)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|| Err(no_report())))
+        .collect()
+}
+
+/// Items handed to Guard in one run: at most this many (their reports are
+/// held until the run ends).
+const MAX_BATCH: usize = 32;
+
+/// `members` split into runs whose rule names do not clash: Guard's
+/// report names rules, not rules files.
+fn batches(items: &[&GuardRules], members: &[usize]) -> Vec<Vec<usize>> {
+    let mut batches: Vec<(Vec<usize>, HashSet<&str>)> = Vec::new();
+    for &i in members {
+        let names = items[i].rule_names();
+        let fits = batches.iter_mut().find(|(batch, taken)| {
+            batch.len() < MAX_BATCH && names.iter().all(|n| !taken.contains(n.as_str()))
+        });
+        match fits {
+            Some((batch, taken)) => {
+                batch.push(i);
+                taken.extend(names.iter().map(String::as_str));
+            }
+            None => batches.push((vec![i], names.iter().map(String::as_str).collect())),
+        }
+    }
+    batches.into_iter().map(|(batch, _)| batch).collect()
+}
+
+fn no_report() -> GuardError {
+    GuardError::Evaluation("Guard reported nothing for the rules".to_string())
+}
+
+/// Runs Guard on `template` (JSON text) with each of `rules` and reads its
+/// report into one evaluation per rules file; `data` maps report paths to
+/// resources.
 ///
 /// Guard is run as its `validate --payload --structured --output-format
 /// json` command, in memory, rather than through `cfn_guard::run_checks`:
@@ -174,11 +288,12 @@ pub fn evaluate_with(
 /// cut at the front. The command reads the data with Guard's YAML loader,
 /// which reads JSON text to the same values.
 pub(crate) fn run_guard(
-    rules: &GuardRules,
+    rules: &[&GuardRules],
     template: &str,
     data: &GuardData,
-) -> Result<Evaluation, GuardError> {
-    let payload = serde_json::json!({"rules": [rules.text()], "data": [template]}).to_string();
+) -> Result<Vec<Evaluation>, GuardError> {
+    let texts: Vec<&str> = rules.iter().map(|r| r.text()).collect();
+    let payload = serde_json::json!({"rules": texts, "data": [template]}).to_string();
     let report = guarded(|| -> Result<String, GuardError> {
         let failed = |e: cfn_guard::Error| GuardError::Evaluation(bounded(&e.to_string()));
         let command = ValidateBuilder::default()
@@ -200,7 +315,8 @@ pub(crate) fn run_guard(
         }
         writer.into_string().map_err(failed)
     })??;
-    report::read(&report, rules.rule_names(), data)
+    let names: Vec<&[String]> = rules.iter().map(|r| r.rule_names()).collect();
+    report::read(&report, &names, data)
 }
 
 /// Runs `f`, turning a panic inside cfn-guard into an error.

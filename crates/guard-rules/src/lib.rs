@@ -48,7 +48,7 @@
 //! anyway: Guard deep-copies the part of the template each query walks, so
 //! its cost grows with the data it is shown, and what makes 200 rules files
 //! fast is showing each one only the resources it can look at
-//! ([`Shortcuts`]).
+//! ([`Options`]).
 
 mod analysis;
 mod ast;
@@ -61,7 +61,8 @@ mod rules;
 pub use data::{GuardData, MAX_DATA_DEPTH};
 pub use error::GuardError;
 pub use evaluate::{
-    Evaluation, FailureKind, GuardFailure, RuleVerdict, Shortcuts, Status, evaluate, evaluate_with,
+    DEFAULT_MEMORY_LIMIT, Evaluation, FailureKind, GuardFailure, Options, RuleVerdict, Status,
+    evaluate, evaluate_all, evaluate_all_with, evaluate_with,
 };
 pub use report::MAX_MESSAGE_CHARS;
 pub use rules::{GuardRules, MAX_NESTING, MAX_RULES_BYTES};

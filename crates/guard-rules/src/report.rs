@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::data::GuardData;
 use crate::{Evaluation, FailureKind, GuardError, GuardFailure, RuleVerdict, Status};
@@ -149,12 +150,13 @@ impl Messages {
     }
 }
 
-/// Reads Guard's report for `names` (the rules file's named rules).
+/// Reads Guard's report on a run of rules files, `names` holding each
+/// one's named rules (no name in two of them): one evaluation per file.
 pub(crate) fn read(
     report: &str,
-    names: &[String],
+    names: &[&[String]],
     data: &GuardData,
-) -> Result<Evaluation, GuardError> {
+) -> Result<Vec<Evaluation>, GuardError> {
     // One report per data file; there is one.
     let reports: Vec<FileReport> = serde_json::from_str(report)
         .map_err(|e| GuardError::Evaluation(format!("unexpected report from Guard: {e}")))?;
@@ -164,18 +166,35 @@ pub(crate) fn read(
             reports.len()
         ))
     })?;
-
-    let failing: Vec<&str> = report
+    let failing: Vec<&RuleReport> = report
         .not_compliant
         .iter()
         .filter_map(|c| match c {
-            ClauseReport::Rule(rule) => Some(rule.name.as_str()),
+            ClauseReport::Rule(rule) => Some(rule),
             _ => None,
         })
         .collect();
+    if report.not_compliant.len() != failing.len() {
+        return Err(GuardError::Evaluation(
+            "Guard's report has a failure outside any rule".to_string(),
+        ));
+    }
+    names
+        .iter()
+        .map(|names| evaluation(&report, &failing, names, data))
+        .collect()
+}
+
+/// The evaluation of the rules file whose rules are `names`.
+fn evaluation(
+    report: &FileReport,
+    failing: &[&RuleReport],
+    names: &[String],
+    data: &GuardData,
+) -> Result<Evaluation, GuardError> {
     let mut verdicts = Vec::with_capacity(names.len());
     for name in names {
-        let status = if failing.contains(&name.as_str()) {
+        let status = if failing.iter().any(|rule| &rule.name == name) {
             Status::Fail
         } else if report.compliant.contains(name) {
             Status::Pass
@@ -191,17 +210,9 @@ pub(crate) fn read(
             status,
         });
     }
-    if report.not_compliant.len() != failing.len() {
-        return Err(GuardError::Evaluation(
-            "Guard's report has a failure outside any rule".to_string(),
-        ));
-    }
-
     let mut failures = Vec::new();
-    for clause in &report.not_compliant {
-        if let ClauseReport::Rule(rule) = clause {
-            failures.extend(rule_failures(rule, data));
-        }
+    for rule in failing.iter().filter(|rule| names.contains(&rule.name)) {
+        failures.extend(rule_failures(rule, data));
     }
     for verdict in &verdicts {
         if verdict.status != Status::Skip {
@@ -343,7 +354,41 @@ fn one_line(text: &str) -> String {
         }
     }
     kept.push_str(rest);
+    let kept = without_view_dumps(&kept);
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Guard's messages quote the value a query stopped at. At the template's
+/// root or at `Resources` that is whatever part of the template Guard was
+/// shown (see `GuardData::view`), not something to put in a one-line
+/// message: the quote is dropped, the path kept.
+fn without_view_dumps(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = ["Path= Value=", "Path=/Resources Value="]
+            .iter()
+            .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
+            .min();
+        let Some((at, len)) = next else {
+            break;
+        };
+        let value_at = at + len;
+        let mut values = serde_json::Deserializer::from_str(&rest[value_at..]).into_iter::<Value>();
+        match values.next() {
+            Some(Ok(_)) => {
+                // "Path=" or "Path=/Resources", without " Value=…".
+                kept.push_str(&rest[..value_at - " Value=".len()]);
+                rest = &rest[value_at + values.byte_offset()..];
+            }
+            _ => {
+                kept.push_str(&rest[..value_at]);
+                rest = &rest[value_at..];
+            }
+        }
+    }
+    kept.push_str(rest);
+    kept
 }
 
 /// `12,C:34`

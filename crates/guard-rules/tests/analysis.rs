@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use guard_rules::{GuardData, GuardRules, Shortcuts, Status, evaluate, evaluate_with};
+use guard_rules::{GuardData, GuardRules, Options, Status, evaluate, evaluate_with};
 use serde_json::{Value, json};
 
 fn parse(text: &str) -> GuardRules {
@@ -45,7 +45,7 @@ fn templates() -> Vec<GuardData> {
 fn shortcuts_agree(rules: &GuardRules) {
     for template in templates() {
         let with = evaluate(rules, &template).unwrap();
-        let without = evaluate_with(rules, &template, Shortcuts::NONE).unwrap();
+        let without = evaluate_with(rules, &template, Options::REFERENCE).unwrap();
         assert_eq!(with.verdicts, without.verdicts, "{}", rules.text());
         assert_eq!(with.failures, without.failures, "{}", rules.text());
     }
@@ -246,7 +246,7 @@ fn a_skip_needs_every_resource_typed() {
         let template = data(template);
         assert!(!rules.skips(&template));
         let with = evaluate(&rules, &template).unwrap();
-        let without = evaluate_with(&rules, &template, Shortcuts::NONE).unwrap();
+        let without = evaluate_with(&rules, &template, Options::REFERENCE).unwrap();
         assert_eq!(with, without);
     }
 }
@@ -260,7 +260,7 @@ fn lowercase_keys_guard_would_convert_are_not_narrowed_away() {
         "X": {"type": "AWS::S3::Bucket", "Properties": {"A": 2}},
     }}));
     let with = evaluate(&rules, &template).unwrap();
-    let without = evaluate_with(&rules, &template, Shortcuts::NONE).unwrap();
+    let without = evaluate_with(&rules, &template, Options::REFERENCE).unwrap();
     assert_eq!(with, without);
 }
 
@@ -299,7 +299,7 @@ fn filter_clauses_guard_stumbles_on_in_other_resources() {
         assert!(!rules.narrows_on(&template), "{text}");
         assert!(!rules.skips(&template), "{text}");
         let with = evaluate(&rules, &template).unwrap();
-        let without = evaluate_with(&rules, &template, Shortcuts::NONE).unwrap();
+        let without = evaluate_with(&rules, &template, Options::REFERENCE).unwrap();
         assert_eq!(with, without, "{text}");
         assert!(!with.skipped);
         assert_eq!(with.status("R"), Some(status), "{text}");
@@ -314,7 +314,7 @@ fn filter_clauses_guard_stumbles_on_in_other_resources() {
         assert!(rules.skips(&template), "{text}");
         assert_eq!(
             evaluate(&rules, &template).unwrap().verdicts,
-            evaluate_with(&rules, &template, Shortcuts::NONE)
+            evaluate_with(&rules, &template, Options::REFERENCE)
                 .unwrap()
                 .verdicts
         );
@@ -329,4 +329,45 @@ fn filter_clauses_guard_stumbles_on_in_other_resources() {
     }}));
     assert!(rules.skips(&template));
     shortcuts_agree(&rules);
+}
+
+/// Guard registry rules filter out suppressed resources with
+/// `Metadata.guard.SuppressedRules`; a list of rule names on resources of
+/// other types cannot trip Guard, so narrowing is kept.
+#[test]
+fn registry_style_suppressions_keep_narrowing() {
+    let rules = parse(
+        r#"let buckets = Resources.*[ Type == 'AWS::S3::Bucket'
+             Metadata.guard.SuppressedRules not exists or
+             Metadata.guard.SuppressedRules.* != "S3_VERSIONED" ]
+           rule S3_VERSIONED when %buckets !empty {
+             %buckets.Properties.VersioningConfiguration.Status == 'Enabled'
+           }"#,
+    );
+    let with_metadata = |suppressed: Value| {
+        data(json!({"Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket", "Metadata": {"guard": {"SuppressedRules": ["S3_VERSIONED"]}}},
+            "Fn": {"Type": "AWS::Lambda::Function", "Metadata": {"guard": {"SuppressedRules": suppressed}}},
+        }}))
+    };
+    for (suppressed, narrows) in [
+        (json!(["LAMBDA_INSIDE_VPC"]), true),
+        (json!("LAMBDA_INSIDE_VPC"), true),
+        (json!([]), true),
+        (json!([5]), false),
+        (json!([{"Rule": "X"}]), false),
+        (json!(null), false),
+    ] {
+        let template = with_metadata(suppressed.clone());
+        assert_eq!(rules.narrows_on(&template), narrows, "{suppressed}");
+        let with = evaluate(&rules, &template).unwrap();
+        let without = evaluate_with(&rules, &template, Options::REFERENCE).unwrap();
+        assert_eq!(with, without, "{suppressed}");
+        // The bucket suppressed the rule: nothing to check.
+        assert_eq!(
+            with.status("S3_VERSIONED"),
+            Some(Status::Skip),
+            "{suppressed}"
+        );
+    }
 }

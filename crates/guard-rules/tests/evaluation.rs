@@ -3,7 +3,7 @@
 
 use guard_rules::{
     Evaluation, FailureKind, GuardData, GuardError, GuardFailure, GuardRules, MAX_MESSAGE_CHARS,
-    MAX_NESTING, MAX_RULES_BYTES, Shortcuts, Status, evaluate, evaluate_with, limits,
+    MAX_NESTING, MAX_RULES_BYTES, Options, Status, evaluate, evaluate_with, limits,
 };
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ fn data(value: Value) -> GuardData {
 /// Evaluates with and without the shortcuts, which must agree.
 fn run(rules: &GuardRules, template: &GuardData) -> Evaluation {
     let with = evaluate(rules, template).unwrap();
-    let without = evaluate_with(rules, template, Shortcuts::NONE).unwrap();
+    let without = evaluate_with(rules, template, Options::REFERENCE).unwrap();
     assert_eq!(with.verdicts, without.verdicts);
     assert_eq!(with.failures, without.failures);
     with
@@ -203,7 +203,7 @@ fn a_when_on_selected_resources_that_skips() {
     );
     assert!(evaluation.failures.is_empty());
     assert!(evaluation.skipped, "no bucket: Guard need not run");
-    let evaluation = evaluate_with(&rules, &queues, Shortcuts::NONE).unwrap();
+    let evaluation = evaluate_with(&rules, &queues, Options::REFERENCE).unwrap();
     assert!(!evaluation.skipped);
 }
 
@@ -473,8 +473,8 @@ fn a_rule_that_errors_at_evaluation_is_an_error() {
         ),
     ] {
         let rules = GuardRules::parse(text).unwrap();
-        for shortcuts in [Shortcuts::ALL, Shortcuts::NONE] {
-            match evaluate_with(&rules, &template, shortcuts) {
+        for options in [Options::DEFAULT, Options::REFERENCE] {
+            match evaluate_with(&rules, &template, options) {
                 Err(GuardError::Evaluation(message)) => {
                     assert!(message.contains(says), "{message}")
                 }
@@ -734,4 +734,86 @@ fn a_long_report_is_read_whole() {
         evaluation.failures[299].resource.as_deref(),
         Some("Bucket299")
     );
+}
+
+#[test]
+fn an_item_that_errors_among_many_is_the_only_one_in_error() {
+    let good = rules_file("s3_bucket_encrypted");
+    let bad = GuardRules::parse(
+        "let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]
+         rule BROKEN when %buckets !empty { %undefined.Properties exists }",
+    )
+    .unwrap();
+    let also_good = rules_file("s3_public_access_blocked");
+    let template = estate();
+    let results = guard_rules::evaluate_all(&[&good, &bad, &also_good], &template);
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0], evaluate(&good, &template));
+    assert!(matches!(&results[1], Err(GuardError::Evaluation(m)) if m.contains("undefined")));
+    assert_eq!(results[2], evaluate(&also_good, &template));
+    assert_eq!(results[2].as_ref().unwrap().failures.len(), 2);
+}
+
+#[test]
+fn an_item_that_would_take_too_much_memory_is_refused_unrun() {
+    // As many rules as fit in the size cap, each failing on every resource:
+    // Guard would keep a copy of every resource per rule (tens of GB, and
+    // many minutes, measured on a 100 KB template).
+    let resources: serde_json::Map<String, Value> = (0..250)
+        .map(|i| {
+            (
+                format!("R{i}"),
+                json!({"Type": "T", "Properties": {"Name": format!("resource {i}")}}),
+            )
+        })
+        .collect();
+    let template = data(json!({"Resources": resources}));
+    let rule = |i: usize| format!("rule R{i} {{ Resources.*.Properties.Missing{i} exists }}\n");
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() + rule(i).len() <= MAX_RULES_BYTES {
+        text.push_str(&rule(i));
+        i += 1;
+    }
+    let rules = GuardRules::parse(&text).unwrap();
+    let estimate = rules.memory_estimate(&template);
+    assert!(
+        estimate > 2 * guard_rules::DEFAULT_MEMORY_LIMIT,
+        "{estimate}"
+    );
+    let started = std::time::Instant::now();
+    match evaluate(&rules, &template) {
+        Err(GuardError::TooCostly { estimate: e, limit }) => {
+            assert_eq!((e, limit), (estimate, guard_rules::DEFAULT_MEMORY_LIMIT));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let message = evaluate(&rules, &template).unwrap_err().to_string();
+    assert!(
+        message.starts_with("Guard would need about") && message.ends_with("the limit is 1073 MB"),
+        "{message}"
+    );
+
+    // A caller with less memory sets its own limit; a small item fits.
+    let small = rules_file("s3_bucket_encrypted");
+    let estate = estate();
+    let needed = small.memory_estimate(&estate);
+    assert!(needed > 0 && needed < 10_000_000, "{needed}");
+    let tight = guard_rules::Options {
+        memory_limit: needed - 1,
+        ..guard_rules::Options::DEFAULT
+    };
+    assert!(matches!(
+        evaluate_with(&small, &estate, tight),
+        Err(GuardError::TooCostly { .. })
+    ));
+    let enough = guard_rules::Options {
+        memory_limit: needed,
+        ..guard_rules::Options::DEFAULT
+    };
+    assert!(evaluate_with(&small, &estate, enough).is_ok());
+    // A skipped item needs nothing.
+    let queues = data(json!({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}));
+    assert_eq!(small.memory_estimate(&queues), 0);
 }

@@ -17,7 +17,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use guard_rules::{FailureKind, GuardData, GuardRules, Shortcuts, evaluate_with};
+use guard_rules::{FailureKind, GuardData, GuardRules, Options, evaluate_with};
 use serde_json::Value;
 
 /// A verdict that is not the one a test file expects, or a file or case
@@ -170,13 +170,13 @@ fn run_case(rules: &GuardRules, case: &Value, summary: &mut Summary) -> Vec<Stri
         Ok(data) => data,
         Err(e) => return vec![e.to_string()],
     };
-    let evaluation = match evaluate_with(rules, &data, Shortcuts::ALL) {
+    let evaluation = match evaluate_with(rules, &data, Options::DEFAULT) {
         Ok(evaluation) => evaluation,
         Err(e) => return vec![e.to_string()],
     };
     let mut differences = Vec::new();
     // The shortcuts must never change a verdict.
-    match evaluate_with(rules, &data, Shortcuts::NONE) {
+    match evaluate_with(rules, &data, Options::REFERENCE) {
         Ok(reference) if reference.verdicts != evaluation.verdicts => differences.push(format!(
             "the shortcuts changed the verdicts: {:?} without, {:?} with",
             reference.verdicts, evaluation.verdicts

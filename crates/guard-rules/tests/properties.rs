@@ -2,7 +2,7 @@
 //! templates.
 //!
 //! The oracle is Guard itself on the whole template
-//! (`Shortcuts::NONE`). Rules files are generated from the shapes real
+//! (`Options::REFERENCE`). Rules files are generated from the shapes real
 //! rules use — `let`s with type filters, `when %x !empty`, type blocks,
 //! filters with more clauses, `Type in [...]`, counts, "must exist" rules,
 //! rule references, `some`, and shapes that reach past the type filters
@@ -23,9 +23,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value, json};
 
-use guard_rules::{
-    Evaluation, FailureKind, GuardData, GuardRules, Shortcuts, Status, evaluate_with,
-};
+use guard_rules::{Evaluation, FailureKind, GuardData, GuardRules, Options, Status, evaluate_with};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -55,6 +53,8 @@ fn property_value() -> impl Strategy<Value = Value> {
     prop_oneof![
         (-5i64..200).prop_map(Value::from),
         select(vec!["50", "abc", "", "prod", "true"]).prop_map(Value::from),
+        Just(json!(["prod", "test"])),
+        Just(json!({"a": "prod"})),
         any::<bool>().prop_map(Value::from),
         Just(Value::Null),
         Just(json!({"Ref": "Param"})),
@@ -80,6 +80,22 @@ fn other_type() -> impl Strategy<Value = Option<Value>> {
     select(&TYPES[SELECTED.len()..]).prop_map(|t| Some(Value::from(t)))
 }
 
+/// Guard registry rules read `Metadata.guard.SuppressedRules` in their filters.
+fn metadata() -> impl Strategy<Value = Option<Value>> {
+    prop::option::of(prop_oneof![
+        Just(json!({"guard": {"SuppressedRules": ["R0", "R1"]}})),
+        Just(json!({"guard": {"SuppressedRules": "R0"}})),
+        Just(json!({"guard": {"SuppressedRules": []}})),
+        Just(json!({"guard": {"SuppressedRules": [5]}})),
+        Just(json!({"guard": {"SuppressedRules": [{"Rule": "R0"}]}})),
+        Just(json!({"guard": {"SuppressedRules": {"a": "R0"}}})),
+        Just(json!({"guard": {"SuppressedRules": null}})),
+        Just(json!({"guard": {"suppressed_rules": ["R0"]}})),
+        Just(json!({"guard": "none"})),
+        Just(json!({"cicd": {"suppress": [{"rule": "X", "reason": "y"}]}})),
+    ])
+}
+
 fn resource(others_only: bool) -> impl Strategy<Value = Value> {
     let (kind, lowercase) = if others_only {
         (other_type().boxed(), Just(false).boxed())
@@ -91,9 +107,13 @@ fn resource(others_only: bool) -> impl Strategy<Value = Value> {
         lowercase,
         btree_map(select(PROPERTIES), property_value(), 0..4),
         any::<bool>(),
+        metadata(),
     )
-        .prop_map(|(kind, lowercase, properties, with_properties)| {
+        .prop_map(|(kind, lowercase, properties, with_properties, metadata)| {
             let mut resource = Map::new();
+            if let Some(metadata) = metadata {
+                resource.insert("Metadata".to_string(), metadata);
+            }
             if let Some(kind) = kind {
                 resource.insert(if lowercase { "type" } else { "Type" }.to_string(), kind);
             }
@@ -197,13 +217,24 @@ fn type_filter() -> impl Strategy<Value = String> {
         2 => one.clone().prop_map(|t| format!("Type == '{t}'")),
         1 => (one.clone(), one.clone()).prop_map(|(a, b)| format!("Type in ['{a}', '{b}']")),
         1 => (one.clone(), one.clone()).prop_map(|(a, b)| format!("Type == '{a}' or Type == \"{b}\"")),
-        3 => (one, check()).prop_map(|(t, c)| format!("Type == '{t}'\n        {c}")),
+        3 => (one.clone(), check()).prop_map(|(t, c)| format!("Type == '{t}'\n        {c}")),
+        // As Guard registry rules write them.
+        2 => (one.clone(), select(vec!["R0", "R1"]), select(vec!["!=", "==", "in"])).prop_map(|(t, rule, op)| {
+            let value = if op == "in" { format!("['{rule}']") } else { format!("\"{rule}\"") };
+            format!(
+                "Type == '{t}'\n        Metadata.guard.SuppressedRules not exists or\n        \
+                 Metadata.guard.SuppressedRules.* {op} {value}"
+            )
+        }),
+        1 => (one.clone(), select(vec!["== /^pr/", "!= 'prod'", "in ['prod', 'x']", "== 'prod'"]))
+            .prop_map(|(t, c)| format!("Type == '{t}'  Properties.Name {c}")),
+        1 => one.prop_map(|t| format!("Type == '{t}'  Properties.Tags[*].Key != 'team'")),
     ]
 }
 
 /// A whole rule named `name`, using the file's `let` `%selected` (a type
-/// filter) and perhaps the rule `R0`.
-fn rule(name: String) -> impl Strategy<Value = String> {
+/// filter) and perhaps the file's first rule, `first`.
+fn rule(name: String, first: String) -> impl Strategy<Value = String> {
     let body = prop_oneof![
         // Confined shapes.
         (check(), any::<bool>()).prop_map(|(c, when)| {
@@ -238,8 +269,8 @@ fn rule(name: String) -> impl Strategy<Value = String> {
     (body, any::<bool>()).prop_map(move |(body, refer)| {
         // Perhaps a reference to the first rule, when the body has no
         // condition of its own.
-        if refer && name != "R0" && !body.starts_with(" when ") {
-            format!("rule {name} when R0{body}")
+        if refer && name != first && !body.starts_with(" when ") {
+            format!("rule {name} when {first}{body}")
         } else {
             format!("rule {name}{body}")
         }
@@ -247,9 +278,16 @@ fn rule(name: String) -> impl Strategy<Value = String> {
 }
 
 fn rules_text() -> impl Strategy<Value = String> {
+    named_rules_text("R")
+}
+
+/// A rules file whose rules are named `{prefix}0`, `{prefix}1`, …
+fn named_rules_text(prefix: &'static str) -> impl Strategy<Value = String> {
     (type_filter(), 1..4usize)
-        .prop_flat_map(|(filter, n)| {
-            let rules: Vec<_> = (0..n).map(|i| rule(format!("R{i}"))).collect();
+        .prop_flat_map(move |(filter, n)| {
+            let rules: Vec<_> = (0..n)
+                .map(|i| rule(format!("{prefix}{i}"), format!("{prefix}0")))
+                .collect();
             (Just(filter), rules)
         })
         .prop_map(|(filter, rules)| {
@@ -270,9 +308,9 @@ fn non_compliant(evaluation: &Evaluation) -> Vec<&guard_rules::GuardFailure> {
         .collect()
 }
 
-const NARROW_ONLY: Shortcuts = Shortcuts {
+const NARROW_ONLY: Options = Options {
     skip_absent_types: false,
-    narrow_to_selected_types: true,
+    ..Options::DEFAULT
 };
 
 proptest! {
@@ -282,9 +320,9 @@ proptest! {
     fn shortcuts_never_change_what_guard_says(text in rules_text(), template in template()) {
         let rules = GuardRules::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         let data = GuardData::from_json(&template).unwrap();
-        let whole = evaluate_with(&rules, &data, Shortcuts::NONE);
+        let whole = evaluate_with(&rules, &data, Options::REFERENCE);
         let narrowed = evaluate_with(&rules, &data, NARROW_ONLY);
-        let all = evaluate_with(&rules, &data, Shortcuts::ALL);
+        let all = evaluate_with(&rules, &data, Options::DEFAULT);
 
         // A skip is exactly the narrowed evaluation.
         match (&all, &narrowed) {
@@ -314,6 +352,29 @@ proptest! {
         }
     }
 
+    /// Many items at once give what each gives alone, whether their rule
+    /// names clash (`A…` twice) or not.
+    #[test]
+    fn items_evaluated_together_are_evaluated_alone(
+        texts in (named_rules_text("A"), named_rules_text("B"), named_rules_text("C"), named_rules_text("A")),
+        template in template(),
+    ) {
+        let (a, b, c, again) = texts;
+        let items: Vec<GuardRules> = [a, b, c, again]
+            .iter()
+            .map(|text| GuardRules::parse(text).unwrap())
+            .collect();
+        let refs: Vec<&GuardRules> = items.iter().collect();
+        let data = GuardData::from_json(&template).unwrap();
+        for options in [Options::DEFAULT, Options::REFERENCE] {
+            let together = guard_rules::evaluate_all_with(&refs, &data, options);
+            for (rules, result) in items.iter().zip(&together) {
+                let alone = evaluate_with(rules, &data, options);
+                prop_assert_eq!(result, &alone, "{}\n{}", rules.text(), template);
+            }
+        }
+    }
+
     /// A skip happens only when Guard, shown the whole template, has no
     /// failure of any kind to report.
     #[test]
@@ -321,7 +382,7 @@ proptest! {
         let rules = GuardRules::parse(&text).unwrap();
         let data = GuardData::from_json(&template).unwrap();
         if rules.skips(&data) {
-            let whole = evaluate_with(&rules, &data, Shortcuts::NONE)
+            let whole = evaluate_with(&rules, &data, Options::REFERENCE)
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{text}\n{template}")))?;
             prop_assert!(whole.failures.is_empty(), "{:?}\n{}\n{}", whole.failures, text, template);
             prop_assert!(whole.verdicts.iter().all(|v| v.status != Status::Fail));
@@ -351,7 +412,7 @@ fn the_generators_cover_skips_narrowing_and_failures() {
         } else {
             anything += 1;
         }
-        if let Ok(evaluation) = evaluate_with(&rules, &data, Shortcuts::ALL) {
+        if let Ok(evaluation) = evaluate_with(&rules, &data, Options::DEFAULT) {
             skipped += usize::from(evaluation.skipped);
             failures += usize::from(!non_compliant(&evaluation).is_empty());
             undecided += usize::from(
