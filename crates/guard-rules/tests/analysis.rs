@@ -371,3 +371,37 @@ fn registry_style_suppressions_keep_narrowing() {
         );
     }
 }
+
+/// Rules that read a section are shown that section, not the resources.
+#[test]
+fn rules_on_a_section_are_shown_that_section() {
+    let resources: serde_json::Map<String, Value> = (0..500)
+        .map(|i| {
+            (
+                format!("Fn{i}"),
+                json!({"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs20.x"}}),
+            )
+        })
+        .collect();
+    let template = data(json!({
+        "Parameters": {"Password": {"Type": "String", "Default": "hunter2"}},
+        "Resources": resources,
+    }));
+    let rules =
+        parse("rule PASSWORDS_NO_ECHO { Parameters.*[ Default exists ] { NoEcho == true } }");
+    assert_eq!(rules.selected_types(), None);
+    assert!(rules.narrows_on(&template));
+    assert!(!rules.skips(&template));
+    // Shown about 60 bytes of the template's 40 000.
+    assert!(
+        rules.memory_estimate(&template) < 200 * 100,
+        "{}",
+        rules.memory_estimate(&template)
+    );
+    let evaluation = evaluate(&rules, &template).unwrap();
+    assert_eq!(
+        evaluation,
+        evaluate_with(&rules, &template, Options::REFERENCE).unwrap()
+    );
+    assert_eq!(evaluation.status("PASSWORDS_NO_ECHO"), Some(Status::Fail));
+}
