@@ -208,37 +208,6 @@ impl GuardData {
         }
     }
 
-    /// The length of a view's JSON text, without writing it.
-    pub(crate) fn len(&self, view: &View) -> usize {
-        let (
-            View::Part {
-                sections,
-                resources,
-            },
-            Some(all),
-        ) = (view, &self.sections)
-        else {
-            return self.whole.len();
-        };
-        let quoted = |key: &str| key.len() + 3;
-        let mut len = 2 + sections
-            .iter()
-            .map(|&i| quoted(&all[i].0) + all[i].1.len() + 1)
-            .sum::<usize>();
-        match (resources, &self.resources) {
-            (Resources::Chosen(chosen), Some(index)) => {
-                len += 14
-                    + chosen
-                        .iter()
-                        .map(|&i| quoted(&index.entries[i].0) + index.entries[i].1.len() + 1)
-                        .sum::<usize>();
-            }
-            (Resources::Placeholder, _) => len += PLACEHOLDER.len(),
-            _ => {}
-        }
-        len
-    }
-
     /// The JSON text of a view.
     pub(crate) fn text(&self, view: &View) -> String {
         let (

@@ -193,14 +193,6 @@ pub fn evaluate_all_with(
     // Items by view, in the order views are first needed.
     let mut views: Vec<(View, Vec<usize>)> = Vec::new();
     for (i, rules) in items.iter().enumerate() {
-        let estimate = rules.estimate(data, options.narrow);
-        if estimate > options.memory_limit {
-            results[i] = Some(Err(GuardError::TooCostly {
-                estimate,
-                limit: options.memory_limit,
-            }));
-            continue;
-        }
         if options.skip_absent_types
             && options.narrow
             && rules.skips(data)
@@ -221,8 +213,18 @@ pub fn evaluate_all_with(
             None => views.push((view, vec![i])),
         }
     }
-    for (view, members) in views {
+    for (view, mut members) in views {
         let text = data.text(&view);
+        members.retain(|&i| {
+            let estimate = items[i].estimate_shown(text.len());
+            if estimate > options.memory_limit {
+                results[i] = Some(Err(GuardError::TooCostly {
+                    estimate,
+                    limit: options.memory_limit,
+                }));
+            }
+            results[i].is_none()
+        });
         for batch in batches(items, &members) {
             let rules: Vec<&GuardRules> = batch.iter().map(|&i| items[i]).collect();
             match run_guard(&rules, &text, data) {

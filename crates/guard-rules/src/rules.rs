@@ -144,12 +144,18 @@ impl GuardRules {
             return 0;
         }
         let shown = match self.reach() {
-            Some(reach) if narrow && self.narrows_on(data) => data.len(&data.view(reach)),
+            Some(reach) if narrow && self.narrows_on(data) => data.text(&data.view(reach)).len(),
             _ => data.json().len(),
         };
-        shown.saturating_mul(
-            140_usize.saturating_add(40_usize.saturating_mul(self.analysis.root_queries)),
-        )
+        self.estimate_shown(shown)
+    }
+
+    /// The estimate when Guard is shown `shown` bytes of JSON.
+    pub(crate) fn estimate_shown(&self, shown: usize) -> usize {
+        let factor = 40_usize
+            .saturating_mul(self.analysis.root_queries)
+            .saturating_add(140);
+        shown.saturating_mul(factor)
     }
 
     /// What the rules can read of a template, when known.
