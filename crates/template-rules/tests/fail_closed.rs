@@ -393,6 +393,13 @@ fn the_policy_decides_what_unresolved_findings_do() {
         assert_eq!(r.unresolved_count(), 1);
         assert_eq!(r.unresolved_risk, 100);
         assert_eq!(r.unresolved_policy, policy);
+        // Whether only the unresolved finding flags it, for summaries to say why.
+        assert_eq!(
+            thresholds.flags_only_for_unresolved(&r),
+            resolved_risk < 5 && policy == UnresolvedPolicy::Flag
+        );
+        let resolved: Vec<&str> = r.resolved_findings().map(|f| f.rule.as_str()).collect();
+        assert_eq!(resolved, ["Https"], "a risk of 0 is still a finding");
         (r.verdict, r.risk)
     };
     use UnresolvedPolicy::{Fail, Flag, Pass};
@@ -413,6 +420,30 @@ fn the_policy_decides_what_unresolved_findings_do() {
     assert_eq!(
         (r.verdict, r.unresolved_count(), r.suppressed_count()),
         (Verdict::Pass, 0, 1)
+    );
+}
+
+#[test]
+fn what_a_reason_does_not_name_is_left_for_the_rendering_to_say() {
+    let template = json!({"Parameters": {"Cidr": {"Type": "String"}},
+        "Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+            "GroupDescription": "x", "SecurityGroupIngress": [
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Ref": "Cidr"}}]}}}});
+    let r = report_with(&template, &RuleSet::defaults(), &Thresholds::default());
+    let finding = &r.findings[0];
+    assert_eq!(finding.unresolved, ["parameter Cidr has no Default"]);
+    assert!(
+        finding.unresolved_not_in_reason().is_empty(),
+        "the engine's reason names it: {}",
+        finding.reason
+    );
+    let terse = Finding {
+        reason: "may be open".to_string(),
+        ..finding.clone()
+    };
+    assert_eq!(
+        terse.unresolved_not_in_reason(),
+        ["parameter Cidr has no Default"]
     );
 }
 
