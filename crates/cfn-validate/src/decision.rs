@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY};
+use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY, truncate};
 use pipeline_job::{JobError, Outcome};
 use template_rules::{Finding, Report, Thresholds, UnresolvedPolicy, Verdict};
 
@@ -46,13 +46,13 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
             let summary = if report.findings.is_empty() {
                 format!("no risk found in {file}")
             } else if report.active_findings().next().is_none() {
-                format!("no risk found in {file}{}", clauses(report, &[]))
+                format!("no risk found in {file}{}", clauses(report, false))
             } else {
                 format!(
                     "no risk found in {file}: risk {} is below {}{}",
                     report.risk,
                     thresholds.flag_at(),
-                    clauses(report, &[])
+                    clauses(report, false)
                 )
             };
             Ok(Outcome::Success {
@@ -68,7 +68,7 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
                     report.unresolved_risk,
                     report.risk,
                     thresholds.flag_at(),
-                    clauses(report, &[Clause::Unresolved])
+                    clauses(report, true)
                 )
             } else {
                 format!(
@@ -76,7 +76,7 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
                     report.risk,
                     thresholds.flag_at(),
                     thresholds.fail_at(),
-                    clauses(report, &[])
+                    clauses(report, false)
                 )
             };
             Ok(Outcome::Success {
@@ -89,7 +89,7 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
                 "{file} has risk {} (fails from {}){}:",
                 report.risk,
                 thresholds.fail_at(),
-                clauses(report, &[])
+                clauses(report, false)
             );
             Err(JobError::failed(listing.fit(
                 message,
@@ -107,18 +107,13 @@ const IN_THE_REPORT: &str = "validation-report.json in the output artifact lists
 /// long line cannot crowd the others out.
 const MAX_LINE: usize = 500;
 
-/// A clause the headline already says in its own words.
-#[derive(PartialEq)]
-enum Clause {
-    Unresolved,
-}
-
-/// "; 2 unresolved findings, not counted; 1 suppressed finding": what the
-/// headline's risk does not show, each said once.
-fn clauses(report: &Report, said: &[Clause]) -> String {
+/// "; 2 unresolved findings, not counted (UNRESOLVED=pass); 1 suppressed
+/// finding": what the headline's risk does not show (the unresolved
+/// findings only when the headline has not said them in its own words).
+fn clauses(report: &Report, unresolved_said: bool) -> String {
     let mut clauses = Vec::new();
     let unresolved = report.unresolved_count();
-    if unresolved > 0 && !said.contains(&Clause::Unresolved) {
+    if unresolved > 0 && !unresolved_said {
         let counted = match report.unresolved_policy {
             UnresolvedPolicy::Fail => "counted (UNRESOLVED=fail)",
             UnresolvedPolicy::Flag => "to check",
@@ -200,7 +195,7 @@ impl<'a> Listing<'a> {
                         Item::Finding(f) => finding_line(f),
                         Item::Warning(w) => w.to_string(),
                     };
-                    let line = shorten(&line, MAX_LINE);
+                    let line = truncate(&line, MAX_LINE);
                     let heading = heading.filter(|_| i == 0);
                     let needed =
                         line.chars().count() + 1 + heading.map_or(0, |h| h.chars().count() + 1);
@@ -266,17 +261,6 @@ fn finding_line(f: &Finding) -> String {
         f.reason,
         notes.join(", ")
     )
-}
-
-/// `s`, cut to `max` characters (ending in "…") when it is longer.
-fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        None => s.into(),
-        Some(_) => {
-            let cut: String = s.chars().take(max - 1).collect();
-            format!("{cut}…").into()
-        }
-    }
 }
 
 #[cfg(test)]
