@@ -62,8 +62,13 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
         }
         Verdict::Flagged => {
             let summary = if thresholds.flags_only_for_unresolved(report) {
+                let (rules, they) = if unresolved == 1 {
+                    ("a rule that may fire", "it does")
+                } else {
+                    ("rules that may fire", "they do")
+                };
                 format!(
-                    "manual approval needed: {file} is flagged for {}: rules that may fire on values the check could not resolve (risk {} if they do; the resolved risk {} is below {}){}",
+                    "manual approval needed: {file} is flagged for {}: {rules} on values the check could not resolve (risk {} if {they}; the resolved risk {} is below {}){}",
                     count(unresolved, "unresolved finding"),
                     report.unresolved_risk,
                     report.risk,
