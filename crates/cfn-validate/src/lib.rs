@@ -114,7 +114,7 @@ where
 
         let rules = self.rules().await?;
         let report = evaluate(&template, &rules, &self.thresholds);
-        info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), "evaluated");
+        info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
             warn!(%warning, "template warning");
         }

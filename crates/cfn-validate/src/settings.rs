@@ -1,9 +1,10 @@
 //! The function's settings, from its environment.
 
-use template_rules::Thresholds;
+use template_rules::{Thresholds, UnresolvedPolicy};
 
 /// What the function is configured with (`RULES_TABLE`, and optionally
-/// `RISK_FLAG_AT` and `RISK_FAIL_AT`, defaults 5 and 50).
+/// `RISK_FLAG_AT` and `RISK_FAIL_AT`, defaults 5 and 50, and `UNRESOLVED`,
+/// what unresolved findings do: `pass`, `flag` (the default) or `fail`).
 ///
 /// Settings that cannot be used do not stop the function: the runner then
 /// reports every job as a `ConfigurationError` that says what to fix,
@@ -49,6 +50,15 @@ impl Settings {
             number("RISK_FAIL_AT", defaults.fail_at())?,
         )
         .map_err(SettingsError)?;
+        let unresolved = match var("UNRESOLVED") {
+            None => UnresolvedPolicy::default(),
+            Some(v) => v.parse().map_err(|_| {
+                SettingsError(format!(
+                    "the function's UNRESOLVED environment variable is \"{v}\"; it must be pass, flag or fail (what findings on values the check cannot resolve do to the verdict)"
+                ))
+            })?,
+        };
+        let thresholds = thresholds.with_unresolved(unresolved);
         Ok(Settings {
             rules_table,
             thresholds,
@@ -90,5 +100,33 @@ mod tests {
             "the function's RISK_FAIL_AT environment variable is not a whole number: \"lots\""
         );
         assert!(settings(&[("RULES_TABLE", "rules"), ("RISK_FLAG_AT", "80")]).is_err());
+    }
+
+    #[test]
+    fn unresolved_findings_flag_unless_unresolved_says_otherwise() {
+        let policy = |value: Option<&str>| {
+            let mut vars = vec![("RULES_TABLE", "rules"), ("RISK_FAIL_AT", "40")];
+            vars.extend(value.map(|v| ("UNRESOLVED", v)));
+            settings(&vars).map(|s| s.thresholds)
+        };
+        assert_eq!(policy(None).unwrap().unresolved(), UnresolvedPolicy::Flag);
+        for (value, expected) in [
+            ("pass", UnresolvedPolicy::Pass),
+            ("flag", UnresolvedPolicy::Flag),
+            ("FAIL", UnresolvedPolicy::Fail),
+            (" fail\n", UnresolvedPolicy::Fail),
+        ] {
+            let thresholds = policy(Some(value)).unwrap();
+            assert_eq!(thresholds.unresolved(), expected, "{value:?}");
+            assert_eq!(thresholds.fail_at(), 40, "the other settings stay");
+        }
+        for bad in ["", "warn", "flagged", "0"] {
+            assert_eq!(
+                policy(Some(bad)).unwrap_err().to_string(),
+                format!(
+                    "the function's UNRESOLVED environment variable is \"{bad}\"; it must be pass, flag or fail (what findings on values the check cannot resolve do to the verdict)"
+                )
+            );
+        }
     }
 }

@@ -47,6 +47,7 @@ async fn a_passing_template_succeeds_and_its_outputs_hold_it_unchanged_with_the_
             ("findings", "0"),
             ("risk", "0"),
             ("suppressed", "0"),
+            ("unresolved", "0"),
             ("verdict", "pass")
         ]
     );

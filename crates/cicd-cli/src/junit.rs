@@ -3,16 +3,19 @@
 //!
 //! One `testsuite` per template (named by its path); one `testcase` per rule
 //! evaluated on it (the active rules that apply to its resources). A
-//! testcase has a `failure` for each unsuppressed finding when the template
-//! fails or is flagged (`type` says which), or `skipped` when its findings
-//! are all suppressed (with their reasons). A template that cannot be read
-//! is one testcase with an `error`: `path:line:column: message`.
+//! testcase has a `failure` for each unsuppressed finding that counts when
+//! the template fails or is flagged (`type` says which: `fail`, `flagged`,
+//! or `unresolved` for a finding on values the check could not resolve,
+//! whose message says what they are; under `--unresolved pass` those do not
+//! count), or `skipped` when its findings are all suppressed (with their
+//! reasons). A template that cannot be read is one testcase with an
+//! `error`: `path:line:column: message`.
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use template_rules::{Finding, TemplateReport, Verdict};
+use template_rules::{Finding, TemplateReport, UnresolvedPolicy, Verdict};
 
-use crate::output::Checked;
+use crate::output::{Checked, unresolved_note};
 
 /// Counts of one suite, or of all of them.
 #[derive(Default, Clone, Copy)]
@@ -102,6 +105,9 @@ pub fn document(checked: &[Checked]) -> anyhow::Result<String> {
 /// The testcases of an evaluated template: one per rule it was checked against.
 fn cases<'a>(report: &'a TemplateReport, rules: &[String]) -> Vec<Case<'a>> {
     let verdict = report.report.verdict;
+    // Unresolved findings the policy ignores are said, not failed.
+    let ignored = report.report.unresolved_policy == UnresolvedPolicy::Pass;
+    let counts = |f: &Finding| !(f.suppressed || (ignored && f.is_unresolved()));
     rules
         .iter()
         .map(|rule| {
@@ -111,11 +117,12 @@ fn cases<'a>(report: &'a TemplateReport, rules: &[String]) -> Vec<Case<'a>> {
                 .iter()
                 .filter(|f| &f.rule == rule)
                 .collect();
-            let (suppressed, counted): (Vec<&Finding>, Vec<&Finding>) =
-                findings.iter().partition(|f| f.suppressed);
+            let suppressed: Vec<&Finding> =
+                findings.iter().copied().filter(|f| f.suppressed).collect();
+            let counted: Vec<&Finding> = findings.iter().copied().filter(|f| counts(f)).collect();
             let outcome = if !counted.is_empty() && verdict != Verdict::Pass {
                 Outcome::Failed(counted, verdict)
-            } else if !suppressed.is_empty() && counted.is_empty() {
+            } else if !suppressed.is_empty() && suppressed.len() == findings.len() {
                 Outcome::Skipped(suppressed)
             } else {
                 Outcome::Passed(findings)
@@ -159,8 +166,12 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
     let mut children = Vec::new();
     match &case.outcome {
         Outcome::Failed(findings, verdict) => {
-            let kind = verdict.as_str();
             for f in findings {
+                let kind = if f.is_unresolved() {
+                    "unresolved"
+                } else {
+                    verdict.as_str()
+                };
                 let message = finding_message(path, f);
                 children.push(element(
                     "failure",
@@ -217,8 +228,12 @@ fn finding_message(path: &str, f: &Finding) -> String {
         (Some(reason), true) => format!(" (suppressed: {reason})"),
         _ => String::new(),
     };
+    let unresolved = match unresolved_note(f) {
+        Some(note) => format!(" {note}"),
+        None => String::new(),
+    };
     format!(
-        "{path}:{}: {} on {} ({}), risk {}: {}{suppressed}",
+        "{path}:{}: {} on {} ({}), risk {}: {}{unresolved}{suppressed}",
         f.line, f.rule, f.resource, f.resource_type, f.risk, f.reason
     )
 }

@@ -8,7 +8,9 @@ use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
-use template_rules::{Finding, RuleSet, TemplateReport, Thresholds, Verdict};
+use template_rules::{
+    Finding, Report, RuleSet, TemplateReport, Thresholds, UnresolvedPolicy, Verdict,
+};
 
 use crate::inputs::Unreadable;
 use crate::{junit, sarif};
@@ -43,7 +45,7 @@ pub fn print(
     thresholds: &Thresholds,
 ) -> anyhow::Result<()> {
     let text = match format {
-        Format::Text => text(checked, Palette::detect()),
+        Format::Text => text(checked, thresholds, Palette::detect()),
         Format::Json => json(checked)? + "\n",
         Format::Sarif => sarif::document(checked, rules, thresholds)? + "\n",
         Format::Junit => junit::document(checked)?,
@@ -123,7 +125,7 @@ struct Widths {
 /// One line per finding (`path:line  RULE  Resource  reason`), aligned within
 /// a template, then one verdict line per template; an unreadable template
 /// is one `ERROR` line.
-pub fn text(checked: &[Checked], palette: Palette) -> String {
+pub fn text(checked: &[Checked], thresholds: &Thresholds, palette: Palette) -> String {
     let mut out = String::new();
     for entry in checked {
         let TemplateReport { path, report } = match entry {
@@ -170,27 +172,78 @@ pub fn text(checked: &[Checked], palette: Palette) -> String {
             Verdict::Flagged => (palette.flagged, "FLAGGED"),
             Verdict::Pass => (palette.pass, "PASS"),
         };
-        let suppressed = report.findings.iter().filter(|f| f.suppressed).count();
-        let counted = match (report.findings.len(), suppressed) {
-            (0, _) => "no findings".to_string(),
-            (1, 0) => "1 finding".to_string(),
-            (n, 0) => format!("{n} findings"),
-            (n, s) => format!(
-                "{n} finding{}, {s} suppressed",
-                if n == 1 { "" } else { "s" }
-            ),
-        };
-        let approval = if report.verdict == Verdict::Flagged {
-            "; needs manual approval"
-        } else {
-            ""
-        };
         out.push_str(&format!(
-            "{path}: {style}{word}{style:#}  risk {} ({counted}){approval}\n",
-            report.risk
+            "{path}: {style}{word}{style:#}  risk {} ({}){}\n",
+            report.risk,
+            counts(report),
+            why(report, thresholds)
         ));
     }
     out
+}
+
+/// "no findings", "3 findings, 1 unresolved, 1 suppressed".
+fn counts(report: &Report) -> String {
+    let found = match report.findings.len() {
+        0 => return "no findings".to_string(),
+        1 => "1 finding".to_string(),
+        n => format!("{n} findings"),
+    };
+    let mut parts = vec![found];
+    match report.unresolved_count() {
+        0 => {}
+        n => parts.push(format!("{n} unresolved")),
+    }
+    match report.suppressed_count() {
+        0 => {}
+        n => parts.push(format!("{n} suppressed")),
+    }
+    parts.join(", ")
+}
+
+/// What the risk alone does not explain: that a person must approve, and
+/// why when only unresolved findings ask for it; what the policy did with
+/// unresolved findings when it is not the default.
+fn why(report: &Report, thresholds: &Thresholds) -> String {
+    let mut why = String::new();
+    let unresolved = report.unresolved_count();
+    if thresholds.flags_only_for_unresolved(report) {
+        why.push_str(&format!(
+            "; needs manual approval: {unresolved} unresolved finding{}, risk {} if {} fire{}",
+            plural(unresolved),
+            report.unresolved_risk,
+            if unresolved == 1 { "it" } else { "they" },
+            if unresolved == 1 { "s" } else { "" },
+        ));
+    } else if report.verdict == Verdict::Flagged {
+        why.push_str("; needs manual approval");
+    }
+    if unresolved > 0 {
+        match report.unresolved_policy {
+            UnresolvedPolicy::Flag => {}
+            UnresolvedPolicy::Pass => why.push_str("; unresolved not counted (--unresolved pass)"),
+            UnresolvedPolicy::Fail => why.push_str("; unresolved counted (--unresolved fail)"),
+        }
+    }
+    why
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `(unresolved)`, or `(unresolved: what)` naming what the reason does not
+/// already: every format marks an unresolved finding with it.
+pub fn unresolved_note(f: &Finding) -> Option<String> {
+    if !f.is_unresolved() {
+        return None;
+    }
+    let unsaid = f.unresolved_not_in_reason();
+    Some(if unsaid.is_empty() {
+        "(unresolved)".to_string()
+    } else {
+        format!("(unresolved: {})", unsaid.join("; "))
+    })
 }
 
 /// A finding as one text line.
@@ -200,13 +253,17 @@ fn finding_line(path: &str, f: &Finding, widths: &Widths, palette: Palette) -> S
         Some(reason) if f.suppressed => (palette.dim, format!("  (suppressed: {reason})")),
         _ => (Style::new(), String::new()),
     };
+    let unresolved = match unresolved_note(f) {
+        Some(note) => format!("  {}{note}{:#}{style}", palette.flagged, palette.flagged),
+        None => String::new(),
+    };
     let rule_style = if f.suppressed {
         palette.dim
     } else {
         palette.rule
     };
     format!(
-        "{style}{location:<lw$}  {rule_style}{:<rw$}{rule_style:#}{style}  {:<sw$}  {}{note}{style:#}\n",
+        "{style}{location:<lw$}  {rule_style}{:<rw$}{rule_style:#}{style}  {:<sw$}  {}{unresolved}{note}{style:#}\n",
         f.rule,
         f.resource,
         f.reason,
@@ -214,4 +271,59 @@ fn finding_line(path: &str, f: &Finding, widths: &Widths, palette: Palette) -> S
         rw = widths.rule,
         sw = widths.resource,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(reason: &str, unresolved: &[&str]) -> Finding {
+        Finding {
+            rule: "Ssh".to_string(),
+            resource: "Sg".to_string(),
+            line: 3,
+            risk: 100,
+            reason: reason.to_string(),
+            suppressed: false,
+            suppression_reason: None,
+            resource_type: "AWS::EC2::SecurityGroup".to_string(),
+            unresolved: unresolved.iter().map(|u| u.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_unresolved_note_names_what_the_reason_does_not() {
+        assert_eq!(unresolved_note(&finding("admits tcp 22", &[])), None);
+        assert_eq!(
+            unresolved_note(&finding(
+                "may admit (parameter P has no Default)",
+                &["parameter P has no Default"]
+            )),
+            Some("(unresolved)".to_string())
+        );
+        // A rule whose reason says nothing of it (a Guard rule, say).
+        assert_eq!(
+            unresolved_note(&finding(
+                "may be open",
+                &["parameter P has no Default", "Fn::ImportValue x"]
+            )),
+            Some("(unresolved: parameter P has no Default; Fn::ImportValue x)".to_string())
+        );
+    }
+
+    #[test]
+    fn a_text_line_marks_an_unresolved_finding_before_its_suppression() {
+        let mut f = finding("may be open", &["Fn::ImportValue x"]);
+        f.suppressed = true;
+        f.suppression_reason = Some("reviewed".to_string());
+        let widths = Widths {
+            location: 0,
+            rule: 0,
+            resource: 0,
+        };
+        assert_eq!(
+            finding_line("t.yaml", &f, &widths, Palette::default()),
+            "t.yaml:3  Ssh  Sg  may be open  (unresolved: Fn::ImportValue x)  (suppressed: reviewed)\n"
+        );
+    }
 }

@@ -119,7 +119,7 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
                 Some(other) => other.to_string(),
                 None => "-".to_string(),
             };
-            let rows: Vec<[String; 6]> = items
+            let rows: Vec<[String; 7]> = items
                 .iter()
                 .map(|i| {
                     [
@@ -127,14 +127,28 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
                         text(&i.category),
                         text(&i.ruletype),
                         text(&i.active),
+                        // What applies: an item without the field may be suppressed.
+                        match &i.suppressible {
+                            None => "Y".to_string(),
+                            some => text(some),
+                        },
                         text(&i.riskvalue),
                         text(&i.ruledata),
                     ]
                 })
                 .collect();
-            let header =
-                ["RULE", "CATEGORY", "RULETYPE", "ACTIVE", "RISK", "RULEDATA"].map(String::from);
-            let widths: Vec<usize> = (0..5)
+            let header = [
+                "RULE",
+                "CATEGORY",
+                "RULETYPE",
+                "ACTIVE",
+                "SUPPRESSIBLE",
+                "RISK",
+                "RULEDATA",
+            ]
+            .map(String::from);
+            let last = header.len() - 1;
+            let widths: Vec<usize> = (0..last)
                 .map(|c| {
                     rows.iter()
                         .chain([&header])
@@ -144,10 +158,10 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
                 })
                 .collect();
             for row in [&header].into_iter().chain(&rows) {
-                let cells: Vec<String> = (0..5)
+                let cells: Vec<String> = (0..last)
                     .map(|c| format!("{:<w$}", row[c], w = widths[c]))
                     .collect();
-                println!("{}  {}", cells.join("  "), row[5]);
+                println!("{}  {}", cells.join("  "), row[last]);
             }
         }
     }

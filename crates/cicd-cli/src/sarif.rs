@@ -1,29 +1,29 @@
 //! SARIF 2.1.0, the format GitHub code scanning (and other services) read.
 //!
 //! Each active rule is a SARIF rule; each finding a result at its template
-//! and line, at the level its risk alone would give the template (error
-//! from the fail threshold, warning from the flag threshold, note below).
-//! A suppressed finding keeps its result, with an in-source suppression
-//! carrying the reason, so it shows as dismissed, not gone. A template that
-//! cannot be read is a tool execution notification (level error) at its
-//! path and position, and the invocation is marked unsuccessful.
+//! and line, at the level it alone would give the template (error from the
+//! fail threshold, warning from the flag threshold, note below). An
+//! unresolved finding is tagged `unresolved`, names what could not be
+//! resolved (`properties.unresolved` and its message), and its level
+//! follows the policy: as a resolved finding's under `fail`, `warning`
+//! under `flag` (it flags the template, never fails it), `note` under
+//! `pass`. A suppressed finding keeps its result, with an in-source
+//! suppression carrying the reason, so it shows as dismissed, not gone. A
+//! template that cannot be read is a tool execution notification (level
+//! error) at its path and position, and the invocation is marked
+//! unsuccessful.
 
 use serde_json::{Value, json};
-use template_rules::{Finding, Rule, RuleItem, RuleSet, Thresholds, Verdict};
+use template_rules::{Finding, Rule, RuleItem, RuleSet, Thresholds, UnresolvedPolicy, Verdict};
 
 use crate::inputs::Unreadable;
-use crate::output::Checked;
+use crate::output::{Checked, unresolved_note};
 
 pub fn document(
     checked: &[Checked],
     rules: &RuleSet,
     thresholds: &Thresholds,
 ) -> anyhow::Result<String> {
-    let level = |risk: u64| match thresholds.verdict(risk) {
-        Verdict::Fail => "error",
-        Verdict::Flagged => "warning",
-        Verdict::Pass => "note",
-    };
     let active: Vec<&Rule> = rules.active().collect();
     let descriptors: Vec<Value> = active
         .iter()
@@ -37,7 +37,7 @@ pub fn document(
                 "name": rule.id,
                 "shortDescription": {"text": format!("{} {} on {} resources", rule.kind.type_name(), data, rule.category.name())},
                 "fullDescription": {"text": format!("{} rule {} ({}), risk {}", rule.category.name(), rule.id, rule.kind.type_name(), rule.risk)},
-                "defaultConfiguration": {"level": level(rule.risk)},
+                "defaultConfiguration": {"level": level(thresholds, rule.risk)},
                 "properties": {"risk": rule.risk, "category": rule.category.name(), "ruletype": rule.kind.type_name()},
             })
         })
@@ -48,7 +48,8 @@ pub fn document(
         match entry {
             Checked::Evaluated { report, .. } => {
                 for f in &report.report.findings {
-                    results.push(result(&report.path, f, &active, level(f.risk)));
+                    let policy = report.report.unresolved_policy;
+                    results.push(result(&report.path, f, policy, thresholds, &active));
                 }
             }
             Checked::Unreadable { path, error } => notifications.push(notification(path, error)),
@@ -73,12 +74,37 @@ pub fn document(
     Ok(serde_json::to_string_pretty(&document)?)
 }
 
+/// The level of a result of this risk: what it alone would make the template.
+fn level(thresholds: &Thresholds, risk: u64) -> &'static str {
+    match thresholds.verdict(risk) {
+        Verdict::Fail => "error",
+        Verdict::Flagged => "warning",
+        Verdict::Pass => "note",
+    }
+}
+
 /// A finding as a SARIF result.
-fn result(path: &str, f: &Finding, active: &[&Rule], level: &str) -> Value {
+fn result(
+    path: &str,
+    f: &Finding,
+    policy: UnresolvedPolicy,
+    thresholds: &Thresholds,
+    active: &[&Rule],
+) -> Value {
+    let level = match (f.is_unresolved(), policy) {
+        (false, _) | (true, UnresolvedPolicy::Fail) => level(thresholds, f.risk),
+        // It flags the template on its own, and never fails it.
+        (true, UnresolvedPolicy::Flag) => "warning",
+        (true, UnresolvedPolicy::Pass) => "note",
+    };
+    let mut text = format!("{} ({}): {}", f.resource, f.resource_type, f.reason);
+    if let Some(note) = unresolved_note(f) {
+        text = format!("{text} {note}");
+    }
     let mut result = json!({
         "ruleId": f.rule,
         "level": level,
-        "message": {"text": format!("{} ({}): {}", f.resource, f.resource_type, f.reason)},
+        "message": {"text": text},
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri(path)},
@@ -90,6 +116,10 @@ fn result(path: &str, f: &Finding, active: &[&Rule], level: &str) -> Value {
     });
     if let Some(index) = active.iter().position(|r| r.id == f.rule) {
         result["ruleIndex"] = json!(index);
+    }
+    if f.is_unresolved() {
+        result["properties"]["unresolved"] = json!(f.unresolved);
+        result["properties"]["tags"] = json!(["unresolved"]);
     }
     if f.suppressed {
         result["suppressions"] = json!([{

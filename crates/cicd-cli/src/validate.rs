@@ -8,7 +8,9 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use rules_table::{RulesSource, RulesTable};
-use template_rules::{Limits, RuleSet, TemplateReport, Thresholds, Verdict, evaluate};
+use template_rules::{
+    Limits, RuleSet, TemplateReport, Thresholds, UnresolvedPolicy, Verdict, evaluate,
+};
 
 use crate::Status;
 use crate::aws::{self, Endpoint};
@@ -34,6 +36,12 @@ pub struct Args {
     /// Total risk from which a template fails.
     #[arg(long, value_name = "N", default_value_t = 50)]
     fail_at: u64,
+    /// What findings on values the check cannot resolve (a parameter
+    /// without a Default, an SSM parameter, Fn::ImportValue, ...) do:
+    /// `pass` shows them only, `flag` flags the template at least (a person
+    /// approves), `fail` counts their risk like any other finding's.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = Unresolved::Flag)]
+    unresolved: Unresolved,
     /// Templates evaluated at once (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -50,11 +58,31 @@ pub struct Args {
     templates: Vec<PathBuf>,
 }
 
+/// `--unresolved`, as clap lists and completes it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Unresolved {
+    Pass,
+    Flag,
+    Fail,
+}
+
+impl From<Unresolved> for UnresolvedPolicy {
+    fn from(value: Unresolved) -> Self {
+        match value {
+            Unresolved::Pass => UnresolvedPolicy::Pass,
+            Unresolved::Flag => UnresolvedPolicy::Flag,
+            Unresolved::Fail => UnresolvedPolicy::Fail,
+        }
+    }
+}
+
 /// Show a progress bar from this many templates on (on a terminal only).
 const PROGRESS_FROM: usize = 51;
 
 pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Status> {
-    let thresholds = Thresholds::new(args.flag_at, args.fail_at).map_err(anyhow::Error::msg)?;
+    let thresholds = Thresholds::new(args.flag_at, args.fail_at)
+        .map_err(anyhow::Error::msg)?
+        .with_unresolved(args.unresolved.into());
     if args.endpoint.endpoint_url.is_some() && args.table.is_none() {
         bail!("--endpoint-url only applies to --table");
     }

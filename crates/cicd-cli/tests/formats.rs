@@ -373,3 +373,266 @@ fn text_names_every_template_including_the_unreadable_one() {
         "{text}"
     );
 }
+
+/// Templates whose sources cannot be known, in YAML and JSON: a parameter
+/// without a Default, an SSM parameter, an import, an open allowed value;
+/// next to a resolved open group (low risk, so that it alone only flags).
+fn unresolved_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "admin.yaml",
+        "Parameters:\n  Cidr: {Type: String}\nResources:\n  AdminSg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: a\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Cidr}\n",
+    );
+    write(
+        dir.path(),
+        "shared.json",
+        serde_json::json!({
+            "Parameters": {
+                "Ssm": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/net/cidr"},
+                "Narrow": {"Type": "String", "Default": "10.0.0.0/8", "AllowedValues": ["10.0.0.0/8", "0.0.0.0/0"]}
+            },
+            "Resources": {
+                "FromSsm": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "s",
+                    "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Ref": "Ssm"}}]}},
+                "Imported": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "i",
+                    "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Fn::ImportValue": "admin-cidr"}}]}},
+                "Allowed": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "a",
+                    "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Ref": "Narrow"}}]}},
+                "Web": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "w",
+                    "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}]}}
+            }
+        })
+        .to_string(),
+    );
+    write(
+        dir.path(),
+        "rules.yaml",
+        "- {rule: SSHOpenToWorld, category: SecurityGroup, ruletype: open-ingress, ruledata: 'tcp:22', riskvalue: 100, active: Y}\n\
+         - {rule: AllowHttp, category: SecurityGroup, ruletype: open-ingress, ruledata: 'tcp:80', riskvalue: 10, active: Y}\n",
+    );
+    dir
+}
+
+fn run_unresolved(dir: &tempfile::TempDir, format: &str, policy: &str) -> std::process::Output {
+    cicd(
+        dir.path(),
+        &[
+            "validate",
+            "--rules",
+            "rules.yaml",
+            "--unresolved",
+            policy,
+            "--format",
+            format,
+            "admin.yaml",
+            "shared.json",
+        ],
+    )
+}
+
+#[test]
+fn sarif_tags_unresolved_results_at_the_level_their_policy_gives() {
+    let dir = unresolved_dir();
+    for (policy, exit, unresolved_level) in [
+        ("flag", 0, "warning"),
+        ("pass", 0, "note"),
+        ("fail", 1, "error"),
+    ] {
+        let out = run_unresolved(&dir, "sarif", policy);
+        assert_eq!(out.status.code(), Some(exit), "{policy}: {}", stderr(&out));
+        let log = assert_valid_sarif(&stdout(&out));
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let (unresolved, resolved): (Vec<&Value>, Vec<&Value>) = results
+            .iter()
+            .partition(|r| r["properties"].get("unresolved").is_some());
+        assert_eq!(unresolved.len(), 4, "{policy}");
+        for r in &unresolved {
+            assert_eq!(r["level"], unresolved_level, "{policy}: {r}");
+            assert_eq!(r["properties"]["tags"], serde_json::json!(["unresolved"]));
+            let named = r["properties"]["unresolved"][0].as_str().unwrap();
+            assert!(!named.is_empty());
+            let text = r["message"]["text"].as_str().unwrap();
+            assert!(text.contains(named), "the message names it: {text}");
+            assert!(text.ends_with("(unresolved)"), "{text}");
+        }
+        // The resolved AllowHttp (10): what its risk alone gives, whatever the policy.
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0]["ruleId"], "AllowHttp");
+        assert_eq!(resolved[0]["level"], "warning");
+        assert!(resolved[0]["properties"].get("tags").is_none());
+    }
+    // (Sorted: whether json! keeps the order written depends on serde_json's
+    // features in the build.)
+    let mut named: Vec<String> = {
+        let out = run_unresolved(&dir, "sarif", "flag");
+        let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["properties"]["unresolved"][0].as_str())
+            .map(str::to_string)
+            .collect()
+    };
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            "Fn::ImportValue admin-cidr",
+            "parameter Cidr has no Default",
+            "parameter Narrow may be set to 0.0.0.0/0, one of its AllowedValues",
+            "parameter Ssm (an SSM parameter: its Default names the parameter, not the value)",
+        ]
+    );
+}
+
+#[test]
+fn junit_fails_unresolved_findings_as_unresolved_unless_the_policy_passes_them() {
+    let dir = unresolved_dir();
+    let out = run_unresolved(&dir, "junit", "flag");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let xml = stdout(&out);
+    let report = junit_parser::from_reader(BufReader::new(xml.as_bytes())).unwrap();
+    let admin = &report.suites[0];
+    assert_eq!(admin.name, "admin.yaml");
+    let TestStatus::Failure(failure) = &admin.cases[0].status else {
+        panic!("{:?}", admin.cases[0].status)
+    };
+    assert_eq!(failure.failure_type, "unresolved");
+    assert_eq!(
+        failure.message,
+        "admin.yaml:4: SSHOpenToWorld on AdminSg (AWS::EC2::SecurityGroup), risk 100: SecurityGroupIngress[0] may admit tcp 22 from a CidrIp not resolved (parameter Cidr has no Default) (unresolved)"
+    );
+    // shared.json: three unresolved SSH findings, and a resolved AllowHttp.
+    assert_eq!(xml.matches(r#"type="unresolved""#).count(), 4, "{xml}");
+    assert_eq!(xml.matches(r#"type="flagged""#).count(), 1, "{xml}");
+    assert_eq!(report.failures, 3, "cases: SSH twice, AllowHttp once");
+
+    // Under pass they are said, not failed.
+    let out = run_unresolved(&dir, "junit", "pass");
+    assert_eq!(out.status.code(), Some(0));
+    let report = junit_parser::from_reader(BufReader::new(out.stdout.as_slice())).unwrap();
+    let admin = &report.suites[0];
+    assert!(admin.cases[0].status.is_success());
+    assert!(
+        admin.cases[0]
+            .system_out
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("(parameter Cidr has no Default) (unresolved)"),
+        "{:?}",
+        admin.cases[0].system_out
+    );
+    assert_eq!(report.failures, 1, "AllowHttp flags shared.json");
+
+    // Under fail they fail the templates, still as unresolved.
+    let out = run_unresolved(&dir, "junit", "fail");
+    assert_eq!(out.status.code(), Some(1));
+    let xml = stdout(&out);
+    assert_eq!(xml.matches(r#"type="unresolved""#).count(), 4, "{xml}");
+    assert_eq!(xml.matches(r#"type="fail""#).count(), 1, "AllowHttp: {xml}");
+}
+
+#[test]
+fn json_gives_a_consumer_the_verdict_the_risks_and_what_was_not_resolved() {
+    let dir = unresolved_dir();
+    for (policy, verdict, risk) in [
+        ("flag", "flagged", 10),
+        ("pass", "flagged", 10),
+        ("fail", "fail", 310),
+    ] {
+        let out = run_unresolved(&dir, "json", policy);
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let shared = &doc["templates"][1];
+        assert_eq!(shared["path"], "shared.json");
+        assert_eq!(shared["verdict"], verdict, "{policy}");
+        assert_eq!(shared["risk"], risk, "{policy}");
+        assert_eq!(shared["unresolved_risk"], 300, "{policy}");
+        // The policy is written when it is not the default (flag).
+        let written = shared.get("unresolved_policy").and_then(Value::as_str);
+        assert_eq!(written, (policy != "flag").then_some(policy), "{policy}");
+        let unresolved: Vec<&Value> = shared["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f.get("unresolved").is_some())
+            .collect();
+        assert_eq!(unresolved.len(), 3);
+        assert!(
+            unresolved
+                .iter()
+                .all(|f| f["unresolved"].as_array().unwrap().len() == 1)
+        );
+        let report: template_rules::TemplateReport =
+            serde_json::from_value(shared.clone()).expect("a TemplateReport");
+        assert_eq!(report.report.unresolved_count(), 3);
+    }
+    // admin.yaml: unresolved only.
+    let out = run_unresolved(&dir, "json", "flag");
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let admin = &doc["templates"][0];
+    assert_eq!(
+        (admin["verdict"].as_str(), admin["risk"].as_u64()),
+        (Some("flagged"), Some(0))
+    );
+    assert_eq!(
+        admin["findings"][0]["unresolved"],
+        serde_json::json!(["parameter Cidr has no Default"])
+    );
+}
+
+#[test]
+fn a_rule_that_may_not_be_suppressed_is_not_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        template(&[open_group("Sg", 22, Some(("SSHOpenToWorld", "we said so")))]),
+    );
+    write(
+        dir.path(),
+        "rules.yaml",
+        "- {rule: SSHOpenToWorld, category: SecurityGroup, ruletype: open-ingress, ruledata: 'tcp:22', riskvalue: 100, active: Y, suppressible: N}\n",
+    );
+    let run = |format: &str| {
+        let out = cicd(
+            dir.path(),
+            &[
+                "validate",
+                "--rules",
+                "rules.yaml",
+                "--format",
+                format,
+                "t.yaml",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: not suppressed, so it fails"
+        );
+        stdout(&out)
+    };
+    let text = run("text");
+    assert!(
+        text.contains("t.yaml: warning: Sg (line 3): suppresses SSHOpenToWorld, which may not be suppressed (suppressible: N), so it is not applied\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("t.yaml: FAIL  risk 100 (1 finding)\n"),
+        "{text}"
+    );
+    let doc: Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(doc["templates"][0]["findings"][0]["suppressed"], false);
+    assert_eq!(doc["templates"][0]["warnings"].as_array().unwrap().len(), 1);
+    let log = assert_valid_sarif(&run("sarif"));
+    assert!(log["runs"][0]["results"][0].get("suppressions").is_none());
+    assert_eq!(log["runs"][0]["results"][0]["level"], "error");
+    let junit = run("junit");
+    let report = junit_parser::from_reader(BufReader::new(junit.as_bytes())).unwrap();
+    assert!(matches!(
+        report.suites[0].cases[0].status,
+        TestStatus::Failure(_)
+    ));
+}

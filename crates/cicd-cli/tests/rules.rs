@@ -57,11 +57,11 @@ async fn seed_list_enable_disable() {
     assert!(listed.status.success());
     assert_eq!(
         out(&listed),
-        "RULE                CATEGORY       RULETYPE       ACTIVE  RISK  RULEDATA\n\
-         AllowHttp           SecurityGroup  open-ingress   Y       3     tcp:80\n\
-         ForbiddenAMIs       EC2Instance    forbidden-ami  N       10    ami-7a11e211, ami-08111162, ami-f6035893\n\
-         IngressOpenToWorld  SecurityGroup  open-ingress   Y       100   all\n\
-         SSHOpenToWorld      SecurityGroup  open-ingress   Y       100   tcp:22\n"
+        "RULE                CATEGORY       RULETYPE       ACTIVE  SUPPRESSIBLE  RISK  RULEDATA\n\
+         AllowHttp           SecurityGroup  open-ingress   Y       Y             3     tcp:80\n\
+         ForbiddenAMIs       EC2Instance    forbidden-ami  N       Y             10    ami-7a11e211, ami-08111162, ami-f6035893\n\
+         IngressOpenToWorld  SecurityGroup  open-ingress   Y       Y             100   all\n\
+         SSHOpenToWorld      SecurityGroup  open-ingress   Y       Y             100   tcp:22\n"
     );
     let missing = cicd(moto, &table, &["disable", "NoSuchRule"]);
     assert_eq!(missing.status.code(), Some(2));
@@ -110,6 +110,76 @@ async fn sync_makes_the_table_match_a_file_and_list_json_reads_back() {
         out(&cicd(moto, &table, &["sync", "--file", &exported]))
             .ends_with("the table already matches the file\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn suppressible_is_written_by_put_and_sync_and_shown_by_list() {
+    let moto = MotoServer::shared();
+    let table = unique_name("rules");
+    moto.create_rules_table(&table).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "rules.yaml",
+        "- {rule: SSHOpenToWorld, category: SecurityGroup, ruletype: open-ingress, ruledata: 'tcp:22', riskvalue: 100, active: Y, suppressible: N}\n\
+         - {rule: AllowHttp, category: SecurityGroup, ruletype: open-ingress, ruledata: 'tcp:80', riskvalue: 3, active: Y}\n",
+    );
+    let put = cicd(moto, &table, &["put", "--file", &file]);
+    assert!(put.status.success(), "{}", err(&put));
+    let stored = rules_table::RulesTable::new(moto.dynamodb(), &table)
+        .scan()
+        .await
+        .unwrap();
+    let ssh = stored
+        .iter()
+        .find(|i| i.id() == Some("SSHOpenToWorld"))
+        .unwrap();
+    assert_eq!(ssh.suppressible, Some("N".into()), "stored as written");
+    let http = stored.iter().find(|i| i.id() == Some("AllowHttp")).unwrap();
+    assert_eq!(http.suppressible, None, "absent stays absent");
+
+    let listed = cicd(moto, &table, &["list"]);
+    assert_eq!(
+        out(&listed),
+        "RULE            CATEGORY       RULETYPE      ACTIVE  SUPPRESSIBLE  RISK  RULEDATA\n\
+         AllowHttp       SecurityGroup  open-ingress  Y       Y             3     tcp:80\n\
+         SSHOpenToWorld  SecurityGroup  open-ingress  Y       N             100   tcp:22\n"
+    );
+    let json = out(&cicd(moto, &table, &["list", "--format", "json"]));
+    assert!(json.contains("\"suppressible\": \"N\""), "{json}");
+
+    // sync sees a change of the field alone, and makes it.
+    let changed = write(
+        &dir,
+        "changed.yaml",
+        "- {rule: SSHOpenToWorld, category: SecurityGroup, ruletype: open-ingress, ruledata: 'tcp:22', riskvalue: 100, active: Y}\n\
+         - {rule: AllowHttp, category: SecurityGroup, ruletype: open-ingress, ruledata: 'tcp:80', riskvalue: 3, active: Y, suppressible: N}\n",
+    );
+    let synced = cicd(moto, &table, &["sync", "--file", &changed]);
+    assert_eq!(
+        out(&synced),
+        "added: -\nchanged: SSHOpenToWorld, AllowHttp\nremoved: -\nunchanged: -\n"
+    );
+    let listed = out(&cicd(moto, &table, &["list"]));
+    assert!(
+        listed.contains("AllowHttp       SecurityGroup  open-ingress  Y       N  "),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("SSHOpenToWorld  SecurityGroup  open-ingress  Y       Y  "),
+        "{listed}"
+    );
+
+    // A value that is neither Y nor N is refused, and nothing is written.
+    let bad = write(
+        &dir,
+        "bad.yaml",
+        "- {rule: Other, category: SecurityGroup, ruletype: open-ingress, ruledata: all, riskvalue: 1, active: Y, suppressible: maybe}\n",
+    );
+    let refused = cicd(moto, &table, &["put", "--file", &bad]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(err(&refused).contains("rule Other: "), "{}", err(&refused));
+    assert!(!out(&cicd(moto, &table, &["list"])).contains("Other"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

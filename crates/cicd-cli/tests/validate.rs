@@ -189,6 +189,79 @@ fn sarif_is_a_valid_2_1_0_log() {
     );
 }
 
+const UNRESOLVED: &[&str] = &["ssh-cidr-parameter.yaml", "unresolved-sources.json"];
+
+#[test]
+fn unresolved_findings_are_marked_and_flag_the_template_by_default() {
+    let out = validate(&[], UNRESOLVED);
+    assert_eq!(out.status.code(), Some(0), "flagged is not failed");
+    assert_eq!(stderr(&out), "");
+    golden("validate-unresolved.txt", &stdout(&out));
+
+    let out = validate(&["--format", "json"], UNRESOLVED);
+    assert_eq!(out.status.code(), Some(0));
+    golden("validate-unresolved.json", &stdout(&out));
+}
+
+/// The story: SSH open to a CIDR parameter without a Default. Flagged by
+/// default, failed with `--unresolved fail`, shown but passed with `pass`.
+#[test]
+fn unresolved_decides_what_a_template_open_to_a_parameter_does() {
+    let ssh = &["ssh-cidr-parameter.yaml"];
+    let flagged = validate(&[], ssh);
+    assert_eq!(flagged.status.code(), Some(0));
+    let text = stdout(&flagged);
+    assert!(
+        text.contains("SSHOpenToWorld      BastionSg  SecurityGroupIngress[0] may admit tcp 22 from a CidrIp not resolved (parameter AdminCidr has no Default)  (unresolved)\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "ssh-cidr-parameter.yaml: FLAGGED  risk 0 (2 findings, 2 unresolved); needs manual approval: 2 unresolved findings, risk 200 if they fire\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        stdout(&validate(&["--unresolved", "flag"], ssh)),
+        text,
+        "flag is the default"
+    );
+
+    let failed = validate(&["--unresolved", "fail"], ssh);
+    assert_eq!(failed.status.code(), Some(1), "{}", stdout(&failed));
+    assert!(
+        stdout(&failed).ends_with(
+            "ssh-cidr-parameter.yaml: FAIL  risk 200 (2 findings, 2 unresolved); unresolved counted (--unresolved fail)\n"
+        ),
+        "{}",
+        stdout(&failed)
+    );
+
+    let passed = validate(&["--unresolved", "pass"], ssh);
+    assert_eq!(passed.status.code(), Some(0));
+    assert!(
+        stdout(&passed).ends_with(
+            "ssh-cidr-parameter.yaml: PASS  risk 0 (2 findings, 2 unresolved); unresolved not counted (--unresolved pass)\n"
+        ),
+        "{}",
+        stdout(&passed)
+    );
+    assert_eq!(
+        stdout(&passed).matches("(unresolved)").count(),
+        2,
+        "still shown"
+    );
+
+    // A resolved failure still fails under every policy.
+    for policy in ["pass", "flag", "fail"] {
+        let out = validate(
+            &["--unresolved", policy],
+            &["ssh-cidr-parameter.yaml", "bastion-ssh-open.yaml"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{policy}");
+    }
+}
+
 /// Runs `cicd validate` expecting exit 2 and a message on stderr.
 fn unusable(args: &[&str]) -> String {
     let out = cicd(args);
@@ -269,6 +342,12 @@ fn usage_errors_exit_2() {
     assert!(unusable(&["validate", "--format", "xml", "x.yaml"]).contains("invalid value 'xml'"));
     assert!(
         unusable(&["validate", "--fail-at", "lots", "x.yaml"]).contains("invalid value 'lots'")
+    );
+    let bad_policy = unusable(&["validate", "--unresolved", "warn", "x.yaml"]);
+    assert!(
+        bad_policy.contains("invalid value 'warn' for '--unresolved <POLICY>'")
+            && bad_policy.contains("[possible values: pass, flag, fail]"),
+        "{bad_policy}"
     );
     assert_eq!(
         unusable(&["validate", "--flag-at", "60", "--fail-at", "50", "x.yaml"]),

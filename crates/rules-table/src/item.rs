@@ -37,7 +37,7 @@ fn value_of(attribute: &AttributeValue) -> Value {
 }
 
 /// The attributes to store for an item: `riskvalue` as a number, the rest
-/// as strings, as the original function wrote them.
+/// as strings, as the original function wrote them (flags as `Y`/`N`).
 pub fn to_attributes(item: &RuleItem) -> HashMap<String, AttributeValue> {
     let mut attributes = HashMap::new();
     for (name, value) in item.fields() {
@@ -48,8 +48,9 @@ pub fn to_attributes(item: &RuleItem) -> HashMap<String, AttributeValue> {
                 AttributeValue::N(s.trim().to_string())
             }
             (_, Value::String(s)) => AttributeValue::S(s.clone()),
-            (_, Value::Bool(true)) if name == "active" => AttributeValue::S("Y".into()),
-            (_, Value::Bool(false)) if name == "active" => AttributeValue::S("N".into()),
+            ("active" | "suppressible", Value::Bool(flag)) => {
+                AttributeValue::S(if *flag { "Y" } else { "N" }.into())
+            }
             (_, other) => AttributeValue::S(other.to_string()),
         };
         attributes.insert(name.to_string(), attribute);

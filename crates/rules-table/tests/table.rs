@@ -198,6 +198,15 @@ fn attributes_round_trip_in_the_original_shape() {
     assert_eq!(attributes["riskvalue"], AttributeValue::N("100".into()));
     assert_eq!(attributes["active"], AttributeValue::S("Y".into()));
     assert_eq!(from_attributes(&attributes), item);
+    // Flags written as booleans (a JSON rules file) are stored as Y/N.
+    let flags = RuleItem {
+        active: Some(true.into()),
+        suppressible: Some(false.into()),
+        ..item
+    };
+    let attributes = to_attributes(&flags);
+    assert_eq!(attributes["active"], AttributeValue::S("Y".into()));
+    assert_eq!(attributes["suppressible"], AttributeValue::S("N".into()));
     let odd: HashMap<String, AttributeValue> = [("rule".to_string(), AttributeValue::L(vec![]))]
         .into_iter()
         .collect();

@@ -137,6 +137,16 @@ impl Thresholds {
     }
 
     /// The verdict for a total risk.
+    /// Whether `report` is flagged only on account of its unresolved
+    /// findings: the risk it counts would pass, and the
+    /// [`UnresolvedPolicy::Flag`] policy made it a flag. Its summary then
+    /// has to say so, since its risk alone explains nothing.
+    pub fn flags_only_for_unresolved(&self, report: &Report) -> bool {
+        report.verdict == Verdict::Flagged
+            && report.unresolved_policy == UnresolvedPolicy::Flag
+            && self.verdict(report.risk) == Verdict::Pass
+    }
+
     pub fn verdict(&self, risk: u64) -> Verdict {
         if risk >= self.fail_at {
             Verdict::Fail
@@ -224,6 +234,17 @@ impl Finding {
     pub fn is_unresolved(&self) -> bool {
         !self.unresolved.is_empty()
     }
+
+    /// What could not be worked out that `reason` does not already name,
+    /// so that a rendering can say each thing once: the engine's reasons
+    /// name them, other rule kinds' may not.
+    pub fn unresolved_not_in_reason(&self) -> Vec<&str> {
+        self.unresolved
+            .iter()
+            .map(String::as_str)
+            .filter(|u| !self.reason.contains(u))
+            .collect()
+    }
 }
 
 /// The evaluation of one template.
@@ -256,6 +277,11 @@ impl Report {
     /// Unsuppressed findings, resolved and unresolved.
     pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| !f.suppressed)
+    }
+
+    /// Unsuppressed findings that are not unresolved.
+    pub fn resolved_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.active_findings().filter(|f| !f.is_unresolved())
     }
 
     /// Unsuppressed unresolved findings.

@@ -72,12 +72,16 @@ impl InMemory {
     }
 
     pub fn validator<R: RulesSource>(&self, rules: R) -> Validator<R, MemoryStore, MemoryStore> {
-        Validator::new(
-            rules,
-            Thresholds::default(),
-            self.artifacts.clone(),
-            self.own.clone(),
-        )
+        self.validator_with(rules, Thresholds::default())
+    }
+
+    /// A validator with these thresholds (and unresolved-findings policy).
+    pub fn validator_with<R: RulesSource>(
+        &self,
+        rules: R,
+        thresholds: Thresholds,
+    ) -> Validator<R, MemoryStore, MemoryStore> {
+        Validator::new(rules, thresholds, self.artifacts.clone(), self.own.clone())
     }
 
     /// Runs the handler on `event` with `rules`.
