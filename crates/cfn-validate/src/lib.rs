@@ -30,8 +30,8 @@ use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
 use template_rules::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Report, RuleSet, Template, TemplateReport, Thresholds,
-    ValidationReport, Verdict, evaluate,
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluationError, Report, RuleSet, Template, TemplateReport,
+    Thresholds, ValidationReport, Verdict, evaluate,
 };
 use tracing::{info, warn};
 
@@ -113,7 +113,8 @@ where
         })?;
 
         let rules = self.rules().await?;
-        let report = evaluate(&template, &rules, &self.thresholds);
+        let report = evaluate(&template, &rules, &self.thresholds)
+            .map_err(|e| evaluation_error(self.rules.name(), &params.file, e))?;
         info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
             warn!(%warning, "template warning");
@@ -199,6 +200,20 @@ where
             })?;
         info!(%location, "wrote the template copy");
         Ok(())
+    }
+}
+
+/// A check that cannot be trusted is never a verdict: a rule Guard failed
+/// on is the table's to fix (a `ConfigurationError` naming it, with Guard's
+/// message); an evaluation stopped before its end is a failed check.
+fn evaluation_error(table: &str, file: &str, e: EvaluationError) -> JobError {
+    match e {
+        EvaluationError::Rules(_) => JobError::configuration(format!(
+            "the rules table {table} has rules that cannot be evaluated on {file}:\n{e}"
+        )),
+        EvaluationError::Stopped { .. } => {
+            JobError::failed(format!("the check of {file} did not finish: {e}"))
+        }
     }
 }
 
