@@ -34,9 +34,11 @@ use crate::template::Template;
 /// guard item is an unresolved finding on the template, never a pass.
 pub const MAX_GUARD_JSON_BYTES: usize = 2 * 1024 * 1024;
 
-/// Guard items run between two calls of [`EvaluateOptions::proceed`]:
-/// Guard cannot be interrupted, so this is how soon a caller can stop an
-/// evaluation (items Guard can skip on the template do not count).
+/// Guard items run between two calls of [`EvaluateOptions::proceed`], at
+/// most: Guard cannot be interrupted, so this is how soon a caller can stop
+/// an evaluation (items Guard can skip on the template do not count). A
+/// chunk also holds no more items than their memory estimates allow
+/// together ([`EvaluateOptions::guard_memory_limit`]).
 pub const GUARD_CHUNK: usize = 8;
 
 /// The resource name of a finding tied to no resource (a Guard rule that
@@ -149,11 +151,11 @@ pub(crate) fn evaluate(
     // Items Guard need not run on this template go in one call; the
     // others in chunks, asking before each whether to go on.
     let (skipped, run): (Vec<_>, Vec<_>) = items.into_iter().partition(|(_, g)| g.skips(&data));
-    let chunks: Vec<&[(&Rule, &GuardRules)]> = Some(skipped.as_slice())
-        .filter(|s| !s.is_empty())
-        .into_iter()
-        .chain(run.chunks(GUARD_CHUNK))
-        .collect();
+    let mut chunks: Vec<Vec<(&Rule, &GuardRules)>> = Vec::new();
+    if !skipped.is_empty() {
+        chunks.push(skipped);
+    }
+    chunks.extend(chunked(run, &data, options.guard_memory_limit));
     let mut errors = Vec::new();
     for (n, chunk) in chunks.iter().enumerate() {
         let ids: Vec<&str> = chunk.iter().map(|(rule, _)| rule.id.as_str()).collect();
@@ -201,6 +203,37 @@ pub(crate) fn evaluate(
     } else {
         Err(EvaluationError::Rules(errors))
     }
+}
+
+/// `items` in chunks of at most [`GUARD_CHUNK`] whose memory estimates
+/// add up to at most `limit` (an item alone may take all of it): items
+/// shown the same part of the template go to Guard in one run, and this
+/// keeps what one run holds, and how long it takes, within what one item
+/// may. An item over the limit costs nothing: Guard refuses it unrun.
+fn chunked<'r>(
+    items: Vec<(&'r Rule, &'r GuardRules)>,
+    data: &GuardData,
+    limit: usize,
+) -> Vec<Vec<(&'r Rule, &'r GuardRules)>> {
+    let mut chunks = Vec::new();
+    let mut chunk: Vec<(&Rule, &GuardRules)> = Vec::new();
+    let mut cost = 0usize;
+    for item in items {
+        let estimate = item.1.memory_estimate(data);
+        let estimate = if estimate > limit { 0 } else { estimate };
+        if !chunk.is_empty()
+            && (chunk.len() == GUARD_CHUNK || cost.saturating_add(estimate) > limit)
+        {
+            chunks.push(std::mem::take(&mut chunk));
+            cost = 0;
+        }
+        chunk.push(item);
+        cost = cost.saturating_add(estimate);
+    }
+    if !chunk.is_empty() {
+        chunks.push(chunk);
+    }
+    chunks
 }
 
 /// The template as Guard reads it, or why it cannot be handed over.

@@ -759,3 +759,45 @@ fn inactive_guard_items_are_not_evaluated() {
     item.active = Some("N".into());
     assert_eq!(run(ESTATE_YAML, vec![item]).findings, Vec::<Finding>::new());
 }
+
+#[test]
+fn a_chunk_holds_no_more_items_than_their_memory_estimates_allow_together() {
+    let text = "rule EVERY_RESOURCE_HAS_PROPERTIES { Resources.*.Properties exists }";
+    let items: Vec<RuleItem> = (0..4)
+        .map(|i| {
+            guard(
+                &format!("Item{i}"),
+                &text.replace("EVERY", &format!("EVERY{i}")),
+                1,
+            )
+        })
+        .collect();
+    let rules = RuleSet::from_items(items);
+    let template = Template::parse(ESTATE_YAML.as_bytes()).unwrap();
+    let data =
+        guard_rules::GuardData::from_json(&guard_json(&template, MAX_GUARD_JSON_BYTES).unwrap())
+            .unwrap();
+    let one = guard_rules::GuardRules::parse(text)
+        .unwrap()
+        .memory_estimate(&data);
+    assert!(one > 0);
+    let chunks = |limit: usize| {
+        let asked = Mutex::new(Vec::new());
+        let proceed = |ids: &[&str]| {
+            asked.lock().unwrap().push(ids.len());
+            true
+        };
+        let options = EvaluateOptions {
+            guard_memory_limit: limit,
+            proceed: &proceed,
+        };
+        let report = evaluate_with(&template, &rules, &Thresholds::default(), &options).unwrap();
+        (asked.into_inner().unwrap(), report.findings.len())
+    };
+    // Room for two at a time, then for all four; every resource has properties.
+    assert_eq!(chunks(2 * one + one / 2), (vec![2, 2], 0));
+    assert_eq!(chunks(4 * one), (vec![4], 0));
+    // Under one item's estimate, none is run: each is unresolved.
+    let (asked, findings) = chunks(one - 1);
+    assert_eq!((asked, findings), (vec![4], 4));
+}
