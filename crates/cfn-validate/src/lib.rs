@@ -19,6 +19,7 @@
 //! `pipeline-job` reports the result, exactly once.
 
 pub mod decision;
+pub mod memory;
 pub mod params;
 pub mod settings;
 
@@ -30,8 +31,8 @@ use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
 use template_rules::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluationError, Report, RuleSet, Template, TemplateReport,
-    Thresholds, ValidationReport, Verdict, evaluate,
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, EvaluationError, Report, RuleSet, Template,
+    TemplateReport, Thresholds, ValidationReport, Verdict, evaluate_with,
 };
 use tracing::{info, warn};
 
@@ -54,6 +55,8 @@ pub struct Validator<R, J, O> {
     job_stores: J,
     /// The function's own store, for the copy in the `output` bucket.
     own_store: O,
+    /// Memory one Guard item may take (see [`memory`]).
+    guard_memory_limit: usize,
 }
 
 /// The validator Lambda runs: DynamoDB rules, S3 artifacts.
@@ -69,6 +72,7 @@ impl AwsValidator {
             S3Stores::new(sdk),
             S3Store::new(artifacts::s3::own_client(sdk)),
         )
+        .with_guard_memory_limit(settings.guard_memory_limit)
     }
 }
 
@@ -84,7 +88,14 @@ where
             thresholds,
             job_stores,
             own_store,
+            guard_memory_limit: EvaluateOptions::default().guard_memory_limit,
         }
+    }
+
+    /// The memory one Guard item may take, in bytes.
+    pub fn with_guard_memory_limit(mut self, limit: usize) -> Self {
+        self.guard_memory_limit = limit;
+        self
     }
 
     pub async fn validate(&self, job: Job, _invocation: Invocation) -> Result<Outcome, JobError> {
@@ -113,7 +124,11 @@ where
         })?;
 
         let rules = self.rules().await?;
-        let report = evaluate(&template, &rules, &self.thresholds)
+        let options = EvaluateOptions {
+            guard_memory_limit: self.guard_memory_limit,
+            ..EvaluateOptions::default()
+        };
+        let report = evaluate_with(&template, &rules, &self.thresholds, &options)
             .map_err(|e| evaluation_error(self.rules.name(), &params.file, e))?;
         info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
