@@ -1,7 +1,9 @@
 //! The real `service-status` binary under a local Lambda Runtime API, set up
 //! through the environment only, as in Lambda: the fake CodePipeline behind
 //! `AWS_ENDPOINT_URL_CODEPIPELINE`, moto behind
-//! `AWS_ENDPOINT_URL_CLOUDFORMATION`, a test CA in `HEALTH_CHECK_CA_FILE`.
+//! `AWS_ENDPOINT_URL_CLOUDFORMATION`, a test CA in `HEALTH_CHECK_CA_FILE`,
+//! loopback (where the test servers are) allowed by
+//! `HEALTH_CHECK_ALLOW_LOOPBACK`.
 
 mod support;
 
@@ -39,6 +41,7 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
         ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
         ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
         ("HEALTH_CHECK_CA_FILE", ca_file.display().to_string()),
+        ("HEALTH_CHECK_ALLOW_LOOPBACK", "true".to_string()),
         ("RUST_LOG", "info".to_string()),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -52,6 +55,7 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     let https_with_password = https
         .url("/")
         .replace("https://", "https://ops:pa55-w0rd-secret@");
+    let refused = format!("http://0.0.0.0:{}/", closed_port());
     let jobs = [
         (job(json!({"stack": stack, "output": "Url"}).to_string()), 30, "Succeeded"),
         (job(https_with_password.clone()), 30, "Succeeded"),
@@ -59,7 +63,8 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
         // 7 s, less the runner's 3 s and the check's 2 s margin, then a
         // continuation: the deadline (600 s) is far away.
         (job(json!({"url": coming_up.url("/"), "timeout_seconds": 0.5, "backoff_seconds": 0.2}).to_string()), 7, "InProgress"),
-        (job("http://169.254.169.254/latest/meta-data/".to_string()), 30, "Failed"),
+        // Refused whatever is allowed (and were it not, a closed port).
+        (job(refused.clone()), 30, "Failed"),
     ];
     let mut secrets: Vec<String> = vec![
         moto::SECRET_ACCESS_KEY.to_string(),
@@ -111,7 +116,7 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     assert!(reports[3].is_in_progress());
     assert!(
         matches!(&reports[4], JobReport::Failure { kind, message, .. }
-        if kind == "ConfigurationError" && message.starts_with("UserParameters: refused to check http://169.254.169.254/latest/meta-data/"))
+        if kind == "ConfigurationError" && message.starts_with(&format!("UserParameters: refused to check {refused}: ")))
     );
 
     let logs = function.logs();
