@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
 use harness::events::JobEvent;
 use harness::logs::assert_no_secret;
 use harness::moto::{self, MotoServer};
@@ -186,4 +186,51 @@ fn settings_that_cannot_be_used_fail_every_job_once_and_are_logged_once() {
         .filter(|line| line.contains("the function cannot be set up"))
         .count();
     assert_eq!(logged, 1, "the setup error is logged once, at start");
+}
+
+/// CodePipeline's API failing past the SDK's retries: each invocation ends
+/// in an error to the Runtime API (once), naming the job, so that Lambda's
+/// asynchronous retry runs it again; the job id is in the logs.
+#[test]
+fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
+    let pipeline = FakeCodePipeline::start();
+    pipeline.fail_every_call(Fault::Status(500));
+    let api = RuntimeApi::start();
+    // No RULES_TABLE: every job fails as a ConfigurationError, without
+    // reading anything first.
+    let env = [
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
+        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
+        ("RUST_LOG", "info".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    let jobs = [JobEvent::new(), JobEvent::new()];
+    for (n, job) in jobs.iter().enumerate() {
+        let error = api
+            .invoke(job.build(), Duration::from_secs(60))
+            .expect_error();
+        assert_eq!(error["errorType"], "JobNotReported", "{error}");
+        let message = error["errorMessage"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!(
+                "the result of job {} (Failed) could not be reported to CodePipeline: ",
+                job.job_id
+            )),
+            "{message}"
+        );
+        // Three attempts per invocation (the SDK's retries), none accepted.
+        assert_eq!(pipeline.calls().len(), 3 * (n + 1));
+        let logged = function
+            .logs()
+            .into_iter()
+            .find(|l| l.contains("COULD NOT REPORT") && l.contains(&job.job_id));
+        assert!(
+            logged.is_some(),
+            "the job id is logged: {:#?}",
+            function.logs()
+        );
+    }
+    assert!(pipeline.reports().is_empty());
 }

@@ -6,7 +6,9 @@
 //! action times out. This crate reads the job ([`event`]) and its
 //! parameters ([`params`]), and [`runner::Runner`] makes
 //! sure every invocation ends in exactly one report, whatever the handler
-//! does — returns, fails, panics or runs out of time.
+//! does — returns, fails, panics or runs out of time — and that a report
+//! CodePipeline could not be given ends the invocation in an error, so
+//! that Lambda tries again.
 //!
 //! Configuration comes from the standard AWS environment only ([`aws`]):
 //! region, credentials, and endpoints (`AWS_ENDPOINT_URL`,
@@ -44,4 +46,4 @@ pub mod runner;
 pub use event::{Artifact, ArtifactCredentials, Job, JobData, Secret};
 pub use outcome::{FailureKind, JobError, Outcome};
 pub use reporter::JobReporter;
-pub use runner::{Invocation, Runner, Setup};
+pub use runner::{Invocation, NotReported, Runner, Setup};

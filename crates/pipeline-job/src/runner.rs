@@ -7,9 +7,18 @@
 //! - it is still running close to the Lambda deadline → it is stopped, and a
 //!   `JobFailed` says so, while there is still time to report.
 //!
-//! The runner then returns `Ok` to Lambda in every case. CodePipeline
-//! invokes the function asynchronously, and an error would make Lambda
-//! retry the whole job; the report is the answer that counts.
+//! What the runner answers Lambda depends on the report, not on the job:
+//!
+//! - the report was accepted, or CodePipeline already had one for this job
+//!   (`InvalidJobStateException`: an earlier attempt got through) → a
+//!   response, `{"jobId", "status", "reported"}`, whether the job passed or
+//!   failed. CodePipeline invokes the function asynchronously, and an error
+//!   would make Lambda retry a job that is answered;
+//! - the report could not be delivered (CodePipeline's API still failing
+//!   after the SDK's retries, or no answer before the Lambda deadline) →
+//!   an error, [`NotReported`], naming the job, and logged with its id.
+//!   Lambda's asynchronous retry then runs the job again, up to twice, and
+//!   after that hands the event to the function's on-failure destination.
 //!
 //! Setting the handler up (its settings, its clients) can fail too. Then
 //! the function still starts, and [`Runner::serve`] reports every job as a
@@ -22,7 +31,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
 use tracing::{Instrument, error, info, info_span, warn};
 
@@ -46,6 +55,29 @@ impl Invocation {
     pub fn remaining(&self) -> Option<Duration> {
         self.cutoff
             .map(|c| c.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// A job whose result could not be delivered to CodePipeline: the
+/// invocation ends in this error so that Lambda retries it (see the module
+/// documentation).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the result of job {job_id} ({status}) could not be reported to CodePipeline: {reason}; failing the invocation so that Lambda retries it"
+)]
+pub struct NotReported {
+    pub job_id: String,
+    /// The status the report would have given the action.
+    pub status: &'static str,
+    pub reason: String,
+}
+
+impl From<NotReported> for Diagnostic {
+    fn from(error: NotReported) -> Diagnostic {
+        Diagnostic {
+            error_type: "JobNotReported".to_string(),
+            error_message: error.to_string(),
+        }
     }
 }
 
@@ -113,7 +145,7 @@ impl Runner {
         setup: &Setup<S>,
         event: LambdaEvent<Value>,
         handler: H,
-    ) -> Result<Value, lambda_runtime::Error>
+    ) -> Result<Value, NotReported>
     where
         H: FnOnce(Arc<S>, Job, Invocation) -> Fut,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
@@ -135,12 +167,14 @@ impl Runner {
     }
 
     /// Runs `handler` on the job in `event` and reports its result. Returns
-    /// a short account of what was reported (what `cargo lambda invoke` shows).
+    /// a short account of what was reported (what `cargo lambda invoke`
+    /// shows), or, when the report could not be delivered, the error to
+    /// answer Lambda with.
     pub async fn run<H, Fut>(
         &self,
         event: LambdaEvent<Value>,
         handler: H,
-    ) -> Result<Value, lambda_runtime::Error>
+    ) -> Result<Value, NotReported>
     where
         H: FnOnce(Job, Invocation) -> Fut,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
@@ -169,9 +203,9 @@ impl Runner {
                     let result = Err(JobError::configuration(format!(
                         "the job event is malformed: {message}"
                     )));
-                    return Ok(self
+                    return self
                         .send(&job_id, &invocation.request_id, &result, deadline)
-                        .await);
+                        .await;
                 }
             };
             tracing::Span::current().record("job_id", job.id.as_str());
@@ -183,9 +217,8 @@ impl Runner {
             );
             let job_id = job.id.clone();
             let result = self.execute(job, invocation.clone(), handler).await;
-            Ok(self
-                .send(&job_id, &invocation.request_id, &result, deadline)
-                .await)
+            self.send(&job_id, &invocation.request_id, &result, deadline)
+                .await
         }
         .instrument(span)
         .await
@@ -240,14 +273,14 @@ impl Runner {
         }
     }
 
-    /// Reports, logs what happened, and returns the account for Lambda.
+    /// Reports, logs what happened, and returns the answer for Lambda.
     async fn send(
         &self,
         job_id: &str,
         request_id: &str,
         result: &Result<Outcome, JobError>,
         deadline: Option<Instant>,
-    ) -> Value {
+    ) -> Result<Value, NotReported> {
         let status = outcome::status(result);
         match result {
             Ok(Outcome::Success { summary, .. }) => {
@@ -261,8 +294,8 @@ impl Runner {
             }
         }
         let report = self.reporter.report(job_id, request_id, result);
-        // Past the deadline Lambda stops the process; better to log that the
-        // report did not go out than to be cut off mid-call.
+        // Past the deadline Lambda stops the process; better to answer that
+        // the report did not go out than to be cut off mid-call.
         let result = match deadline {
             Some(d) => {
                 let left = d
@@ -292,11 +325,20 @@ impl Runner {
                 false
             }
             Err(e) => {
-                error!(error = %e.message, "COULD NOT REPORT the job's result to CodePipeline: the action will wait until it times out");
-                false
+                error!(
+                    job_id,
+                    status,
+                    error = %e.message,
+                    "COULD NOT REPORT the job's result to CodePipeline: answering Lambda with an error so that it retries the invocation"
+                );
+                return Err(NotReported {
+                    job_id: job_id.to_string(),
+                    status,
+                    reason: e.message,
+                });
             }
         };
-        json!({"jobId": job_id, "status": status, "reported": reported})
+        Ok(json!({"jobId": job_id, "status": status, "reported": reported}))
     }
 }
 
