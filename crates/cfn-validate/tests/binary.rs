@@ -234,3 +234,97 @@ fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
     }
     assert!(pipeline.reports().is_empty());
 }
+
+/// A check that would take seconds more than the invocation has: the real
+/// binary stops it at the cutoff (the runner keeps 3 s for reporting),
+/// reports it once, and answers; the evaluation on its blocking thread
+/// sees the stop flag and ends, so the same process goes on, using no CPU
+/// in between, and serves the next job.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_stopped_at_the_deadline_leaves_nothing_running_into_the_next_invocation() {
+    let moto = MotoServer::shared();
+    let pipeline = FakeCodePipeline::start();
+    let bucket = unique_name("artifacts");
+    let table = unique_name("rules");
+    moto.create_bucket(&bucket).await;
+    moto.create_rules_table(&table).await;
+    let rules = rules_table::RulesTable::new(moto.dynamodb(), &table);
+    for item in harness::slow::rule_items(300) {
+        rules
+            .put(&serde_json::from_value(item).unwrap())
+            .await
+            .unwrap();
+    }
+    let app =
+        std::fs::read(workspace_root().join("calculator/cloudformation/application.json")).unwrap();
+    moto.put_object(
+        &bucket,
+        "src.zip",
+        make_zip(&[
+            ("slow.json", &harness::slow::template(800_000)),
+            ("cloudformation/application.json", &app),
+        ]),
+    )
+    .await;
+
+    let api = RuntimeApi::start();
+    let mut env: Vec<(String, String)> = moto.env_vars();
+    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
+    env.push(("RULES_TABLE".into(), table.clone()));
+    env.push(("RUST_LOG".into(), "info".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    assert!(api.wait_first_poll(Duration::from_secs(30)).is_some());
+    let event = |file: &str| {
+        JobEvent::new()
+            .user_parameters(json!({"input": "SourceArtifact", "file": file}).to_string())
+            .input_artifact("SourceArtifact", &bucket, "src.zip")
+    };
+
+    // 5 s: stopped 2 s in, while the rules are being applied.
+    let slow = event("slow.json");
+    let answer = api
+        .invoke_async(slow.build(), Duration::from_secs(5))
+        .await
+        .expect_response();
+    assert_eq!(
+        answer,
+        json!({"jobId": slow.job_id, "status": "Failed", "reported": true})
+    );
+    assert!(
+        function
+            .wait_for_log("the stopped handler's work ended", Duration::from_secs(1))
+            .is_some(),
+        "{:#?}",
+        function.logs()
+    );
+
+    // Nothing runs on: the process is there, and idle.
+    let before = function.cpu_time().expect("the process is running");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let used = function.cpu_time().expect("the process is running") - before;
+    assert!(used < Duration::from_millis(300), "{used:?} of CPU in 1 s");
+
+    let next = event("cloudformation/application.json");
+    let answer = api
+        .invoke_async(next.build(), Duration::from_secs(60))
+        .await
+        .expect_response();
+    assert_eq!(
+        answer,
+        json!({"jobId": next.job_id, "status": "Succeeded", "reported": true})
+    );
+    assert!(
+        function.exit_status().is_none(),
+        "the same process served it"
+    );
+    let reports = pipeline.reports();
+    assert_eq!(pipeline.calls().len(), 2, "one report per job");
+    assert!(
+        matches!(&reports[0], JobReport::Failure { kind, message, job_id, .. }
+            if kind == "JobFailed" && *job_id == slow.job_id
+                && message == "the check did not finish in time: it was stopped 3 s before the function's Lambda timeout"),
+        "{reports:#?}"
+    );
+    assert!(reports[1].is_success());
+}

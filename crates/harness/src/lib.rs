@@ -25,6 +25,7 @@ pub mod netns;
 pub mod process;
 pub mod runtime_api;
 pub mod server;
+pub mod slow;
 pub mod zip;
 
 use std::hash::{BuildHasher, Hasher};

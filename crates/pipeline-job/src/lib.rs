@@ -37,6 +37,8 @@
 
 pub mod aws;
 pub mod event;
+mod exit;
+mod invocation;
 pub mod logging;
 pub mod outcome;
 pub mod params;
@@ -44,6 +46,8 @@ pub mod reporter;
 pub mod runner;
 
 pub use event::{Artifact, ArtifactCredentials, Job, JobData, Secret};
+pub use exit::STILL_RUNNING_EXIT_CODE;
+pub use invocation::Invocation;
 pub use outcome::{FailureKind, JobError, Outcome};
 pub use reporter::JobReporter;
-pub use runner::{Invocation, NotReported, Runner, Setup};
+pub use runner::{NotReported, Runner, Setup};
