@@ -59,7 +59,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
-use tracing::{Instrument, error, info, info_span, warn};
+use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use crate::event::{DecodeError, Job};
 use crate::exit::ExitAfterAnswerLayer;
@@ -248,6 +248,10 @@ impl Runner {
                 }
             };
             tracing::Span::current().record("job_id", job.id.as_str());
+            debug!(
+                until_cutoff_ms = invocation.remaining().map(|d| d.as_millis() as u64),
+                "the handler may run until the cutoff"
+            );
             info!(
                 continuation = job.data.continuation_token.is_some(),
                 input_artifacts = job.data.input_artifacts.len(),
