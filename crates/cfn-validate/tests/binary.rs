@@ -15,19 +15,28 @@ use harness::zip::make_zip;
 use harness::{unique_name, workspace_root};
 use serde_json::{Value, json};
 
+const APP: &str = "calculator/cloudformation/application.json";
+const BASTION: &str = "tests/fixtures/templates/bastion-ssh-open.yaml";
+
+/// A template from the workspace.
+fn template(path: &str) -> Vec<u8> {
+    std::fs::read(workspace_root().join(path)).unwrap()
+}
+
+/// A new bucket and an empty rules table in `moto`: their names.
+async fn bucket_and_table(moto: &MotoServer) -> (String, String) {
+    let (bucket, table) = (unique_name("artifacts"), unique_name("rules"));
+    moto.create_bucket(&bucket).await;
+    moto.create_rules_table(&table).await;
+    (bucket, table)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_reports_each_job_once_and_logs_json_without_credentials() {
     let moto = MotoServer::shared();
     let pipeline = FakeCodePipeline::start();
-    let bucket = unique_name("artifacts");
-    let table = unique_name("rules");
-    moto.create_bucket(&bucket).await;
-    moto.create_rules_table(&table).await;
-    let app =
-        std::fs::read(workspace_root().join("calculator/cloudformation/application.json")).unwrap();
-    let bastion =
-        std::fs::read(workspace_root().join("tests/fixtures/templates/bastion-ssh-open.yaml"))
-            .unwrap();
+    let (bucket, table) = bucket_and_table(moto).await;
+    let (app, bastion) = (template(APP), template(BASTION));
     moto.put_object(
         &bucket,
         "src.zip",
@@ -244,10 +253,7 @@ fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
 async fn a_check_stopped_at_the_deadline_leaves_nothing_running_into_the_next_invocation() {
     let moto = MotoServer::shared();
     let pipeline = FakeCodePipeline::start();
-    let bucket = unique_name("artifacts");
-    let table = unique_name("rules");
-    moto.create_bucket(&bucket).await;
-    moto.create_rules_table(&table).await;
+    let (bucket, table) = bucket_and_table(moto).await;
     let rules = rules_table::RulesTable::new(moto.dynamodb(), &table);
     for item in harness::slow::rule_items(300) {
         rules
@@ -255,14 +261,12 @@ async fn a_check_stopped_at_the_deadline_leaves_nothing_running_into_the_next_in
             .await
             .unwrap();
     }
-    let app =
-        std::fs::read(workspace_root().join("calculator/cloudformation/application.json")).unwrap();
     moto.put_object(
         &bucket,
         "src.zip",
         make_zip(&[
             ("slow.json", &harness::slow::template(800_000)),
-            ("cloudformation/application.json", &app),
+            ("cloudformation/application.json", &template(APP)),
         ]),
     )
     .await;
@@ -347,15 +351,8 @@ const OWN_TOKEN: &str = "OwnFunctionSessionTokenDoNotLogThisIQoJb3JpZ2luX2VjEJr"
 async fn with_trace_logging_no_line_carries_a_secret_and_long_fields_are_cut() {
     let moto = MotoServer::shared();
     let pipeline = FakeCodePipeline::start();
-    let bucket = unique_name("artifacts");
-    let table = unique_name("rules");
-    moto.create_bucket(&bucket).await;
-    moto.create_rules_table(&table).await;
-    let app =
-        std::fs::read(workspace_root().join("calculator/cloudformation/application.json")).unwrap();
-    let bastion =
-        std::fs::read(workspace_root().join("tests/fixtures/templates/bastion-ssh-open.yaml"))
-            .unwrap();
+    let (bucket, table) = bucket_and_table(moto).await;
+    let (app, bastion) = (template(APP), template(BASTION));
     let mut open = String::from("Resources:\n");
     for i in 0..400 {
         open.push_str(&format!(

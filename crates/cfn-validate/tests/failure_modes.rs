@@ -6,12 +6,10 @@
 
 mod support;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use harness::codepipeline::{FakeCodePipeline, JobReport};
 use harness::events::JobEvent;
-use lambda_runtime::{Context, LambdaEvent};
-use pipeline_job::{JobReporter, Runner, aws};
 use serde_json::json;
 use support::APP_TEMPLATE;
 use support::memory::*;
@@ -214,22 +212,12 @@ async fn a_check_longer_than_the_deadline_is_stopped_reported_once_and_ends() {
         .collect();
     let validator = stage.validator(rules(items));
     let pipeline = FakeCodePipeline::start();
-    let config = pipeline
-        .sdk_config()
-        .into_builder()
-        .timeout_config(aws::timeouts())
-        .build();
-    let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&config)))
-        .with_reserve(Duration::from_secs(1));
+    let runner = support::runner(&pipeline).with_reserve(Duration::from_secs(1));
     let event = stage.event(&InMemory::app_parameters());
-    let mut context = Context::default();
-    context.request_id = "req-slow".to_string();
-    let deadline = SystemTime::now() + Duration::from_secs(2);
-    context.deadline = deadline.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
     let started = Instant::now();
     let answer = runner
         .run(
-            LambdaEvent::new(event.build(), context),
+            support::lambda_event(&event, Some(Duration::from_secs(2))),
             |job, inv| async move { validator.validate(job, inv).await },
         )
         .await

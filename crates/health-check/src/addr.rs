@@ -217,10 +217,7 @@ mod tests {
         })
     }
 
-    const NONE: TargetPolicy = TargetPolicy {
-        allow_link_local: false,
-        allow_loopback: false,
-    };
+    const NONE: TargetPolicy = TargetPolicy::STRICT;
 
     #[test]
     fn ipv4_link_local_and_metadata_are_refused() {
@@ -325,14 +322,7 @@ mod tests {
 
     #[test]
     fn each_allowance_allows_its_own_kind_only() {
-        let link_local = TargetPolicy {
-            allow_link_local: true,
-            ..NONE
-        };
-        let loopback = TargetPolicy {
-            allow_loopback: true,
-            ..NONE
-        };
+        let (link_local, loopback) = (TargetPolicy::LINK_LOCAL, TargetPolicy::LOOPBACK);
         let both = TargetPolicy {
             allow_link_local: true,
             allow_loopback: true,

@@ -95,14 +95,8 @@ mod tests {
         GuardedResolver { policy, fixed }
     }
 
-    const LINK_LOCAL: TargetPolicy = TargetPolicy {
-        allow_link_local: true,
-        allow_loopback: false,
-    };
-    const LOOPBACK: TargetPolicy = TargetPolicy {
-        allow_link_local: false,
-        allow_loopback: true,
-    };
+    const LINK_LOCAL: TargetPolicy = TargetPolicy::LINK_LOCAL;
+    const LOOPBACK: TargetPolicy = TargetPolicy::LOOPBACK;
 
     #[tokio::test]
     async fn a_name_with_any_refused_address_is_refused() {

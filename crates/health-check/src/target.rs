@@ -36,6 +36,24 @@ pub struct TargetPolicy {
     pub allow_loopback: bool,
 }
 
+impl TargetPolicy {
+    /// Ordinary addresses only: the default.
+    pub const STRICT: TargetPolicy = TargetPolicy {
+        allow_link_local: false,
+        allow_loopback: false,
+    };
+    /// Loopback too (`HEALTH_CHECK_ALLOW_LOOPBACK=true`): local tests, the demo.
+    pub const LOOPBACK: TargetPolicy = TargetPolicy {
+        allow_link_local: false,
+        allow_loopback: true,
+    };
+    /// Link-local too (`HEALTH_CHECK_ALLOW_LINK_LOCAL=true`).
+    pub const LINK_LOCAL: TargetPolicy = TargetPolicy {
+        allow_link_local: true,
+        allow_loopback: false,
+    };
+}
+
 /// A URL that cannot be checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
@@ -235,18 +253,9 @@ mod tests {
     use super::*;
     use crate::addr::Kind;
 
-    const DENY: TargetPolicy = TargetPolicy {
-        allow_link_local: false,
-        allow_loopback: false,
-    };
-    const LINK_LOCAL: TargetPolicy = TargetPolicy {
-        allow_link_local: true,
-        allow_loopback: false,
-    };
-    const LOOPBACK: TargetPolicy = TargetPolicy {
-        allow_link_local: false,
-        allow_loopback: true,
-    };
+    const DENY: TargetPolicy = TargetPolicy::STRICT;
+    const LINK_LOCAL: TargetPolicy = TargetPolicy::LINK_LOCAL;
+    const LOOPBACK: TargetPolicy = TargetPolicy::LOOPBACK;
 
     fn refusal(text: &str) -> Refusal {
         match Target::parse(text, DENY) {

@@ -17,10 +17,7 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 const CALCULATOR_TITLE: &str = "Simple Calculator Service";
 
 /// What the tests may reach: loopback, where their servers are.
-const LOOPBACK: TargetPolicy = TargetPolicy {
-    allow_link_local: false,
-    allow_loopback: true,
-};
+const LOOPBACK: TargetPolicy = TargetPolicy::LOOPBACK;
 
 fn loopback_settings() -> Settings {
     Settings {

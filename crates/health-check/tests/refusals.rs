@@ -225,10 +225,7 @@ fn refused_targets_are_never_reached_first_hop_redirect_or_resolved() {
             }
 
             // Loopback allowed: loopback only.
-            let loopback = checker(TargetPolicy {
-                allow_link_local: false,
-                allow_loopback: true,
-            });
+            let loopback = checker(TargetPolicy::LOOPBACK);
             for url in [
                 format!("http://127.0.0.1:{}/", target.port),
                 format!("http://[::1]:{}/", target.port),

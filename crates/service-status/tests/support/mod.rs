@@ -98,10 +98,7 @@ impl Stage {
 /// defaults.
 pub fn loopback_settings() -> Settings {
     Settings {
-        policy: TargetPolicy {
-            allow_loopback: true,
-            ..TargetPolicy::default()
-        },
+        policy: TargetPolicy::LOOPBACK,
         ..Settings::default()
     }
 }
