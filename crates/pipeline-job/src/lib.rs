@@ -34,6 +34,14 @@
 //! The runner turns the `Err` into the failure report; a stage's pure
 //! `decision` module turns its result into this `Result`, and the handler
 //! around it decides what to write and where.
+//!
+//! CPU-bound work (parsing, evaluating rules) goes through
+//! [`Invocation::spawn_blocking`] and checks [`Invocation::stop_flag`]
+//! between steps: the runner can then stop it at the deadline, and nothing
+//! of a stopped handler runs into the next invocation (see [`runner`]).
+//!
+//! [`logging::init`] sets up the logs: JSON lines in Lambda, and never the
+//! event or a credential, whatever level is asked for.
 
 pub mod aws;
 pub mod event;
