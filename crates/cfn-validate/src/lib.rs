@@ -6,7 +6,10 @@
 //!    template out of it (both capped).
 //! 3. Load the rules from the [`RulesSource`] (in Lambda, the `RULES_TABLE`
 //!    DynamoDB table, seeded with the defaults when empty).
-//! 4. Evaluate with `template-rules`; [`decision::decide`] turns the report
+//! 4. Parse the template, build the rules and evaluate with
+//!    `template-rules` (`score`): CPU-bound, so on a blocking thread
+//!    ([`Invocation::spawn_blocking`]), under a budget that gives up when
+//!    the runner stops the handler. [`decision::decide`] turns the report
 //!    into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
@@ -23,6 +26,7 @@ pub mod params;
 pub mod settings;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use artifacts::{ArtifactStore, JobStores, MAX_ARTIFACT_BYTES, S3Store, S3Stores, archive};
 use aws_config::SdkConfig;
@@ -30,8 +34,8 @@ use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
 use template_rules::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Report, RuleSet, Template, TemplateReport, Thresholds,
-    ValidationReport, Verdict, evaluate,
+    Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, Report, RuleItem, RuleSet, Template, TemplateReport,
+    Thresholds, ValidationReport, Verdict, evaluate_until,
 };
 use tracing::{info, warn};
 
@@ -87,7 +91,7 @@ where
         }
     }
 
-    pub async fn validate(&self, job: Job, _invocation: Invocation) -> Result<Outcome, JobError> {
+    pub async fn validate(&self, job: Job, invocation: Invocation) -> Result<Outcome, JobError> {
         let params = Params::read(&job)?;
         info!(input = %params.input, file = %params.file, output = params.output.as_deref().unwrap_or(""), "validating");
 
@@ -99,21 +103,25 @@ where
         })?;
         let store = self.job_stores.for_job(credentials);
         let zip = store.get(location, MAX_ARTIFACT_BYTES).await?;
-        let template_bytes = archive::read_file(
+        let template = Arc::new(archive::read_file(
             &zip,
             &params.file,
             CLOUDFORMATION_MAX_TEMPLATE_BYTES as u64,
             &params.input,
-        )?;
-        let template = Template::parse(&template_bytes).map_err(|e| {
-            JobError::failed(format!(
-                "{} cannot be read as a CloudFormation template: {e}",
-                params.file
-            ))
-        })?;
+        )?);
+        let table = self.rules.name().to_string();
+        let items = self.rules.items().await.map_err(table_error)?;
 
-        let rules = self.rules().await?;
-        let report = evaluate(&template, &rules, &self.thresholds);
+        let report = {
+            let (template, file, thresholds) =
+                (Arc::clone(&template), params.file.clone(), self.thresholds);
+            let budget = Budget::unlimited().stop_flag(invocation.stop_flag());
+            invocation
+                .spawn_blocking(move || {
+                    score(&template, &file, &table, items, &thresholds, &budget)
+                })
+                .await?
+        };
         info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
             warn!(%warning, "template warning");
@@ -121,29 +129,9 @@ where
 
         // A template that fails goes no further: nothing is written.
         let outcome = decision::decide(&params.file, &report, &self.thresholds)?;
-        self.write_outputs(&job, &params, &store, &template_bytes, report)
+        self.write_outputs(&job, &params, &store, &template, report)
             .await?;
         Ok(outcome)
-    }
-
-    /// The rule set; an active rule that cannot be applied is a
-    /// configuration error, since a check that skips it proves nothing.
-    async fn rules(&self) -> Result<RuleSet, JobError> {
-        let table = self.rules.name();
-        let items = self.rules.items().await.map_err(table_error)?;
-        let rules = RuleSet::from_items(items);
-        for note in rules.notes() {
-            info!(table, %note, "rule note");
-        }
-        rules.check_usable().map_err(|unusable| {
-            JobError::configuration(format!(
-                "the rules table {table} has active rules that cannot be applied:\n{unusable}"
-            ))
-        })?;
-        for error in rules.errors() {
-            warn!(table, %error, "inactive rule cannot be applied");
-        }
-        Ok(rules)
     }
 
     /// Writes what a template that may go on leaves behind: each output
@@ -200,6 +188,40 @@ where
         info!(%location, "wrote the template copy");
         Ok(())
     }
+}
+
+/// Reads `template` (the file `file`), builds the rules of `table` from
+/// `items` and evaluates: the CPU-bound part of a job, run on a blocking
+/// thread, giving up when `budget` is spent (the runner then reports the
+/// job as stopped). An active rule that cannot be applied is a
+/// configuration error, since a check that skips it proves nothing.
+fn score(
+    template: &[u8],
+    file: &str,
+    table: &str,
+    items: Vec<RuleItem>,
+    thresholds: &Thresholds,
+    budget: &Budget,
+) -> Result<Report, JobError> {
+    let template = Template::parse(template).map_err(|e| {
+        JobError::failed(format!(
+            "{file} cannot be read as a CloudFormation template: {e}"
+        ))
+    })?;
+    let rules = RuleSet::from_items(items);
+    for note in rules.notes() {
+        info!(table, %note, "rule note");
+    }
+    rules.check_usable().map_err(|unusable| {
+        JobError::configuration(format!(
+            "the rules table {table} has active rules that cannot be applied:\n{unusable}"
+        ))
+    })?;
+    for error in rules.errors() {
+        warn!(table, %error, "inactive rule cannot be applied");
+    }
+    evaluate_until(&template, &rules, thresholds, budget)
+        .map_err(|stopped| JobError::failed(format!("{file}: {stopped}")))
 }
 
 fn table_error(e: TableError) -> JobError {

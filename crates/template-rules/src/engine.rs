@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::budget::{Budget, Interrupted};
 use crate::display::short;
 use crate::node::Node;
 use crate::outcome::Outcome;
@@ -19,6 +20,21 @@ const MAX_SUPPRESSION_REASON: usize = 500;
 
 /// Evaluates the active rules of `rules` against every resource of `template`.
 pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -> Report {
+    match evaluate_until(template, rules, thresholds, &Budget::unlimited()) {
+        Ok(report) => report,
+        Err(_) => unreachable!("an unlimited budget is never spent"),
+    }
+}
+
+/// Like [`evaluate`], giving up between steps once `budget` is spent (see
+/// [`Budget`]).
+pub fn evaluate_until(
+    template: &Template,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    budget: &Budget,
+) -> Result<Report, Interrupted> {
+    let resources = template.resources.len();
     let resolver = Resolver::new(template);
     let active: Vec<_> = rules.active().collect();
     // Open-ingress rules look at groups across resources: worked out once
@@ -28,9 +44,11 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
         .iter()
         .any(|r| matches!(r.kind, RuleKind::OpenIngress(_)))
     {
+        budget.check(0, resources)?;
         let analysis = ingress::Analysis::new(template, &resolver);
         for rule in &active {
             if let RuleKind::OpenIngress(spec) = &rule.kind {
+                budget.check(0, resources)?;
                 ingress_outcomes.insert(rule.id.as_str(), ingress::check(&analysis, spec));
             }
         }
@@ -46,6 +64,7 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
             .iter()
             .filter(|r| r.category.covers(&resource.resource_type))
         {
+            budget.check(index, resources)?;
             let outcome = match &rule.kind {
                 RuleKind::OpenIngress(_) => ingress_outcomes
                     .get_mut(rule.id.as_str())
@@ -99,14 +118,14 @@ pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -
         }
     }
     let judgement = thresholds.judge(&findings);
-    Report {
+    Ok(Report {
         verdict: judgement.verdict,
         risk: judgement.risk,
         unresolved_risk: judgement.unresolved_risk,
         unresolved_policy: thresholds.unresolved(),
         findings,
         warnings,
-    }
+    })
 }
 
 /// The text regex rules look at, within what one evaluation may render.

@@ -10,7 +10,8 @@
 //! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
 //! carried by [`Thresholds`] (see [`Thresholds::judge`]). Every template
 //! of at most 1 MiB is read and checked in bounded time and memory
-//! ([`Limits`], and the budgets of [`resolve`]).
+//! ([`Limits`], and the budgets of [`resolve`]); a caller that must get its
+//! thread back sooner gives [`evaluate_until`] a [`Budget`].
 //!
 //! ```
 //! use template_rules::{evaluate, RuleSet, Template, Thresholds, Verdict};
@@ -31,6 +32,7 @@
 //! ```
 
 mod ami;
+mod budget;
 mod display;
 mod engine;
 mod foreach;
@@ -45,7 +47,8 @@ mod rules;
 mod template;
 mod yaml;
 
-pub use engine::evaluate;
+pub use budget::{Budget, Interrupted};
+pub use engine::{evaluate, evaluate_until};
 pub use node::{Node, Object};
 pub use report::{
     Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
