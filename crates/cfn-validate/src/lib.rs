@@ -6,7 +6,10 @@
 //!    template out of it (both capped).
 //! 3. Load the rules from the [`RulesSource`] (in Lambda, the `RULES_TABLE`
 //!    DynamoDB table, seeded with the defaults when empty).
-//! 4. Evaluate with `template-rules`; [`decision::decide`] turns the report
+//! 4. Parse the template, build the rules and evaluate with
+//!    `template-rules` (`score`): CPU-bound, so on a blocking thread
+//!    ([`Invocation::spawn_blocking`]), under a budget that gives up when
+//!    the runner stops the handler. [`decision::decide`] turns the report
 //!    into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
@@ -24,6 +27,7 @@ pub mod params;
 pub mod settings;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use artifacts::{ArtifactStore, JobStores, MAX_ARTIFACT_BYTES, S3Store, S3Stores, archive};
 use aws_config::SdkConfig;
@@ -31,8 +35,8 @@ use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
 use template_rules::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, EvaluationError, Report, RuleSet, Template,
-    TemplateReport, Thresholds, ValidationReport, Verdict, evaluate_with,
+    Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, EvaluationError, Report, RuleItem,
+    RuleSet, Template, TemplateReport, Thresholds, ValidationReport, Verdict, evaluate_with,
 };
 use tracing::{info, warn};
 
@@ -98,7 +102,7 @@ where
         self
     }
 
-    pub async fn validate(&self, job: Job, _invocation: Invocation) -> Result<Outcome, JobError> {
+    pub async fn validate(&self, job: Job, invocation: Invocation) -> Result<Outcome, JobError> {
         let params = Params::read(&job)?;
         info!(input = %params.input, file = %params.file, output = params.output.as_deref().unwrap_or(""), "validating");
 
@@ -110,26 +114,45 @@ where
         })?;
         let store = self.job_stores.for_job(credentials);
         let zip = store.get(location, MAX_ARTIFACT_BYTES).await?;
-        let template_bytes = archive::read_file(
+        let template = Arc::new(archive::read_file(
             &zip,
             &params.file,
             CLOUDFORMATION_MAX_TEMPLATE_BYTES as u64,
             &params.input,
-        )?;
-        let template = Template::parse(&template_bytes).map_err(|e| {
-            JobError::failed(format!(
-                "{} cannot be read as a CloudFormation template: {e}",
-                params.file
-            ))
-        })?;
+        )?);
+        let table = self.rules.name().to_string();
+        let items = self.rules.items().await.map_err(table_error)?;
 
-        let rules = self.rules().await?;
-        let options = EvaluateOptions {
-            guard_memory_limit: self.guard_memory_limit,
-            ..EvaluateOptions::default()
+        let report = {
+            let (template, file, thresholds) =
+                (Arc::clone(&template), params.file.clone(), self.thresholds);
+            let guard_memory_limit = self.guard_memory_limit;
+            let budget = Budget::unlimited().stop_flag(invocation.stop_flag());
+            let activity = invocation.activity();
+            invocation
+                .spawn_blocking(move || {
+                    // Guard runs items in chunks it cannot be interrupted
+                    // in: the runner names them if it stops the handler
+                    // while one runs.
+                    let on_guard_chunk = |ids: &[&str]| match ids {
+                        [] => activity.clear(),
+                        [one] => {
+                            activity.set(format!("evaluating the Guard rules of the item {one}"))
+                        }
+                        ids => activity.set(format!(
+                            "evaluating the Guard rules of the items {}",
+                            ids.join(", ")
+                        )),
+                    };
+                    let options = EvaluateOptions {
+                        guard_memory_limit,
+                        budget,
+                        on_guard_chunk: &on_guard_chunk,
+                    };
+                    score(&template, &file, &table, items, &thresholds, &options)
+                })
+                .await?
         };
-        let report = evaluate_with(&template, &rules, &self.thresholds, &options)
-            .map_err(|e| evaluation_error(self.rules.name(), &params.file, e))?;
         info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
             warn!(%warning, "template warning");
@@ -137,29 +160,9 @@ where
 
         // A template that fails goes no further: nothing is written.
         let outcome = decision::decide(&params.file, &report, &self.thresholds)?;
-        self.write_outputs(&job, &params, &store, &template_bytes, report)
+        self.write_outputs(&job, &params, &store, &template, report)
             .await?;
         Ok(outcome)
-    }
-
-    /// The rule set; an active rule that cannot be applied is a
-    /// configuration error, since a check that skips it proves nothing.
-    async fn rules(&self) -> Result<RuleSet, JobError> {
-        let table = self.rules.name();
-        let items = self.rules.items().await.map_err(table_error)?;
-        let rules = RuleSet::from_items(items);
-        for note in rules.notes() {
-            info!(table, %note, "rule note");
-        }
-        rules.check_usable().map_err(|unusable| {
-            JobError::configuration(format!(
-                "the rules table {table} has active rules that cannot be applied:\n{unusable}"
-            ))
-        })?;
-        for error in rules.errors() {
-            warn!(table, %error, "inactive rule cannot be applied");
-        }
-        Ok(rules)
     }
 
     /// Writes what a template that may go on leaves behind: each output
@@ -218,6 +221,40 @@ where
     }
 }
 
+/// Reads `template` (the file `file`), builds the rules of `table` from
+/// `items` and evaluates: the CPU-bound part of a job, run on a blocking
+/// thread, giving up when the options' budget is spent (the runner then
+/// reports the job as stopped). An active rule that cannot be applied is a
+/// configuration error, since a check that skips it proves nothing.
+fn score(
+    template: &[u8],
+    file: &str,
+    table: &str,
+    items: Vec<RuleItem>,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Result<Report, JobError> {
+    let template = Template::parse(template).map_err(|e| {
+        JobError::failed(format!(
+            "{file} cannot be read as a CloudFormation template: {e}"
+        ))
+    })?;
+    let rules = RuleSet::from_items(items);
+    for note in rules.notes() {
+        info!(table, %note, "rule note");
+    }
+    rules.check_usable().map_err(|unusable| {
+        JobError::configuration(format!(
+            "the rules table {table} has active rules that cannot be applied:\n{unusable}"
+        ))
+    })?;
+    for error in rules.errors() {
+        warn!(table, %error, "inactive rule cannot be applied");
+    }
+    evaluate_with(&template, &rules, thresholds, options)
+        .map_err(|e| evaluation_error(table, file, e))
+}
+
 /// A check that cannot be trusted is never a verdict: a rule Guard failed
 /// on is the table's to fix (a `ConfigurationError` naming it, with Guard's
 /// message); an evaluation stopped before its end is a failed check.
@@ -226,8 +263,8 @@ fn evaluation_error(table: &str, file: &str, e: EvaluationError) -> JobError {
         EvaluationError::Rules(_) => JobError::configuration(format!(
             "the rules table {table} has rules that cannot be evaluated on {file}:\n{e}"
         )),
-        EvaluationError::Stopped { .. } => {
-            JobError::failed(format!("the check of {file} did not finish: {e}"))
+        EvaluationError::Stopped { .. } | EvaluationError::Interrupted(_) => {
+            JobError::failed(format!("{file}: {e}"))
         }
     }
 }

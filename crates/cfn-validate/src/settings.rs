@@ -99,13 +99,20 @@ mod tests {
         );
         let s = settings(&[("RULES_TABLE", "rules")]).unwrap();
         assert_eq!(s.thresholds, Thresholds::default());
-        assert_eq!(s.guard_memory_limit, 1 << 30, "Guard's default outside Lambda");
+        assert_eq!(
+            s.guard_memory_limit,
+            1 << 30,
+            "Guard's default outside Lambda"
+        );
         let s = settings(&[
             ("RULES_TABLE", "rules"),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
         ])
         .unwrap();
-        assert_eq!(s.guard_memory_limit, crate::memory::guard_memory_limit(Some(1024)));
+        assert_eq!(
+            s.guard_memory_limit,
+            crate::memory::guard_memory_limit(Some(1024))
+        );
         assert!(
             settings(&[
                 ("RULES_TABLE", "rules"),

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
 use harness::events::JobEvent;
 use harness::logs::assert_no_secret;
 use harness::moto::{self, MotoServer};
@@ -15,19 +15,28 @@ use harness::zip::make_zip;
 use harness::{unique_name, workspace_root};
 use serde_json::{Value, json};
 
+const APP: &str = "calculator/cloudformation/application.json";
+const BASTION: &str = "tests/fixtures/templates/bastion-ssh-open.yaml";
+
+/// A template from the workspace.
+fn template(path: &str) -> Vec<u8> {
+    std::fs::read(workspace_root().join(path)).unwrap()
+}
+
+/// A new bucket and an empty rules table in `moto`: their names.
+async fn bucket_and_table(moto: &MotoServer) -> (String, String) {
+    let (bucket, table) = (unique_name("artifacts"), unique_name("rules"));
+    moto.create_bucket(&bucket).await;
+    moto.create_rules_table(&table).await;
+    (bucket, table)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_reports_each_job_once_and_logs_json_without_credentials() {
     let moto = MotoServer::shared();
     let pipeline = FakeCodePipeline::start();
-    let bucket = unique_name("artifacts");
-    let table = unique_name("rules");
-    moto.create_bucket(&bucket).await;
-    moto.create_rules_table(&table).await;
-    let app =
-        std::fs::read(workspace_root().join("calculator/cloudformation/application.json")).unwrap();
-    let bastion =
-        std::fs::read(workspace_root().join("tests/fixtures/templates/bastion-ssh-open.yaml"))
-            .unwrap();
+    let (bucket, table) = bucket_and_table(moto).await;
+    let (app, bastion) = (template(APP), template(BASTION));
     moto.put_object(
         &bucket,
         "src.zip",
@@ -186,4 +195,289 @@ fn settings_that_cannot_be_used_fail_every_job_once_and_are_logged_once() {
         .filter(|line| line.contains("the function cannot be set up"))
         .count();
     assert_eq!(logged, 1, "the setup error is logged once, at start");
+}
+
+/// CodePipeline's API failing past the SDK's retries: each invocation ends
+/// in an error to the Runtime API (once), naming the job, so that Lambda's
+/// asynchronous retry runs it again; the job id is in the logs.
+#[test]
+fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
+    let pipeline = FakeCodePipeline::start();
+    pipeline.fail_every_call(Fault::Status(500));
+    let api = RuntimeApi::start();
+    // No RULES_TABLE: every job fails as a ConfigurationError, without
+    // reading anything first.
+    let env = [
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
+        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
+        ("RUST_LOG", "info".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    let jobs = [JobEvent::new(), JobEvent::new()];
+    for (n, job) in jobs.iter().enumerate() {
+        let error = api
+            .invoke(job.build(), Duration::from_secs(60))
+            .expect_error();
+        assert_eq!(error["errorType"], "JobNotReported", "{error}");
+        let message = error["errorMessage"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!(
+                "the result of job {} (Failed) could not be reported to CodePipeline: ",
+                job.job_id
+            )),
+            "{message}"
+        );
+        // Three attempts per invocation (the SDK's retries), none accepted.
+        assert_eq!(pipeline.calls().len(), 3 * (n + 1));
+        let logged = function
+            .logs()
+            .into_iter()
+            .find(|l| l.contains("COULD NOT REPORT") && l.contains(&job.job_id));
+        assert!(
+            logged.is_some(),
+            "the job id is logged: {:#?}",
+            function.logs()
+        );
+    }
+    assert!(pipeline.reports().is_empty());
+}
+
+/// A check that would take seconds more than the invocation has: the real
+/// binary stops it at the cutoff (the runner keeps 3 s for reporting),
+/// reports it once, and answers; the evaluation on its blocking thread
+/// sees the stop flag and ends, so the same process goes on, using no CPU
+/// in between, and serves the next job.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_stopped_at_the_deadline_leaves_nothing_running_into_the_next_invocation() {
+    let moto = MotoServer::shared();
+    let pipeline = FakeCodePipeline::start();
+    let (bucket, table) = bucket_and_table(moto).await;
+    let rules = rules_table::RulesTable::new(moto.dynamodb(), &table);
+    for item in harness::slow::rule_items(300) {
+        rules
+            .put(&serde_json::from_value(item).unwrap())
+            .await
+            .unwrap();
+    }
+    moto.put_object(
+        &bucket,
+        "src.zip",
+        make_zip(&[
+            ("slow.json", &harness::slow::template(800_000)),
+            ("cloudformation/application.json", &template(APP)),
+        ]),
+    )
+    .await;
+
+    let api = RuntimeApi::start();
+    let mut env: Vec<(String, String)> = moto.env_vars();
+    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
+    env.push(("RULES_TABLE".into(), table.clone()));
+    env.push(("RUST_LOG".into(), "info".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    assert!(api.wait_first_poll(Duration::from_secs(30)).is_some());
+    let event = |file: &str| {
+        JobEvent::new()
+            .user_parameters(json!({"input": "SourceArtifact", "file": file}).to_string())
+            .input_artifact("SourceArtifact", &bucket, "src.zip")
+    };
+
+    // 5 s: stopped 2 s in, while the rules are being applied.
+    let slow = event("slow.json");
+    let answer = api
+        .invoke_async(slow.build(), Duration::from_secs(5))
+        .await
+        .expect_response();
+    assert_eq!(
+        answer,
+        json!({"jobId": slow.job_id, "status": "Failed", "reported": true})
+    );
+    assert!(
+        function
+            .wait_for_log("the stopped handler's work ended", Duration::from_secs(1))
+            .is_some(),
+        "{:#?}",
+        function.logs()
+    );
+
+    // Nothing runs on: the process is there, and idle.
+    let before = function.cpu_time().expect("the process is running");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let used = function.cpu_time().expect("the process is running") - before;
+    assert!(used < Duration::from_millis(300), "{used:?} of CPU in 1 s");
+
+    let next = event("cloudformation/application.json");
+    let answer = api
+        .invoke_async(next.build(), Duration::from_secs(60))
+        .await
+        .expect_response();
+    assert_eq!(
+        answer,
+        json!({"jobId": next.job_id, "status": "Succeeded", "reported": true})
+    );
+    assert!(
+        function.exit_status().is_none(),
+        "the same process served it"
+    );
+    let reports = pipeline.reports();
+    assert_eq!(pipeline.calls().len(), 2, "one report per job");
+    assert!(
+        matches!(&reports[0], JobReport::Failure { kind, message, job_id, .. }
+            if kind == "JobFailed" && *job_id == slow.job_id
+                && message == "the check did not finish in time: it was stopped 3 s before the function's Lambda timeout"),
+        "{reports:#?}"
+    );
+    assert!(reports[1].is_success());
+}
+
+/// The function's own credentials, recognisable, with a session token as
+/// in Lambda (moto accepts any).
+const OWN_KEY_ID: &str = "ASIAOWNFUNCTIONKEY7Q";
+const OWN_SECRET: &str = "OwnFunctionSecretKeyDoNotLogThis0123456789";
+const OWN_TOKEN: &str = "OwnFunctionSessionTokenDoNotLogThisIQoJb3JpZ2luX2VjEJr";
+
+/// Logging as verbose as any setting makes it (`RUST_LOG=trace`,
+/// `AWS_LAMBDA_LOG_LEVEL=TRACE`), through every path: a pass (the job's
+/// credentials reading the artifact from S3 and writing the output, the
+/// function's own writing the copy and reading the table), a failure, a
+/// configuration error, a failure whose message is 100 kB, a report that
+/// CodePipeline refuses. No line carries a credential; foreign crates log
+/// no TRACE, the SDK no DEBUG (our DEBUG is there: more was asked for);
+/// each event stays small.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_trace_logging_no_line_carries_a_secret_and_long_fields_are_cut() {
+    let moto = MotoServer::shared();
+    let pipeline = FakeCodePipeline::start();
+    let (bucket, table) = bucket_and_table(moto).await;
+    let (app, bastion) = (template(APP), template(BASTION));
+    let mut open = String::from("Resources:\n");
+    for i in 0..400 {
+        open.push_str(&format!(
+            "  Open{i}:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: open\n      SecurityGroupIngress:\n        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}}\n"
+        ));
+    }
+    moto.put_object(
+        &bucket,
+        "src.zip",
+        make_zip(&[
+            ("cloudformation/application.json", &app),
+            ("bastion.yaml", &bastion),
+            ("open.yaml", open.as_bytes()),
+        ]),
+    )
+    .await;
+
+    let api = RuntimeApi::start();
+    let mut env: Vec<(String, String)> = moto
+        .env_vars()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
+        .collect();
+    env.extend(
+        [
+            ("AWS_ACCESS_KEY_ID", OWN_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", OWN_SECRET),
+            ("AWS_SESSION_TOKEN", OWN_TOKEN),
+            ("RULES_TABLE", &table),
+            ("RUST_LOG", "trace"),
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+
+    let event = |file: &str| {
+        JobEvent::new()
+            .user_parameters(
+                json!({"input": "SourceArtifact", "file": file, "output": bucket}).to_string(),
+            )
+            .input_artifact("SourceArtifact", &bucket, "src.zip")
+            .output_artifact("ValidatedTemplate", &bucket, "out.zip")
+    };
+    let jobs = [
+        (event("cloudformation/application.json"), "Succeeded"),
+        (event("bastion.yaml"), "Failed"),
+        (JobEvent::new().user_parameters("not json"), "Failed"),
+        (event("open.yaml"), "Failed"),
+    ];
+    let mut secrets: Vec<String> = [OWN_KEY_ID, OWN_SECRET, OWN_TOKEN]
+        .map(str::to_string)
+        .to_vec();
+    for (job, status) in &jobs {
+        secrets.extend(job.credentials.secrets().iter().map(|s| s.to_string()));
+        let answer = api
+            .invoke_async(job.build(), Duration::from_secs(60))
+            .await
+            .expect_response();
+        assert_eq!(answer["status"], *status, "{answer}");
+        assert_eq!(answer["reported"], true);
+    }
+    pipeline.fail_every_call(Fault::Status(500));
+    let refused = event("cloudformation/application.json");
+    secrets.extend(refused.credentials.secrets().iter().map(|s| s.to_string()));
+    let error = api
+        .invoke_async(refused.build(), Duration::from_secs(60))
+        .await
+        .expect_error();
+    assert_eq!(error["errorType"], "JobNotReported");
+    pipeline.stop_failing();
+
+    let logs = function.logs();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret(&logs, &secrets);
+    let lines: Vec<Value> = logs
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let ours = |target: &str| {
+        target.starts_with("cfn_validate")
+            || target.starts_with("pipeline_job")
+            || target.starts_with("artifacts")
+            || target.starts_with("rules_table")
+    };
+    let foreign_trace: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["level"] == "TRACE" && !ours(l["target"].as_str().unwrap_or("")))
+        .collect();
+    assert!(foreign_trace.is_empty(), "{foreign_trace:#?}");
+    let sdk_debug: Vec<&Value> = lines
+        .iter()
+        .filter(|l| {
+            matches!(l["level"].as_str(), Some("DEBUG" | "TRACE"))
+                && l["target"].as_str().unwrap_or("").starts_with("aws_")
+        })
+        .collect();
+    assert!(sdk_debug.is_empty(), "{sdk_debug:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["level"] == "DEBUG" && l["target"] == "pipeline_job::runner"),
+        "DEBUG is logged: more than INFO was asked for"
+    );
+    for line in &logs {
+        assert!(line.len() < 64 * 1024, "a {} byte line", line.len());
+    }
+    let long = lines
+        .iter()
+        .find(|l| {
+            l["fields"]["message"] == "reporting failure"
+                && l["fields"]["failure"]
+                    .as_str()
+                    .is_some_and(|f| f.starts_with("open.yaml has risk"))
+        })
+        .expect("the long failure is logged");
+    let failure = long["fields"]["failure"].as_str().unwrap();
+    assert!(failure.len() < 9 * 1024, "{} bytes", failure.len());
+    assert!(
+        failure.contains("… [cut to "),
+        "{}",
+        &failure[failure.len() - 100..]
+    );
+    let reports = pipeline.reports();
+    assert_eq!(reports.len(), jobs.len());
 }

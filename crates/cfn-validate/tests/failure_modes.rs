@@ -6,6 +6,9 @@
 
 mod support;
 
+use std::time::{Duration, Instant};
+
+use harness::codepipeline::{FakeCodePipeline, JobReport};
 use harness::events::JobEvent;
 use serde_json::json;
 use support::APP_TEMPLATE;
@@ -195,10 +198,52 @@ async fn broken_active_rules_are_configuration_errors_naming_rule_and_problem() 
     );
 }
 
+/// A check that would take seconds more than the invocation has (a large
+/// template against many rules, `harness::slow`): the runner stops it at
+/// the cutoff and reports once; the evaluation, on its blocking thread,
+/// sees the stop flag and ends within the grace, so nothing of it runs
+/// into the next invocation.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_longer_than_the_deadline_is_stopped_reported_once_and_ends() {
+    let stage = InMemory::with_app_template(&harness::slow::template(800_000));
+    let items: Vec<RuleItem> = harness::slow::rule_items(200)
+        .into_iter()
+        .map(|item| serde_json::from_value(item).unwrap())
+        .collect();
+    let validator = stage.validator(rules(items));
+    let pipeline = FakeCodePipeline::start();
+    let runner = support::runner(&pipeline).with_reserve(Duration::from_secs(1));
+    let event = stage.event(&InMemory::app_parameters());
+    let started = Instant::now();
+    let answer = runner
+        .run(
+            support::lambda_event(&event, Some(Duration::from_secs(2))),
+            |job, inv| async move { validator.validate(job, inv).await },
+        )
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "before the deadline"
+    );
+    assert_eq!(answer["status"], "Failed");
+    assert!(!runner.must_exit(), "the evaluation ended within the grace");
+    let reports = pipeline.reports();
+    assert_eq!(pipeline.calls().len(), 1);
+    assert!(
+        matches!(reports.as_slice(), [JobReport::Failure { kind, message, .. }]
+            if kind == "JobFailed"
+                && message == "the check did not finish in time: it was stopped 1 s before the function's Lambda timeout"),
+        "{reports:#?}"
+    );
+    assert!(stage.output().is_none(), "nothing was written");
+}
+
 /// `(a+)+$` backtracks exponentially in engines that backtrack; the regex
 /// crate runs it in linear time (measured in template-rules' benchmarks and
 /// tested there). Here: a table holding it is applied like any other, and
 /// does not keep the other rules from firing.
+
 #[tokio::test]
 async fn a_pathological_regex_rule_is_applied_like_any_other() {
     let stage = InMemory::new();

@@ -2,8 +2,11 @@
 //!
 //! The same probe, expectation and retry loop as the Lambda function
 //! (`health-check`), with the same settings from the environment
-//! (`HEALTH_CHECK_ALLOW_LINK_LOCAL`, `HEALTH_CHECK_CA_FILE`), but no
-//! CodePipeline: each attempt is printed as it is made, then the result.
+//! (`HEALTH_CHECK_ALLOW_LINK_LOCAL`, `HEALTH_CHECK_ALLOW_LOOPBACK`,
+//! `HEALTH_CHECK_CA_FILE`), but no CodePipeline: each attempt is printed as
+//! it is made, then the result. Loopback is refused, as in Lambda, unless
+//! `--allow-loopback` (or the variable) allows it: checking a service on
+//! this machine is a deliberate choice.
 //! By default it tries once; `--deadline S` keeps retrying, with backoff,
 //! for up to S seconds (the Lambda function's default is 600).
 
@@ -12,8 +15,8 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 
 use health_check::{
-    Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, SystemClock, Target, format,
-    wait_until_healthy,
+    Backoff, Check, Checker, Expectation, Progress, RunEnd, Schedule, Settings, SystemClock,
+    Target, format, wait_until_healthy,
 };
 
 use crate::Status;
@@ -40,12 +43,18 @@ pub struct Args {
     /// The most one request may take, in seconds.
     #[arg(long, value_name = "S", default_value_t = 10.0)]
     timeout: f64,
+    /// Allow loopback targets (127.0.0.0/8, ::1): a service on this machine.
+    /// Same as HEALTH_CHECK_ALLOW_LOOPBACK=true.
+    #[arg(long)]
+    allow_loopback: bool,
 }
 
 pub async fn run(args: &Args) -> Result<Status> {
     let deadline = seconds("--deadline", args.deadline, 0.0, 86_400.0)?;
     let timeout = seconds("--timeout", args.timeout, 0.001, 60.0)?;
-    let checker = Checker::from_env()?;
+    let mut settings = Settings::from_env()?;
+    settings.policy.allow_loopback |= args.allow_loopback;
+    let checker = Checker::new(settings)?;
     let target = Target::parse(&args.url, checker.policy())?;
     let url = target.to_string();
     let checks = [Check {
@@ -91,7 +100,7 @@ pub async fn run(args: &Args) -> Result<Status> {
             );
             Ok(Status::Success)
         }
-        RunEnd::Refused(attempt) => Err(match attempt.refusal() {
+        RunEnd::Refused(attempt) => Err(match attempt.refused() {
             Some(refusal) => anyhow!("{refusal}"),
             None => anyhow!("{attempt}"),
         }),

@@ -7,8 +7,16 @@ use std::time::{Duration, Instant};
 use harness::calculator::Calculator;
 use harness::server::{Reply, TestServer};
 
-/// Runs `cicd health ARGS` with a clean environment plus `env`.
+/// Runs `cicd health ARGS` with a clean environment plus `env`, allowing
+/// loopback targets (the test servers are there).
 fn cicd(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut with_loopback = vec![("HEALTH_CHECK_ALLOW_LOOPBACK", "true")];
+    with_loopback.extend_from_slice(env);
+    strict(args, &with_loopback)
+}
+
+/// Runs `cicd health ARGS` with a clean environment plus `env` only.
+fn strict(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cicd"));
     command.arg("health").args(args).env_clear();
     command.env("PATH", std::env::var_os("PATH").unwrap_or_default());
@@ -146,6 +154,10 @@ type Case = (
 
 #[test]
 fn unusable_urls_and_settings_exit_2() {
+    // A refusal is tested where only loopback exists.
+    if !harness::netns::isolated("unusable_urls_and_settings_exit_2") {
+        return;
+    }
     let cases: [Case; 6] = [
         (
             &["ftp://calc.test/"],
@@ -193,6 +205,10 @@ fn unusable_urls_and_settings_exit_2() {
 
 #[test]
 fn a_redirect_to_the_metadata_service_exits_2_without_following_it() {
+    if !harness::netns::isolated("a_redirect_to_the_metadata_service_exits_2_without_following_it")
+    {
+        return;
+    }
     let server = TestServer::always(Reply::Redirect(
         "http://169.254.169.254/latest/meta-data/".to_string(),
     ));
@@ -206,4 +222,37 @@ fn a_redirect_to_the_metadata_service_exits_2_without_following_it() {
         )
     );
     assert_eq!(server.requests(), 1, "not retried");
+}
+
+#[test]
+fn loopback_is_refused_unless_allowed_by_flag_or_variable() {
+    if !harness::netns::isolated("loopback_is_refused_unless_allowed_by_flag_or_variable") {
+        return;
+    }
+    let server = TestServer::always(Reply::calculator());
+    let url = server.url("/");
+    let refused = strict(&[&url], &[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", out(&refused));
+    assert_eq!(
+        err(&refused),
+        format!(
+            "cicd health: refused to check {url}: 127.0.0.1 is loopback (set HEALTH_CHECK_ALLOW_LOOPBACK=true to allow loopback targets)\n"
+        )
+    );
+    assert_eq!(server.requests(), 0);
+    let flag = strict(&[&url, "--allow-loopback"], &[]);
+    assert_eq!(flag.status.code(), Some(0), "{}{}", out(&flag), err(&flag));
+    let variable = strict(&[&url], &[("HEALTH_CHECK_ALLOW_LOOPBACK", "true")]);
+    assert_eq!(variable.status.code(), Some(0), "{}", err(&variable));
+    assert_eq!(server.requests(), 2);
+    // Loopback only: this host's other addresses stay refused.
+    let this_host = strict(
+        &[
+            &format!("http://0.0.0.0:{}/", server.port()),
+            "--allow-loopback",
+        ],
+        &[],
+    );
+    assert_eq!(this_host.status.code(), Some(2));
+    assert_eq!(server.requests(), 2);
 }

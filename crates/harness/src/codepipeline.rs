@@ -201,6 +201,8 @@ struct Inner {
     completed: HashSet<String>,
     /// (operation it applies to, or any; the fault).
     faults: VecDeque<(Option<String>, Fault)>,
+    /// Applied to every call that has no queued fault, until cleared.
+    every_call: Option<Fault>,
 }
 
 #[derive(Default)]
@@ -383,6 +385,17 @@ impl FakeCodePipeline {
             .push_back((Some(operation.to_string()), fault));
     }
 
+    /// Applies `fault` to every call from now on (after the queued ones),
+    /// until [`FakeCodePipeline::stop_failing`]: CodePipeline's API down.
+    pub fn fail_every_call(&self, fault: Fault) {
+        self.shared.lock().every_call = Some(fault);
+    }
+
+    /// Ends [`FakeCodePipeline::fail_every_call`].
+    pub fn stop_failing(&self) {
+        self.shared.lock().every_call = None;
+    }
+
     /// Forgets calls, reports, job states and pending faults.
     pub fn reset(&self) {
         *self.shared.lock() = Inner::default();
@@ -521,6 +534,7 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         position
             .and_then(|i| inner.faults.remove(i))
             .map(|(_, f)| f)
+            .or_else(|| inner.every_call.clone())
     };
 
     let finish = |status: u16, response_body: Value, report: Option<JobReport>| {

@@ -10,6 +10,7 @@
 //!   Runtime API, so a `bootstrap` binary runs as it would in Lambda.
 //! - [`calculator::Calculator`]: the demo web app that `service-status` checks.
 //! - [`events::JobEvent`]: realistic CodePipeline job events.
+//! - [`netns::isolated`]: a test run again where only loopback exists.
 //!
 //! Every child process is killed when the test process ends, even though Rust
 //! never drops statics (see [`process`]).
@@ -20,9 +21,11 @@ pub mod events;
 pub mod http_client;
 pub mod logs;
 pub mod moto;
+pub mod netns;
 pub mod process;
 pub mod runtime_api;
 pub mod server;
+pub mod slow;
 pub mod zip;
 
 use std::hash::{BuildHasher, Hasher};

@@ -458,6 +458,22 @@ impl LambdaProcess {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
+    /// CPU time the process has used so far, user and system, its threads
+    /// included (`/proc/<pid>/stat`); `None` once it has exited. Two
+    /// readings a second apart show whether anything is still running.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
+        // Fields after the command name, which is in parentheses and may
+        // hold spaces: state is the 3rd field, utime the 14th, stime the 15th.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        // SAFETY: sysconf only reads a configuration value.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        let per_second = u64::try_from(per_second).ok().filter(|t| *t > 0)?;
+        Some(Duration::from_millis(ticks * 1000 / per_second))
+    }
+
     /// The exit status if the process has exited (e.g. crashed during init).
     pub fn exit_status(&self) -> Option<ExitStatus> {
         self.child.try_wait()

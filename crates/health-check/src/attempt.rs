@@ -34,12 +34,20 @@ impl Attempt {
         self.probes.iter().find(|p| !p.passed())
     }
 
-    /// A refused target: retrying cannot help.
+    /// A refused address: retrying cannot help.
     pub fn refusal(&self) -> Option<&Refusal> {
         self.probes.iter().find_map(|p| match &p.problem {
             Some(Problem::Refused(r)) => Some(r),
             _ => None,
         })
+    }
+
+    /// What no retry can fix (a refused address, a redirect to another
+    /// scheme), as a message: the attempt ends the check.
+    pub fn refused(&self) -> Option<String> {
+        self.probes
+            .iter()
+            .find_map(|p| p.problem.as_ref().and_then(Problem::refusal))
     }
 }
 

@@ -85,7 +85,7 @@ impl CheckerBuilder {
     }
 
     /// Resolves `host` to `address` instead of asking DNS (like a line in
-    /// `/etc/hosts`). The address is still subject to the link-local rule.
+    /// `/etc/hosts`). The address is still subject to the policy.
     pub fn resolve(mut self, host: &str, address: IpAddr) -> Self {
         self.fixed
             .entry(host.to_ascii_lowercase())
@@ -97,7 +97,7 @@ impl CheckerBuilder {
     pub fn build(self) -> Result<Checker, SetupError> {
         let policy = self.settings.policy;
         let resolver = GuardedResolver {
-            allow_link_local: policy.allow_link_local,
+            policy,
             fixed: self.fixed,
         };
         let mut builder = reqwest::Client::builder()

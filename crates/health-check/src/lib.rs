@@ -2,10 +2,12 @@
 //! and `cicd health`, with no Lambda and no AWS in it.
 //!
 //! - [`target`]: which URLs may be checked (`http`/`https` only; link-local
-//!   addresses and the instance metadata service refused, see [`addr`]).
+//!   addresses, the instance metadata service, loopback and this host's
+//!   other addresses refused, in every spelling, see [`addr`]).
 //! - [`checker`]: the HTTP client every probe uses, set up once from the
-//!   [`settings`] (`HEALTH_CHECK_ALLOW_LINK_LOCAL`, `HEALTH_CHECK_CA_FILE`)
-//!   that the Lambda function and the CLI share.
+//!   [`settings`] (`HEALTH_CHECK_ALLOW_LINK_LOCAL`,
+//!   `HEALTH_CHECK_ALLOW_LOOPBACK`, `HEALTH_CHECK_CA_FILE`) that the Lambda
+//!   function and the CLI share.
 //! - [`probe`]: one GET with connect and total timeouts, at most
 //!   [`redirect::MAX_REDIRECTS`] redirects (each target validated again),
 //!   the body read up to a cap ([`body`]), judged by an

@@ -16,7 +16,7 @@ use crate::client_error::classify;
 use crate::expect::Mismatch;
 use crate::problem::{Probe, Problem, Waiting};
 use crate::redirect::{self, TooManyRedirects};
-use crate::target::{Target, TargetError, redact};
+use crate::target::{Target, TargetError, redact, redact_text};
 
 impl Checker {
     /// GETs `check.target`, following redirects, reading the body up to
@@ -124,7 +124,10 @@ impl Checker {
         redirects: usize,
     ) -> Result<Url, Problem> {
         let next = next.map_err(|location| Problem::Redirects {
-            detail: format!("redirected to {location:?}, which is not a URL"),
+            detail: format!(
+                "redirected to {:?}, which is not a URL",
+                redact_text(&location)
+            ),
         })?;
         if redirects == self.limits.max_redirects {
             return Err(Problem::Redirects {
@@ -138,10 +141,10 @@ impl Checker {
         match Target::unchecked(next.clone()).validate(self.policy, Some(url)) {
             Ok(()) => Ok(next),
             Err(TargetError::Refused(refusal)) => Err(Problem::Refused(refusal)),
-            Err(TargetError::Scheme { url, scheme }) => Err(Problem::Redirects {
-                detail: format!(
-                    "redirected to {url}, which cannot be checked: only http and https URLs can, not {scheme}"
-                ),
+            Err(TargetError::Scheme { url: to, scheme }) => Err(Problem::SchemeRedirect {
+                from: redact(url),
+                to,
+                scheme,
             }),
             Err(other) => Err(Problem::Redirects {
                 detail: format!("refused to follow a redirect: {other}"),

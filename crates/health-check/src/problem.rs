@@ -62,6 +62,15 @@ pub enum Problem {
     /// A target the check will not reach (a redirect to the metadata
     /// service, a name resolving to it). Retrying cannot help.
     Refused(Refusal),
+    /// A redirect to a URL that is not `http` or `https` (`file:`, `ftp:`,
+    /// …): the service sends visitors where no check may follow, and
+    /// retrying cannot help either. URLs as shown (password and query
+    /// hidden).
+    SchemeRedirect {
+        from: String,
+        to: String,
+        scheme: String,
+    },
     /// Anything else on the way (a broken connection, a malformed answer).
     Transport {
         detail: String,
@@ -75,6 +84,20 @@ pub enum Waiting {
     Headers,
     /// The rest of the body.
     Body,
+}
+
+impl Problem {
+    /// What no retry can fix, as a message, or `None` for a problem that
+    /// may go away.
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            Problem::Refused(refusal) => Some(refusal.to_string()),
+            Problem::SchemeRedirect { from, to, scheme } => Some(format!(
+                "refused to follow the redirect from {from} to {to}: only http and https URLs can be checked, not {scheme}"
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Probe {
@@ -126,7 +149,9 @@ impl fmt::Display for Probe {
                 write!(f, "cannot connect (after {latency}): {detail}")
             }
             Some(Problem::Redirects { detail }) => f.write_str(detail),
-            Some(Problem::Refused(refusal)) => write!(f, "{refusal}"),
+            Some(problem @ (Problem::Refused(_) | Problem::SchemeRedirect { .. })) => {
+                f.write_str(&problem.refusal().unwrap_or_default())
+            }
             Some(Problem::Transport { detail }) => {
                 if self.status.is_some() {
                     f.write_str(", but ")?;

@@ -4,14 +4,19 @@
 //! name could resolve differently when the connection is made (DNS
 //! rebinding), and redirects bring new names. So the check is made where
 //! the addresses are used: every name the HTTP client connects to, the
-//! first URL's and every redirect target's, is resolved here.
+//! first URL's and every redirect target's, is resolved here, and the
+//! addresses returned are the ones the client connects to: the address
+//! checked is the address connected to. (A host written as an address is
+//! not resolved; [`crate::target`] checks it, for the first URL and every
+//! redirect.)
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::addr;
+use crate::addr::{self, Reason};
+use crate::target::TargetPolicy;
 
 /// A name that resolved to an address the check must not reach.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,15 +24,15 @@ use crate::addr;
 pub struct RefusedName {
     pub host: String,
     pub address: IpAddr,
-    pub reason: &'static str,
+    pub reason: Reason,
 }
 
 /// The system resolver (getaddrinfo, through tokio), with optional fixed
 /// answers for some names (like `/etc/hosts`; tests use them to give a
-/// name any address), refusing link-local answers unless allowed.
+/// name any address), refusing answers the policy does not allow.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GuardedResolver {
-    pub(crate) allow_link_local: bool,
+    pub(crate) policy: TargetPolicy,
     /// Lowercase name → its addresses.
     pub(crate) fixed: HashMap<String, Vec<IpAddr>>,
 }
@@ -42,17 +47,15 @@ impl GuardedResolver {
             Some(ips) => ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
             None => tokio::net::lookup_host((host, 0)).await?.collect(),
         };
-        if !self.allow_link_local {
-            // One bad answer refuses the name: a name that points at the
-            // metadata service at all is not a service to check.
-            for address in &addresses {
-                if let Some(reason) = addr::refusal_reason(address.ip()) {
-                    return Err(Box::new(RefusedName {
-                        host: host.to_string(),
-                        address: address.ip(),
-                        reason,
-                    }));
-                }
+        // One bad answer refuses the name: a name that points at the
+        // metadata service at all is not a service to check.
+        for address in &addresses {
+            if let Some(reason) = addr::refused(address.ip(), self.policy) {
+                return Err(Box::new(RefusedName {
+                    host: host.to_string(),
+                    address: address.ip(),
+                    reason,
+                }));
             }
         }
         Ok(addresses)
@@ -73,26 +76,34 @@ impl Resolve for GuardedResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::addr::Kind;
 
-    fn resolver(allow: bool) -> GuardedResolver {
+    fn resolver(policy: TargetPolicy) -> GuardedResolver {
         let mut fixed = HashMap::new();
         fixed.insert(
             "metadata.test".to_string(),
             vec![
-                "127.0.0.1".parse().unwrap(),
+                "10.0.0.1".parse().unwrap(),
                 "169.254.169.254".parse().unwrap(),
             ],
         );
-        fixed.insert("app.test".to_string(), vec!["127.0.0.1".parse().unwrap()]);
-        GuardedResolver {
-            allow_link_local: allow,
-            fixed,
-        }
+        fixed.insert("app.test".to_string(), vec!["10.0.0.1".parse().unwrap()]);
+        fixed.insert(
+            "mapped.test".to_string(),
+            vec!["::ffff:127.0.0.1".parse().unwrap()],
+        );
+        GuardedResolver { policy, fixed }
     }
+
+    const LINK_LOCAL: TargetPolicy = TargetPolicy::LINK_LOCAL;
+    const LOOPBACK: TargetPolicy = TargetPolicy::LOOPBACK;
 
     #[tokio::test]
     async fn a_name_with_any_refused_address_is_refused() {
-        let error = resolver(false).lookup("Metadata.TEST").await.unwrap_err();
+        let error = resolver(TargetPolicy::default())
+            .lookup("Metadata.TEST")
+            .await
+            .unwrap_err();
         let refused = error.downcast_ref::<RefusedName>().unwrap();
         assert_eq!(
             refused.address,
@@ -105,15 +116,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn names_of_this_host_are_refused_unless_loopback_is_allowed() {
+        for policy in [TargetPolicy::default(), LINK_LOCAL] {
+            let error = resolver(policy).lookup("localhost").await.unwrap_err();
+            let refused = error.downcast_ref::<RefusedName>().unwrap();
+            assert_eq!(refused.reason.kind, Kind::Loopback);
+            let error = resolver(policy).lookup("mapped.test").await.unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "mapped.test resolves to ::ffff:127.0.0.1, which is loopback (it embeds 127.0.0.1)"
+            );
+        }
+        assert!(resolver(LOOPBACK).lookup("localhost").await.is_ok());
+        assert!(resolver(LOOPBACK).lookup("metadata.test").await.is_err());
+    }
+
+    #[tokio::test]
     async fn allowed_link_local_and_ordinary_names_resolve() {
         assert_eq!(
-            resolver(true).lookup("metadata.test").await.unwrap().len(),
+            resolver(LINK_LOCAL)
+                .lookup("metadata.test")
+                .await
+                .unwrap()
+                .len(),
             2
         );
         assert_eq!(
-            resolver(false).lookup("app.test").await.unwrap(),
-            vec!["127.0.0.1:0".parse::<SocketAddr>().unwrap()]
+            resolver(TargetPolicy::default())
+                .lookup("app.test")
+                .await
+                .unwrap(),
+            vec!["10.0.0.1:0".parse::<SocketAddr>().unwrap()]
         );
-        assert!(resolver(false).lookup("localhost").await.is_ok());
     }
 }

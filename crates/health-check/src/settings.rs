@@ -4,6 +4,7 @@
 //! | variable | meaning |
 //! |---|---|
 //! | `HEALTH_CHECK_ALLOW_LINK_LOCAL` | `true` (or `1`, `yes`) allows link-local targets and the instance metadata address; refused by default |
+//! | `HEALTH_CHECK_ALLOW_LOOPBACK` | `true` allows loopback targets (127.0.0.0/8, `::1`), for local tests and the demo; refused by default, since in Lambda loopback reaches the Runtime API |
 //! | `HEALTH_CHECK_CA_FILE` | a PEM file of extra CA certificates to trust for `https` targets, besides the system's (e.g. a private CA, or a test's self-signed one) |
 //!
 //! The CA file is read once, when the settings are loaded (at start-up), so a
@@ -18,6 +19,8 @@ use crate::target::TargetPolicy;
 
 /// Allows link-local targets; see the module documentation.
 pub const ALLOW_LINK_LOCAL_VAR: &str = "HEALTH_CHECK_ALLOW_LINK_LOCAL";
+/// Allows loopback targets; see the module documentation.
+pub const ALLOW_LOOPBACK_VAR: &str = "HEALTH_CHECK_ALLOW_LOOPBACK";
 /// Names a PEM file of extra trusted CA certificates.
 pub const CA_FILE_VAR: &str = "HEALTH_CHECK_CA_FILE";
 
@@ -61,27 +64,28 @@ pub enum SettingsError {
 }
 
 impl Settings {
-    /// Reads [`ALLOW_LINK_LOCAL_VAR`] and [`CA_FILE_VAR`] from the process
-    /// environment.
+    /// Reads [`ALLOW_LINK_LOCAL_VAR`], [`ALLOW_LOOPBACK_VAR`] and
+    /// [`CA_FILE_VAR`] from the process environment.
     pub fn from_env() -> Result<Settings, SettingsError> {
         Settings::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Like [`Settings::from_env`], reading variables through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let allow_link_local = match var(ALLOW_LINK_LOCAL_VAR) {
-            None => false,
-            Some(value) => parse_flag(&value).ok_or(SettingsError::Flag {
-                var: ALLOW_LINK_LOCAL_VAR,
-                value,
-            })?,
+        let flag = |name: &'static str| match var(name) {
+            None => Ok(false),
+            Some(value) => parse_flag(&value).ok_or(SettingsError::Flag { var: name, value }),
+        };
+        let policy = TargetPolicy {
+            allow_link_local: flag(ALLOW_LINK_LOCAL_VAR)?,
+            allow_loopback: flag(ALLOW_LOOPBACK_VAR)?,
         };
         let extra_roots = match var(CA_FILE_VAR).filter(|p| !p.trim().is_empty()) {
             None => None,
             Some(path) => Some(ExtraRoots::read(Path::new(path.trim()))?),
         };
         Ok(Settings {
-            policy: TargetPolicy { allow_link_local },
+            policy,
             extra_roots,
         })
     }
@@ -154,6 +158,23 @@ mod tests {
             SettingsError::Flag {
                 var: ALLOW_LINK_LOCAL_VAR,
                 value: "maybe".to_string()
+            }
+        );
+    }
+
+    #[test]
+    fn loopback_is_refused_unless_explicitly_allowed_and_apart_from_link_local() {
+        let policy = |pairs: &[(&str, &str)]| Settings::from_vars(vars(pairs)).unwrap().policy;
+        assert!(!policy(&[]).allow_loopback);
+        let loopback = policy(&[(ALLOW_LOOPBACK_VAR, "true")]);
+        assert!(loopback.allow_loopback && !loopback.allow_link_local);
+        let link_local = policy(&[(ALLOW_LINK_LOCAL_VAR, "true")]);
+        assert!(link_local.allow_link_local && !link_local.allow_loopback);
+        assert_eq!(
+            Settings::from_vars(vars(&[(ALLOW_LOOPBACK_VAR, "sure")])).unwrap_err(),
+            SettingsError::Flag {
+                var: ALLOW_LOOPBACK_VAR,
+                value: "sure".to_string()
             }
         );
     }

@@ -2,12 +2,15 @@
 //!
 //! Only `http` and `https` URLs with a host are accepted, and a host written
 //! as a refused address (see [`crate::addr`]) is refused here, whatever
-//! spelling the URL uses (`http://2852039166/` is 169.254.169.254 too: the
-//! URL parser normalises it). Names are checked when they are resolved (see
-//! [`crate::resolver`]), and redirect targets when they are followed.
+//! spelling the URL uses (`http://2852039166/` is 169.254.169.254 too, and
+//! `http://127.1/` is 127.0.0.1: the URL parser normalises them). Names are
+//! checked when they are resolved (see [`crate::resolver`]), and redirect
+//! targets when they are followed.
 //!
-//! A password in the URL (`https://user:secret@host/`) is sent, but never
-//! shown: every message and log prints the URL with `***` in its place.
+//! A password or a query string in the URL (`https://user:secret@host/`,
+//! `https://host/health?token=secret`) is sent, but never shown: every
+//! message and log prints the URL with `***` in their place (the path is
+//! kept).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -15,8 +18,7 @@ use std::net::IpAddr;
 use reqwest::Url;
 use url::Host;
 
-use crate::addr;
-use crate::settings::ALLOW_LINK_LOCAL_VAR;
+use crate::addr::{self, Reason};
 
 /// A URL that may be checked.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,12 +26,32 @@ pub struct Target {
     url: Url,
 }
 
-/// What may be checked.
+/// What may be checked besides ordinary addresses. Both are off unless
+/// explicitly configured (see [`crate::settings`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TargetPolicy {
-    /// Allow link-local targets and the instance metadata address. Off
-    /// unless explicitly configured ([`ALLOW_LINK_LOCAL_VAR`]).
+    /// Allow link-local targets and the instance metadata address.
     pub allow_link_local: bool,
+    /// Allow loopback targets (127.0.0.0/8, `::1`).
+    pub allow_loopback: bool,
+}
+
+impl TargetPolicy {
+    /// Ordinary addresses only: the default.
+    pub const STRICT: TargetPolicy = TargetPolicy {
+        allow_link_local: false,
+        allow_loopback: false,
+    };
+    /// Loopback too (`HEALTH_CHECK_ALLOW_LOOPBACK=true`): local tests, the demo.
+    pub const LOOPBACK: TargetPolicy = TargetPolicy {
+        allow_link_local: false,
+        allow_loopback: true,
+    };
+    /// Link-local too (`HEALTH_CHECK_ALLOW_LINK_LOCAL=true`).
+    pub const LINK_LOCAL: TargetPolicy = TargetPolicy {
+        allow_link_local: true,
+        allow_loopback: false,
+    };
 }
 
 /// A URL that cannot be checked.
@@ -48,14 +70,14 @@ pub enum TargetError {
 /// A target the check will not reach, because of the address it is at.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct Refusal {
-    /// The refused URL (password hidden).
+    /// The refused URL (password and query hidden).
     pub url: String,
     /// Its host as written in the URL.
     pub host: String,
     /// The address the host is, or resolved to.
     pub address: IpAddr,
-    /// Why the address is refused ("link-local", ...).
-    pub reason: &'static str,
+    /// Why the address is refused.
+    pub reason: Reason,
     /// The URL that redirected to it, if it was a redirect target.
     pub redirected_from: Option<String>,
 }
@@ -70,7 +92,8 @@ impl fmt::Display for Refusal {
             )?,
             None => write!(f, "refused to check {}", self.url)?,
         }
-        if self.host.trim_matches(['[', ']']) == self.address.to_string() {
+        let literal = self.host.trim_matches(['[', ']']).parse::<IpAddr>();
+        if literal.is_ok_and(|ip| ip == self.address) {
             write!(f, ": {} is {}", self.address, self.reason)?;
         } else {
             write!(
@@ -79,10 +102,10 @@ impl fmt::Display for Refusal {
                 self.host, self.address, self.reason
             )?;
         }
-        write!(
-            f,
-            " (set {ALLOW_LINK_LOCAL_VAR}=true to allow link-local targets)"
-        )
+        match self.reason.kind.allowance() {
+            Some(allowance) => write!(f, " ({allowance})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -114,7 +137,7 @@ impl Target {
     /// validated like the URL itself.
     pub fn join(&self, path: &str, policy: TargetPolicy) -> Result<Target, TargetError> {
         let url = self.url.join(path).map_err(|e| TargetError::NotAUrl {
-            text: path.to_string(),
+            text: redact_text(path),
             reason: e.to_string(),
         })?;
         Target::from_url(url, policy)
@@ -130,8 +153,8 @@ impl Target {
         &self.url
     }
 
-    /// Checks the scheme, the host, and (unless `policy` allows them)
-    /// refused address literals. `redirected_from` names the URL that
+    /// Checks the scheme, the host, and refused address literals (those
+    /// `policy` does not allow). `redirected_from` names the URL that
     /// redirected here, for the message.
     pub(crate) fn validate(
         &self,
@@ -154,11 +177,8 @@ impl Target {
             Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
             Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
         };
-        if policy.allow_link_local {
-            return Ok(());
-        }
         if let Some(address) = address
-            && let Some(reason) = addr::refusal_reason(address)
+            && let Some(reason) = addr::refused(address, policy)
         {
             return Err(TargetError::Refused(Refusal {
                 url: redact(url),
@@ -184,40 +204,58 @@ impl fmt::Debug for Target {
     }
 }
 
-/// `url` as text with its password, if any, replaced by `***`.
+/// `url` as text with its password, query and fragment, if any, replaced
+/// by `***`: what every message and log line shows.
 pub fn redact(url: &Url) -> String {
-    if url.password().is_none() {
-        return url.to_string();
-    }
     let mut shown = url.clone();
-    // Only fails for URLs that cannot have a password, and this one has one.
-    let _ = shown.set_password(Some("***"));
+    if shown.password().is_some() {
+        // Only fails for URLs that cannot have a password, and this one has one.
+        let _ = shown.set_password(Some("***"));
+    }
+    if shown.query().is_some_and(|q| !q.is_empty()) {
+        shown.set_query(Some("***"));
+    }
+    if shown.fragment().is_some_and(|f| !f.is_empty()) {
+        shown.set_fragment(Some("***"));
+    }
     shown.to_string()
 }
 
-/// Like [`redact`], for text that did not parse as a URL: whatever sits
-/// between `://` and the last `@` before the host could be a password.
-fn redact_text(text: &str) -> String {
-    let Some((scheme, rest)) = text.split_once("://") else {
-        return text.to_string();
+/// Like [`redact`], for text that did not parse as a URL (or a path to
+/// join to one): whatever sits between `://` and the last `@` before the
+/// host could be a password, and whatever follows a `?` or `#` a token.
+pub(crate) fn redact_text(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, text),
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://***{}", &rest[at..]),
-        None => text.to_string(),
+    let authority_end = match scheme {
+        Some(_) => rest.find(['/', '?', '#']).unwrap_or(rest.len()),
+        None => 0,
+    };
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => format!("***{}", &authority[at..]),
+        None => authority.to_string(),
+    };
+    let tail = match tail.find(['?', '#']) {
+        Some(cut) if cut + 1 < tail.len() => format!("{}***", &tail[..=cut]),
+        _ => tail.to_string(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{authority}{tail}"),
+        None => format!("{authority}{tail}"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::addr::Kind;
 
-    const DENY: TargetPolicy = TargetPolicy {
-        allow_link_local: false,
-    };
-    const ALLOW: TargetPolicy = TargetPolicy {
-        allow_link_local: true,
-    };
+    const DENY: TargetPolicy = TargetPolicy::STRICT;
+    const LINK_LOCAL: TargetPolicy = TargetPolicy::LINK_LOCAL;
+    const LOOPBACK: TargetPolicy = TargetPolicy::LOOPBACK;
 
     fn refusal(text: &str) -> Refusal {
         match Target::parse(text, DENY) {
@@ -229,10 +267,10 @@ mod tests {
     #[test]
     fn http_and_https_urls_are_accepted() {
         for ok in [
-            "http://127.0.0.1:8080/",
+            "http://10.0.0.1:8080/",
             "https://calc.example.com",
             "  http://calc.example.com/health?x=1  ",
-            "http://[::1]:8080/",
+            "http://[2001:db8::1]:8080/",
         ] {
             assert!(Target::parse(ok, DENY).is_ok(), "{ok}");
         }
@@ -271,12 +309,15 @@ mod tests {
             "http://2852039166/",
             "http://0xa9.0xfe.0xa9.0xfe/",
             "http://0251.0376.0251.0376/",
+            "http://169.254.43518/",
             "http://[::ffff:169.254.169.254]/",
             "http://[::ffff:a9fe:a9fe]/",
+            "http://[0:0:0:0:0:ffff:a9fe:a9fe]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
             "http://[fd00:ec2::254]/",
         ] {
             let r = refusal(text);
-            assert_eq!(r.reason, "the instance metadata address", "{text}");
+            assert_eq!(r.reason.kind, Kind::Metadata, "{text}");
         }
         assert_eq!(
             refusal("http://169.254.169.254/latest/meta-data/").to_string(),
@@ -286,25 +327,87 @@ mod tests {
 
     #[test]
     fn link_local_addresses_are_refused_unless_allowed() {
-        assert_eq!(refusal("http://169.254.10.1:8080/").reason, "link-local");
-        assert_eq!(refusal("http://[fe80::1]/").reason, "link-local");
-        assert!(Target::parse("http://169.254.10.1:8080/", ALLOW).is_ok());
-        assert!(Target::parse("http://169.254.169.254/", ALLOW).is_ok());
+        assert_eq!(
+            refusal("http://169.254.10.1:8080/").reason.kind,
+            Kind::LinkLocal
+        );
+        assert_eq!(refusal("http://[fe80::1]/").reason.kind, Kind::LinkLocal);
+        assert!(Target::parse("http://169.254.10.1:8080/", LINK_LOCAL).is_ok());
+        assert!(Target::parse("http://169.254.169.254/", LINK_LOCAL).is_ok());
+        assert!(Target::parse("http://169.254.169.254/", LOOPBACK).is_err());
+    }
+
+    #[test]
+    fn loopback_is_refused_in_every_spelling_unless_allowed() {
+        for text in [
+            "http://127.0.0.1:8080/",
+            "http://127.1/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0177.0.0.1/",
+            "http://127.255.255.254/",
+            "http://[::1]:8080/",
+            "http://[0:0:0:0:0:0:0:1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:7f00:1]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[64:ff9b:1::7f00:1]/",
+            "http://[2002:7f00:1::]/",
+        ] {
+            assert_eq!(refusal(text).reason.kind, Kind::Loopback, "{text}");
+            assert!(Target::parse(text, LOOPBACK).is_ok(), "{text}");
+            assert!(Target::parse(text, LINK_LOCAL).is_err(), "{text}");
+        }
+        assert_eq!(
+            refusal("http://[::ffff:127.0.0.1]:8080/").to_string(),
+            "refused to check http://[::ffff:7f00:1]:8080/: ::ffff:127.0.0.1 is loopback (it embeds 127.0.0.1) (set HEALTH_CHECK_ALLOW_LOOPBACK=true to allow loopback targets)"
+        );
+    }
+
+    #[test]
+    fn this_host_is_refused_whatever_is_allowed() {
+        let all = TargetPolicy {
+            allow_link_local: true,
+            allow_loopback: true,
+        };
+        for text in [
+            "http://0.0.0.0:8080/",
+            "http://0/",
+            "http://0.1.2.3/",
+            "http://[::]/",
+            "http://[::ffff:0.0.0.0]/",
+        ] {
+            assert_eq!(refusal(text).reason.kind, Kind::ThisHost, "{text}");
+            assert!(Target::parse(text, all).is_err(), "{text}");
+        }
+        assert_eq!(
+            refusal("http://0.0.0.0:8080/").to_string(),
+            "refused to check http://0.0.0.0:8080/: 0.0.0.0 is an address of this host (0.0.0.0/8 or ::)"
+        );
     }
 
     #[test]
     fn joined_paths_are_validated_too() {
-        let base = Target::parse("http://127.0.0.1:8080/app/", DENY).unwrap();
+        let base = Target::parse("http://10.0.0.1:8080/app/", DENY).unwrap();
         assert_eq!(
-            base.join("/add?a=2&b=3", DENY).unwrap().to_string(),
-            "http://127.0.0.1:8080/add?a=2&b=3"
+            base.join("/add?a=2&b=3", DENY).unwrap().url().as_str(),
+            "http://10.0.0.1:8080/add?a=2&b=3"
         );
         assert_eq!(
             base.join("health", DENY).unwrap().to_string(),
-            "http://127.0.0.1:8080/app/health"
+            "http://10.0.0.1:8080/app/health"
         );
         assert!(matches!(
             base.join("//169.254.169.254/latest", DENY),
+            Err(TargetError::Refused(_))
+        ));
+        assert!(
+            base.join("//localhost./", DENY).is_ok(),
+            "a name: checked when it is resolved"
+        );
+        assert!(matches!(
+            base.join("//127.0.0.1/", DENY),
             Err(TargetError::Refused(_))
         ));
         assert!(matches!(
@@ -314,7 +417,7 @@ mod tests {
     }
 
     #[test]
-    fn passwords_are_never_shown() {
+    fn passwords_and_query_strings_are_never_shown() {
         let target = Target::parse("https://ops:hunter2@calc.example.com/", DENY).unwrap();
         assert_eq!(target.to_string(), "https://ops:***@calc.example.com/");
         assert_eq!(
@@ -322,9 +425,41 @@ mod tests {
             "Target(https://ops:***@calc.example.com/)"
         );
         assert_eq!(target.url().password(), Some("hunter2"));
-        let error = Target::parse("gopher://ops:hunter2@calc.example.com/", DENY).unwrap_err();
-        assert!(!error.to_string().contains("hunter2"), "{error}");
-        let error = Target::parse("http://ops:hunter2@[bad/", DENY).unwrap_err();
-        assert!(!error.to_string().contains("hunter2"), "{error}");
+        let target = Target::parse(
+            "https://calc.example.com/app/health?token=s3cr3t&x=1#frag-s3cr3t",
+            DENY,
+        )
+        .unwrap();
+        assert_eq!(
+            target.to_string(),
+            "https://calc.example.com/app/health?***#***"
+        );
+        assert_eq!(target.url().query(), Some("token=s3cr3t&x=1"));
+        for error in [
+            Target::parse("gopher://ops:hunter2@calc.example.com/?k=s3cr3t", DENY).unwrap_err(),
+            Target::parse("http://ops:hunter2@[bad/?k=s3cr3t", DENY).unwrap_err(),
+            Target::parse("http://169.254.169.254/?k=s3cr3t", DENY).unwrap_err(),
+            Target::parse("http://calc.example.com/", DENY)
+                .unwrap()
+                .join("http://[bad/x?k=s3cr3t", DENY)
+                .unwrap_err(),
+        ] {
+            let shown = error.to_string();
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("s3cr3t"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_a_url_is_redacted_the_same_way() {
+        assert_eq!(
+            redact_text("http://u:p@[bad/path?k=v#f"),
+            "http://***@[bad/path?***"
+        );
+        assert_eq!(redact_text("add?a=2&b=3"), "add?***");
+        assert_eq!(redact_text("/plain/path?"), "/plain/path?");
+        assert_eq!(redact_text("calc.example.com"), "calc.example.com");
     }
 }

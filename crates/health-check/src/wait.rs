@@ -32,7 +32,7 @@ pub enum RunEnd {
     Suspended {
         recent: Vec<Attempt>,
     },
-    /// A target was refused (see [`Attempt::refusal`]): retrying cannot help.
+    /// A target was refused (see [`Attempt::refused`]): retrying cannot help.
     Refused(Attempt),
     /// The run had too little time for even one attempt.
     NoTime,
@@ -84,7 +84,7 @@ where
                 attempts_in_run,
             };
         }
-        if made.refusal().is_some() {
+        if made.refused().is_some() {
             return Run {
                 end: RunEnd::Refused(made),
                 progress,
@@ -305,7 +305,7 @@ mod tests {
             url: "http://169.254.169.254/".to_string(),
             host: "169.254.169.254".to_string(),
             address: "169.254.169.254".parse().unwrap(),
-            reason: "the instance metadata address",
+            reason: crate::addr::reason("169.254.169.254".parse().unwrap()).unwrap(),
             redirected_from: Some("http://calc.test/".to_string()),
         };
         let mut calls = 0;

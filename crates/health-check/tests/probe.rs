@@ -1,10 +1,12 @@
 //! Probes against local servers that misbehave in the ways a real service
-//! (or a hostile one) can.
+//! (or a hostile one) can. The servers are on loopback, so these checks
+//! allow it, as `HEALTH_CHECK_ALLOW_LOOPBACK=true` does; what is refused,
+//! loopback included, is tried in `refusals.rs`, where nothing else exists.
 
 use std::time::{Duration, Instant};
 
 use harness::server::{Reply, TestCertificate, TestServer};
-use health_check::settings::CA_FILE_VAR;
+use health_check::settings::{ALLOW_LOOPBACK_VAR, CA_FILE_VAR};
 use health_check::{
     Check, Checker, Expectation, Limits, Probe, Problem, Settings, Target, TargetPolicy, Waiting,
 };
@@ -14,13 +16,23 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// The calculator's page title, which `Reply::calculator()` serves.
 const CALCULATOR_TITLE: &str = "Simple Calculator Service";
 
+/// What the tests may reach: loopback, where their servers are.
+const LOOPBACK: TargetPolicy = TargetPolicy::LOOPBACK;
+
+fn loopback_settings() -> Settings {
+    Settings {
+        policy: LOOPBACK,
+        ..Settings::default()
+    }
+}
+
 fn checker() -> Checker {
-    Checker::new(Settings::default()).unwrap()
+    Checker::new(loopback_settings()).unwrap()
 }
 
 fn check(url: &str, text: Option<&str>) -> Check {
     Check {
-        target: Target::parse(url, TargetPolicy::default()).unwrap(),
+        target: Target::parse(url, LOOPBACK).unwrap(),
         expect: Expectation {
             text: text.map(str::to_string),
             ..Expectation::default()
@@ -281,7 +293,7 @@ async fn a_redirect_to_the_metadata_service_is_refused_without_following_it() {
 #[tokio::test]
 async fn a_redirect_to_a_name_that_resolves_to_link_local_is_refused() {
     let server = TestServer::always(Reply::Redirect("http://metadata.test/latest/".to_string()));
-    let checker = Checker::builder(Settings::default())
+    let checker = Checker::builder(loopback_settings())
         .resolve("metadata.test", "169.254.169.254".parse().unwrap())
         .build()
         .unwrap();
@@ -303,7 +315,7 @@ async fn a_redirect_to_a_name_that_resolves_to_link_local_is_refused() {
 #[tokio::test]
 async fn names_are_resolved_and_one_resolving_to_link_local_is_refused() {
     let server = TestServer::always(Reply::calculator());
-    let checker = Checker::builder(Settings::default())
+    let checker = Checker::builder(loopback_settings())
         .resolve("calc.test", "127.0.0.1".parse().unwrap())
         .resolve("evil.test", "169.254.10.10".parse().unwrap())
         .build()
@@ -324,7 +336,7 @@ async fn names_are_resolved_and_one_resolving_to_link_local_is_refused() {
     let Some(Problem::Refused(refusal)) = &bad.problem else {
         panic!("expected a refusal: {bad}");
     };
-    assert_eq!(refusal.reason, "link-local");
+    assert_eq!(refusal.reason.kind, health_check::addr::Kind::LinkLocal);
     assert_eq!(refusal.redirected_from, None);
     assert_eq!(
         server.requests(),
@@ -347,8 +359,10 @@ async fn https_with_a_self_signed_certificate_works_once_it_is_trusted() {
 
     let dir = tempfile::tempdir().unwrap();
     let pem = certificate.write_pem(dir.path());
-    let settings = Settings::from_vars(|name| {
-        (name == CA_FILE_VAR).then(|| pem.to_string_lossy().into_owned())
+    let settings = Settings::from_vars(|name| match name {
+        CA_FILE_VAR => Some(pem.to_string_lossy().into_owned()),
+        ALLOW_LOOPBACK_VAR => Some("true".to_string()),
+        _ => None,
     })
     .unwrap();
     let trusted = Checker::new(settings)
@@ -377,10 +391,8 @@ async fn an_attempt_runs_the_extra_checks_and_stops_at_the_first_failure() {
     assert!(!attempt.healthy());
     assert_eq!(attempt.probes.len(), 2);
     assert!(attempt.probes[0].passed());
-    assert_eq!(
-        attempt.failed_probe().unwrap().url,
-        server.url("/add?a=2&b=3")
-    );
+    // The query was sent, and is not shown.
+    assert_eq!(attempt.failed_probe().unwrap().url, server.url("/add?***"));
     let text = attempt.to_string();
     assert!(
         text.starts_with(&format!("attempt 7: GET {} → 200 OK in ", server.url("/"))),
@@ -399,9 +411,18 @@ async fn a_redirect_to_another_scheme_or_to_nonsense_is_not_followed() {
     let result = probe(&ftp.url("/")).await;
     assert_eq!(
         result.problem,
-        Some(Problem::Redirects {
-            detail: "redirected to ftp://files.test/, which cannot be checked: only http and https URLs can, not ftp".to_string()
+        Some(Problem::SchemeRedirect {
+            from: ftp.url("/"),
+            to: "ftp://files.test/".to_string(),
+            scheme: "ftp".to_string(),
         })
+    );
+    assert_eq!(
+        result.to_string(),
+        format!(
+            "GET {0} → refused to follow the redirect from {0} to ftp://files.test/: only http and https URLs can be checked, not ftp",
+            ftp.url("/")
+        )
     );
     let nonsense = TestServer::always(Reply::Redirect("http://[bad".to_string()));
     let result = probe(&nonsense.url("/")).await;
@@ -412,4 +433,75 @@ async fn a_redirect_to_another_scheme_or_to_nonsense_is_not_followed() {
             nonsense.url("/")
         )
     );
+}
+
+#[tokio::test]
+async fn query_strings_and_passwords_are_sent_but_never_shown() {
+    let server = TestServer::start(|_, path| {
+        if path == "/health?token=s3cr3t-query" {
+            Reply::Redirect("/next?session=s3cr3t-hop".to_string())
+        } else {
+            Reply::html(500, "down")
+        }
+    });
+    let url = server
+        .url("/health?token=s3cr3t-query")
+        .replace("http://", "http://ops:s3cr3t-password@");
+    let result = probe(&url).await;
+    assert_eq!(
+        server.requests(),
+        2,
+        "both were requested, queries included"
+    );
+    let shown = result.to_string();
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert_eq!(
+        result.url,
+        server
+            .url("/health?***")
+            .replace("http://", "http://ops:***@")
+    );
+    assert_eq!(
+        result.final_url,
+        Some(
+            server
+                .url("/next?***")
+                .replace("http://", "http://ops:***@")
+        )
+    );
+
+    let nonsense = TestServer::always(Reply::Redirect("http://[bad/x?k=s3cr3t".to_string()));
+    let shown = probe(&nonsense.url("/")).await.to_string();
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    let closed = format!("http://127.0.0.1:{}/?k=s3cr3t", closed_port());
+    let shown = probe(&closed).await.to_string();
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+}
+
+#[tokio::test]
+async fn loopback_is_refused_before_any_request_unless_allowed() {
+    let server = TestServer::always(Reply::calculator());
+    let by_default = Checker::new(Settings::default()).unwrap();
+    assert!(matches!(
+        Target::parse(&server.url("/"), by_default.policy()),
+        Err(health_check::TargetError::Refused(_))
+    ));
+    // A name for it is refused when it is resolved, before connecting.
+    let result = by_default
+        .probe(
+            &calculator_check(&format!("http://localhost:{}/", server.port())),
+            TIMEOUT,
+        )
+        .await;
+    let Some(Problem::Refused(refusal)) = &result.problem else {
+        panic!("expected a refusal: {result}");
+    };
+    assert_eq!(refusal.host, "localhost");
+    assert!(
+        result.to_string().ends_with(
+            "which is loopback (set HEALTH_CHECK_ALLOW_LOOPBACK=true to allow loopback targets)"
+        ),
+        "{result}"
+    );
+    assert_eq!(server.requests(), 0);
 }

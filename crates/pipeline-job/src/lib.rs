@@ -6,7 +6,9 @@
 //! action times out. This crate reads the job ([`event`]) and its
 //! parameters ([`params`]), and [`runner::Runner`] makes
 //! sure every invocation ends in exactly one report, whatever the handler
-//! does — returns, fails, panics or runs out of time.
+//! does — returns, fails, panics or runs out of time — and that a report
+//! CodePipeline could not be given ends the invocation in an error, so
+//! that Lambda tries again.
 //!
 //! Configuration comes from the standard AWS environment only ([`aws`]):
 //! region, credentials, and endpoints (`AWS_ENDPOINT_URL`,
@@ -32,9 +34,19 @@
 //! The runner turns the `Err` into the failure report; a stage's pure
 //! `decision` module turns its result into this `Result`, and the handler
 //! around it decides what to write and where.
+//!
+//! CPU-bound work (parsing, evaluating rules) goes through
+//! [`Invocation::spawn_blocking`] and checks [`Invocation::stop_flag`]
+//! between steps: the runner can then stop it at the deadline, and nothing
+//! of a stopped handler runs into the next invocation (see [`runner`]).
+//!
+//! [`logging::init`] sets up the logs: JSON lines in Lambda, and never the
+//! event or a credential, whatever level is asked for.
 
 pub mod aws;
 pub mod event;
+mod exit;
+mod invocation;
 pub mod logging;
 pub mod outcome;
 pub mod params;
@@ -42,6 +54,8 @@ pub mod reporter;
 pub mod runner;
 
 pub use event::{Artifact, ArtifactCredentials, Job, JobData, Secret};
+pub use exit::STILL_RUNNING_EXIT_CODE;
+pub use invocation::{Activity, Invocation};
 pub use outcome::{FailureKind, JobError, Outcome};
 pub use reporter::JobReporter;
-pub use runner::{Invocation, Runner, Setup};
+pub use runner::{NotReported, Runner, Setup};

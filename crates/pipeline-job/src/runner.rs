@@ -7,9 +7,43 @@
 //! - it is still running close to the Lambda deadline → it is stopped, and a
 //!   `JobFailed` says so, while there is still time to report.
 //!
-//! The runner then returns `Ok` to Lambda in every case. CodePipeline
-//! invokes the function asynchronously, and an error would make Lambda
-//! retry the whole job; the report is the answer that counts.
+//! # Stopping a handler
+//!
+//! The handler may run until the *cutoff*: the Lambda deadline less a
+//! reserve ([`Runner::DEFAULT_RESERVE`]) for reporting. Then the runner
+//!
+//! 1. stops it: it raises the invocation's stop flag and aborts the
+//!    handler's task. Async work ends at its next `.await`; CPU-bound work,
+//!    which runs on blocking threads through [`Invocation::spawn_blocking`],
+//!    checks the flag between steps (cfn-validate's rule engine does, per
+//!    rule and resource, through `template_rules::Budget`) and returns;
+//! 2. waits a short grace ([`Runner::DEFAULT_GRACE`], at most a third of
+//!    the reserve) for everything the handler started to end;
+//! 3. reports the `JobFailed`, once;
+//! 4. if anything the handler started is still running after the grace,
+//!    marks the process for ending ([`Runner::must_exit`]): under
+//!    [`Runner::serve`], the process exits once this invocation's answer is
+//!    posted to the Runtime API, after the report. Lambda then starts a
+//!    fresh process for the next invocation, and does not retry this one,
+//!    which is answered. Nothing of a stopped handler runs into the next
+//!    invocation either way.
+//!
+//! The same check ends every invocation, not only stopped ones: a handler
+//! that returns (or panics) while work it started is still running gets
+//! the flag raised and the grace, too.
+//!
+//! What the runner answers Lambda depends on the report, not on the job:
+//!
+//! - the report was accepted, or CodePipeline already had one for this job
+//!   (`InvalidJobStateException`: an earlier attempt got through) → a
+//!   response, `{"jobId", "status", "reported"}`, whether the job passed or
+//!   failed. CodePipeline invokes the function asynchronously, and an error
+//!   would make Lambda retry a job that is answered;
+//! - the report could not be delivered (CodePipeline's API still failing
+//!   after the SDK's retries, or no answer before the Lambda deadline) →
+//!   an error, [`NotReported`], naming the job, and logged with its id.
+//!   Lambda's asynchronous retry then runs the job again, up to twice, and
+//!   after that hands the event to the function's on-failure destination.
 //!
 //! Setting the handler up (its settings, its clients) can fail too. Then
 //! the function still starts, and [`Runner::serve`] reports every job as a
@@ -20,32 +54,41 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
-use tracing::{Instrument, error, info, info_span, warn};
+use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use crate::event::{DecodeError, Job};
+use crate::exit::ExitAfterAnswerLayer;
+pub use crate::invocation::Invocation;
+use crate::invocation::Work;
 use crate::logging::panic_message;
 use crate::outcome::{self, JobError, Outcome};
 use crate::reporter::{JobReporter, Reported};
 
-/// This invocation: its request id (the job's external execution id) and
-/// how long the handler may run.
-#[derive(Debug, Clone)]
-pub struct Invocation {
-    pub request_id: String,
-    /// When the handler must be done: the Lambda deadline less the
-    /// runner's reserve for reporting. `None` when there is no deadline.
-    pub cutoff: Option<Instant>,
+/// A job whose result could not be delivered to CodePipeline: the
+/// invocation ends in this error so that Lambda retries it (see the module
+/// documentation).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the result of job {job_id} ({status}) could not be reported to CodePipeline: {reason}; failing the invocation so that Lambda retries it"
+)]
+pub struct NotReported {
+    pub job_id: String,
+    /// The status the report would have given the action.
+    pub status: &'static str,
+    pub reason: String,
 }
 
-impl Invocation {
-    /// Time left before the handler is stopped.
-    pub fn remaining(&self) -> Option<Duration> {
-        self.cutoff
-            .map(|c| c.saturating_duration_since(Instant::now()))
+impl From<NotReported> for Diagnostic {
+    fn from(error: NotReported) -> Diagnostic {
+        Diagnostic {
+            error_type: "JobNotReported".to_string(),
+            error_message: error.to_string(),
+        }
     }
 }
 
@@ -54,22 +97,42 @@ impl Invocation {
 pub struct Runner {
     reporter: JobReporter,
     reserve: Duration,
+    grace: Duration,
+    /// Set when work a stopped handler started outlived the grace; shared
+    /// by the runner's clones.
+    must_exit: Arc<AtomicBool>,
 }
 
 impl Runner {
     /// Time kept back from the Lambda deadline for sending the report.
     pub const DEFAULT_RESERVE: Duration = Duration::from_secs(3);
+    /// How long a stopped handler's work is given to end.
+    pub const DEFAULT_GRACE: Duration = Duration::from_millis(500);
 
     pub fn new(reporter: JobReporter) -> Self {
         Runner {
             reporter,
             reserve: Runner::DEFAULT_RESERVE,
+            grace: Runner::DEFAULT_GRACE,
+            must_exit: Arc::default(),
         }
     }
 
     pub fn with_reserve(mut self, reserve: Duration) -> Self {
         self.reserve = reserve;
         self
+    }
+
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Whether work a stopped handler started was still running after the
+    /// grace: the process must end once the invocation is answered, which
+    /// [`Runner::serve`] does (see the module documentation).
+    pub fn must_exit(&self) -> bool {
+        self.must_exit.load(Ordering::SeqCst)
     }
 
     /// Serves invocations from the Lambda Runtime API until it stops.
@@ -89,9 +152,14 @@ impl Runner {
         H: Fn(Arc<S>, Job, Invocation) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
     {
+        let exit = ExitAfterAnswerLayer {
+            still_running: Arc::clone(&self.must_exit),
+        };
         let runner = Arc::new(self);
         let setup = Arc::new(Setup::new(state));
-        lambda_runtime::run(lambda_runtime::service_fn(
+        // What `lambda_runtime::run` builds, with the exit layer outermost:
+        // it sees the invocation once its answer is posted.
+        lambda_runtime::Runtime::new(lambda_runtime::service_fn(
             move |event: LambdaEvent<Value>| {
                 let runner = Arc::clone(&runner);
                 let setup = Arc::clone(&setup);
@@ -102,6 +170,9 @@ impl Runner {
                 Box::pin(async move { runner.run_with(&setup, event, handler).await })
             },
         ))
+        .layer(lambda_runtime::layers::TracingLayer::new())
+        .layer(exit)
+        .run()
         .await
     }
 
@@ -113,7 +184,7 @@ impl Runner {
         setup: &Setup<S>,
         event: LambdaEvent<Value>,
         handler: H,
-    ) -> Result<Value, lambda_runtime::Error>
+    ) -> Result<Value, NotReported>
     where
         H: FnOnce(Arc<S>, Job, Invocation) -> Fut,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
@@ -135,22 +206,24 @@ impl Runner {
     }
 
     /// Runs `handler` on the job in `event` and reports its result. Returns
-    /// a short account of what was reported (what `cargo lambda invoke` shows).
+    /// a short account of what was reported (what `cargo lambda invoke`
+    /// shows), or, when the report could not be delivered, the error to
+    /// answer Lambda with.
     pub async fn run<H, Fut>(
         &self,
         event: LambdaEvent<Value>,
         handler: H,
-    ) -> Result<Value, lambda_runtime::Error>
+    ) -> Result<Value, NotReported>
     where
         H: FnOnce(Job, Invocation) -> Fut,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
     {
         let (payload, context) = event.into_parts();
         let deadline = deadline_instant(context.deadline);
-        let invocation = Invocation {
-            request_id: context.request_id.clone(),
-            cutoff: deadline.map(|d| d.checked_sub(self.reserve).unwrap_or_else(Instant::now)),
-        };
+        let invocation = Invocation::new(
+            context.request_id.clone(),
+            deadline.map(|d| d.checked_sub(self.reserve).unwrap_or_else(Instant::now)),
+        );
         let span =
             info_span!("job", request_id = %context.request_id, job_id = tracing::field::Empty);
         async move {
@@ -169,12 +242,16 @@ impl Runner {
                     let result = Err(JobError::configuration(format!(
                         "the job event is malformed: {message}"
                     )));
-                    return Ok(self
+                    return self
                         .send(&job_id, &invocation.request_id, &result, deadline)
-                        .await);
+                        .await;
                 }
             };
             tracing::Span::current().record("job_id", job.id.as_str());
+            debug!(
+                until_cutoff_ms = invocation.remaining().map(|d| d.as_millis() as u64),
+                "the handler may run until the cutoff"
+            );
             info!(
                 continuation = job.data.continuation_token.is_some(),
                 input_artifacts = job.data.input_artifacts.len(),
@@ -183,9 +260,8 @@ impl Runner {
             );
             let job_id = job.id.clone();
             let result = self.execute(job, invocation.clone(), handler).await;
-            Ok(self
-                .send(&job_id, &invocation.request_id, &result, deadline)
-                .await)
+            self.send(&job_id, &invocation.request_id, &result, deadline)
+                .await
         }
         .instrument(span)
         .await
@@ -209,45 +285,77 @@ impl Runner {
                 self.reserve.as_secs_f64()
             )));
         }
-        let mut task = tokio::spawn(handler(job, invocation).in_current_span());
+        let work = invocation.work.clone();
+        let mut task = work
+            .tracker
+            .spawn(handler(job, invocation).in_current_span());
         let joined = match limit {
-            None => (&mut task).await,
-            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
-                Ok(joined) => joined,
-                Err(_) => {
-                    task.abort();
-                    warn!(
-                        reserve_s = self.reserve.as_secs_f64(),
-                        "the handler was stopped near the Lambda deadline"
-                    );
-                    return Err(JobError::failed(format!(
-                        "the check did not finish in time: it was stopped {:.0} s before the function's Lambda timeout",
-                        self.reserve.as_secs_f64()
-                    )));
-                }
-            },
+            None => Some((&mut task).await),
+            Some(limit) => tokio::time::timeout(limit, &mut task).await.ok(),
         };
+        // What the handler was doing when it was stopped, before it can
+        // move on.
+        let activity = joined.is_none().then(|| work.activity.get()).flatten();
+        if joined.is_none() {
+            warn!(
+                reserve_s = self.reserve.as_secs_f64(),
+                activity = activity.as_deref().unwrap_or(""),
+                "the handler was stopped near the Lambda deadline"
+            );
+        }
+        // Whatever happened, nothing the handler started may outlive it.
+        task.abort();
+        self.settle(&work).await;
         match joined {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => {
+            None => Err(JobError::failed(format!(
+                "the check did not finish in time: it was stopped {:.0} s before the function's Lambda timeout{}",
+                self.reserve.as_secs_f64(),
+                activity.map(|a| format!(", while {a}")).unwrap_or_default()
+            ))),
+            Some(Ok(result)) => result,
+            Some(Err(e)) if e.is_panic() => {
                 let message = panic_message(&*e.into_panic());
                 error!(panic = %message, "the handler panicked; the job is reported as failed");
                 Err(JobError::failed(format!(
                     "internal error in the function ({message}); the function's logs have the details"
                 )))
             }
-            Err(_) => Err(JobError::failed("internal error: the check was cancelled")),
+            Some(Err(_)) => Err(JobError::failed("internal error: the check was cancelled")),
         }
     }
 
-    /// Reports, logs what happened, and returns the account for Lambda.
+    /// Waits for everything the handler started to end: at once if it has,
+    /// else with the stop flag raised, for the grace. Work still running
+    /// after it marks the process for ending (see the module
+    /// documentation).
+    async fn settle(&self, work: &Work) {
+        work.tracker.close();
+        if work.tracker.is_empty() {
+            return;
+        }
+        work.stop.store(true, Ordering::SeqCst);
+        let grace = self.grace.min(self.reserve / 3);
+        match tokio::time::timeout(grace, work.tracker.wait()).await {
+            Ok(()) => info!("the stopped handler's work ended"),
+            Err(_) => {
+                error!(
+                    grace_ms = grace.as_millis() as u64,
+                    still_running = work.tracker.len(),
+                    "the stopped handler's work is still running after the grace: the process will end once this invocation is answered"
+                );
+                self.must_exit.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Reports, logs what happened, and returns the answer for Lambda.
     async fn send(
         &self,
         job_id: &str,
         request_id: &str,
         result: &Result<Outcome, JobError>,
         deadline: Option<Instant>,
-    ) -> Value {
+    ) -> Result<Value, NotReported> {
         let status = outcome::status(result);
         match result {
             Ok(Outcome::Success { summary, .. }) => {
@@ -261,8 +369,8 @@ impl Runner {
             }
         }
         let report = self.reporter.report(job_id, request_id, result);
-        // Past the deadline Lambda stops the process; better to log that the
-        // report did not go out than to be cut off mid-call.
+        // Past the deadline Lambda stops the process; better to answer that
+        // the report did not go out than to be cut off mid-call.
         let result = match deadline {
             Some(d) => {
                 let left = d
@@ -292,11 +400,20 @@ impl Runner {
                 false
             }
             Err(e) => {
-                error!(error = %e.message, "COULD NOT REPORT the job's result to CodePipeline: the action will wait until it times out");
-                false
+                error!(
+                    job_id,
+                    status,
+                    error = %e.message,
+                    "COULD NOT REPORT the job's result to CodePipeline: answering Lambda with an error so that it retries the invocation"
+                );
+                return Err(NotReported {
+                    job_id: job_id.to_string(),
+                    status,
+                    reason: e.message,
+                });
             }
         };
-        json!({"jobId": job_id, "status": status, "reported": reported})
+        Ok(json!({"jobId": job_id, "status": status, "reported": reported}))
     }
 }
 

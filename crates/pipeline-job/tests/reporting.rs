@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
 use harness::events::JobEvent;
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY, Reported};
-use pipeline_job::{JobError, JobReporter, Outcome, Runner, Setup, aws};
+use pipeline_job::{JobError, JobReporter, NotReported, Outcome, Runner, Setup, aws};
 use serde_json::{Value, json};
 
 fn client(fake: &FakeCodePipeline) -> aws_sdk_codepipeline::Client {
@@ -415,23 +415,79 @@ async fn a_server_error_is_retried_and_the_report_lands_once() {
 }
 
 #[tokio::test]
-async fn errors_past_the_retry_budget_are_logged_and_the_runner_still_returns() {
+async fn errors_past_the_retry_budget_fail_the_invocation_so_that_lambda_retries_it() {
     let fake = FakeCodePipeline::start();
-    for _ in 0..3 {
-        fake.inject(Fault::Status(503));
-    }
-    let answer = runner(&fake)
-        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+    fake.fail_every_call(Fault::Status(503));
+    let event = JobEvent::new();
+    let error = runner(&fake)
+        .run(invocation(event.build(), None), |_, _| async {
             Ok(Outcome::success("ok"))
         })
         .await
-        .unwrap();
-    assert_eq!(answer["reported"], false);
+        .unwrap_err();
+    assert_eq!(error.job_id, event.job_id);
+    assert_eq!(error.status, "Succeeded");
+    let diagnostic = Diagnostic::from(error);
+    assert_eq!(diagnostic.error_type, "JobNotReported");
+    assert!(
+        diagnostic.error_message.starts_with(&format!(
+            "the result of job {} (Succeeded) could not be reported to CodePipeline: ",
+            event.job_id
+        )),
+        "{}",
+        diagnostic.error_message
+    );
+    assert!(
+        diagnostic
+            .error_message
+            .ends_with("; failing the invocation so that Lambda retries it"),
+        "{}",
+        diagnostic.error_message
+    );
     assert!(fake.reports().is_empty());
     assert_eq!(
         fake.calls().len(),
         3,
         "the SDK's standard retries: three attempts"
+    );
+
+    // Lambda's retry, once CodePipeline answers again: the job is reported.
+    fake.stop_failing();
+    let answer = runner(&fake)
+        .run(invocation(event.build(), None), |_, _| async {
+            Ok(Outcome::success("ok"))
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer["reported"], true);
+    assert_eq!(fake.reports().len(), 1);
+}
+
+#[tokio::test]
+async fn a_report_without_an_answer_before_the_deadline_fails_the_invocation() {
+    let fake = FakeCodePipeline::start();
+    fake.inject(Fault::Hang);
+    let event = JobEvent::new();
+    let started = std::time::Instant::now();
+    let error = runner(&fake)
+        .with_reserve(Duration::from_secs(1))
+        .run(
+            invocation(event.build(), Some(Duration::from_secs(2))),
+            |_, _| async { Err(JobError::failed("risk 200")) },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "before the deadline"
+    );
+    assert_eq!(
+        error,
+        NotReported {
+            job_id: event.job_id.clone(),
+            status: "Failed",
+            reason: "no answer from CodePipeline before the Lambda deadline".to_string(),
+        }
     );
 }
 

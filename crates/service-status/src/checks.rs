@@ -57,11 +57,13 @@ mod tests {
                 TargetPolicy::default(),
             )
             .unwrap();
-        let urls: Vec<String> = checks.iter().map(|c| c.target.to_string()).collect();
+        let urls: Vec<&str> = checks.iter().map(|c| c.target.url().as_str()).collect();
         assert_eq!(
             urls,
             ["http://calc.test/", "http://calc.test/app/add?a=2&b=3"]
         );
+        // As shown: the query hidden.
+        assert_eq!(checks[1].target.to_string(), "http://calc.test/app/add?***");
 
         let error = Params::for_url("http://169.254.169.254/")
             .checks(

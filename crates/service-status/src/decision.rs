@@ -6,7 +6,7 @@
 //! | healthy | success: URL, status, latency, attempts; output variables `url`, `status`, `latency_ms`, `attempts` |
 //! | this invocation's time is up, the deadline is not | in progress: a continuation token (see [`crate::token`]) |
 //! | the deadline has passed | `JobFailed` with the last attempts |
-//! | a refused target (a redirect to the metadata service, ...) | `ConfigurationError` |
+//! | a refused target (loopback, the metadata service, a redirect there or to another scheme, ...) | `ConfigurationError` |
 //! | no time for even one attempt | `ConfigurationError`: the function's timeout is too short |
 
 use std::collections::BTreeMap;
@@ -66,10 +66,7 @@ pub fn decide(
             Err(JobError::failed(message))
         }
         RunEnd::Refused(attempt) => Err(JobError::configuration(
-            attempt
-                .refusal()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| attempt.to_string()),
+            attempt.refused().unwrap_or_else(|| attempt.to_string()),
         )),
         RunEnd::NoTime => Err(JobError::configuration(
             "the function was invoked with too little time left for even one request; raise its timeout (120 s is recommended)",
@@ -265,7 +262,7 @@ mod tests {
             url: "http://169.254.169.254/".to_string(),
             host: "169.254.169.254".to_string(),
             address: "169.254.169.254".parse().unwrap(),
-            reason: "the instance metadata address",
+            reason: health_check::addr::reason("169.254.169.254".parse().unwrap()).unwrap(),
             redirected_from: Some(URL.to_string()),
         };
         let refused = attempt(

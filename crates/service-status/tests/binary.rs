@@ -1,14 +1,16 @@
 //! The real `service-status` binary under a local Lambda Runtime API, set up
 //! through the environment only, as in Lambda: the fake CodePipeline behind
 //! `AWS_ENDPOINT_URL_CODEPIPELINE`, moto behind
-//! `AWS_ENDPOINT_URL_CLOUDFORMATION`, a test CA in `HEALTH_CHECK_CA_FILE`.
+//! `AWS_ENDPOINT_URL_CLOUDFORMATION`, a test CA in `HEALTH_CHECK_CA_FILE`,
+//! loopback (where the test servers are) allowed by
+//! `HEALTH_CHECK_ALLOW_LOOPBACK`.
 
 mod support;
 
 use std::time::Duration;
 
 use harness::calculator::Calculator;
-use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
 use harness::events::JobEvent;
 use harness::logs::{assert_no_secret, json_lines};
 use harness::moto::{self, MotoServer};
@@ -18,6 +20,17 @@ use harness::unique_name;
 use serde_json::json;
 use support::{closed_port, timeless};
 
+/// The function's own credentials, recognisable, with a session token as
+/// in Lambda (moto accepts any).
+const OWN_KEY_ID: &str = "ASIAOWNSERVICESTATUS7";
+const OWN_SECRET: &str = "OwnServiceStatusSecretDoNotLogThis0123456";
+const OWN_TOKEN: &str = "OwnServiceStatusSessionTokenDoNotLogThisIQoJb3JpZ2lu";
+
+/// Every path (a healthy stack output read with the function's own
+/// credentials, https with a password, a query string, unhealthy, not yet,
+/// refused, a report CodePipeline refuses) with logging as verbose as any
+/// setting makes it (`RUST_LOG=trace`, `AWS_LAMBDA_LOG_LEVEL=TRACE`): one
+/// report per job, every line JSON, none with a secret.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     let moto = MotoServer::shared();
@@ -36,10 +49,13 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     let env = [
         ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
         ("AWS_ENDPOINT_URL_CLOUDFORMATION", moto.endpoint()),
-        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
+        ("AWS_ACCESS_KEY_ID", OWN_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", OWN_SECRET.to_string()),
+        ("AWS_SESSION_TOKEN", OWN_TOKEN.to_string()),
         ("HEALTH_CHECK_CA_FILE", ca_file.display().to_string()),
-        ("RUST_LOG", "info".to_string()),
+        ("HEALTH_CHECK_ALLOW_LOOPBACK", "true".to_string()),
+        ("RUST_LOG", "trace".to_string()),
+        ("AWS_LAMBDA_LOG_LEVEL", "TRACE".to_string()),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let function = LambdaProcess::spawn(&harness::binary("service-status"), &api, &env);
@@ -52,19 +68,27 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     let https_with_password = https
         .url("/")
         .replace("https://", "https://ops:pa55-w0rd-secret@");
+    let refused = format!("http://0.0.0.0:{}/", closed_port());
     let jobs = [
         (job(json!({"stack": stack, "output": "Url"}).to_string()), 30, "Succeeded"),
         (job(https_with_password.clone()), 30, "Succeeded"),
+        (job(calculator.url() + "/?token=qu3ry-secret"), 30, "Succeeded"),
         (job(json!({"url": format!("http://127.0.0.1:{}/", closed_port()), "deadline_seconds": 0}).to_string()), 30, "Failed"),
         // 7 s, less the runner's 3 s and the check's 2 s margin, then a
         // continuation: the deadline (600 s) is far away.
         (job(json!({"url": coming_up.url("/"), "timeout_seconds": 0.5, "backoff_seconds": 0.2}).to_string()), 7, "InProgress"),
-        (job("http://169.254.169.254/latest/meta-data/".to_string()), 30, "Failed"),
+        // Refused whatever is allowed (and were it not, a closed port).
+        (job(refused.clone()), 30, "Failed"),
     ];
-    let mut secrets: Vec<String> = vec![
-        moto::SECRET_ACCESS_KEY.to_string(),
-        "pa55-w0rd-secret".to_string(),
-    ];
+    let mut secrets: Vec<String> = [
+        OWN_KEY_ID,
+        OWN_SECRET,
+        OWN_TOKEN,
+        "pa55-w0rd-secret",
+        "qu3ry-secret",
+    ]
+    .map(str::to_string)
+    .to_vec();
     for (event, timeout, status) in &jobs {
         secrets.extend(event.credentials.secrets().iter().map(|s| s.to_string()));
         let answer = api
@@ -76,13 +100,29 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
         );
     }
 
+    // A report CodePipeline refuses: an error to the Runtime API.
+    pipeline.fail_every_call(Fault::Status(500));
+    let refused_report = job(calculator.url());
+    secrets.extend(
+        refused_report
+            .credentials
+            .secrets()
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let error = api
+        .invoke(refused_report.build(), Duration::from_secs(30))
+        .expect_error();
+    assert_eq!(error["errorType"], "JobNotReported");
+    pipeline.stop_failing();
+
     let reports = pipeline.reports();
     assert_eq!(
         reports.len(),
         jobs.len(),
         "one report per job: {reports:#?}"
     );
-    assert_eq!(pipeline.calls().len(), jobs.len());
+    assert_eq!(pipeline.calls().len(), jobs.len() + 3);
     for ((event, _, status), report) in jobs.iter().zip(&reports) {
         assert_eq!(report.job_id(), event.job_id);
         assert_eq!(report.status(), *status);
@@ -102,16 +142,23 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
             https.url("/").replace("https://", "https://ops:***@")
         )
     );
+    assert_eq!(
+        summary(&reports[2]),
+        format!(
+            "{}/?*** is healthy: 200 OK in T, at the first attempt",
+            calculator.url()
+        )
+    );
     assert!(
-        summary(&reports[2]).ends_with(
+        summary(&reports[3]).ends_with(
             "cannot connect (after T): tcp connect error: Connection refused (os error 111)"
         ),
         "{reports:#?}"
     );
-    assert!(reports[3].is_in_progress());
+    assert!(reports[4].is_in_progress());
     assert!(
-        matches!(&reports[4], JobReport::Failure { kind, message, .. }
-        if kind == "ConfigurationError" && message.starts_with("UserParameters: refused to check http://169.254.169.254/latest/meta-data/"))
+        matches!(&reports[5], JobReport::Failure { kind, message, .. }
+        if kind == "ConfigurationError" && message.starts_with(&format!("UserParameters: refused to check {refused}: ")))
     );
 
     let logs = function.logs();
@@ -131,6 +178,22 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     );
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_no_secret(&logs, &secrets);
+    // More than INFO was logged; nothing of another crate's TRACE, nor the
+    // AWS SDK's DEBUG, was.
+    assert!(parsed.iter().any(|l| l["level"] == "DEBUG"));
+    let ours = ["service_status", "pipeline_job", "health_check"];
+    assert!(
+        parsed.iter().filter(|l| l["level"] == "TRACE").all(|l| ours
+            .iter()
+            .any(|t| l["target"].as_str().unwrap_or("").starts_with(t))),
+        "{logs:#?}"
+    );
+    assert!(
+        !parsed.iter().any(
+            |l| l["level"] == "DEBUG" && l["target"].as_str().unwrap_or("").starts_with("aws_")
+        ),
+        "{logs:#?}"
+    );
 }
 
 /// `main` sets the checker up from the environment: a CA file that cannot

@@ -8,12 +8,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use harness::calculator::Calculator;
 use harness::server::{Reply, TestCertificate, TestServer};
-use health_check::settings::CA_FILE_VAR;
+use health_check::settings::{ALLOW_LOOPBACK_VAR, CA_FILE_VAR};
 use health_check::{Checker, FromEnvError, Settings};
 use pipeline_job::Setup;
 use serde_json::json;
 use service_status::ServiceStatus;
-use support::{Stage, closed_port, continuation, event, failure, invocation, success, timeless};
+use support::{
+    Stage, closed_port, continuation, event, failure, invocation, isolated, success, timeless,
+};
 
 /// JSON parameters for `url` that retry fast and give up after `deadline` s.
 fn quick(url: &str, deadline: f64) -> String {
@@ -261,19 +263,124 @@ async fn a_redirect_loop_fails() {
     assert_eq!(server.requests(), 6);
 }
 
+#[test]
+fn a_redirect_to_the_metadata_service_is_a_configuration_error() {
+    isolated(
+        "a_redirect_to_the_metadata_service_is_a_configuration_error",
+        || async {
+            let server = TestServer::always(Reply::Redirect(
+                "http://169.254.169.254/latest/meta-data/".to_string(),
+            ));
+            let stage = Stage::plain();
+            let report = stage.invoke(&event(server.url("/")), None).await;
+            assert_eq!(
+                failure(&report),
+                (
+                    "ConfigurationError",
+                    format!(
+                        "refused to follow the redirect from {} to http://169.254.169.254/latest/meta-data/: 169.254.169.254 is the instance metadata address (set HEALTH_CHECK_ALLOW_LINK_LOCAL=true to allow link-local targets)",
+                        server.url("/")
+                    )
+                    .as_str()
+                )
+            );
+            assert_eq!(server.requests(), 1, "no retries");
+        },
+    );
+}
+
+#[test]
+fn a_link_local_url_is_refused_before_any_request() {
+    isolated("a_link_local_url_is_refused_before_any_request", || async {
+        let stage = Stage::plain();
+        for (url, shown) in [
+            (
+                "http://169.254.169.254/latest/meta-data/",
+                "http://169.254.169.254/latest/meta-data/",
+            ),
+            (
+                "http://[::ffff:169.254.169.254]/",
+                "http://[::ffff:a9fe:a9fe]/",
+            ),
+            (
+                "http://[64:ff9b::a9fe:a9fe]/",
+                "http://[64:ff9b::a9fe:a9fe]/",
+            ),
+            ("http://[fe80::1]:8080/", "http://[fe80::1]:8080/"),
+        ] {
+            let report = stage.invoke(&event(url), None).await;
+            let (kind, message) = failure(&report);
+            assert_eq!(kind, "ConfigurationError");
+            assert!(
+                message.starts_with(&format!("UserParameters: refused to check {shown}: ")),
+                "{message}"
+            );
+        }
+    });
+}
+
+/// In Lambda, loopback is the Runtime API: a target there could answer
+/// the function's own invocations.
+#[test]
+fn loopback_and_this_host_are_refused_before_any_request_with_no_retry() {
+    isolated(
+        "loopback_and_this_host_are_refused_before_any_request_with_no_retry",
+        || async {
+            let server = TestServer::always(Reply::calculator());
+            let port = server.port();
+            let stage = Stage::new(
+                "http://127.0.0.1:9",
+                Checker::new(Settings::default()).unwrap(),
+            );
+            for url in [
+                format!("http://127.0.0.1:{port}/"),
+                format!("http://127.1:{port}/"),
+                format!("http://[::1]:{port}/"),
+                format!("http://[::ffff:127.0.0.1]:{port}/"),
+                format!("http://0.0.0.0:{port}/"),
+                format!("http://[::]:{port}/"),
+            ] {
+                let report = stage.invoke(&event(url.as_str()), None).await;
+                let (kind, message) = failure(&report);
+                assert_eq!(kind, "ConfigurationError", "{url}");
+                assert!(
+                    message.starts_with("UserParameters: refused to check http://"),
+                    "{message}"
+                );
+            }
+            // A name is refused when it is resolved, before connecting, and
+            // the check is not retried until its deadline.
+            let url = format!("http://localhost:{port}/");
+            let report = stage.invoke(&event(url.as_str()), None).await;
+            let (kind, message) = failure(&report);
+            assert_eq!(kind, "ConfigurationError");
+            assert!(
+                message.starts_with(&format!("refused to check {url}: localhost resolves to ")),
+                "{message}"
+            );
+            assert!(
+                message.ends_with(
+                    ", which is loopback (set HEALTH_CHECK_ALLOW_LOOPBACK=true to allow loopback targets)"
+                ),
+                "{message}"
+            );
+            assert_eq!(server.requests(), 0);
+        },
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_redirect_to_the_metadata_service_is_a_configuration_error() {
-    let server = TestServer::always(Reply::Redirect(
-        "http://169.254.169.254/latest/meta-data/".to_string(),
-    ));
+async fn a_redirect_to_another_scheme_is_a_configuration_error_at_once() {
+    let server = TestServer::always(Reply::Redirect("file:///etc/passwd".to_string()));
     let stage = Stage::plain();
+    // The default deadline is ten minutes: a retried problem would not end now.
     let report = stage.invoke(&event(server.url("/")), None).await;
     assert_eq!(
         failure(&report),
         (
             "ConfigurationError",
             format!(
-                "refused to follow the redirect from {} to http://169.254.169.254/latest/meta-data/: 169.254.169.254 is the instance metadata address (set HEALTH_CHECK_ALLOW_LINK_LOCAL=true to allow link-local targets)",
+                "refused to follow the redirect from {} to file:///etc/passwd: only http and https URLs can be checked, not file",
                 server.url("/")
             )
             .as_str()
@@ -283,27 +390,28 @@ async fn a_redirect_to_the_metadata_service_is_a_configuration_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_link_local_url_is_refused_before_any_request() {
+async fn query_strings_and_passwords_are_never_reported() {
+    let healthy = TestServer::always(Reply::calculator());
+    let down = TestServer::always(Reply::html(500, "down"));
     let stage = Stage::plain();
-    for (url, shown) in [
-        (
-            "http://169.254.169.254/latest/meta-data/",
-            "http://169.254.169.254/latest/meta-data/",
-        ),
-        (
-            "http://[::ffff:169.254.169.254]/",
-            "http://[::ffff:a9fe:a9fe]/",
-        ),
-        ("http://[fe80::1]:8080/", "http://[fe80::1]:8080/"),
-    ] {
-        let report = stage.invoke(&event(url), None).await;
-        let (kind, message) = failure(&report);
-        assert_eq!(kind, "ConfigurationError");
-        assert!(
-            message.starts_with(&format!("UserParameters: refused to check {shown}: ")),
-            "{message}"
-        );
-    }
+    let secret = |server: &TestServer| {
+        server
+            .url("/?token=s3cr3t-token")
+            .replace("http://", "http://ops:s3cr3t-password@")
+    };
+    let passed = stage.invoke(&event(secret(&healthy)), None).await;
+    let (summary, variables) = success(&passed);
+    let failed = stage.invoke(&event(quick(&secret(&down), 0.0)), None).await;
+    let shown = format!("{summary} {variables:?} {}", failure(&failed).1);
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert!(
+        summary.starts_with(&format!(
+            "{} is healthy",
+            healthy.url("/?***").replace("http://", "http://ops:***@")
+        )),
+        "{summary}"
+    );
+    assert_eq!(healthy.requests(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -370,9 +478,12 @@ async fn https_with_a_self_signed_certificate_passes_once_trusted_through_config
 
     let dir = tempfile::tempdir().unwrap();
     let pem = certificate.write_pem(dir.path());
-    let settings =
-        Settings::from_vars(|name| (name == CA_FILE_VAR).then(|| pem.display().to_string()))
-            .unwrap();
+    let settings = Settings::from_vars(|name| match name {
+        CA_FILE_VAR => Some(pem.display().to_string()),
+        ALLOW_LOOPBACK_VAR => Some("true".to_string()),
+        _ => None,
+    })
+    .unwrap();
     let trusted = Stage::new("http://127.0.0.1:9", Checker::new(settings).unwrap());
     let report = trusted.invoke(&event(&url), None).await;
     assert_eq!(

@@ -10,14 +10,13 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use harness::moto::MotoServer;
 use harness::server::{Reply, TestServer};
 use harness::unique_name;
-use health_check::{Checker, Settings};
 use pipeline_job::FailureKind;
 use serde_json::json;
 use service_status::stack;
 use support::{Stage, event, failure, success, timeless};
 
 fn stage(moto: &MotoServer) -> Stage {
-    Stage::new(&moto.endpoint(), Checker::new(Settings::default()).unwrap())
+    Stage::new(&moto.endpoint(), support::loopback_checker())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,7 +15,6 @@ use harness::moto::MotoServer;
 use harness::process::ManagedChild;
 use harness::server::{Reply, TestServer};
 use harness::{unique_name, workspace_root};
-use health_check::{Checker, Settings};
 use serde_json::json;
 use support::{Stage, closed_port, continuation, event, failure, success, timeless};
 
@@ -51,7 +50,7 @@ async fn a_stack_still_coming_up_passes_once_healthy_without_a_false_failure() {
     let stack = unique_name("CICD-test-stack");
     moto.create_stack_with_output(&stack, "Url", &format!("http://127.0.0.1:{port}"))
         .await;
-    let stage = Stage::new(&moto.endpoint(), Checker::new(Settings::default()).unwrap());
+    let stage = Stage::new(&moto.endpoint(), support::loopback_checker());
     let params = json!({"stack": stack, "output": "Url", "timeout_seconds": 1, "backoff_seconds": 0.1, "max_backoff_seconds": 0.3});
     let job = event(params.to_string());
 

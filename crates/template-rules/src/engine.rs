@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::budget::Budget;
 use crate::display::short;
 use crate::guard::{self, EvaluateOptions, EvaluationError};
 use crate::node::Node;
@@ -32,15 +33,33 @@ pub fn evaluate(
     evaluate_with(template, rules, thresholds, &EvaluateOptions::default())
 }
 
-/// [`evaluate`], with [`EvaluateOptions`]: the memory Guard may take, and
-/// a way to stop between chunks of guard items.
+/// Like [`evaluate`], giving up between steps once `budget` is spent (see
+/// [`Budget`]): [`EvaluationError::Interrupted`] or, among guard items,
+/// [`EvaluationError::Stopped`].
+pub fn evaluate_until(
+    template: &Template,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    budget: &Budget,
+) -> Result<Report, EvaluationError> {
+    let options = EvaluateOptions {
+        budget: budget.clone(),
+        ..EvaluateOptions::default()
+    };
+    evaluate_with(template, rules, thresholds, &options)
+}
+
+/// [`evaluate`], with [`EvaluateOptions`]: the memory Guard may take, the
+/// [`Budget`], and who is told which guard items Guard is running.
 pub fn evaluate_with(
     template: &Template,
     rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
 ) -> Result<Report, EvaluationError> {
+    let budget = &options.budget;
     let mut guard = guard::evaluate(template, rules, options)?;
+    let resources = template.resources.len();
     let resolver = Resolver::new(template);
     let active: Vec<_> = rules.active().collect();
     // Open-ingress rules look at groups across resources: worked out once
@@ -50,9 +69,11 @@ pub fn evaluate_with(
         .iter()
         .any(|r| matches!(r.kind, RuleKind::OpenIngress(_)))
     {
+        budget.check(0, resources)?;
         let analysis = ingress::Analysis::new(template, &resolver);
         for rule in &active {
             if let RuleKind::OpenIngress(spec) = &rule.kind {
+                budget.check(0, resources)?;
                 ingress_outcomes.insert(rule.id.as_str(), ingress::check(&analysis, spec));
             }
         }
@@ -83,6 +104,7 @@ pub fn evaluate_with(
             .iter()
             .filter(|r| r.category.covers(&resource.resource_type))
         {
+            budget.check(index, resources)?;
             let outcome = match &rule.kind {
                 RuleKind::OpenIngress(_) => ingress_outcomes
                     .get_mut(rule.id.as_str())

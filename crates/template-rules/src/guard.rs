@@ -22,6 +22,7 @@ use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::budget::{Budget, Interrupted};
 use crate::node::Node;
 use crate::report::Finding;
 use crate::rules::{Rule, RuleError, RuleKind, RuleSet};
@@ -34,11 +35,11 @@ use crate::template::Template;
 /// guard item is an unresolved finding on the template, never a pass.
 pub const MAX_GUARD_JSON_BYTES: usize = 2 * 1024 * 1024;
 
-/// Guard items run between two calls of [`EvaluateOptions::proceed`], at
-/// most: Guard cannot be interrupted, so this is how soon a caller can stop
-/// an evaluation (items Guard can skip on the template do not count). A
-/// chunk also holds no more items than their memory estimates allow
-/// together ([`EvaluateOptions::guard_memory_limit`]).
+/// Guard items run between two checks of the [`Budget`], at most: Guard
+/// cannot be interrupted, so this is how soon a caller can stop an
+/// evaluation (items Guard can skip on the template do not count). A chunk
+/// also holds no more items than their memory estimates allow together
+/// ([`EvaluateOptions::guard_memory_limit`]).
 pub const GUARD_CHUNK: usize = 8;
 
 /// The resource name of a finding tied to no resource (a Guard rule that
@@ -50,26 +51,33 @@ pub const TEMPLATE: &str = "(template)";
 pub const TEMPLATE_TYPE: &str = "CloudFormation template";
 
 /// How [`crate::evaluate_with`] may run: how much memory Guard may take
-/// for one item, and whether to go on.
-#[derive(Clone, Copy)]
+/// for one item, how long the evaluation may go on, and who is told what
+/// Guard is running.
+#[derive(Clone)]
 pub struct EvaluateOptions<'a> {
     /// Memory Guard may need for one item on this template (its estimate,
     /// see `guard_rules::GuardRules::memory_estimate`); an item that would
     /// need more is not run, and is an unresolved finding.
     pub guard_memory_limit: usize,
-    /// Asked before each chunk of guard items, with their ids: `false`
-    /// stops the evaluation ([`EvaluationError::Stopped`]). A caller with a
-    /// deadline checks its clock here, and keeps the ids to say what was
-    /// running if it gives up waiting.
-    pub proceed: &'a (dyn Fn(&[&str]) -> bool + Sync),
+    /// Checked before each chunk of guard items, and between the native
+    /// rules' steps: once spent, the evaluation stops
+    /// ([`EvaluationError::Stopped`], [`EvaluationError::Interrupted`]).
+    pub budget: Budget,
+    /// Told the ids of each chunk of guard items just before Guard runs
+    /// it, and `&[]` when Guard is done. Guard cannot be interrupted: a
+    /// caller that gives up waiting (a Lambda handler stopped at its
+    /// deadline) keeps them to say which items were being evaluated.
+    pub on_guard_chunk: &'a (dyn Fn(&[&str]) + Sync),
 }
 
 impl Default for EvaluateOptions<'_> {
-    /// `guard_rules::DEFAULT_MEMORY_LIMIT`, and never stop.
+    /// `guard_rules::DEFAULT_MEMORY_LIMIT`, an unlimited budget, and
+    /// nobody told.
     fn default() -> Self {
         EvaluateOptions {
             guard_memory_limit: guard_rules::DEFAULT_MEMORY_LIMIT,
-            proceed: &|_| true,
+            budget: Budget::unlimited(),
+            on_guard_chunk: &|_| {},
         }
     }
 }
@@ -78,6 +86,7 @@ impl fmt::Debug for EvaluateOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EvaluateOptions")
             .field("guard_memory_limit", &self.guard_memory_limit)
+            .field("budget", &self.budget)
             .finish_non_exhaustive()
     }
 }
@@ -90,9 +99,12 @@ pub enum EvaluationError {
     /// Guard's message. A rule that cannot be evaluated proves nothing.
     #[error("{}", list(.0))]
     Rules(Vec<RuleError>),
-    /// [`EvaluateOptions::proceed`] said stop, before these items ran.
+    /// The [`Budget`] was spent before these guard items ran.
     #[error("the evaluation was stopped before the Guard rules {} were evaluated", .pending.join(", "))]
     Stopped { pending: Vec<String> },
+    /// The [`Budget`] was spent before the other rules were done.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
 }
 
 fn list(errors: &[RuleError]) -> String {
@@ -159,13 +171,15 @@ pub(crate) fn evaluate(
     let mut errors = Vec::new();
     for (n, chunk) in chunks.iter().enumerate() {
         let ids: Vec<&str> = chunk.iter().map(|(rule, _)| rule.id.as_str()).collect();
-        if !(options.proceed)(&ids) {
+        if options.budget.is_spent() {
+            (options.on_guard_chunk)(&[]);
             let pending = chunks[n..]
                 .iter()
                 .flat_map(|chunk| chunk.iter().map(|(rule, _)| rule.id.clone()))
                 .collect();
             return Err(EvaluationError::Stopped { pending });
         }
+        (options.on_guard_chunk)(&ids);
         let guards: Vec<&GuardRules> = chunk.iter().map(|(_, g)| *g).collect();
         let results = guard_rules::evaluate_all_with(&guards, &data, guard_options);
         for ((rule, _), result) in chunk.iter().zip(results) {
@@ -198,6 +212,7 @@ pub(crate) fn evaluate(
             }
         }
     }
+    (options.on_guard_chunk)(&[]);
     if errors.is_empty() {
         Ok(findings)
     } else {
@@ -308,7 +323,7 @@ fn template_finding(rule: &Rule, reason: String, unresolved: Vec<String>) -> Fin
 /// document order, `Resources`, `Conditions` and `Outputs` with
 /// `Fn::ForEach` expanded.
 pub fn guard_json(template: &Template, cap: usize) -> Option<Value> {
-    let mut budget = Budget { left: cap };
+    let mut budget = JsonBudget { left: cap };
     let mut root = Map::new();
     budget.take(2)?;
     for key in &template.section_order {
@@ -341,11 +356,11 @@ pub fn guard_json(template: &Template, cap: usize) -> Option<Value> {
 }
 
 /// The bytes of JSON text left to write.
-struct Budget {
+struct JsonBudget {
     left: usize,
 }
 
-impl Budget {
+impl JsonBudget {
     fn take(&mut self, bytes: usize) -> Option<()> {
         self.left = self.left.checked_sub(bytes)?;
         Some(())

@@ -10,7 +10,8 @@
 //! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
 //! carried by [`Thresholds`] (see [`Thresholds::judge`]). Every template
 //! of at most 1 MiB is read and checked in bounded time and memory
-//! ([`Limits`], and the budgets of [`resolve`]).
+//! ([`Limits`], and the budgets of [`resolve`]); a caller that must get its
+//! thread back sooner gives [`evaluate_until`] a [`Budget`].
 //!
 //! Guard items (`ruletype: guard`) are evaluated by AWS's `cfn-guard`
 //! (through `guard-rules`) on the template as this crate read it; their
@@ -38,6 +39,7 @@
 //! ```
 
 mod ami;
+mod budget;
 mod display;
 mod engine;
 mod foreach;
@@ -53,7 +55,8 @@ mod rules;
 mod template;
 mod yaml;
 
-pub use engine::{evaluate, evaluate_with};
+pub use budget::{Budget, Interrupted};
+pub use engine::{evaluate, evaluate_until, evaluate_with};
 pub use guard::{EvaluateOptions, EvaluationError};
 pub use node::{Node, Object};
 pub use report::{

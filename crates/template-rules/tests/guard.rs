@@ -7,13 +7,14 @@
 //! checked against Guard's CLI with their test files); the templates are
 //! written here, in JSON and in YAML with short-form tags.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use template_rules::guard::{GUARD_CHUNK, MAX_GUARD_JSON_BYTES, TEMPLATE, guard_json};
 use template_rules::{
-    EvaluateOptions, EvaluationError, Finding, Report, RuleItem, RuleKind, RuleSet, Template,
-    Thresholds, UnresolvedPolicy, Verdict, evaluate, evaluate_with,
+    Budget, EvaluateOptions, EvaluationError, Finding, Report, RuleItem, RuleKind, RuleSet,
+    Template, Thresholds, UnresolvedPolicy, Verdict, evaluate, evaluate_with,
 };
 
 fn rules_file(name: &str) -> String {
@@ -711,14 +712,19 @@ fn an_evaluation_asks_between_chunks_and_stops_when_told() {
         .collect();
     let rules = RuleSet::from_items(items);
     let template = Template::parse(ESTATE_YAML.as_bytes()).unwrap();
+    // Stopped (from "another thread") once Guard has been handed a chunk.
     let asked: Mutex<Vec<Vec<String>>> = Mutex::default();
-    let proceed = |ids: &[&str]| {
-        let mut asked = asked.lock().unwrap();
-        asked.push(ids.iter().map(|s| s.to_string()).collect());
-        asked.len() < 2
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_guard_chunk = |ids: &[&str]| {
+        asked
+            .lock()
+            .unwrap()
+            .push(ids.iter().map(|s| s.to_string()).collect());
+        stop.store(true, Ordering::Relaxed);
     };
     let options = EvaluateOptions {
-        proceed: &proceed,
+        budget: Budget::unlimited().stop_flag(Arc::clone(&stop)),
+        on_guard_chunk: &on_guard_chunk,
         ..EvaluateOptions::default()
     };
     match evaluate_with(&template, &rules, &Thresholds::default(), &options) {
@@ -729,22 +735,23 @@ fn an_evaluation_asks_between_chunks_and_stops_when_told() {
         other => panic!("{other:?}"),
     }
     let asked = asked.into_inner().unwrap();
+    // The first chunk, then "nothing running" once it stopped.
     assert_eq!(asked.len(), 2);
     assert_eq!(asked[0].len(), GUARD_CHUNK);
     assert_eq!(asked[0][0], "Item00");
+    assert!(asked[1].is_empty());
 
-    // Told to go on, it asks once per chunk and finishes.
-    let count = Mutex::new(0);
-    let proceed = |_: &[&str]| {
-        *count.lock().unwrap() += 1;
-        true
-    };
+    // Not stopped, it tells once per chunk, then that Guard is done.
+    let told = Mutex::new(Vec::new());
+    let on_guard_chunk = |ids: &[&str]| told.lock().unwrap().push(ids.len());
     let options = EvaluateOptions {
-        proceed: &proceed,
+        on_guard_chunk: &on_guard_chunk,
         ..EvaluateOptions::default()
     };
     let report = evaluate_with(&template, &rules, &Thresholds::default(), &options).unwrap();
-    assert_eq!(*count.lock().unwrap(), 20usize.div_ceil(GUARD_CHUNK));
+    let told = told.into_inner().unwrap();
+    assert_eq!(told.len(), 20usize.div_ceil(GUARD_CHUNK) + 1);
+    assert_eq!(told.last(), Some(&0));
     // Every bucket has properties.
     assert_eq!(report.findings, []);
 }
@@ -783,13 +790,15 @@ fn a_chunk_holds_no_more_items_than_their_memory_estimates_allow_together() {
     assert!(one > 0);
     let chunks = |limit: usize| {
         let asked = Mutex::new(Vec::new());
-        let proceed = |ids: &[&str]| {
-            asked.lock().unwrap().push(ids.len());
-            true
+        let on_guard_chunk = |ids: &[&str]| {
+            if !ids.is_empty() {
+                asked.lock().unwrap().push(ids.len());
+            }
         };
         let options = EvaluateOptions {
             guard_memory_limit: limit,
-            proceed: &proceed,
+            on_guard_chunk: &on_guard_chunk,
+            ..EvaluateOptions::default()
         };
         let report = evaluate_with(&template, &rules, &Thresholds::default(), &options).unwrap();
         (asked.into_inner().unwrap(), report.findings.len())

@@ -173,7 +173,11 @@ pub async fn run() {
                 format!(
                     "{} {}",
                     r.status(),
-                    r.message().unwrap_or_default().lines().next().unwrap_or_default()
+                    r.message()
+                        .unwrap_or_default()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
                 )
             })
             .unwrap_or_default();

@@ -135,10 +135,7 @@ pub fn job(event: &JobEvent) -> Job {
 }
 
 pub fn invocation() -> Invocation {
-    Invocation {
-        request_id: "req-cfn-validate".to_string(),
-        cutoff: None,
-    }
+    Invocation::new("req-cfn-validate", None)
 }
 
 pub fn default_rules() -> MemoryRules {

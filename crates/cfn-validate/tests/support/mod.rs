@@ -82,20 +82,10 @@ impl Stage {
             guard_memory_limit: cfn_validate::memory::guard_memory_limit(None),
         };
         let validator = Validator::from_sdk(&self.moto.sdk_config(), settings);
-        let pipeline_config = self
-            .pipeline
-            .sdk_config()
-            .into_builder()
-            .timeout_config(aws::timeouts())
-            .build();
-        let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&pipeline_config)));
-        let mut context = Context::default();
-        context.request_id = "req-cfn-validate".into();
-        let answer = runner
-            .run(
-                LambdaEvent::new(event.build(), context),
-                |job, inv| async move { validator.validate(job, inv).await },
-            )
+        let answer = runner(&self.pipeline)
+            .run(lambda_event(event, None), |job, inv| async move {
+                validator.validate(job, inv).await
+            })
             .await
             .unwrap();
         let reports = self.pipeline.reports();
@@ -117,6 +107,34 @@ impl Stage {
             .await
             .map(|zip| read_zip(&zip))
     }
+}
+
+/// A runner reporting to `pipeline`, as the binary's does.
+pub fn runner(pipeline: &FakeCodePipeline) -> Runner {
+    let config = pipeline
+        .sdk_config()
+        .into_builder()
+        .timeout_config(aws::timeouts())
+        .build();
+    Runner::new(JobReporter::new(aws::codepipeline_client(&config)))
+}
+
+/// The invocation of `event` (request id `req-cfn-validate`), with a
+/// Lambda deadline `timeout` from now, if any.
+pub fn lambda_event(
+    event: &JobEvent,
+    timeout: Option<std::time::Duration>,
+) -> LambdaEvent<serde_json::Value> {
+    let mut context = Context::default();
+    context.request_id = "req-cfn-validate".into();
+    if let Some(timeout) = timeout {
+        let deadline = std::time::SystemTime::now() + timeout;
+        context.deadline = deadline
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+    }
+    LambdaEvent::new(event.build(), context)
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use harness::codepipeline::{FakeCodePipeline, JobReport};
 use harness::events::JobEvent;
-use health_check::{Checker, Settings};
+use health_check::{Checker, Settings, TargetPolicy};
 use lambda_runtime::{Context, LambdaEvent};
 use pipeline_job::{JobReporter, Runner, aws};
 use service_status::ServiceStatus;
@@ -41,12 +41,11 @@ impl Stage {
         }
     }
 
-    /// A stage with the default settings and no CloudFormation.
+    /// A stage with no CloudFormation whose checker may reach loopback,
+    /// where the tests' servers are (as `HEALTH_CHECK_ALLOW_LOOPBACK=true`
+    /// allows); nothing else is allowed.
     pub fn plain() -> Stage {
-        Stage::new(
-            "http://127.0.0.1:9",
-            Checker::new(Settings::default()).unwrap(),
-        )
+        Stage::new("http://127.0.0.1:9", loopback_checker())
     }
 
     /// Invokes the handler on `event` with a Lambda deadline `timeout` from
@@ -93,6 +92,34 @@ impl Stage {
         assert_eq!(answer["reported"], true);
         report
     }
+}
+
+/// Settings that allow loopback targets, and nothing else beyond the
+/// defaults.
+pub fn loopback_settings() -> Settings {
+    Settings {
+        policy: TargetPolicy::LOOPBACK,
+        ..Settings::default()
+    }
+}
+
+/// A checker with [`loopback_settings`].
+pub fn loopback_checker() -> Checker {
+    Checker::new(loopback_settings()).unwrap()
+}
+
+/// Runs `test`'s body on a multi-thread runtime, in a network namespace
+/// where only loopback exists (see `harness::netns`): for tests of
+/// refusal, which must not depend on the refusal to stay safe.
+pub fn isolated<F: std::future::Future<Output = ()>>(test: &str, body: impl FnOnce() -> F) {
+    if !harness::netns::isolated(test) {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(body());
 }
 
 /// A Lambda invocation of `payload` whose deadline is `timeout` from now.

@@ -1,7 +1,7 @@
 //! Time and memory of Guard evaluations at the edges, for the README.
 //! Run under `/usr/bin/time -v` for the peak memory:
 //!
-//! `cargo run --release -p guard-rules --example worst_case -- MODE KIB [N]`
+//! `cargo run --release -p guard-rules --example guard_worst_case -- MODE KIB [N]`
 //!
 //! - `realistic KIB`: the benchmark's 200 items on its template of KIB KiB;
 //! - `failing KIB N`: one item of N rules that look at every resource and
