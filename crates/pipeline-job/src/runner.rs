@@ -19,7 +19,9 @@
 //!    rule and resource, through `template_rules::Budget`) and returns;
 //! 2. waits a short grace ([`Runner::DEFAULT_GRACE`], at most a third of
 //!    the reserve) for everything the handler started to end;
-//! 3. reports the `JobFailed`, once;
+//! 3. reports the `JobFailed`, once, saying what the work was doing when
+//!    it was stopped, if it said ([`Invocation::activity`]: e.g. the Guard
+//!    items cfn-validate was evaluating);
 //! 4. if anything the handler started is still running after the grace,
 //!    marks the process for ending ([`Runner::must_exit`]): under
 //!    [`Runner::serve`], the process exits once this invocation's answer is
