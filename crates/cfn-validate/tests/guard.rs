@@ -140,6 +140,34 @@ async fn an_inactive_guard_item_guard_cannot_read_is_only_a_warning() {
     assert!(summary.contains("S3Encrypted on Logs"), "{summary}");
 }
 
+/// An item Guard reads but fails on with this template (a variable it
+/// never defined): the check proves nothing, so no verdict; the table is
+/// the thing to fix.
+#[tokio::test]
+async fn a_guard_item_guard_fails_on_is_a_configuration_error_with_guards_message() {
+    let stage = InMemory::with_app_template(BUCKETS.as_bytes());
+    let rules = with_defaults(vec![guard_item(
+        "Undefined",
+        "let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]\nrule BROKEN when %buckets !empty { %undefined.Properties exists }\n",
+        1,
+        "Y",
+    )]);
+    let (kind, message) = failed(
+        stage
+            .validate_with(rules, &stage.event(&InMemory::app_parameters()))
+            .await,
+    );
+    assert_eq!(kind, "ConfigurationError");
+    assert!(
+        message.starts_with(&format!(
+            "the rules table {TABLE} has rules that cannot be evaluated on {APP_TEMPLATE}:\nrule Undefined: Guard could not evaluate the rules: "
+        )),
+        "{message}"
+    );
+    assert!(message.contains("undefined"), "{message}");
+    assert!(stage.output().is_none());
+}
+
 /// A function too small to give Guard room (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
 /// 128: `cfn_validate::memory`) runs no guard item, and says so: each is an
 /// unresolved finding, which the default policy flags, never a pass.
