@@ -697,7 +697,7 @@ fn a_rule_guard_fails_on_makes_the_evaluation_an_error_naming_the_item() {
 }
 
 #[test]
-fn an_evaluation_asks_between_chunks_and_stops_when_told() {
+fn an_evaluation_stops_between_chunks_once_its_budget_is_spent() {
     // Twenty items that each need Guard on this template.
     let items: Vec<RuleItem> = (0..20)
         .map(|i| {
