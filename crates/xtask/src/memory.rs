@@ -123,6 +123,21 @@ fn inputs() -> Vec<Input> {
         zip: zip_of(&estate),
         rules: heavy,
     });
+    // The most one item may take: ten queries from the root failing on
+    // every resource, an estimate just under the limit this `MemorySize`
+    // gives Guard (at 1024 MiB; over it, the item would not run at all).
+    let mut near = RuleSet::default_items();
+    let text: String = (0..10)
+        .map(|i| {
+            format!("rule FAILS_EVERYWHERE_{i} {{ Resources.*.Properties.Missing{i} exists }}\n")
+        })
+        .collect();
+    near.push(guard_item("NearTheLimit", &text));
+    inputs.push(Input {
+        name: "a guard item near the memory limit, 1 MiB estate".into(),
+        zip: zip_of(&estate),
+        rules: near,
+    });
     inputs
 }
 
