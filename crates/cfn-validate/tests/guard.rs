@@ -114,7 +114,10 @@ async fn an_active_guard_item_guard_cannot_read_is_a_configuration_error_naming_
         "{message}"
     );
     // Guard's own message, with where in the item it stopped reading.
-    assert!(message.contains("line"), "{message}");
+    assert!(
+        message.contains("the Guard rules do not parse: line 2, column"),
+        "{message}"
+    );
     assert!(stage.output().is_none());
 }
 
