@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
             .with_unresolved(UnresolvedPolicy::Fail),
     ];
     for (rules, thresholds) in rule_sets().iter().zip(thresholds) {
-        let report = evaluate(&template, rules, &thresholds);
+        let report = evaluate(&template, rules, &thresholds).unwrap();
         let mut sum = 0u64;
         let mut unresolved = false;
         for finding in &report.findings {

@@ -7,7 +7,9 @@ It starts moto (S3, DynamoDB) and the fake CodePipeline on free loopback
 ports, puts the source artifact the fixtures point at, runs the function with
 only the standard AWS environment pointing at them, and checks that each job
 got exactly the report it should, and that the function's output never shows
-the fixtures' artifact credentials. Everything it starts is stopped at the
+the fixtures' artifact credentials. The rules table holds the default rules
+and one Guard item (guard-rules' S3 encryption rule), which fails the job on
+an unencrypted bucket naming the item, the Guard rule and the resource. Everything it starts is stopped at the
 end, whatever happens.
 
 Run by `make test` (target e2e-watch); needs .venv (make tools) and a debug
@@ -27,12 +29,15 @@ import zipfile
 from pathlib import Path
 
 import boto3
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests/fixtures/events"
 BUCKET = "cicd-e2e-artifacts"
 SOURCE_KEY = "CICD/SourceArti/source.zip"
 TABLE = "cicd-e2e-rules"
+DEFAULT_RULES = ROOT / "crates/template-rules/src/default-rules.yaml"
+GUARD_RULE = ROOT / "crates/guard-rules/tests/rules/s3_bucket_encrypted.guard"
 
 # fixture -> (status, failure type, start of the summary or failure message)
 EXPECTED = {
@@ -43,7 +48,14 @@ EXPECTED = {
         "templates/bastion-ssh-open.yaml has risk 200 (fails from 50):\nIngressOpenToWorld on BastionSg (line 15)",
     ),
     "cfn-validate-bad-parameters.json": ("Failed", "ConfigurationError", "UserParameters: missing field `file`"),
+    "cfn-validate-guard.json": (
+        "Failed",
+        "JobFailed",
+        "templates/unencrypted-bucket.yaml has risk 60 (fails from 50):\nS3Encrypted on Logs (line 13): ",
+    ),
 }
+# ... and the Guard rule the item holds is named in that message.
+GUARD_NAMED = "S3_BUCKET_SSE_ENABLED"
 
 
 def free_port():
@@ -100,6 +112,7 @@ def main():
         with zipfile.ZipFile(source, "w") as z:
             z.write(ROOT / "calculator/cloudformation/application.json", "cloudformation/application.json")
             z.write(ROOT / "tests/fixtures/templates/bastion-ssh-open.yaml", "templates/bastion-ssh-open.yaml")
+            z.write(ROOT / "tests/fixtures/templates/unencrypted-bucket.yaml", "templates/unencrypted-bucket.yaml")
         boto3.client("s3", **aws).put_object(Bucket=BUCKET, Key=SOURCE_KEY, Body=source.getvalue())
         boto3.client("dynamodb", **aws).create_table(
             TableName=TABLE,
@@ -107,6 +120,15 @@ def main():
             KeySchema=[{"AttributeName": "rule", "KeyType": "HASH"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        # The default rules (what an empty table is seeded with), and a Guard item.
+        items = yaml.safe_load(DEFAULT_RULES.read_text())
+        items.append(dict(rule="S3Encrypted", category="S3", ruletype="guard",
+                          ruledata=GUARD_RULE.read_text(), riskvalue=60, active="Y"))
+        dynamodb = boto3.client("dynamodb", **aws)
+        for item in items:
+            dynamodb.put_item(TableName=TABLE, Item={
+                k: {"N": str(v)} if k == "riskvalue" else {"S": str(v)} for k, v in item.items()
+            })
 
         # Only the standard AWS environment tells the function where things are.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -154,6 +176,8 @@ def main():
             found = report.get("summary") if status == "Succeeded" else report.get("message")
             if report["status"] != status or report.get("kind") != kind or not (found or "").startswith(text):
                 sys.exit(f"e2e: {fixture}: expected {status} {kind or ''} {text!r}, got {json.dumps(report)}")
+            if fixture == "cfn-validate-guard.json" and GUARD_NAMED not in found:
+                sys.exit(f"e2e: {fixture}: the failure does not name {GUARD_NAMED}: {found!r}")
             print(f"e2e: CodePipeline recorded {fixture}: {status} {kind or ''} {found.splitlines()[0]}")
         output = watch_log.read_text()
         leaked = [s for s in secrets if s in output]

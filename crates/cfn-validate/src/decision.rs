@@ -283,7 +283,8 @@ mod tests {
             &Template::parse(template.as_bytes()).unwrap(),
             &rules,
             &thresholds,
-        );
+        )
+        .unwrap();
         decide("t.yaml", &report, &thresholds)
     }
 

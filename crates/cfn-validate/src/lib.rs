@@ -22,6 +22,7 @@
 //! `pipeline-job` reports the result, exactly once.
 
 pub mod decision;
+pub mod memory;
 pub mod params;
 pub mod settings;
 
@@ -34,8 +35,8 @@ use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
 use template_rules::{
-    Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, Report, RuleItem, RuleSet, Template, TemplateReport,
-    Thresholds, ValidationReport, Verdict, evaluate_until,
+    Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, EvaluationError, Report, RuleItem,
+    RuleSet, Template, TemplateReport, Thresholds, ValidationReport, Verdict, evaluate_with,
 };
 use tracing::{info, warn};
 
@@ -58,6 +59,8 @@ pub struct Validator<R, J, O> {
     job_stores: J,
     /// The function's own store, for the copy in the `output` bucket.
     own_store: O,
+    /// Memory one Guard item may take (see [`memory`]).
+    guard_memory_limit: usize,
 }
 
 /// The validator Lambda runs: DynamoDB rules, S3 artifacts.
@@ -73,6 +76,7 @@ impl AwsValidator {
             S3Stores::new(sdk),
             S3Store::new(artifacts::s3::own_client(sdk)),
         )
+        .with_guard_memory_limit(settings.guard_memory_limit)
     }
 }
 
@@ -88,7 +92,14 @@ where
             thresholds,
             job_stores,
             own_store,
+            guard_memory_limit: EvaluateOptions::default().guard_memory_limit,
         }
+    }
+
+    /// The memory one Guard item may take, in bytes.
+    pub fn with_guard_memory_limit(mut self, limit: usize) -> Self {
+        self.guard_memory_limit = limit;
+        self
     }
 
     pub async fn validate(&self, job: Job, invocation: Invocation) -> Result<Outcome, JobError> {
@@ -115,10 +126,30 @@ where
         let report = {
             let (template, file, thresholds) =
                 (Arc::clone(&template), params.file.clone(), self.thresholds);
+            let guard_memory_limit = self.guard_memory_limit;
             let budget = Budget::unlimited().stop_flag(invocation.stop_flag());
+            let activity = invocation.activity();
             invocation
                 .spawn_blocking(move || {
-                    score(&template, &file, &table, items, &thresholds, &budget)
+                    // Guard runs items in chunks it cannot be interrupted
+                    // in: the runner names them if it stops the handler
+                    // while one runs.
+                    let on_guard_chunk = |ids: &[&str]| match ids {
+                        [] => activity.clear(),
+                        [one] => {
+                            activity.set(format!("evaluating the Guard rules of the item {one}"))
+                        }
+                        ids => activity.set(format!(
+                            "evaluating the Guard rules of the items {}",
+                            ids.join(", ")
+                        )),
+                    };
+                    let options = EvaluateOptions {
+                        guard_memory_limit,
+                        budget,
+                        on_guard_chunk: &on_guard_chunk,
+                    };
+                    score(&template, &file, &table, items, &thresholds, &options)
                 })
                 .await?
         };
@@ -192,8 +223,8 @@ where
 
 /// Reads `template` (the file `file`), builds the rules of `table` from
 /// `items` and evaluates: the CPU-bound part of a job, run on a blocking
-/// thread, giving up when `budget` is spent (the runner then reports the
-/// job as stopped). An active rule that cannot be applied is a
+/// thread, giving up when the options' budget is spent (the runner then
+/// reports the job as stopped). An active rule that cannot be applied is a
 /// configuration error, since a check that skips it proves nothing.
 fn score(
     template: &[u8],
@@ -201,7 +232,7 @@ fn score(
     table: &str,
     items: Vec<RuleItem>,
     thresholds: &Thresholds,
-    budget: &Budget,
+    options: &EvaluateOptions,
 ) -> Result<Report, JobError> {
     let template = Template::parse(template).map_err(|e| {
         JobError::failed(format!(
@@ -220,8 +251,22 @@ fn score(
     for error in rules.errors() {
         warn!(table, %error, "inactive rule cannot be applied");
     }
-    evaluate_until(&template, &rules, thresholds, budget)
-        .map_err(|stopped| JobError::failed(format!("{file}: {stopped}")))
+    evaluate_with(&template, &rules, thresholds, options)
+        .map_err(|e| evaluation_error(table, file, e))
+}
+
+/// A check that cannot be trusted is never a verdict: a rule Guard failed
+/// on is the table's to fix (a `ConfigurationError` naming it, with Guard's
+/// message); an evaluation stopped before its end is a failed check.
+fn evaluation_error(table: &str, file: &str, e: EvaluationError) -> JobError {
+    match e {
+        EvaluationError::Rules(_) => JobError::configuration(format!(
+            "the rules table {table} has rules that cannot be evaluated on {file}:\n{e}"
+        )),
+        EvaluationError::Stopped { .. } | EvaluationError::Interrupted(_) => {
+            JobError::failed(format!("{file}: {e}"))
+        }
+    }
 }
 
 fn table_error(e: TableError) -> JobError {

@@ -4,7 +4,9 @@ use template_rules::{Thresholds, UnresolvedPolicy};
 
 /// What the function is configured with (`RULES_TABLE`, and optionally
 /// `RISK_FLAG_AT` and `RISK_FAIL_AT`, defaults 5 and 50, and `UNRESOLVED`,
-/// what unresolved findings do: `pass`, `flag` (the default) or `fail`).
+/// what unresolved findings do: `pass`, `flag` (the default) or `fail`),
+/// and what Lambda says of it (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, which
+/// bounds the memory of Guard items: see [`crate::memory`]).
 ///
 /// Settings that cannot be used do not stop the function: the runner then
 /// reports every job as a `ConfigurationError` that says what to fix,
@@ -13,6 +15,8 @@ use template_rules::{Thresholds, UnresolvedPolicy};
 pub struct Settings {
     pub rules_table: String,
     pub thresholds: Thresholds,
+    /// Memory one Guard item may take, in bytes.
+    pub guard_memory_limit: usize,
 }
 
 /// A setting that cannot be used; the message says what to fix.
@@ -59,9 +63,18 @@ impl Settings {
             })?,
         };
         let thresholds = thresholds.with_unresolved(unresolved);
+        let memory = match var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                SettingsError(format!(
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE is not a whole number of MiB: \"{v}\""
+                ))
+            })?),
+        };
         Ok(Settings {
             rules_table,
             thresholds,
+            guard_memory_limit: crate::memory::guard_memory_limit(memory),
         })
     }
 }
@@ -86,6 +99,27 @@ mod tests {
         );
         let s = settings(&[("RULES_TABLE", "rules")]).unwrap();
         assert_eq!(s.thresholds, Thresholds::default());
+        assert_eq!(
+            s.guard_memory_limit,
+            1 << 30,
+            "Guard's default outside Lambda"
+        );
+        let s = settings(&[
+            ("RULES_TABLE", "rules"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.guard_memory_limit,
+            crate::memory::guard_memory_limit(Some(1024))
+        );
+        assert!(
+            settings(&[
+                ("RULES_TABLE", "rules"),
+                ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots")
+            ])
+            .is_err()
+        );
         let s = settings(&[
             ("RULES_TABLE", "rules"),
             ("RISK_FLAG_AT", "1"),

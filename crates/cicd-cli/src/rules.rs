@@ -9,6 +9,7 @@ use template_rules::{RuleItem, RuleSet};
 
 use crate::Status;
 use crate::aws::{self, Endpoint};
+use crate::guard_files::{self, ItemSettings};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,6 +36,25 @@ enum Action {
     Put {
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
+    },
+    /// Add or replace one guard item per Guard rules file (its id: the
+    /// file's first named rule). Nothing is written if any file does not
+    /// parse.
+    ImportGuard {
+        #[arg(required = true, value_name = "FILE.guard")]
+        files: Vec<PathBuf>,
+        /// The items' risk value.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        risk: u64,
+        /// The items' category (free text, for grouping).
+        #[arg(long, value_name = "C", default_value = template_rules::GUARD_CATEGORY)]
+        category: String,
+        /// Write the items switched off.
+        #[arg(long)]
+        inactive: bool,
+        /// The item's id instead of its first rule's name (one file only).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
     },
     /// Switch a rule on.
     Enable { rule: String },
@@ -71,11 +91,40 @@ pub async fn run(args: &Args) -> Result<Status> {
         }
         Action::Put { file } => {
             let items = read_valid(file)?;
-            for item in &items {
-                table.put(item).await?;
-                println!("put {}", item.id().unwrap_or_default());
+            put_all(&table, &items).await
+        }
+        Action::ImportGuard {
+            files,
+            risk,
+            category,
+            inactive,
+            id,
+        } => {
+            if id.is_some() && files.len() > 1 {
+                bail!("--id names one item: give one file with it");
             }
-            Ok(Status::Success)
+            let settings = ItemSettings {
+                id: id.clone(),
+                risk: *risk,
+                category: category.clone(),
+                active: !inactive,
+            };
+            let mut items = Vec::new();
+            let mut errors = Vec::new();
+            for file in files {
+                match guard_files::item(file, &settings) {
+                    Ok(item) => items.push(item),
+                    Err(e) => errors.push(format!("  {e:#}")),
+                }
+            }
+            if !errors.is_empty() {
+                bail!(
+                    "Guard rules files that cannot be used; nothing was written:\n{}",
+                    errors.join("\n")
+                );
+            }
+            check_items(&items, "the Guard rules files")?;
+            put_all(&table, &items).await
         }
         Action::Enable { rule } | Action::Disable { rule } => {
             let active = matches!(args.action, Action::Enable { .. });
@@ -88,11 +137,33 @@ pub async fn run(args: &Args) -> Result<Status> {
         }
         Action::Sync { file, dry_run } => {
             let items = read_valid(file)?;
+            check_sizes(&table, &items)?;
             let report = table.sync(&items, !dry_run).await?;
             print_sync(&report, *dry_run);
             Ok(Status::Success)
         }
     }
+}
+
+/// Refuses `items` whole when one is over DynamoDB's item limit.
+fn check_sizes(table: &RulesTable, items: &[RuleItem]) -> Result<()> {
+    for item in items {
+        table
+            .check_size(item)
+            .map_err(|e| anyhow::anyhow!("{e}; nothing was written"))?;
+    }
+    Ok(())
+}
+
+/// Writes `items`, each checked against DynamoDB's item limit before any
+/// is written.
+async fn put_all(table: &RulesTable, items: &[RuleItem]) -> Result<Status> {
+    check_sizes(table, items)?;
+    for item in items {
+        table.put(item).await?;
+        println!("put {}", item.id().unwrap_or_default());
+    }
+    Ok(Status::Success)
 }
 
 /// Prints the rules; exits 1 when an active rule cannot be applied (so a
@@ -133,7 +204,7 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
                             some => text(some),
                         },
                         text(&i.riskvalue),
-                        text(&i.ruledata),
+                        ruledata(i, &rules),
                     ]
                 })
                 .collect();
@@ -183,22 +254,51 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
     })
 }
 
-/// The items of a rules file; refused whole if any item is not a valid rule.
+/// What the RULEDATA column shows: the data, in one line; for a guard item
+/// its named rules (the first is its default id), not its text.
+fn ruledata(item: &RuleItem, rules: &RuleSet) -> String {
+    let guard = item.ruletype.as_ref().and_then(|t| t.as_str()) == Some("guard");
+    let parsed = item.id().and_then(|id| rules.get(id));
+    match (guard, parsed) {
+        (true, Some(rule)) => format!(
+            "Guard rules {} ({} bytes)",
+            rule.kind.summary(),
+            item.ruledata
+                .as_ref()
+                .and_then(|d| d.as_str())
+                .map_or(0, str::len)
+        ),
+        (true, None) => "Guard rules that cannot be applied (see below)".to_string(),
+        (false, _) => match &item.ruledata {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => "-".to_string(),
+        },
+    }
+}
+
+/// The items of a rules file; refused whole if any item is not a valid rule
+/// or is too large for DynamoDB.
 fn read_valid(path: &Path) -> Result<Vec<RuleItem>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("rules file {}", path.display()))?;
     let items =
         RuleSet::items_from_str(&text).with_context(|| format!("rules file {}", path.display()))?;
-    let rules = RuleSet::from_items(items.clone());
+    check_items(&items, &format!("rules file {}", path.display()))?;
+    Ok(items)
+}
+
+/// Refuses `items` whole when any is not a valid rule, or two share an id.
+fn check_items(items: &[RuleItem], shown: &str) -> Result<()> {
+    let rules = RuleSet::from_items(items.to_vec());
     if !rules.errors().is_empty() {
         let errors: Vec<String> = rules.errors().iter().map(|e| format!("  {e}")).collect();
         bail!(
-            "rules file {} has rules that cannot be applied; nothing was written:\n{}",
-            path.display(),
+            "{shown} has rules that cannot be applied; nothing was written:\n{}",
             errors.join("\n")
         );
     }
-    Ok(items)
+    Ok(())
 }
 
 fn print_sync(report: &SyncReport, dry_run: bool) {

@@ -14,7 +14,7 @@
 //! unsuccessful.
 
 use serde_json::{Value, json};
-use template_rules::{Finding, Rule, RuleItem, RuleSet, Thresholds, UnresolvedPolicy, Verdict};
+use template_rules::{Finding, Rule, RuleKind, RuleSet, Thresholds, UnresolvedPolicy, Verdict};
 
 use crate::inputs::Unreadable;
 use crate::output::{Checked, unresolved_note};
@@ -28,14 +28,19 @@ pub fn document(
     let descriptors: Vec<Value> = active
         .iter()
         .map(|rule| {
-            let data = RuleItem::from(*rule)
-                .ruledata
-                .and_then(|d| d.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let short = match &rule.kind {
+                RuleKind::Guard(_) => format!("Guard rules {}", rule.kind.summary()),
+                kind => format!(
+                    "{} {} on {} resources",
+                    kind.type_name(),
+                    kind.summary(),
+                    rule.category.name()
+                ),
+            };
             json!({
                 "id": rule.id,
                 "name": rule.id,
-                "shortDescription": {"text": format!("{} {} on {} resources", rule.kind.type_name(), data, rule.category.name())},
+                "shortDescription": {"text": short},
                 "fullDescription": {"text": format!("{} rule {} ({}), risk {}", rule.category.name(), rule.id, rule.kind.type_name(), rule.risk)},
                 "defaultConfiguration": {"level": level(thresholds, rule.risk)},
                 "properties": {"risk": rule.risk, "category": rule.category.name(), "ruletype": rule.kind.type_name()},

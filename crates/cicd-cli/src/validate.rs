@@ -9,19 +9,32 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use rules_table::{RulesSource, RulesTable};
 use template_rules::{
-    Limits, RuleSet, TemplateReport, Thresholds, UnresolvedPolicy, Verdict, evaluate,
+    EvaluateOptions, EvaluationError, Limits, RuleItem, RuleSet, TemplateReport, Thresholds,
+    UnresolvedPolicy, Verdict, evaluate_with,
 };
 
 use crate::Status;
 use crate::aws::{self, Endpoint};
+use crate::guard_files::{self, ItemSettings};
 use crate::inputs::{self, Input, Reading};
 use crate::output::{self, Checked, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rules file (YAML or JSON, in the rules table's item shape); the built-in rules by default.
+    /// Rules to apply instead of the built-in ones: a rules file (YAML or
+    /// JSON, in the rules table's item shape, guard items included), a
+    /// Guard rules file (`.guard`: one active item named after its first
+    /// rule), or a directory of `.guard` files. Repeat to combine.
     #[arg(long, value_name = "FILE", conflicts_with = "table")]
-    rules: Option<PathBuf>,
+    rules: Vec<PathBuf>,
+    /// The risk of each item made of a `.guard` file given to --rules.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    guard_risk: u64,
+    /// Memory, in MiB, Guard may need for one item on one template (its
+    /// estimate, before running it); an item that would need more is an
+    /// unresolved finding. Templates are evaluated in parallel (--jobs).
+    #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    guard_memory: u64,
     /// Evaluate against the rules in this DynamoDB rules table, as the pipeline does (read only).
     #[arg(long, value_name = "NAME")]
     table: Option<String>,
@@ -100,11 +113,36 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
             let items = runtime.block_on(table_items(table, &args.endpoint))?;
             usable(items, &format!("rules table {table}")).map_err(anyhow::Error::msg)?
         }
-        None => load_rules(args.rules.as_deref()).map_err(anyhow::Error::msg)?,
+        None => load_rules(&args.rules, args.guard_risk)?,
     };
     let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates)?;
 
-    let checked = check_all(&inputs, &rules, &thresholds, args.jobs)?;
+    let options = EvaluateOptions {
+        guard_memory_limit: usize::try_from(args.guard_memory.saturating_mul(1 << 20))
+            .unwrap_or(usize::MAX),
+        ..EvaluateOptions::default()
+    };
+    let checked = check_all(&inputs, &rules, &thresholds, &options, args.jobs)?;
+    // A template the rules could not be evaluated on has no verdict: the
+    // run cannot be trusted, as with rules that cannot be applied.
+    let (checked, not_evaluated): (Vec<_>, Vec<_>) = checked.into_iter().partition(Result::is_ok);
+    let not_evaluated: Vec<String> = not_evaluated
+        .into_iter()
+        .filter_map(Result::err)
+        .map(|(path, e)| {
+            format!(
+                "{path}: {}",
+                e.to_string().replace('\n', &format!("\n{path}: "))
+            )
+        })
+        .collect();
+    if !not_evaluated.is_empty() {
+        bail!(
+            "the rules could not be evaluated, so there is no verdict:\n{}",
+            not_evaluated.join("\n")
+        );
+    }
+    let checked: Vec<Option<Checked>> = checked.into_iter().filter_map(Result::ok).collect();
     if args.verbose {
         for skip in &skipped {
             eprintln!("cicd validate: skipped {}: {}", skip.shown, skip.why);
@@ -150,15 +188,20 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     })
 }
 
+/// What became of one input: checked (`None` for a file found in a
+/// directory that is not a template), or the path of a template the rules
+/// could not be evaluated on, and why.
+type Outcome = Result<Option<Checked>, (String, EvaluationError)>;
+
 /// Reads, parses and evaluates every input on `jobs` threads; the results
-/// keep the inputs' (sorted) order. `None` for a file found in a directory
-/// that is not a template.
+/// keep the inputs' (sorted) order.
 fn check_all(
     inputs: &[Input],
     rules: &RuleSet,
     thresholds: &Thresholds,
+    options: &EvaluateOptions,
     jobs: Option<u16>,
-) -> anyhow::Result<Vec<Option<Checked>>> {
+) -> anyhow::Result<Vec<Outcome>> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = jobs {
         pool = pool.num_threads(usize::from(jobs));
@@ -171,7 +214,7 @@ fn check_all(
         inputs
             .par_iter()
             .map(|input| {
-                let checked = check(input, rules, thresholds);
+                let checked = check(input, rules, thresholds, options);
                 progress.inc(1);
                 checked
             })
@@ -182,40 +225,42 @@ fn check_all(
 }
 
 /// One template: read, parsed, evaluated.
-fn check(input: &Input, rules: &RuleSet, thresholds: &Thresholds) -> Option<Checked> {
+fn check(
+    input: &Input,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Outcome {
     let unreadable = |error| {
-        Some(Checked::Unreadable {
+        Ok(Some(Checked::Unreadable {
             path: input.shown.clone(),
             error,
-        })
+        }))
     };
     let bytes = match inputs::read(input) {
         Reading::Template(bytes) => bytes,
-        Reading::NotATemplate => return None,
+        Reading::NotATemplate => return Ok(None),
         Reading::Unreadable(error) => return unreadable(error),
     };
     let template = match inputs::parse(input, &bytes) {
         Ok(Some(template)) => template,
-        Ok(None) => return None,
+        Ok(None) => return Ok(None),
         Err(error) => return unreadable(error),
     };
     let rules_applied = rules
         .active()
-        .filter(|rule| {
-            template
-                .resources
-                .iter()
-                .any(|r| rule.category.covers(&r.resource_type))
-        })
+        .filter(|rule| rule.applies_to(&template))
         .map(|rule| rule.id.clone())
         .collect();
-    Some(Checked::Evaluated {
+    let report = evaluate_with(&template, rules, thresholds, options)
+        .map_err(|e| (input.shown.clone(), e))?;
+    Ok(Some(Checked::Evaluated {
         report: TemplateReport {
             path: input.shown.clone(),
-            report: evaluate(&template, rules, thresholds),
+            report,
         },
         rules: rules_applied,
-    })
+    }))
 }
 
 /// A bar on stderr for many templates, when stderr is a terminal; hidden otherwise.
@@ -253,18 +298,50 @@ async fn table_items(
     Ok(items)
 }
 
-/// The rule set, with what is wrong in it said on stderr. Rules that were
-/// meant to be applied but cannot be make the whole run unusable.
-fn load_rules(path: Option<&Path>) -> Result<RuleSet, String> {
-    let Some(path) = path else {
+/// The rule set of `--rules` (the built-in rules without it), with what
+/// is wrong in it said on stderr. Rules that were meant to be applied but
+/// cannot be make the whole run unusable.
+fn load_rules(paths: &[PathBuf], guard_risk: u64) -> anyhow::Result<RuleSet> {
+    if paths.is_empty() {
         return Ok(RuleSet::defaults());
+    }
+    let settings = ItemSettings {
+        id: None,
+        risk: guard_risk,
+        category: template_rules::GUARD_CATEGORY.to_string(),
+        active: true,
     };
-    let shown = path.display();
-    let bytes = read_capped(path).map_err(|e| format!("rules file {shown}: {e}"))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| format!("rules file {shown}: not valid UTF-8"))?;
-    let items = RuleSet::items_from_str(&text).map_err(|e| format!("rules file {shown}: {e}"))?;
-    usable(items, &format!("rules file {shown}"))
+    let mut items: Vec<RuleItem> = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let found = guard_files::guard_files_in(path)?;
+            if found.is_empty() {
+                bail!("--rules {}: no .guard files in it", path.display());
+            }
+            for file in found {
+                items.push(guard_files::item(&file, &settings).context("Guard rules file")?);
+            }
+        } else if guard_files::is_guard_file(path) {
+            items.push(guard_files::item(path, &settings).context("Guard rules file")?);
+        } else {
+            let shown = path.display();
+            let bytes =
+                read_capped(path).map_err(|e| anyhow::anyhow!("rules file {shown}: {e}"))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("rules file {shown}: not valid UTF-8"))?;
+            items.extend(
+                RuleSet::items_from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("rules file {shown}: {e}"))?,
+            );
+        }
+    }
+    let shown = match paths {
+        [one] if !guard_files::is_guard_file(one) && !one.is_dir() => {
+            format!("rules file {}", one.display())
+        }
+        _ => "--rules".to_string(),
+    };
+    usable(items, &shown).map_err(anyhow::Error::msg)
 }
 
 /// The rule set of `items`, with what is wrong in it said on stderr. Rules

@@ -14,8 +14,13 @@
 //!   never copied into this repository:
 //!   `GUARD_RULES_TESTS=/path/to/rules cargo test -p guard-rules --test guard_test_files -- --ignored --nocapture`
 
+#[path = "support/guard_test_format.rs"]
+mod guard_test_format;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+use guard_test_format::rules_with_tests;
 
 use guard_rules::{FailureKind, GuardData, GuardRules, Options, evaluate_with};
 use serde_json::Value;
@@ -45,60 +50,6 @@ struct Summary {
     /// SKIP for Guard, a failure kind of its own here.
     undecided: usize,
     mismatches: Vec<Mismatch>,
-}
-
-/// Every `.guard` (or `.ruleset`) file under `dir`, with the test files
-/// Guard's `test --dir` would pair it with.
-fn rules_with_tests(dir: &Path) -> Vec<(PathBuf, Vec<PathBuf>)> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                pending.push(path);
-            } else if let Some(prefix) = path.file_name().and_then(|n| n.to_str()).and_then(|n| {
-                n.strip_suffix(".guard")
-                    .or_else(|| n.strip_suffix(".ruleset"))
-            }) {
-                let tests = test_files(&dir.join("tests"), prefix);
-                found.push((path.clone(), tests));
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
-/// Test files for the rules file `prefix`: those whose name starts with it
-/// and continues with `_test`, `-test` or `.` (so `s3_bucket_tests.yaml`
-/// does not also test `s3_bucket_encrypted.guard`).
-fn test_files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|path| {
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                return false;
-            };
-            let data_file = [".yaml", ".yml", ".json", ".jsn"]
-                .iter()
-                .any(|ext| name.ends_with(ext));
-            let rest = name.strip_prefix(prefix).unwrap_or("");
-            data_file
-                && name.starts_with(prefix)
-                && (rest.starts_with("_test") || rest.starts_with("-test") || rest.starts_with('.'))
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 fn run_directory(dir: &Path) -> Summary {

@@ -11,8 +11,8 @@
 //! steps. The runner raises the flag when it stops the handler, then waits
 //! (briefly) for everything tracked to end before the next invocation.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio_util::task::TaskTracker;
@@ -29,11 +29,45 @@ pub struct Invocation {
     pub(crate) work: Work,
 }
 
-/// Everything a handler started, and the flag that tells it to stop.
+/// Everything a handler started, the flag that tells it to stop, and what
+/// it says it is doing.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Work {
     pub(crate) tracker: TaskTracker,
     pub(crate) stop: Arc<AtomicBool>,
+    pub(crate) activity: Activity,
+}
+
+/// What a handler's CPU-bound work is doing now, in words the job's report
+/// can show ("evaluating the Guard rules of the item X"). Work that cannot
+/// be interrupted mid-step (one call into a library) sets it before the
+/// step and clears it after: if the runner has to stop the handler at the
+/// cutoff, its `JobFailed` says what was running.
+#[derive(Debug, Clone, Default)]
+pub struct Activity(Arc<Mutex<Option<String>>>);
+
+impl Activity {
+    /// The work is now doing `what`.
+    pub fn set(&self, what: impl Into<String>) {
+        *self.lock() = Some(what.into());
+    }
+
+    /// The work is between steps.
+    pub fn clear(&self) {
+        *self.lock() = None;
+    }
+
+    /// What the work is doing, if it said.
+    pub fn get(&self) -> Option<String> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // A panic while holding it cannot leave a half-written string.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl Invocation {
@@ -58,6 +92,12 @@ impl Invocation {
     /// `template_rules::Budget::stop_flag`).
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.work.stop)
+    }
+
+    /// Where the handler's work says what it is doing, for the runner's
+    /// message if it has to stop it (see [`Activity`]).
+    pub fn activity(&self) -> Activity {
+        self.work.activity.clone()
     }
 
     /// Whether the runner has stopped the handler.

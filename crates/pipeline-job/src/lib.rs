@@ -55,7 +55,7 @@ pub mod runner;
 
 pub use event::{Artifact, ArtifactCredentials, Job, JobData, Secret};
 pub use exit::STILL_RUNNING_EXIT_CODE;
-pub use invocation::Invocation;
+pub use invocation::{Activity, Invocation};
 pub use outcome::{FailureKind, JobError, Outcome};
 pub use reporter::JobReporter;
 pub use runner::{NotReported, Runner, Setup};

@@ -19,7 +19,9 @@
 //!    rule and resource, through `template_rules::Budget`) and returns;
 //! 2. waits a short grace ([`Runner::DEFAULT_GRACE`], at most a third of
 //!    the reserve) for everything the handler started to end;
-//! 3. reports the `JobFailed`, once;
+//! 3. reports the `JobFailed`, once, saying what the work was doing when
+//!    it was stopped, if it said ([`Invocation::activity`]: e.g. the Guard
+//!    items cfn-validate was evaluating);
 //! 4. if anything the handler started is still running after the grace,
 //!    marks the process for ending ([`Runner::must_exit`]): under
 //!    [`Runner::serve`], the process exits once this invocation's answer is
@@ -293,9 +295,13 @@ impl Runner {
             None => Some((&mut task).await),
             Some(limit) => tokio::time::timeout(limit, &mut task).await.ok(),
         };
+        // What the handler was doing when it was stopped, before it can
+        // move on.
+        let activity = joined.is_none().then(|| work.activity.get()).flatten();
         if joined.is_none() {
             warn!(
                 reserve_s = self.reserve.as_secs_f64(),
+                activity = activity.as_deref().unwrap_or(""),
                 "the handler was stopped near the Lambda deadline"
             );
         }
@@ -304,8 +310,9 @@ impl Runner {
         self.settle(&work).await;
         match joined {
             None => Err(JobError::failed(format!(
-                "the check did not finish in time: it was stopped {:.0} s before the function's Lambda timeout",
-                self.reserve.as_secs_f64()
+                "the check did not finish in time: it was stopped {:.0} s before the function's Lambda timeout{}",
+                self.reserve.as_secs_f64(),
+                activity.map(|a| format!(", while {a}")).unwrap_or_default()
             ))),
             Some(Ok(result)) => result,
             Some(Err(e)) if e.is_panic() => {

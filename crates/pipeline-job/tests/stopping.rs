@@ -122,6 +122,42 @@ async fn work_that_ignores_the_flag_marks_the_process_for_ending_after_one_repor
     );
 }
 
+/// Work in a step it cannot be interrupted in says what it is doing; the
+/// report of the stop says it too. Between steps it says nothing more.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_of_a_stop_says_what_the_work_was_doing() {
+    let fake = FakeCodePipeline::start();
+    let runner = runner(&fake);
+    let answer = runner
+        .run(
+            invocation(JobEvent::new().build(), Duration::from_millis(1500)),
+            |_, inv| async move {
+                let (activity, stop) = (inv.activity(), inv.stop_flag());
+                inv.spawn_blocking(move || {
+                    activity.set("reading a step");
+                    activity.clear();
+                    activity.set("evaluating the item Slow");
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                })
+                .await;
+                Ok(Outcome::success("too late"))
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "Failed");
+    assert!(!runner.must_exit());
+    assert_eq!(
+        one_failure(&fake),
+        (
+            "JobFailed".to_string(),
+            format!("{STOPPED}, while evaluating the item Slow")
+        )
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn work_a_handler_left_behind_is_stopped_when_it_returns() {
     let fake = FakeCodePipeline::start();

@@ -57,3 +57,23 @@ pub fn to_attributes(item: &RuleItem) -> HashMap<String, AttributeValue> {
     }
     attributes
 }
+
+/// The largest item DynamoDB stores: 400 KB, attribute names included.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// An item's size as DynamoDB counts it against [`MAX_ITEM_BYTES`]: each
+/// attribute's name and value in UTF-8 bytes (a number at most 21 bytes, a
+/// flag 1).
+pub fn item_size(attributes: &HashMap<String, AttributeValue>) -> usize {
+    attributes
+        .iter()
+        .map(|(name, value)| {
+            name.len()
+                + match value {
+                    AttributeValue::S(s) => s.len(),
+                    AttributeValue::N(n) => n.len().min(21),
+                    _ => 1,
+                }
+        })
+        .sum()
+}

@@ -15,7 +15,7 @@ mod memory;
 mod source;
 mod table;
 
-pub use item::{from_attributes, to_attributes};
+pub use item::{MAX_ITEM_BYTES, from_attributes, item_size, to_attributes};
 pub use memory::MemoryRules;
 pub use source::{ReadOnlyTable, RulesSource};
 pub use table::{Loaded, RulesTable, Seeded, SyncReport, TableError};

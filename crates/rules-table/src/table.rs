@@ -9,7 +9,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use template_rules::{RuleItem, RuleSet};
 use tracing::{info, warn};
 
-use crate::item::{from_attributes, to_attributes};
+use crate::item::{MAX_ITEM_BYTES, from_attributes, item_size, to_attributes};
 
 /// More items than this is not a rules table; reading stops there.
 pub const MAX_ITEMS: usize = 10_000;
@@ -26,6 +26,15 @@ pub enum TableError {
     TooMany { table: String, limit: usize },
     #[error("there is no rule {rule} in the rules table {table}")]
     NoSuchRule { table: String, rule: String },
+    #[error(
+        "rule {rule} is {bytes} bytes as a DynamoDB item; DynamoDB stores at most {limit} bytes per item (400 KB), so the rules table {table} cannot hold it"
+    )]
+    TooLarge {
+        table: String,
+        rule: String,
+        bytes: usize,
+        limit: usize,
+    },
     #[error("could not use the rules table {table}: {message}")]
     Unavailable { table: String, message: String },
 }
@@ -148,8 +157,26 @@ impl RulesTable {
         })
     }
 
-    /// Writes an item, replacing the rule with the same id.
+    /// Whether DynamoDB can store `item`: refused, before anything is
+    /// sent, when it is over DynamoDB's item limit (a guard item's rules
+    /// text is the one field that can get there).
+    pub fn check_size(&self, item: &RuleItem) -> Result<(), TableError> {
+        let bytes = item_size(&to_attributes(item));
+        if bytes > MAX_ITEM_BYTES {
+            return Err(TableError::TooLarge {
+                table: self.name.clone(),
+                rule: item.id().unwrap_or("(no id)").to_string(),
+                bytes,
+                limit: MAX_ITEM_BYTES,
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes an item, replacing the rule with the same id; an item over
+    /// DynamoDB's size limit is refused unsent ([`TableError::TooLarge`]).
     pub async fn put(&self, item: &RuleItem) -> Result<(), TableError> {
+        self.check_size(item)?;
         self.client
             .put_item()
             .table_name(&self.name)
@@ -201,8 +228,12 @@ impl RulesTable {
 
     /// Makes the table hold exactly `wanted` (by rule id): adds what is
     /// missing, rewrites what differs, removes what is not wanted. With
-    /// `apply` false, only says what it would do.
+    /// `apply` false, only says what it would do. Nothing is written when
+    /// an item is over DynamoDB's size limit.
     pub async fn sync(&self, wanted: &[RuleItem], apply: bool) -> Result<SyncReport, TableError> {
+        for item in wanted {
+            self.check_size(item)?;
+        }
         let current: BTreeMap<String, RuleItem> = self
             .scan()
             .await?

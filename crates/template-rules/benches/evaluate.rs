@@ -76,7 +76,9 @@ fn check(text: &str, rules: &RuleSet) -> u64 {
     };
     let template =
         Template::parse_with(text.as_bytes(), limits).expect("generated template parses");
-    evaluate(&template, rules, &Thresholds::default()).risk
+    evaluate(&template, rules, &Thresholds::default())
+        .unwrap()
+        .risk
 }
 
 fn bench(c: &mut Criterion) {

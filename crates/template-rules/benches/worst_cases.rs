@@ -23,7 +23,11 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(case.name), &text, |b, text| {
             b.iter(|| match Template::parse(black_box(text.as_bytes())) {
-                Ok(template) => Some(evaluate(&template, &rules, &Thresholds::default()).risk),
+                Ok(template) => Some(
+                    evaluate(&template, &rules, &Thresholds::default())
+                        .unwrap()
+                        .risk,
+                ),
                 Err(_) => None,
             });
         });

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = evaluate(&template, &rules, &Thresholds::default());
+    let report = evaluate(&template, &rules, &Thresholds::default()).unwrap();
     let elapsed = start.elapsed();
     match serde_json::to_string_pretty(&report) {
         Ok(json) => println!("{json}"),

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     let start = Instant::now();
     let outcome = match Template::parse(text.as_bytes()) {
         Ok(template) => {
-            let report = evaluate(&template, &rules, &Thresholds::default());
+            let report = evaluate(&template, &rules, &Thresholds::default()).unwrap();
             format!(
                 "{} ({} findings, {} unresolved)",
                 report.verdict,

@@ -1,16 +1,18 @@
-//! Applies a rule set to a template: one finding per (rule, resource).
+//! Applies a rule set to a template: one finding per (rule, resource), and
+//! for guard items one per (Guard rule, resource).
 
 use std::collections::HashMap;
 
-use crate::budget::{Budget, Interrupted};
+use crate::budget::Budget;
 use crate::display::short;
+use crate::guard::{self, EvaluateOptions, EvaluationError};
 use crate::node::Node;
 use crate::outcome::Outcome;
 use crate::render::{MAX_RENDERED, render_capped};
 use crate::report::{Finding, Report, Thresholds};
 use crate::resolve::{Resolver, Unknown};
 use crate::rules::{RuleKind, RuleSet};
-use crate::template::{Resource, Template};
+use crate::template::Template;
 use crate::{ami, ingress};
 
 /// A finding lists at most this many reasons (one per matching permission).
@@ -18,22 +20,45 @@ const MAX_REASONS: usize = 5;
 /// A suppression's reason is kept to this many characters.
 const MAX_SUPPRESSION_REASON: usize = 500;
 
-/// Evaluates the active rules of `rules` against every resource of `template`.
-pub fn evaluate(template: &Template, rules: &RuleSet, thresholds: &Thresholds) -> Report {
-    match evaluate_until(template, rules, thresholds, &Budget::unlimited()) {
-        Ok(report) => report,
-        Err(_) => unreachable!("an unlimited budget is never spent"),
-    }
+/// Evaluates the active rules of `rules` against every resource of
+/// `template`, with the default [`EvaluateOptions`].
+///
+/// An `Err` is a check that cannot be trusted (a guard item Guard failed
+/// on): there is no report to read a verdict from.
+pub fn evaluate(
+    template: &Template,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+) -> Result<Report, EvaluationError> {
+    evaluate_with(template, rules, thresholds, &EvaluateOptions::default())
 }
 
 /// Like [`evaluate`], giving up between steps once `budget` is spent (see
-/// [`Budget`]).
+/// [`Budget`]): [`EvaluationError::Interrupted`] or, among guard items,
+/// [`EvaluationError::Stopped`].
 pub fn evaluate_until(
     template: &Template,
     rules: &RuleSet,
     thresholds: &Thresholds,
     budget: &Budget,
-) -> Result<Report, Interrupted> {
+) -> Result<Report, EvaluationError> {
+    let options = EvaluateOptions {
+        budget: budget.clone(),
+        ..EvaluateOptions::default()
+    };
+    evaluate_with(template, rules, thresholds, &options)
+}
+
+/// [`evaluate`], with [`EvaluateOptions`]: the memory Guard may take, the
+/// [`Budget`], and who is told which guard items Guard is running.
+pub fn evaluate_with(
+    template: &Template,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Result<Report, EvaluationError> {
+    let budget = &options.budget;
+    let mut guard = guard::evaluate(template, rules, options)?;
     let resources = template.resources.len();
     let resolver = Resolver::new(template);
     let active: Vec<_> = rules.active().collect();
@@ -56,8 +81,23 @@ pub fn evaluate_until(
     let mut rendered_total = 0usize;
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
+    // Findings on the template as a whole come first; the template's own
+    // `Metadata.cicd.suppress` may suppress them.
+    if !guard.template.is_empty() {
+        let at = "the template's Metadata";
+        let metadata = template
+            .other_sections
+            .iter()
+            .find(|(key, _)| key == "Metadata")
+            .map(|(_, node)| node);
+        let suppressions = suppressions(metadata, at, rules, &mut warnings);
+        for finding in guard.template.drain(..) {
+            findings.push(suppress(finding, &suppressions));
+        }
+    }
     for (index, resource) in template.resources.iter().enumerate() {
-        let suppressions = suppressions(resource, rules, &mut warnings);
+        let at = format!("{} (line {})", short(&resource.logical_id), resource.line);
+        let suppressions = suppressions(resource.body.get("Metadata"), &at, rules, &mut warnings);
         // Worked out on first use, then shared by the rules that need it.
         let mut rendering: Option<Result<String, Unknown>> = None;
         for rule in active
@@ -71,6 +111,8 @@ pub fn evaluate_until(
                     .map(|o| o.take(index))
                     .unwrap_or_default(),
                 RuleKind::ForbiddenAmi(amis) => ami::forbidden_ami(resource, amis, &resolver),
+                // Evaluated above, for the whole template.
+                RuleKind::Guard(_) => continue,
                 RuleKind::Regex(regex) => {
                     let text = rendering
                         .get_or_insert_with(|| render(&resource.body, &mut rendered_total));
@@ -116,6 +158,9 @@ pub fn evaluate_until(
                 unresolved,
             });
         }
+        for finding in guard.by_resource.remove(&index).unwrap_or_default() {
+            findings.push(suppress(finding, &suppressions));
+        }
     }
     let judgement = thresholds.judge(&findings);
     Ok(Report {
@@ -126,6 +171,15 @@ pub fn evaluate_until(
         findings,
         warnings,
     })
+}
+
+/// `finding`, suppressed when `suppressions` names its rule.
+fn suppress(mut finding: Finding, suppressions: &HashMap<&str, String>) -> Finding {
+    if let Some(reason) = suppressions.get(finding.rule.as_str()) {
+        finding.suppressed = true;
+        finding.suppression_reason = Some(reason.clone());
+    }
+    finding
 }
 
 /// The text regex rules look at, within what one evaluation may render.
@@ -157,25 +211,23 @@ fn summarize(mut reasons: Vec<String>) -> String {
     reasons.join("; ")
 }
 
-/// The rules a resource suppresses, with their reasons:
-/// `Metadata: {cicd: {suppress: [{rule: R, reason: "why"}]}}`.
-/// A suppression without a reason is not applied, nor is one of a rule that
-/// may not be suppressed; both are reported.
+/// The rules a resource (or the template) suppresses, with their reasons:
+/// `Metadata: {cicd: {suppress: [{rule: R, reason: "why"}]}}`, `at` saying
+/// where in messages. A suppression without a reason is not applied, nor is
+/// one of a rule that may not be suppressed; both are reported.
 fn suppressions<'r>(
-    resource: &'r Resource,
+    metadata: Option<&'r Node>,
+    at: &str,
     rules: &RuleSet,
     warnings: &mut Vec<String>,
 ) -> HashMap<&'r str, String> {
     let mut applied = HashMap::new();
-    let Some(list) = resource
-        .body
-        .get("Metadata")
+    let Some(list) = metadata
         .and_then(|m| m.get("cicd"))
         .and_then(|c| c.get("suppress"))
     else {
         return applied;
     };
-    let at = format!("{} (line {})", short(&resource.logical_id), resource.line);
     let Some(entries) = list.as_array() else {
         warnings.push(format!(
             "{at}: Metadata.cicd.suppress must be a list of {{rule, reason}}; ignored"

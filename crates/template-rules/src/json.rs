@@ -2,14 +2,14 @@
 //!
 //! Keys and strings without escapes are borrowed from the text, which also
 //! tells where each resource starts: its logical id points into the input.
-//! Sections the rules do not read are skipped without building anything.
+//! Every section is built (Guard rules may read any of them), within the
+//! same caps.
 //! Duplicate keys are an error, not "last one wins": a second resource with
 //! the same logical id could otherwise hide the first from the rules.
 //!
 //! [`Limits`] are honoured as in YAML: `max_nodes` counts the keys and values
 //! built, `max_depth` the nesting of what is built. serde_json also stops at
-//! 128 levels on its own, in sections that are skipped too, so a `max_depth`
-//! above 128 acts as 128 in JSON.
+//! 128 levels on its own, so a `max_depth` above 128 acts as 128 in JSON.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserializer as _;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::node::{Node, Scratch};
 use crate::template::{Format, Limits, LineIndex, ParseError, Sections};
@@ -163,18 +163,16 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_, 'de> {
             let line = positions.line_of(&key).unwrap_or(1);
             match key.as_ref() {
                 "Resources" => {
+                    sections.resources_at();
                     sections.resources = Some(map.next_value_seed(ResourcesSeed {
                         positions: &positions,
                         line,
                         budget: self.budget,
                     })?);
                 }
-                wanted if Sections::wants(wanted) => {
+                other => {
                     let value = map.next_value_seed(top)?;
-                    sections.set(wanted, line, value);
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    sections.set(other, line, value);
                 }
             }
             seen.push(key);

@@ -13,6 +13,13 @@
 //! ([`Limits`], and the budgets of [`resolve`]); a caller that must get its
 //! thread back sooner gives [`evaluate_until`] a [`Budget`].
 //!
+//! Guard items (`ruletype: guard`) are evaluated by AWS's `cfn-guard`
+//! (through `guard-rules`) on the template as this crate read it; their
+//! failures are findings like any other (see [`guard`]). A check that
+//! cannot be trusted has no report: [`evaluate`] returns an
+//! [`EvaluationError`] when Guard fails on an item, so no caller can read a
+//! verdict from it.
+//!
 //! ```
 //! use template_rules::{evaluate, RuleSet, Template, Thresholds, Verdict};
 //!
@@ -25,7 +32,7 @@
 //!       SecurityGroupIngress:
 //!         - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
 //! "#).unwrap();
-//! let report = evaluate(&template, &RuleSet::defaults(), &Thresholds::default());
+//! let report = evaluate(&template, &RuleSet::defaults(), &Thresholds::default()).unwrap();
 //! assert_eq!(report.verdict, Verdict::Fail);
 //! assert_eq!(report.risk, 200); // IngressOpenToWorld + SSHOpenToWorld
 //! assert_eq!(report.findings[1].reason, "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0");
@@ -36,6 +43,7 @@ mod budget;
 mod display;
 mod engine;
 mod foreach;
+pub mod guard;
 pub mod ingress;
 mod json;
 mod node;
@@ -48,13 +56,17 @@ mod template;
 mod yaml;
 
 pub use budget::{Budget, Interrupted};
-pub use engine::{evaluate, evaluate_until};
+pub use engine::{evaluate, evaluate_until, evaluate_with};
+pub use guard::{EvaluateOptions, EvaluationError};
 pub use node::{Node, Object};
 pub use report::{
     Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
     Verdict,
 };
-pub use rules::{Category, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError};
+pub use rules::{
+    Category, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
+    guard_summary,
+};
 pub use template::{
     CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, ParseError, Resource, Template,
 };

@@ -12,30 +12,43 @@
 //!   whose `ImageId` is one of the AMI ids in `ruledata`. Category `EC2Instance`.
 //! - `regex`: the pattern in `ruledata` is searched for in the canonical
 //!   rendering of each resource of the category (see [`crate::render`]).
+//! - `guard`: `ruledata` is a CloudFormation Guard rules file (its `let`s
+//!   and one or more named rules), evaluated by AWS's `cfn-guard` on the
+//!   whole template (see [`crate::guard`]). `category` is free text, for
+//!   grouping (`Guard` when absent).
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
+use guard_rules::GuardRules;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ingress::PortSpec;
-use crate::template::ParseError;
+use crate::template::{ParseError, Template};
 
 /// Which resources a rule applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Category {
     /// `AWS::EC2::SecurityGroup`, `::SecurityGroupIngress`, `::SecurityGroupEgress`.
     SecurityGroup,
     /// `AWS::EC2::Instance`, `AWS::EC2::LaunchTemplate`, `AWS::AutoScaling::LaunchConfiguration`.
     Ec2Instance,
+    /// A Guard item's category: a label for grouping (`S3`, `IAM`, ...).
+    /// Which resources the item reads is the Guard rules' business.
+    Label(String),
 }
 
+/// The category of a guard item that names none.
+pub const GUARD_CATEGORY: &str = "Guard";
+
 impl Category {
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             Category::SecurityGroup => "SecurityGroup",
             Category::Ec2Instance => "EC2Instance",
+            Category::Label(label) => label,
         }
     }
 
@@ -47,7 +60,9 @@ impl Category {
         }
     }
 
-    pub fn covers(self, resource_type: &str) -> bool {
+    /// Whether a native rule of this category looks at a resource of this
+    /// type (a label covers none: Guard rules select their own).
+    pub fn covers(&self, resource_type: &str) -> bool {
         match self {
             Category::SecurityGroup => matches!(
                 resource_type,
@@ -61,6 +76,7 @@ impl Category {
                     | "AWS::EC2::LaunchTemplate"
                     | "AWS::AutoScaling::LaunchConfiguration"
             ),
+            Category::Label(_) => false,
         }
     }
 }
@@ -71,6 +87,9 @@ pub enum RuleKind {
     OpenIngress(PortSpec),
     ForbiddenAmi(Vec<String>),
     Regex(regex::Regex),
+    /// A Guard rules file, parsed and checked (shared: evaluation may run
+    /// on another thread).
+    Guard(Arc<GuardRules>),
 }
 
 impl RuleKind {
@@ -79,7 +98,32 @@ impl RuleKind {
             RuleKind::OpenIngress(_) => "open-ingress",
             RuleKind::ForbiddenAmi(_) => "forbidden-ami",
             RuleKind::Regex(_) => "regex",
+            RuleKind::Guard(_) => "guard",
         }
+    }
+
+    /// What `ruledata` holds, in one line: for a guard item, its named
+    /// rules (the first is its default id), not its text.
+    pub fn summary(&self) -> String {
+        match self {
+            RuleKind::OpenIngress(spec) => spec.to_string(),
+            RuleKind::ForbiddenAmi(amis) => amis.join(", "),
+            RuleKind::Regex(re) => re.as_str().to_string(),
+            RuleKind::Guard(rules) => guard_summary(rules),
+        }
+    }
+}
+
+/// `S3_BUCKET_ENCRYPTED`, or `S3_BUCKET_ENCRYPTED (+2 more: A, B)`.
+pub fn guard_summary(rules: &GuardRules) -> String {
+    match rules.rule_names() {
+        [] => "no rule".to_string(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!(
+            "{first} (+{} more: {})",
+            rest.len(),
+            crate::display::shorten(&rest.join(", "), 120)
+        ),
     }
 }
 
@@ -139,9 +183,8 @@ impl RuleItem {
 impl From<&Rule> for RuleItem {
     fn from(rule: &Rule) -> Self {
         let data = match &rule.kind {
-            RuleKind::OpenIngress(spec) => spec.to_string(),
-            RuleKind::ForbiddenAmi(amis) => amis.join(", "),
-            RuleKind::Regex(re) => re.as_str().to_string(),
+            RuleKind::Guard(rules) => rules.text().to_string(),
+            other => other.summary(),
         };
         RuleItem {
             rule: Some(rule.id.clone().into()),
@@ -335,6 +378,25 @@ impl RuleSet {
 }
 
 impl Rule {
+    /// Whether the rule has anything to look at in `template`: a native
+    /// rule, a resource of its category; a guard item, a resource of a type
+    /// its rules select, or anything when they may read any part of it.
+    pub fn applies_to(&self, template: &Template) -> bool {
+        match &self.kind {
+            RuleKind::Guard(rules) => match rules.selected_types() {
+                None => true,
+                Some(types) => template
+                    .resources
+                    .iter()
+                    .any(|r| types.contains(&r.resource_type)),
+            },
+            _ => template
+                .resources
+                .iter()
+                .any(|r| self.category.covers(&r.resource_type)),
+        }
+    }
+
     /// Validates one item. Returns the rule and, for an upgraded legacy
     /// item, a note saying so.
     pub fn from_item(item: &RuleItem) -> Result<(Rule, Option<String>), String> {
@@ -342,10 +404,6 @@ impl Rule {
         if id.trim().is_empty() {
             return Err("the rule id is empty".to_string());
         }
-        let category_text = required_text(item.category.as_ref(), "category")?;
-        let category = Category::parse(&category_text).ok_or_else(|| {
-            format!("unknown category \"{category_text}\" (expected SecurityGroup or EC2Instance)")
-        })?;
         let mut ruletype = required_text(item.ruletype.as_ref(), "ruletype")?;
         let mut ruledata = required_text(item.ruledata.as_ref(), "ruledata")?;
         let risk = parse_risk(item.riskvalue.as_ref())?;
@@ -354,6 +412,26 @@ impl Rule {
             None | Some(Value::Null) => true,
             Some(value) => parse_flag(value, "suppressible")?,
         };
+        if ruletype == "guard" {
+            let category = match item.category.as_ref() {
+                None | Some(Value::Null) => GUARD_CATEGORY.to_string(),
+                Some(_) => required_text(item.category.as_ref(), "category")?,
+            };
+            let rules = GuardRules::parse(&ruledata).map_err(|e| e.to_string())?;
+            let rule = Rule {
+                id,
+                category: Category::Label(category),
+                kind: RuleKind::Guard(Arc::new(rules)),
+                risk,
+                active,
+                suppressible,
+            };
+            return Ok((rule, None));
+        }
+        let category_text = required_text(item.category.as_ref(), "category")?;
+        let category = Category::parse(&category_text).ok_or_else(|| {
+            format!("unknown category \"{category_text}\" (expected SecurityGroup or EC2Instance; free text for ruletype guard)")
+        })?;
 
         let mut note = None;
         if ruletype == "regex"
@@ -397,14 +475,14 @@ impl Rule {
             ),
             other => {
                 return Err(format!(
-                    "unknown ruletype \"{other}\" (expected open-ingress, forbidden-ami or regex)"
+                    "unknown ruletype \"{other}\" (expected open-ingress, forbidden-ami, regex or guard)"
                 ));
             }
         };
         let expected = match kind {
             RuleKind::OpenIngress(_) => Some(Category::SecurityGroup),
             RuleKind::ForbiddenAmi(_) => Some(Category::Ec2Instance),
-            RuleKind::Regex(_) => None,
+            RuleKind::Regex(_) | RuleKind::Guard(_) => None,
         };
         if let Some(expected) = expected.filter(|c| *c != category) {
             return Err(format!(

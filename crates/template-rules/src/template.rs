@@ -138,6 +138,12 @@ pub struct Template<'a> {
     /// The transforms the template names (`Transform:`), such as
     /// `AWS::LanguageExtensions` or `AWS::Serverless-2016-10-31`.
     pub transforms: Vec<String>,
+    /// Every other top-level section (`AWSTemplateFormatVersion`,
+    /// `Description`, `Metadata`, `Rules`, `Transform` as written, ...), in
+    /// document order: Guard rules may read them.
+    pub other_sections: Vec<(String, Node<'a>)>,
+    /// The top-level keys, in document order.
+    pub(crate) section_order: Vec<String>,
 }
 
 /// The top-level sections a front-end hands over, before they are checked.
@@ -150,6 +156,10 @@ pub(crate) struct Sections<'a> {
     pub conditions: Option<(usize, Node<'a>)>,
     pub outputs: Option<(usize, Node<'a>)>,
     pub transform: Option<(usize, Node<'a>)>,
+    /// The other top-level sections (`Transform` too), as written.
+    pub others: Vec<(String, Node<'a>)>,
+    /// Every top-level key, in document order.
+    pub order: Vec<String>,
 }
 
 impl<'a> Sections<'a> {
@@ -162,29 +172,35 @@ impl<'a> Sections<'a> {
             conditions: None,
             outputs: None,
             transform: None,
+            others: Vec::new(),
+            order: Vec::new(),
         }
     }
 
-    /// Whether the front-end needs to build `key`'s value (`Resources`,
-    /// which front-ends read with its lines, aside).
-    pub fn wants(key: &str) -> bool {
-        matches!(
-            key,
-            "Parameters" | "Mappings" | "Conditions" | "Outputs" | "Transform"
-        )
-    }
-
-    /// Keeps a top-level section other than `Resources`.
+    /// Keeps a top-level section other than `Resources` (which front-ends
+    /// read with its lines, and record with [`Sections::resources_at`]).
     pub fn set(&mut self, key: &str, line: usize, value: Node<'a>) {
+        self.order.push(key.to_string());
         let slot = match key {
             "Parameters" => &mut self.parameters,
             "Mappings" => &mut self.mappings,
             "Conditions" => &mut self.conditions,
             "Outputs" => &mut self.outputs,
-            "Transform" => &mut self.transform,
-            _ => return,
+            "Transform" => {
+                self.others.push((key.to_string(), value.clone()));
+                &mut self.transform
+            }
+            _ => {
+                self.others.push((key.to_string(), value));
+                return;
+            }
         };
         *slot = Some((line, value));
+    }
+
+    /// Records where `Resources` stands among the top-level keys.
+    pub fn resources_at(&mut self) {
+        self.order.push("Resources".to_string());
     }
 }
 
@@ -232,6 +248,8 @@ impl<'a> Template<'a> {
                 "the template has no Resources section (CloudFormation requires one)",
             ));
         };
+        let section_order = sections.order;
+        let other_sections = sections.others;
         let transforms = transforms(sections.transform)?;
         let parameters = section_map(sections.parameters, "Parameters")?;
         let mappings = section_map(sections.mappings, "Mappings")?;
@@ -321,6 +339,8 @@ impl<'a> Template<'a> {
             conditions,
             outputs,
             transforms,
+            other_sections,
+            section_order,
         })
     }
 

@@ -60,7 +60,7 @@ fn samples_are_read_and_judged() {
     for (name, text, verdict, fired, unresolved) in SAMPLES {
         let template =
             Template::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{name} is refused: {e}"));
-        let report = evaluate(&template, &rules, &Thresholds::default());
+        let report = evaluate(&template, &rules, &Thresholds::default()).unwrap();
         let rules_fired: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(
             (

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use template_rules::{
-    Budget, Interrupted, RuleItem, RuleSet, Template, Thresholds, evaluate, evaluate_until,
+    Budget, EvaluationError, Interrupted, RuleItem, RuleSet, Template, Thresholds, evaluate,
+    evaluate_until,
 };
 
 /// `groups` security groups with long descriptions, and `rules` regex rules
@@ -41,10 +42,10 @@ fn a_spent_budget_stops_before_the_first_step() {
     let stopped = Budget::unlimited().stop_flag(Arc::new(AtomicBool::new(true)));
     assert_eq!(
         evaluate_until(&template, &rules, &Thresholds::default(), &stopped),
-        Err(Interrupted {
+        Err(EvaluationError::Interrupted(Interrupted {
             checked: 0,
             resources: 3
-        })
+        }))
     );
     let past = Budget::unlimited().until(Instant::now());
     assert!(
@@ -72,7 +73,7 @@ fn an_unspent_budget_gives_what_evaluate_gives() {
         .until(Instant::now() + Duration::from_secs(600));
     assert_eq!(
         evaluate_until(&template, &rules, &Thresholds::default(), &budget).unwrap(),
-        evaluate(&template, &rules, &Thresholds::default())
+        evaluate(&template, &rules, &Thresholds::default()).unwrap()
     );
 }
 
@@ -91,7 +92,9 @@ fn a_flag_raised_from_another_thread_stops_the_evaluation_within_a_step() {
         let result = evaluate_until(&template, &rules, &Thresholds::default(), &budget);
         let returned = Instant::now();
         let raised = raiser.join().unwrap();
-        let stopped = result.unwrap_err();
+        let Err(EvaluationError::Interrupted(stopped)) = result else {
+            panic!("{result:?}");
+        };
         assert!(stopped.checked < stopped.resources, "{stopped}");
         returned.saturating_duration_since(raised)
     });

@@ -28,7 +28,10 @@ fn report_with(template: &Value, rules: &RuleSet, thresholds: &Thresholds) -> Re
         .map(|(name, text)| {
             let parsed = Template::parse(text.as_bytes())
                 .unwrap_or_else(|e| panic!("{name} does not parse: {e}\n{text}"));
-            (name.to_string(), evaluate(&parsed, rules, thresholds))
+            (
+                name.to_string(),
+                evaluate(&parsed, rules, thresholds).unwrap(),
+            )
         })
         .collect();
     let strip = |r: &Report| -> Vec<(String, String, String, Vec<String>)> {

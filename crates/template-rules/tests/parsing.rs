@@ -392,7 +392,8 @@ Resources:
         &parse(text).unwrap(),
         &template_rules::RuleSet::defaults(),
         &template_rules::Thresholds::default(),
-    );
+    )
+    .unwrap();
     assert_eq!(
         report.findings[1].reason,
         "SecurityGroupIngress[1] admits tcp 22 from 0.0.0.0/0"
@@ -607,7 +608,8 @@ Resources:
         &parse(text).unwrap(),
         &template_rules::RuleSet::defaults(),
         &template_rules::Thresholds::default(),
-    );
+    )
+    .unwrap();
     let ssh: Vec<(&str, &str)> = report
         .findings
         .iter()
@@ -642,7 +644,8 @@ Resources:
         &template,
         &template_rules::RuleSet::defaults(),
         &template_rules::Thresholds::default(),
-    );
+    )
+    .unwrap();
     assert_eq!(report.findings.len(), 2);
     assert_eq!(
         report.findings[1].unresolved,

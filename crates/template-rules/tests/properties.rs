@@ -21,8 +21,10 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Number, Value, json};
+use template_rules::guard::{TEMPLATE, TEMPLATE_TYPE, guard_json};
 use template_rules::{
-    Finding, Report, RuleItem, RuleSet, Template, Thresholds, UnresolvedPolicy, Verdict, evaluate,
+    Finding, Report, RuleItem, RuleKind, RuleSet, Template, Thresholds, UnresolvedPolicy, Verdict,
+    evaluate,
 };
 
 fn config() -> ProptestConfig {
@@ -686,16 +688,27 @@ fn check_report(template: &Template, rules: &RuleSet, thresholds: &Thresholds, r
     let mut unresolved = 0u64;
     let mut any_unresolved = false;
     for finding in &report.findings {
-        let resource = template
-            .resource(&finding.resource)
-            .unwrap_or_else(|| panic!("finding for a resource not in the template: {finding:?}"));
-        assert_eq!(finding.line, resource.line, "{finding:?}");
-        assert_eq!(finding.resource_type, resource.resource_type);
         let rule = rules
             .get(&finding.rule)
             .expect("finding for a rule not in the set");
         assert!(rule.active, "inactive rule fired: {finding:?}");
-        assert!(rule.category.covers(&resource.resource_type));
+        // Guard rules may require something of the template as a whole.
+        if matches!(rule.kind, RuleKind::Guard(_)) && finding.resource == TEMPLATE {
+            assert_eq!(
+                (finding.line, finding.resource_type.as_str()),
+                (1, TEMPLATE_TYPE)
+            );
+        } else {
+            let resource = template.resource(&finding.resource).unwrap_or_else(|| {
+                panic!("finding for a resource not in the template: {finding:?}")
+            });
+            assert_eq!(finding.line, resource.line, "{finding:?}");
+            assert_eq!(finding.resource_type, resource.resource_type);
+            assert!(
+                matches!(rule.kind, RuleKind::Guard(_))
+                    || rule.category.covers(&resource.resource_type)
+            );
+        }
         assert_eq!(finding.risk, rule.risk);
         assert!(!finding.reason.is_empty());
         assert_eq!(finding.suppressed, finding.suppression_reason.is_some());
@@ -736,11 +749,17 @@ fn check_report(template: &Template, rules: &RuleSet, thresholds: &Thresholds, r
         expected = Verdict::Flagged;
     }
     assert_eq!(report.verdict, expected);
-    // One finding per (rule, resource).
+    // One finding per (rule, resource); for a guard item, per (Guard rule,
+    // resource), and its reason starts with the Guard rule's name.
     let mut pairs: Vec<_> = report
         .findings
         .iter()
-        .map(|f| (&f.rule, &f.resource))
+        .map(|f| {
+            let guard = rules
+                .get(&f.rule)
+                .is_some_and(|r| matches!(r.kind, RuleKind::Guard(_)));
+            (&f.rule, &f.resource, guard.then_some(&f.reason))
+        })
         .collect();
     let all = pairs.len();
     pairs.sort();
@@ -753,7 +772,7 @@ fn parse_and_check(bytes: &[u8], rules: &[&RuleSet]) {
     if let Ok(template) = Template::parse(bytes) {
         for rules in rules {
             for thresholds in [Thresholds::default(), Thresholds::new(0, 1).unwrap()] {
-                let report = evaluate(&template, rules, &thresholds);
+                let report = evaluate(&template, rules, &thresholds).unwrap();
                 check_report(&template, rules, &thresholds, &report);
             }
         }
@@ -771,6 +790,9 @@ fn every_rule_type() -> RuleSet {
              "ruledata": "ami-7a11e211", "riskvalue": 10, "active": "Y"},
             {"rule": "Text", "category": "SecurityGroup", "ruletype": "regex",
              "ruledata": "0\\.0\\.0\\.0/0|Ingress", "riskvalue": 1, "active": "Y"},
+            {"rule": "Guarded", "category": "Anything", "ruletype": "guard",
+             "ruledata": "let groups = Resources.*[ Type == 'AWS::EC2::SecurityGroup' ]\nrule GROUPS_DESCRIBED when %groups !empty { %groups.Properties.GroupDescription exists }\nrule ALL_HAVE_PROPERTIES { Resources.*.Properties exists }",
+             "riskvalue": 7, "active": "Y"},
         ]))
         .unwrap(),
     )
@@ -1032,11 +1054,33 @@ proptest! {
             let parsed = Template::parse(text.as_bytes());
             outcomes.push(parsed.map(|t| {
                 let ids: Vec<String> = t.resources.iter().map(|r| r.logical_id.clone()).collect();
-                (ids, outcome(evaluate(&t, &rules, &Thresholds::default())))
+                (ids, outcome(evaluate(&t, &rules, &Thresholds::default()).unwrap()))
             }).map_err(|_| ()));
         }
         for (style, other) in STYLES.iter().zip(&outcomes).skip(1) {
             prop_assert_eq!(&outcomes[0], other, "{:?} differs from JSON", style);
+        }
+    }
+
+    /// What Guard is shown is the template as written, whatever the syntax
+    /// (the value written; for JSON text, serde_json's own reading of it,
+    /// which rounds some floats its own way), and the cap on its size is
+    /// never exceeded.
+    #[test]
+    fn guard_is_shown_the_template_as_written_within_its_cap(value in any_template_json()) {
+        for style in STYLES {
+            let text = render(&value, style);
+            let Ok(template) = Template::parse(text.as_bytes()) else { continue };
+            let shown = guard_json(&template, usize::MAX).unwrap();
+            let written_as = match style {
+                Style::JsonPretty | Style::JsonCompact => serde_json::from_str(&text).unwrap(),
+                Style::Yaml | Style::YamlShort => value.clone(),
+            };
+            prop_assert_eq!(&shown, &written_as, "{:?}", style);
+            let written = serde_json::to_string(&shown).unwrap().len();
+            // Refused one byte short of its text; accepted with room.
+            prop_assert!(guard_json(&template, written - 1).is_none());
+            prop_assert!(guard_json(&template, 3 * written + 16).is_some());
         }
     }
 
@@ -1064,7 +1108,7 @@ proptest! {
                     .collect();
                 prop_assert_eq!(lines, written, "{:?}\n{}", style, text);
             }
-            let report = evaluate(&template, &rules, &thresholds);
+            let report = evaluate(&template, &rules, &thresholds).unwrap();
             check_report(&template, &rules, &thresholds, &report);
             for finding in &report.findings {
                 prop_assert!(ids.contains(&finding.resource));
@@ -1085,7 +1129,7 @@ proptest! {
             let text = render(&value, style);
             let template = Template::parse(text.as_bytes())
                 .unwrap_or_else(|e| panic!("{style:?} does not parse: {e}\n{text}"));
-            outcomes.push(outcome(evaluate(&template, &rules, &thresholds)));
+            outcomes.push(outcome(evaluate(&template, &rules, &thresholds).unwrap()));
         }
         for (style, other) in STYLES.iter().zip(&outcomes).skip(1) {
             prop_assert_eq!(&outcomes[0], other, "{:?} differs from JSON\n{}", style, render(&value, *style));
@@ -1105,7 +1149,7 @@ proptest! {
     ) {
         let before = {
             let text = render(&value, style);
-            evaluate(&Template::parse(text.as_bytes()).unwrap(), &rules, &thresholds)
+            evaluate(&Template::parse(text.as_bytes()).unwrap(), &rules, &thresholds).unwrap()
         };
         if before.findings.is_empty() {
             return Ok(());
@@ -1115,7 +1159,7 @@ proptest! {
         add_suppression(&mut suppressed, &target.resource, json!({"rule": target.rule, "reason": reason}));
         let text = render(&suppressed, style);
         let template = Template::parse(text.as_bytes()).unwrap();
-        let after = evaluate(&template, &rules, &thresholds);
+        let after = evaluate(&template, &rules, &thresholds).unwrap();
         check_report(&template, &rules, &thresholds, &after);
 
         let expected: Vec<Finding> = before.findings.iter().cloned().map(|mut f| {
@@ -1151,7 +1195,7 @@ proptest! {
         let thresholds = Thresholds::default();
         let before = {
             let text = render(&value, style);
-            evaluate(&Template::parse(text.as_bytes()).unwrap(), &rules, &thresholds)
+            evaluate(&Template::parse(text.as_bytes()).unwrap(), &rules, &thresholds).unwrap()
         };
         if before.findings.is_empty() {
             return Ok(());
@@ -1164,7 +1208,7 @@ proptest! {
         let mut changed = value.clone();
         add_suppression(&mut changed, &target.resource, entry);
         let text = render(&changed, style);
-        let after = evaluate(&Template::parse(text.as_bytes()).unwrap(), &rules, &thresholds);
+        let after = evaluate(&Template::parse(text.as_bytes()).unwrap(), &rules, &thresholds).unwrap();
         prop_assert_eq!(without_line(&after.findings), without_line(&before.findings));
         prop_assert_eq!(after.risk, before.risk);
         let warning = format!("the suppression of {} gives no reason, so it is not applied", target.rule);
@@ -1197,6 +1241,7 @@ fn regexes_see_the_suppression_entries() {
             &rules,
             &Thresholds::default(),
         )
+        .unwrap()
         .risk
     };
     assert_eq!(risk(&value), 100);
@@ -1378,7 +1423,7 @@ fn verdict_of(
 ) -> (Vec<(String, String, bool)>, u64, Verdict) {
     let text = value.to_string();
     let template = Template::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let report = evaluate(&template, rules, thresholds);
+    let report = evaluate(&template, rules, thresholds).unwrap();
     check_report(&template, rules, thresholds, &report);
     let mut fired: Vec<(String, String, bool)> = report
         .findings
@@ -1538,7 +1583,7 @@ proptest! {
         let aliased = aliased_yaml(&marked, &anchors);
         let outcome_of = |text: &str| {
             let template = Template::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
-            outcome(evaluate(&template, &rules, &thresholds))
+            outcome(evaluate(&template, &rules, &thresholds).unwrap())
         };
         prop_assert_eq!(outcome_of(&written), outcome_of(&aliased), "{}", aliased);
     }

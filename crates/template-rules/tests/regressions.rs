@@ -17,6 +17,7 @@ fn all_active() -> RuleSet {
 fn unresolved_findings(template: &str) -> Vec<(String, String, Vec<String>)> {
     let template = Template::parse(template.as_bytes()).expect("the template parses");
     evaluate(&template, &all_active(), &Thresholds::default())
+        .unwrap()
         .findings
         .into_iter()
         .map(|f| (f.rule, f.resource, f.unresolved))
@@ -26,6 +27,7 @@ fn unresolved_findings(template: &str) -> Vec<(String, String, Vec<String>)> {
 fn rules_fired(template: &str) -> Vec<(String, String)> {
     let template = Template::parse(template.as_bytes()).expect("the template parses");
     evaluate(&template, &all_active(), &Thresholds::default())
+        .unwrap()
         .findings
         .into_iter()
         .map(|f| (f.rule, f.resource))
@@ -142,7 +144,7 @@ fn lookups_that_fan_out_take_bounded_time() {
     );
     let deep = text.replace("!FindInMap [M29, a, x]", "!FindInMap [M0, a, x]");
     let template = Template::parse(deep.as_bytes()).unwrap();
-    let report = evaluate(&template, &all_active(), &Thresholds::default());
+    let report = evaluate(&template, &all_active(), &Thresholds::default()).unwrap();
     // The first path walked reaches the world CIDR 31 lookups down; the
     // budget runs out long before all 4^30 paths are walked.
     assert_eq!(report.findings.len(), 2);

@@ -30,6 +30,7 @@ fn report(template: &str, rules: &RuleSet) -> template_rules::Report {
         rules,
         &Thresholds::default(),
     )
+    .unwrap()
 }
 
 const SSH_OPEN: &str = "Resources:
@@ -51,7 +52,7 @@ fn the_default_rule_set_is_the_original_four() {
         .map(|r| {
             (
                 r.id.as_str(),
-                r.category,
+                r.category.clone(),
                 r.kind.type_name(),
                 r.risk,
                 r.active,
@@ -205,11 +206,11 @@ fn invalid_items_become_rule_errors_that_name_the_problem() {
             ("rule NoRisk: the item has no riskvalue".to_string(), true),
             ("rule BadRegex: ruledata is not a valid regex: regex parse error: (unclosed ^ error: unclosed group".to_string(), true),
             ("rule Lookaround: ruledata is not a valid regex: regex parse error: (?=x) ^^^ error: look-around, including look-ahead and look-behind, is not supported".to_string(), false),
-            ("rule Kind: unknown ruletype \"wildcard\" (expected open-ingress, forbidden-ami or regex)".to_string(), true),
+            ("rule Kind: unknown ruletype \"wildcard\" (expected open-ingress, forbidden-ami, regex or guard)".to_string(), true),
             ("rule Risk: riskvalue \"lots\" is not a whole number from 0 up".to_string(), true),
             ("rule Negative: riskvalue \"-3\" is not a whole number from 0 up".to_string(), true),
             ("rule Active: active \"maybe\" is not Y or N".to_string(), true),
-            ("rule Category: unknown category \"Lambda\" (expected SecurityGroup or EC2Instance)".to_string(), true),
+            ("rule Category: unknown category \"Lambda\" (expected SecurityGroup or EC2Instance; free text for ruletype guard)".to_string(), true),
             ("rule Mismatch: ruletype open-ingress applies to category SecurityGroup, not EC2Instance".to_string(), true),
             ("rule Ports: ruledata \"tcp:99999\": cannot read \"tcp:99999\" (expected `all`, or entries like `tcp:22`, `tcp:8000-8999`, `udp:53`, `icmp`)".to_string(), true),
             ("rule Good: the same rule id appears twice".to_string(), true),
@@ -340,7 +341,7 @@ fn regex_rules_match_the_canonical_rendering() {
         ),
         item("NotHere", "EC2Instance", "regex", "legacy", json!(50), "Y"),
     ]);
-    let r = evaluate(&template, &rules, &Thresholds::default());
+    let r = evaluate(&template, &rules, &Thresholds::default()).unwrap();
     let fired: Vec<(&str, &str)> = r
         .findings
         .iter()
@@ -461,6 +462,7 @@ fn verdicts_follow_the_thresholds() {
             &rules(risk),
             &thresholds,
         )
+        .unwrap()
         .verdict
     };
     let default = Thresholds::default();

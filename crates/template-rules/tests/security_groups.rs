@@ -10,6 +10,7 @@ fn findings(template: &str) -> Vec<(String, String, String)> {
 fn findings_with(template: &str, rules: &RuleSet) -> Vec<(String, String, String)> {
     let template = Template::parse(template.as_bytes()).expect("template parses");
     evaluate(&template, rules, &Thresholds::default())
+        .unwrap()
         .findings
         .into_iter()
         .map(|f| (f.rule, f.resource, f.reason))
@@ -166,7 +167,8 @@ fn one_finding_per_rule_and_resource() {
         &Template::parse(template.as_bytes()).unwrap(),
         &RuleSet::defaults(),
         &Thresholds::default(),
-    );
+    )
+    .unwrap();
     assert_eq!(report.findings.len(), 2);
     assert_eq!(report.risk, 200);
 }
@@ -305,7 +307,8 @@ Resources:
         &Template::parse(template.as_bytes()).unwrap(),
         &RuleSet::defaults(),
         &Thresholds::default(),
-    );
+    )
+    .unwrap();
     let [all, ssh] = &report.findings[..] else {
         panic!("{:?}", report.findings)
     };
@@ -489,6 +492,7 @@ fn custom_open_ingress_rules_take_port_lists_and_ranges() {
 fn fired(template: &str) -> Vec<(String, String, String, bool)> {
     let template = Template::parse(template.as_bytes()).expect("template parses");
     evaluate(&template, &RuleSet::defaults(), &Thresholds::default())
+        .unwrap()
         .findings
         .into_iter()
         .map(|f| {

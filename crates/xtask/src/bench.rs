@@ -4,13 +4,17 @@
 //! - the arm64 zip of each function (`make build`);
 //! - init time: from starting the (native, release) binary to its first
 //!   request for work from the Lambda Runtime API, median of cold starts;
-//! - peak resident memory after handling one real job;
+//! - peak resident memory after handling one real job, and cfn-validate's
+//!   on its worst inputs against its `MemorySize` (see `memory`);
 //! - the rule engine (the release `cicd validate`, process start included)
 //!   against the original Python evaluation, on the same 1 MB template
 //!   (tests/bench/old_evaluator.py writes and times it);
 //! - `cicd validate DIR` on 500 templates, on one thread and on all CPUs
 //!   (see `cli_bench`);
-//! - then the rule engine's criterion benchmarks (`cargo bench -p template-rules`).
+//! - then the criterion benchmarks: the rule engine's (`cargo bench -p
+//!   template-rules`, its `guard` bench with 200 realistic Guard items), and
+//!   guard-rules' (Guard alone, with and without its shortcuts, and the
+//!   `cfn-guard validate` CLI side by side when it is installed).
 //!
 //! `cargo xtask bench cli` runs the `cicd validate DIR` part alone.
 
@@ -222,17 +226,34 @@ pub fn run(build: bool, cli_only: bool) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?
-        .block_on(peak_memory());
+        .block_on(async {
+            peak_memory().await;
+            crate::memory::run().await;
+        });
     engine_against_python();
     crate::cli_bench::run();
-    crate::cargo(&[
-        "bench",
-        "--locked",
-        "-p",
-        "template-rules",
-        "--bench",
-        "evaluate",
-        "--",
-        "--noplot",
-    ])
+    for (package, bench) in [
+        ("template-rules", "evaluate"),
+        ("template-rules", "guard"),
+        ("guard-rules", "evaluate"),
+    ] {
+        crate::cargo(&[
+            "bench", "--locked", "-p", package, "--bench", bench, "--", "--noplot",
+        ])?;
+    }
+    Ok(())
+}
+
+/// cfn-validate's peak memory on its worst inputs alone (`cargo xtask
+/// bench memory`).
+pub fn memory(build: bool) -> Result<(), String> {
+    if build {
+        crate::cargo(&["build", "--release", "--locked", "-p", "cfn-validate"])?;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(crate::memory::run());
+    Ok(())
 }

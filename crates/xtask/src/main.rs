@@ -3,7 +3,8 @@
 //! - `demo`: the pipeline's two custom stages at work on one machine
 //!   (`make demo`).
 //! - `bench`: what the functions and the CLI cost (`make bench`); `bench
-//!   cli`: only `cicd validate` on a directory of 500 templates.
+//!   cli`: only `cicd validate` on a directory of 500 templates; `bench
+//!   memory`: only cfn-validate's peak memory on its worst inputs.
 //!
 //! Both build what they run first (with the same cargo that runs them);
 //! `--no-build` skips that, for a caller that already built it.
@@ -13,8 +14,9 @@ use std::process::{Command, ExitCode};
 mod bench;
 mod cli_bench;
 mod demo;
+mod memory;
 
-const USAGE: &str = "usage: cargo xtask demo|bench|bench cli [--no-build]";
+const USAGE: &str = "usage: cargo xtask demo|bench|bench cli|bench memory [--no-build]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         ["demo"] => demo::run(build),
         ["bench"] => bench::run(build, false),
         ["bench", "cli"] => bench::run(build, true),
+        ["bench", "memory"] => bench::memory(build),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -79,6 +79,7 @@ impl Stage {
         let settings = Settings {
             rules_table: self.table.clone(),
             thresholds: Thresholds::default(),
+            guard_memory_limit: cfn_validate::memory::guard_memory_limit(None),
         };
         let validator = Validator::from_sdk(&self.moto.sdk_config(), settings);
         let answer = runner(&self.pipeline)

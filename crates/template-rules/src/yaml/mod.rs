@@ -48,6 +48,7 @@ fn sections<'a>(mut built: Builder<'a, '_>) -> Result<Sections<'a>, ParseError> 
     for (key, value) in root.into_entries() {
         let line = built.top_lines.get(key.as_ref()).copied().unwrap_or(1);
         if key == "Resources" {
+            sections.resources_at();
             let Ok(resources) = value.into_object() else {
                 return Err(ParseError::at_line(line, "Resources must be a mapping"));
             };

@@ -1,0 +1,442 @@
+//! Guard items (`ruletype: guard`): what Guard is shown of a template, and
+//! what it finds, as findings.
+//!
+//! Guard sees the template as this crate's parser read it: YAML short forms
+//! in their long form, anchors written out, `Fn::ForEach` loops expanded
+//! (so rules see every resource CloudFormation would create), every parse
+//! cap and the duplicate-key refusal already applied. It is handed as JSON
+//! (by `guard_rules`), within [`MAX_GUARD_JSON_BYTES`].
+//!
+//! Nothing Guard could not check turns into a pass:
+//! - a failure for a resource is a finding on it, at its line; one tied to
+//!   no resource is a template-level finding ([`TEMPLATE`]);
+//! - a rule Guard could not decide (it compared values that cannot be
+//!   compared), an item that would need more memory than it may take, and a
+//!   template too large or too deep to hand to Guard are **unresolved**
+//!   findings, which the [`crate::UnresolvedPolicy`] weighs;
+//! - an error while evaluating (the rules fail on this template) makes the
+//!   evaluation an error ([`EvaluationError::Rules`]), never a report.
+
+use guard_rules::{FailureKind, GuardData, GuardError, GuardRules};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::budget::{Budget, Interrupted};
+use crate::node::Node;
+use crate::report::Finding;
+use crate::rules::{Rule, RuleError, RuleKind, RuleSet};
+use crate::template::Template;
+
+/// Largest JSON text Guard is handed for one template: twice the largest
+/// template CloudFormation accepts, room for YAML's long forms and a
+/// reasonable use of anchors. YAML aliases are written out in full (a
+/// 200 kB string aliased 2 600 times would be 500 MB), so past this every
+/// guard item is an unresolved finding on the template, never a pass.
+pub const MAX_GUARD_JSON_BYTES: usize = 2 * 1024 * 1024;
+
+/// Guard items run between two checks of the [`Budget`], at most: Guard
+/// cannot be interrupted, so this is how soon a caller can stop an
+/// evaluation (items Guard can skip on the template do not count). A chunk
+/// also holds no more items than their memory estimates allow together
+/// ([`EvaluateOptions::guard_memory_limit`]).
+pub const GUARD_CHUNK: usize = 8;
+
+/// The resource name of a finding tied to no resource (a Guard rule that
+/// requires something of the template as a whole, or one that could not be
+/// checked on it).
+pub const TEMPLATE: &str = "(template)";
+
+/// The resource type shown for a [`TEMPLATE`] finding.
+pub const TEMPLATE_TYPE: &str = "CloudFormation template";
+
+/// How [`crate::evaluate_with`] may run: how much memory Guard may take
+/// for one item, how long the evaluation may go on, and who is told what
+/// Guard is running.
+#[derive(Clone)]
+pub struct EvaluateOptions<'a> {
+    /// Memory Guard may need for one item on this template (its estimate,
+    /// see `guard_rules::GuardRules::memory_estimate`); an item that would
+    /// need more is not run, and is an unresolved finding.
+    pub guard_memory_limit: usize,
+    /// Checked before each chunk of guard items, and between the native
+    /// rules' steps: once spent, the evaluation stops
+    /// ([`EvaluationError::Stopped`], [`EvaluationError::Interrupted`]).
+    pub budget: Budget,
+    /// Told the ids of each chunk of guard items just before Guard runs
+    /// it, and `&[]` when Guard is done. Guard cannot be interrupted: a
+    /// caller that gives up waiting (a Lambda handler stopped at its
+    /// deadline) keeps them to say which items were being evaluated.
+    pub on_guard_chunk: &'a (dyn Fn(&[&str]) + Sync),
+}
+
+impl Default for EvaluateOptions<'_> {
+    /// `guard_rules::DEFAULT_MEMORY_LIMIT`, an unlimited budget, and
+    /// nobody told.
+    fn default() -> Self {
+        EvaluateOptions {
+            guard_memory_limit: guard_rules::DEFAULT_MEMORY_LIMIT,
+            budget: Budget::unlimited(),
+            on_guard_chunk: &|_| {},
+        }
+    }
+}
+
+impl fmt::Debug for EvaluateOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EvaluateOptions")
+            .field("guard_memory_limit", &self.guard_memory_limit)
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an evaluation has no report: its result could not be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvaluationError {
+    /// Guard failed on these items (an undefined variable, a function
+    /// error, a report that cannot be read): each names the item and
+    /// Guard's message. A rule that cannot be evaluated proves nothing.
+    #[error("{}", list(.0))]
+    Rules(Vec<RuleError>),
+    /// The [`Budget`] was spent before these guard items ran.
+    #[error("the evaluation was stopped before the Guard rules {} were evaluated", .pending.join(", "))]
+    Stopped { pending: Vec<String> },
+    /// The [`Budget`] was spent before the other rules were done.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+}
+
+fn list(errors: &[RuleError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Guard's findings on a template, before suppressions.
+#[derive(Debug, Default)]
+pub(crate) struct GuardFindings {
+    /// By the resource's index in `template.resources`.
+    pub by_resource: HashMap<usize, Vec<Finding>>,
+    /// Tied to no resource.
+    pub template: Vec<Finding>,
+}
+
+/// Evaluates the active guard items of `rules` on `template`.
+pub(crate) fn evaluate(
+    template: &Template,
+    rules: &RuleSet,
+    options: &EvaluateOptions,
+) -> Result<GuardFindings, EvaluationError> {
+    let items: Vec<(&Rule, &GuardRules)> = rules
+        .active()
+        .filter_map(|rule| match &rule.kind {
+            RuleKind::Guard(guard) => Some((rule, guard.as_ref())),
+            _ => None,
+        })
+        .collect();
+    let mut findings = GuardFindings::default();
+    if items.is_empty() {
+        return Ok(findings);
+    }
+    let data = match prepare(template) {
+        Ok(data) => data,
+        Err(why) => {
+            for (rule, _) in &items {
+                findings.template.push(not_checked(rule, &why));
+            }
+            return Ok(findings);
+        }
+    };
+    let positions: HashMap<&str, usize> = template
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.logical_id.as_str(), i))
+        .collect();
+    let guard_options = guard_rules::Options {
+        memory_limit: options.guard_memory_limit,
+        ..guard_rules::Options::DEFAULT
+    };
+    // Items Guard need not run on this template go in one call; the
+    // others in chunks, asking before each whether to go on.
+    let (skipped, run): (Vec<_>, Vec<_>) = items.into_iter().partition(|(_, g)| g.skips(&data));
+    let mut chunks: Vec<Vec<(&Rule, &GuardRules)>> = Vec::new();
+    if !skipped.is_empty() {
+        chunks.push(skipped);
+    }
+    chunks.extend(chunked(run, &data, options.guard_memory_limit));
+    let mut errors = Vec::new();
+    for (n, chunk) in chunks.iter().enumerate() {
+        let ids: Vec<&str> = chunk.iter().map(|(rule, _)| rule.id.as_str()).collect();
+        if options.budget.is_spent() {
+            (options.on_guard_chunk)(&[]);
+            let pending = chunks[n..]
+                .iter()
+                .flat_map(|chunk| chunk.iter().map(|(rule, _)| rule.id.clone()))
+                .collect();
+            return Err(EvaluationError::Stopped { pending });
+        }
+        (options.on_guard_chunk)(&ids);
+        let guards: Vec<&GuardRules> = chunk.iter().map(|(_, g)| *g).collect();
+        let results = guard_rules::evaluate_all_with(&guards, &data, guard_options);
+        for ((rule, _), result) in chunk.iter().zip(results) {
+            match result {
+                Ok(evaluation) => {
+                    for failure in evaluation.failures {
+                        let at = failure
+                            .resource
+                            .as_deref()
+                            .and_then(|id| positions.get(id).copied());
+                        let finding = finding(rule, template, at, &failure);
+                        match at {
+                            Some(index) => {
+                                findings.by_resource.entry(index).or_default().push(finding)
+                            }
+                            None => findings.template.push(finding),
+                        }
+                    }
+                }
+                // What this template would cost, or cannot be: a check that
+                // did not happen.
+                Err(e @ (GuardError::TooCostly { .. } | GuardError::Data(_))) => {
+                    findings.template.push(not_checked(rule, &e.to_string()));
+                }
+                Err(e) => errors.push(RuleError {
+                    rule: rule.id.clone(),
+                    message: e.to_string(),
+                    blocking: true,
+                }),
+            }
+        }
+    }
+    (options.on_guard_chunk)(&[]);
+    if errors.is_empty() {
+        Ok(findings)
+    } else {
+        Err(EvaluationError::Rules(errors))
+    }
+}
+
+/// `items` in chunks of at most [`GUARD_CHUNK`] whose memory estimates
+/// add up to at most `limit` (an item alone may take all of it): items
+/// shown the same part of the template go to Guard in one run, and this
+/// keeps what one run holds, and how long it takes, within what one item
+/// may. An item over the limit costs nothing: Guard refuses it unrun.
+fn chunked<'r>(
+    items: Vec<(&'r Rule, &'r GuardRules)>,
+    data: &GuardData,
+    limit: usize,
+) -> Vec<Vec<(&'r Rule, &'r GuardRules)>> {
+    let mut chunks = Vec::new();
+    let mut chunk: Vec<(&Rule, &GuardRules)> = Vec::new();
+    let mut cost = 0usize;
+    for item in items {
+        let estimate = item.1.memory_estimate(data);
+        let estimate = if estimate > limit { 0 } else { estimate };
+        if !chunk.is_empty()
+            && (chunk.len() == GUARD_CHUNK || cost.saturating_add(estimate) > limit)
+        {
+            chunks.push(std::mem::take(&mut chunk));
+            cost = 0;
+        }
+        chunk.push(item);
+        cost = cost.saturating_add(estimate);
+    }
+    if !chunk.is_empty() {
+        chunks.push(chunk);
+    }
+    chunks
+}
+
+/// The template as Guard reads it, or why it cannot be handed over.
+fn prepare(template: &Template) -> Result<GuardData, String> {
+    let value = guard_json(template, MAX_GUARD_JSON_BYTES).ok_or_else(|| {
+        format!(
+            "the template is more than {MAX_GUARD_JSON_BYTES} bytes as JSON (YAML aliases written out), more than Guard is handed"
+        )
+    })?;
+    GuardData::from_json(&value).map_err(|e| e.to_string())
+}
+
+/// A Guard failure as a finding: on its resource (at its line) when it
+/// has one, else on the template.
+fn finding(
+    rule: &Rule,
+    template: &Template,
+    at: Option<usize>,
+    failure: &guard_rules::GuardFailure,
+) -> Finding {
+    let unresolved = match failure.kind {
+        FailureKind::NotCompliant => Vec::new(),
+        FailureKind::Undecided => vec![format!(
+            "a condition of Guard rule {} that Guard could not decide",
+            failure.rule
+        )],
+    };
+    match at.map(|i| &template.resources[i]) {
+        Some(resource) => Finding {
+            rule: rule.id.clone(),
+            resource: resource.logical_id.clone(),
+            line: resource.line,
+            risk: rule.risk,
+            reason: match &resource.generated_by {
+                Some(origin) => format!("generated by {origin}: {}", failure.message),
+                None => failure.message.clone(),
+            },
+            suppressed: false,
+            suppression_reason: None,
+            resource_type: resource.resource_type.clone(),
+            unresolved,
+        },
+        None => template_finding(rule, failure.message.clone(), unresolved),
+    }
+}
+
+/// An unresolved template-level finding for an item Guard could not check.
+fn not_checked(rule: &Rule, why: &str) -> Finding {
+    template_finding(
+        rule,
+        format!("the Guard rules could not be checked on this template: {why}"),
+        vec![why.to_string()],
+    )
+}
+
+fn template_finding(rule: &Rule, reason: String, unresolved: Vec<String>) -> Finding {
+    Finding {
+        rule: rule.id.clone(),
+        resource: TEMPLATE.to_string(),
+        line: 1,
+        risk: rule.risk,
+        reason,
+        suppressed: false,
+        suppression_reason: None,
+        resource_type: TEMPLATE_TYPE.to_string(),
+        unresolved,
+    }
+}
+
+/// The template as Guard is shown it, as a JSON value, or `None` when its
+/// JSON text would be longer than `cap` bytes: its top-level sections in
+/// document order, `Resources`, `Conditions` and `Outputs` with
+/// `Fn::ForEach` expanded.
+pub fn guard_json(template: &Template, cap: usize) -> Option<Value> {
+    let mut budget = JsonBudget { left: cap };
+    let mut root = Map::new();
+    budget.take(2)?;
+    for key in &template.section_order {
+        budget.string(key)?;
+        budget.take(2)?;
+        let value = match key.as_str() {
+            "Resources" => {
+                let mut resources = Map::new();
+                budget.take(2)?;
+                for resource in &template.resources {
+                    budget.string(&resource.logical_id)?;
+                    budget.take(2)?;
+                    let body = budget.json(&resource.body)?;
+                    resources.insert(resource.logical_id.clone(), body);
+                }
+                Value::Object(resources)
+            }
+            "Parameters" => budget.object(template.parameters.iter())?,
+            "Mappings" => budget.object(template.mappings.iter())?,
+            "Conditions" => budget.object(template.conditions.iter())?,
+            "Outputs" => budget.object(template.outputs.iter())?,
+            other => match template.other_sections.iter().find(|(k, _)| k == other) {
+                Some((_, node)) => budget.json(node)?,
+                None => continue,
+            },
+        };
+        root.insert(key.clone(), value);
+    }
+    Some(Value::Object(root))
+}
+
+/// The bytes of JSON text left to write.
+struct JsonBudget {
+    left: usize,
+}
+
+impl JsonBudget {
+    fn take(&mut self, bytes: usize) -> Option<()> {
+        self.left = self.left.checked_sub(bytes)?;
+        Some(())
+    }
+
+    /// A string's length in JSON at most: its bytes, quotes, and what
+    /// escaping adds (`\"`, `\\`, `\u001f` at the longest).
+    fn string(&mut self, s: &str) -> Option<()> {
+        let escapes: usize = s
+            .bytes()
+            .map(|b| match b {
+                b'"' | b'\\' => 1,
+                0..=0x1f => 5,
+                _ => 0,
+            })
+            .sum();
+        self.take(s.len() + 2 + escapes)
+    }
+
+    fn object<'n, 'a: 'n>(
+        &mut self,
+        entries: impl Iterator<Item = (&'n str, &'n Node<'a>)>,
+    ) -> Option<Value> {
+        self.take(2)?;
+        let mut map = Map::new();
+        for (key, value) in entries {
+            self.string(key)?;
+            self.take(2)?;
+            let value = self.json(value)?;
+            map.insert(key.to_string(), value);
+        }
+        Some(Value::Object(map))
+    }
+
+    /// `node` as a JSON value, within the budget. Shared values (YAML
+    /// aliases) are written out at every place they are used, and paid for
+    /// each time.
+    fn json(&mut self, node: &Node) -> Option<Value> {
+        Some(match node.value() {
+            Node::Null => {
+                self.take(4)?;
+                Value::Null
+            }
+            Node::Bool(b) => {
+                self.take(5)?;
+                Value::Bool(*b)
+            }
+            Node::Number(n) => {
+                self.take(number_len(n))?;
+                Value::Number(n.clone())
+            }
+            Node::String(s) => {
+                self.string(s)?;
+                Value::String(s.to_string())
+            }
+            Node::Array(items) => {
+                self.take(2)?;
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    self.take(1)?;
+                    values.push(self.json(item)?);
+                }
+                Value::Array(values)
+            }
+            Node::Object(object) => self.object(object.iter())?,
+            Node::Shared(shared) => self.json(shared)?,
+        })
+    }
+}
+
+/// Digits and signs, without formatting the number: at most what its text
+/// takes (a float is counted at its longest form).
+fn number_len(n: &Number) -> usize {
+    match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => u.checked_ilog10().unwrap_or(0) as usize + 1,
+        (None, Some(i)) => i.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 2,
+        _ => 24,
+    }
+}
