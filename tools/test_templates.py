@@ -8,13 +8,16 @@ with a rotated KMS key, kept 14 days, watched by an alarm that notifies
 someone, and that the function's role may send to. cfn-validate's role may
 write only its two template copies. Each function's MemorySize and Timeout
 equal its crate's [package.metadata.lambda.deploy] (what `make deploy`
-uses). Each check is also tried on a template
+uses). Every pipeline variable an action reads is one an earlier action
+writes (a variable that does not exist fails the action that reads it, at
+run time, after everything before it has run). Each check is also tried on a template
 that lost what it checks, so a check that cannot fail is caught too.
 
 Run by `make templates`: .venv/bin/python tools/test_templates.py
 """
 
 import copy
+import re
 import tomllib
 import unittest
 from pathlib import Path
@@ -198,6 +201,55 @@ class DeploySettings(unittest.TestCase):
                 with open(ROOT / "crates" / crate / "Cargo.toml", "rb") as f:
                     deploy = tomllib.load(f)["package"]["metadata"]["lambda"]["deploy"]
                 self.assertEqual((function["MemorySize"], function["Timeout"]), (deploy["memory"], deploy["timeout"]))
+
+
+def variables_written(action):
+    """The variables an action writes: a CloudFormation deploy writes its
+    stack's outputs, cfn-validate the ones its decision inserts."""
+    provider = action["ActionTypeId"]["Provider"]
+    if provider == "CloudFormation":
+        outputs = load("calculator/cloudformation/application.json").get("Outputs", {})
+        return set(outputs)
+    if provider == "Lambda" and "CfnValidateFunction" in str(action["Configuration"]["FunctionName"]):
+        source = (ROOT / "crates/cfn-validate/src/decision.rs").read_text()
+        return set(re.findall(r'variables\.insert\(\s*"(\w+)"', source))
+    return set()
+
+
+def variable_problems(template):
+    """Each `#{Namespace.name}` read by an action whose namespace no earlier
+    action declares, or that names a variable it does not write."""
+    written, problems = {}, []
+    for stage in template["Resources"]["Pipeline"]["Properties"]["Stages"]:
+        actions = sorted(stage["Actions"], key=lambda a: a.get("RunOrder", 1))
+        for action in actions:
+            text = str(action.get("Configuration", {}))
+            for namespace, name in re.findall(r"#\{(\w+)\.(\w+)\}", text):
+                if namespace not in written:
+                    problems.append(f"{action['Name']} reads #{{{namespace}.{name}}}: no earlier action declares {namespace}")
+                elif name not in written[namespace]:
+                    problems.append(f"{action['Name']} reads #{{{namespace}.{name}}}: {namespace} has no {name}")
+        for action in actions:
+            if "Namespace" in action:
+                written[action["Namespace"]] = variables_written(action)
+    return problems
+
+
+class PipelineVariables(unittest.TestCase):
+    def test_every_variable_read_is_written_by_an_earlier_action(self):
+        template = load("cicd.yaml")
+        self.assertEqual(variable_problems(template), [])
+        self.assertIn("StaticCheck.unresolved", str(template), "the approver sees the unresolved findings")
+
+    def test_a_misspelt_or_missing_variable_is_caught(self):
+        template = load("cicd.yaml")
+        stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+        approval = next(a for s in stages for a in s["Actions"] if a["ActionTypeId"]["Category"] == "Approval")
+        approval["Configuration"]["CustomData"] += " #{StaticCheck.verdcit} #{Nowhere.x}"
+        self.assertEqual(
+            [p.split(": ", 1)[1] for p in variable_problems(template)],
+            ["StaticCheck has no verdcit", "no earlier action declares Nowhere"],
+        )
 
 
 if __name__ == "__main__":
