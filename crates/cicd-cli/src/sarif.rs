@@ -72,6 +72,7 @@ pub fn document(
             "invocations": [{
                 "executionSuccessful": notifications.is_empty(),
                 "toolExecutionNotifications": notifications,
+                "toolConfigurationNotifications": configuration_notifications(rules),
             }],
             "results": results,
         }],
@@ -133,6 +134,24 @@ fn result(
         }]);
     }
     result
+}
+
+/// What is wrong in the rules without stopping the run (an inactive rule
+/// that cannot be applied), so a reader of the SARIF alone sees it too.
+fn configuration_notifications(rules: &RuleSet) -> Vec<Value> {
+    rules
+        .errors()
+        .iter()
+        .filter(|error| !error.blocking)
+        .map(|error| {
+            json!({
+                "level": "warning",
+                "message": {"text": format!("inactive {error}")},
+                "descriptor": {"id": "inactive-rule-cannot-be-applied"},
+                "associatedRule": {"id": error.rule},
+            })
+        })
+        .collect()
 }
 
 /// A template that cannot be read, as a tool execution notification.

@@ -636,3 +636,45 @@ fn a_rule_that_may_not_be_suppressed_is_not_in_any_format() {
         TestStatus::Failure(_)
     ));
 }
+
+#[test]
+fn sarif_carries_inactive_rules_that_cannot_be_applied_as_configuration_notifications() {
+    let dir = mixed();
+    write(
+        dir.path(),
+        "rules.yaml",
+        "- {rule: IngressOpenToWorld, category: SecurityGroup, ruletype: open-ingress, ruledata: all, riskvalue: 100, active: Y}\n\
+         - {rule: Dormant, ruletype: guard, ruledata: 'let x = 1', riskvalue: 5, active: N}\n\
+         - {rule: OldRegex, category: SecurityGroup, ruletype: regex, ruledata: '(unclosed', riskvalue: 5, active: N}\n",
+    );
+    let out = run(&dir, "sarif");
+    let log = assert_valid_sarif(&stdout(&out));
+    let notes = log["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+        .as_array()
+        .unwrap();
+    let named: Vec<(&str, &str, &str)> = notes
+        .iter()
+        .map(|n| {
+            (
+                n["associatedRule"]["id"].as_str().unwrap(),
+                n["level"].as_str().unwrap(),
+                n["message"]["text"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(named.len(), 2, "{named:#?}");
+    assert_eq!(
+        named[0],
+        (
+            "Dormant",
+            "warning",
+            "inactive rule Dormant: the Guard rules name no rule"
+        )
+    );
+    assert_eq!(named[1].0, "OldRegex");
+    assert!(
+        named[1].2.starts_with("inactive rule OldRegex: "),
+        "{}",
+        named[1].2
+    );
+}
