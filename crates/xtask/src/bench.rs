@@ -12,7 +12,8 @@
 //! - `cicd validate DIR` on 500 templates, on one thread and on all CPUs
 //!   (see `cli_bench`);
 //! - then the criterion benchmarks: the rule engine's (`cargo bench -p
-//!   template-rules`, its `guard` bench with 200 realistic Guard items), and
+//!   template-rules`: ordinary templates, the worst cases of its generator,
+//!   and its `guard` bench with 200 realistic Guard items), and
 //!   guard-rules' (Guard alone, with and without its shortcuts, and the
 //!   `cfn-guard validate` CLI side by side when it is installed).
 //!
@@ -234,6 +235,7 @@ pub fn run(build: bool, cli_only: bool) -> Result<(), String> {
     crate::cli_bench::run();
     for (package, bench) in [
         ("template-rules", "evaluate"),
+        ("template-rules", "worst_cases"),
         ("template-rules", "guard"),
         ("guard-rules", "evaluate"),
     ] {
