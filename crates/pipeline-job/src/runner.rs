@@ -327,15 +327,17 @@ impl Runner {
     }
 
     /// Waits for everything the handler started to end: at once if it has,
-    /// else with the stop flag raised, for the grace. Work still running
-    /// after it marks the process for ending (see the module
-    /// documentation).
+    /// else for the grace. Work still running after it marks the process
+    /// for ending (see the module documentation). The stop flag is raised
+    /// first, whatever is running: work the handler set off but that has
+    /// not started yet (a task that will call `spawn_blocking`) sees it
+    /// when it does, and ends at its first check.
     async fn settle(&self, work: &Work) {
+        work.stop.store(true, Ordering::SeqCst);
         work.tracker.close();
         if work.tracker.is_empty() {
             return;
         }
-        work.stop.store(true, Ordering::SeqCst);
         let grace = self.grace.min(self.reserve / 3);
         match tokio::time::timeout(grace, work.tracker.wait()).await {
             Ok(()) => info!("the stopped handler's work ended"),

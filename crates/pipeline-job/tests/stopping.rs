@@ -170,9 +170,12 @@ async fn work_a_handler_left_behind_is_stopped_when_it_returns() {
             |_, inv| async move {
                 let stop = inv.stop_flag();
                 let left = inv.clone();
-                // Started and not awaited.
+                let (started, running) = tokio::sync::oneshot::channel();
+                // Started and not awaited: the handler returns once the
+                // work is running, leaving it behind.
                 tokio::spawn(async move {
                     left.spawn_blocking(move || {
+                        let _ = started.send(());
                         while !stop.load(Ordering::Relaxed) {
                             std::thread::sleep(Duration::from_millis(5));
                         }
@@ -180,6 +183,7 @@ async fn work_a_handler_left_behind_is_stopped_when_it_returns() {
                     })
                     .await
                 });
+                running.await.expect("the work started");
                 Ok(Outcome::success("done, with work left behind"))
             },
         )
@@ -187,6 +191,46 @@ async fn work_a_handler_left_behind_is_stopped_when_it_returns() {
         .unwrap();
     assert!(ended.load(Ordering::SeqCst));
     assert!(!runner.must_exit());
+    assert!(fake.reports()[0].is_success());
+}
+
+/// The handler sets work off (a task that will call `spawn_blocking`) and
+/// returns before it has started: the flag is already raised when it
+/// does, so it ends at its first check instead of running on unseen.
+#[tokio::test(flavor = "multi_thread")]
+async fn work_set_off_but_not_started_when_the_handler_returns_sees_the_flag() {
+    let fake = FakeCodePipeline::start();
+    let runner = runner(&fake);
+    let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let open = Arc::clone(&gate);
+    runner
+        .run(
+            invocation(JobEvent::new().build(), Duration::from_secs(30)),
+            |_, inv| async move {
+                let stop = inv.stop_flag();
+                let left = inv.clone();
+                tokio::spawn(async move {
+                    // Held back until the invocation is over.
+                    gate.notified().await;
+                    left.spawn_blocking(move || {
+                        let mut checks = 0u32;
+                        while !stop.load(Ordering::Relaxed) && checks < 2_000 {
+                            checks += 1;
+                            std::thread::sleep(Duration::from_millis(5));
+                        }
+                        let _ = ended_tx.send(checks);
+                    })
+                    .await
+                });
+                Ok(Outcome::success("done, with work not yet started"))
+            },
+        )
+        .await
+        .unwrap();
+    open.notify_one();
+    let checks = ended_rx.await.expect("the work ran");
+    assert_eq!(checks, 0, "the flag was up before the work's first check");
     assert!(fake.reports()[0].is_success());
 }
 
