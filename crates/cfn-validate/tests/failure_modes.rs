@@ -155,11 +155,7 @@ fn rule(id: &str, ruletype: &str, ruledata: &str, risk: serde_json::Value) -> Ru
 /// Runs the stage with one broken active rule in the table.
 async fn with_rule(item: RuleItem) -> (String, String) {
     let stage = InMemory::with_app_template(NO_RESOURCES);
-    let (kind, message) = failed(
-        stage
-            .validate_with(rules(vec![item]), &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app_with(rules(vec![item])).await);
     let prefix = format!("the rules table {TABLE} has active rules that cannot be applied:\n");
     (
         kind,
@@ -256,11 +252,7 @@ async fn a_pathological_regex_rule_is_applied_like_any_other() {
         rule("Evil", "regex", "(a+)+$", json!(5)),
         rule("Described", "regex", "aaaa!", json!(5)),
     ]);
-    let (summary, variables) = passed(
-        stage
-            .validate_with(rules, &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (summary, variables) = passed(stage.validate_app_with(rules).await);
     // Only the rule that matches is found: the end of the rendered
     // resource is not a run of `a`s, so `(a+)+$` cannot match it.
     assert_eq!(variables["findings"], "1");
@@ -299,10 +291,7 @@ mod mocked_table {
         let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [scan], |c| c
             .retry_config(RetryConfig::standard().with_max_attempts(3)));
         stage
-            .validate_with(
-                RulesTable::new(dynamodb, TABLE),
-                &stage.event(&InMemory::app_parameters()),
-            )
+            .validate_app_with(RulesTable::new(dynamodb, TABLE))
             .await
     }
 

@@ -72,11 +72,7 @@ async fn a_guard_finding_fails_the_job_naming_the_item_the_resource_and_its_line
         60,
         "Y",
     )]);
-    let (kind, message) = failed(
-        stage
-            .validate_with(rules, &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app_with(rules).await);
     assert_eq!(kind, "JobFailed");
     assert!(
         message.starts_with(&format!(
@@ -101,11 +97,7 @@ async fn an_active_guard_item_guard_cannot_read_is_a_configuration_error_naming_
         10,
         "Y",
     )]);
-    let (kind, message) = failed(
-        stage
-            .validate_with(rules, &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app_with(rules).await);
     assert_eq!(kind, "ConfigurationError");
     assert!(
         message.starts_with(&format!(
@@ -133,11 +125,7 @@ async fn an_inactive_guard_item_guard_cannot_read_is_only_a_warning() {
         ),
         guard_item("S3Encrypted", &rules_file("s3_bucket_encrypted"), 10, "Y"),
     ]);
-    let (summary, variables) = passed(
-        stage
-            .validate_with(rules, &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (summary, variables) = passed(stage.validate_app_with(rules).await);
     // The working item was applied: risk 10 flags the template.
     assert_eq!(variables["verdict"], "flagged", "{summary}");
     assert!(summary.contains("S3Encrypted on Logs"), "{summary}");
@@ -155,11 +143,7 @@ async fn a_guard_item_guard_fails_on_is_a_configuration_error_with_guards_messag
         1,
         "Y",
     )]);
-    let (kind, message) = failed(
-        stage
-            .validate_with(rules, &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app_with(rules).await);
     assert_eq!(kind, "ConfigurationError");
     assert!(
         message.starts_with(&format!(

@@ -365,11 +365,7 @@ async fn a_missing_rules_table_is_a_configuration_error() {
             table: "no-such-table".into(),
         },
     );
-    let (kind, message) = failed(
-        stage
-            .validate_with(missing, &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app_with(missing).await);
     assert_eq!(
         (kind.as_str(), message.as_str()),
         (
@@ -406,11 +402,7 @@ async fn denied_or_throttled_rules_fail_the_job_as_such() {
     ] {
         let stage = InMemory::with_app_template(NO_RESOURCES);
         let rules = MemoryRules::failing(TABLE, error.clone());
-        let (kind, message) = failed(
-            stage
-                .validate_with(rules, &stage.event(&InMemory::app_parameters()))
-                .await,
-        );
+        let (kind, message) = failed(stage.validate_app_with(rules).await);
         assert_eq!((kind.as_str(), message), (expected_kind, error.to_string()));
         assert!(stage.output().is_none());
     }
@@ -423,11 +415,7 @@ async fn an_active_rule_that_cannot_be_applied_stops_the_check() {
         item("IngressOpenToWorld", "regex", "(unclosed", "Y"),
         item("Fine", "open-ingress", "all", "Y"),
     ]);
-    let (kind, message) = failed(
-        stage
-            .validate_with(rules, &stage.event(&InMemory::app_parameters()))
-            .await,
-    );
+    let (kind, message) = failed(stage.validate_app_with(rules).await);
     assert_eq!(kind, "ConfigurationError");
     assert!(
         message.starts_with(&format!(

@@ -106,6 +106,12 @@ impl InMemory {
             .await
     }
 
+    /// Runs the handler on the app template's job with `rules`.
+    pub async fn validate_app_with<R: RulesSource>(&self, rules: R) -> Result<Outcome, JobError> {
+        self.validate_with(rules, &self.event(&InMemory::app_parameters()))
+            .await
+    }
+
     /// Runs the handler on a job event as given (one the builder cannot
     /// make), with the default rules.
     pub async fn validate_raw(&self, event: &serde_json::Value) -> Result<Outcome, JobError> {
