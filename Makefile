@@ -75,8 +75,12 @@ test: tools calculator-deps ## Every test: formatting, clippy, Rust workspace, e
 	$(CARGO) test --workspace --all-targets --no-run --locked
 	$(CARGO) test --workspace --locked
 	$(MAKE) --no-print-directory templates CICD=target/debug/cicd
-	$(MAKE) --no-print-directory e2e-watch
-	$(MAKE) --no-print-directory deploy-smoke
+	# The fake CodePipeline and the functions' binaries are the test build's;
+	# cfn-validate is built again as `cargo lambda watch` builds it (its own
+	# features, without the tests').
+	$(CARGO) build --locked --bin cfn-validate
+	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
+	$(VENV)/bin/python tests/e2e/deploy_smoke.py
 ifneq ($(wildcard calculator/package.json),)
 	cd calculator && npm test
 endif
@@ -91,10 +95,12 @@ templates: tools ## cfn-lint, checkov and structural checks on both templates; c
 	$(CICD) validate $(TEMPLATES)
 
 # What the e2e runs, built before cargo lambda watch starts (it would build
-# cfn-validate on the first invoke, slower than the test's patience).
+# cfn-validate on the first invoke, slower than the test's patience), each
+# as `cargo run --bin` builds it.
 .PHONY: e2e-watch
 e2e-watch: tools ## cfn-validate under `cargo lambda watch`, invoked with the fixture events
-	$(CARGO) build --locked -p cfn-validate -p harness --bins
+	$(CARGO) build --locked --bin fake-codepipeline
+	$(CARGO) build --locked --bin cfn-validate
 	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
 
 # --- Build, package, deploy ---------------------------------------------------
@@ -124,7 +130,7 @@ deploy: build ## cargo lambda deploy both functions (ROLE=<IAM role ARN>; region
 # build` makes the arm64 release zips; `make bench` measures them.
 .PHONY: deploy-smoke
 deploy-smoke: tools ## cargo lambda deploy every function's debug build to moto and check get-function
-	$(CARGO) build --locked $(addprefix -p ,$(FUNCTIONS)) --bins
+	for f in $(FUNCTIONS); do $(CARGO) build --locked --bin $$f; done
 	$(VENV)/bin/python tests/e2e/deploy_smoke.py
 
 .PHONY: stack
