@@ -14,10 +14,8 @@ mod aws;
 mod guard_files;
 mod health;
 mod inputs;
-mod junit;
 mod output;
 mod rules;
-mod sarif;
 mod validate;
 
 #[derive(Parser)]

@@ -17,7 +17,7 @@ use crate::Status;
 use crate::aws::{self, Endpoint};
 use crate::guard_files::{self, ItemSettings};
 use crate::inputs::{self, Input, Reading};
-use crate::output::{self, Checked, Format};
+use crate::output::{self, Checked, Format, locate};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -191,7 +191,7 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
 /// What became of one input: checked (`None` for a file found in a
 /// directory that is not a template), or the path of a template the rules
 /// could not be evaluated on, and why.
-type Outcome = Result<Option<Checked>, (String, EvaluationError)>;
+type CheckResult = Result<Option<Checked>, (String, EvaluationError)>;
 
 /// Reads, parses and evaluates every input on `jobs` threads; the results
 /// keep the inputs' (sorted) order.
@@ -201,7 +201,7 @@ fn check_all(
     thresholds: &Thresholds,
     options: &EvaluateOptions,
     jobs: Option<u16>,
-) -> anyhow::Result<Vec<Outcome>> {
+) -> anyhow::Result<Vec<CheckResult>> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = jobs {
         pool = pool.num_threads(usize::from(jobs));
@@ -230,7 +230,7 @@ fn check(
     rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
-) -> Outcome {
+) -> CheckResult {
     let unreadable = |error| {
         Ok(Some(Checked::Unreadable {
             path: input.shown.clone(),
@@ -362,15 +362,6 @@ fn usable(items: Vec<template_rules::RuleItem>, shown: &str) -> Result<RuleSet, 
         eprintln!("cicd validate: warning: {shown}: inactive {error}");
     }
     Ok(rules)
-}
-
-/// Why a template cannot be read, as `line:column: message` to follow `path:`.
-pub fn locate(e: &inputs::Unreadable) -> String {
-    match (e.line, e.column) {
-        (Some(line), Some(column)) => format!("{line}:{column}: {}", e.message),
-        (Some(line), None) => format!("{line}: {}", e.message),
-        _ => format!(" {}", e.message),
-    }
 }
 
 /// A rules file, refused without being loaded when it is over the cap.
