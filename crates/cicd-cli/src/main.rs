@@ -15,6 +15,7 @@ mod guard_files;
 mod health;
 mod inputs;
 mod output;
+mod reading;
 mod rules;
 mod validate;
 

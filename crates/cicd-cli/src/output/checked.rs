@@ -2,7 +2,7 @@
 
 use template_rules::{Finding, TemplateReport};
 
-use crate::inputs::Unreadable;
+use crate::reading::Unreadable;
 
 /// What became of one template.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 use template_rules::TemplateReport;
 
 use super::checked::Checked;
-use crate::inputs::Unreadable;
+use crate::reading::Unreadable;
 
 pub fn document(checked: &[Checked]) -> anyhow::Result<String> {
     #[derive(Serialize)]

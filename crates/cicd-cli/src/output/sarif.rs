@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use template_rules::{Finding, Rule, RuleKind, RuleSet, Thresholds, UnresolvedPolicy, Verdict};
 
 use super::checked::{Checked, locate, unresolved_note};
-use crate::inputs::Unreadable;
+use crate::reading::Unreadable;
 
 pub fn document(
     checked: &[Checked],
