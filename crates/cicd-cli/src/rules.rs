@@ -1,6 +1,7 @@
 //! `cicd rules`: look at and change the rules table cfn-validate reads,
 //! with the same code the function uses (`rules-table`, `template-rules`).
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -10,6 +11,7 @@ use template_rules::{RuleItem, RuleSet};
 use crate::Status;
 use crate::aws::{self, Endpoint};
 use crate::guard_files::{self, ItemSettings};
+use crate::reading;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -280,8 +282,11 @@ fn ruledata(item: &RuleItem, rules: &RuleSet) -> String {
 /// The items of a rules file; refused whole if any item is not a valid rule
 /// or is too large for DynamoDB.
 fn read_valid(path: &Path) -> Result<Vec<RuleItem>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("rules file {}", path.display()))?;
+    let shown = || format!("rules file {}", path.display());
+    // Not opened unless it is a regular file: a FIFO would block.
+    let mut file = reading::open_regular(path, None).with_context(shown)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).with_context(shown)?;
     let items =
         RuleSet::items_from_str(&text).with_context(|| format!("rules file {}", path.display()))?;
     check_items(&items, &format!("rules file {}", path.display()))?;

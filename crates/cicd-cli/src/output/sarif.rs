@@ -16,8 +16,8 @@
 use serde_json::{Value, json};
 use template_rules::{Finding, Rule, RuleKind, RuleSet, Thresholds, UnresolvedPolicy, Verdict};
 
-use crate::inputs::Unreadable;
-use crate::output::{Checked, unresolved_note};
+use super::checked::{Checked, locate, unresolved_note};
+use crate::reading::Unreadable;
 
 pub fn document(
     checked: &[Checked],
@@ -166,7 +166,7 @@ fn notification(path: &str, error: &Unreadable) -> Value {
     }
     json!({
         "level": "error",
-        "message": {"text": format!("{path}:{}", crate::validate::locate(error))},
+        "message": {"text": format!("{path}:{}", locate(error))},
         "locations": [location],
         "descriptor": {"id": "unreadable-template"},
     })

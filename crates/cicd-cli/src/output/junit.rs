@@ -15,7 +15,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use template_rules::{Finding, TemplateReport, UnresolvedPolicy, Verdict};
 
-use crate::output::{Checked, unresolved_note};
+use super::checked::{Checked, locate, unresolved_note};
 
 /// Counts of one suite, or of all of them.
 #[derive(Default, Clone, Copy)]
@@ -44,8 +44,8 @@ impl Counts {
     }
 }
 
-/// What one testcase holds.
-enum Outcome<'a> {
+/// How one testcase ended, as JUnit words it (passed is no element).
+enum CaseResult<'a> {
     Passed(Vec<&'a Finding>),
     Failed(Vec<&'a Finding>, Verdict),
     Skipped(Vec<&'a Finding>),
@@ -54,7 +54,7 @@ enum Outcome<'a> {
 
 struct Case<'a> {
     name: String,
-    outcome: Outcome<'a>,
+    result: CaseResult<'a>,
 }
 
 pub fn document(checked: &[Checked]) -> anyhow::Result<String> {
@@ -66,7 +66,7 @@ pub fn document(checked: &[Checked]) -> anyhow::Result<String> {
                 path.clone(),
                 vec![Case {
                     name: "the template can be read".to_string(),
-                    outcome: Outcome::Error(format!("{path}:{}", crate::validate::locate(error))),
+                    result: CaseResult::Error(format!("{path}:{}", locate(error))),
                 }],
             ),
         })
@@ -120,16 +120,16 @@ fn cases<'a>(report: &'a TemplateReport, rules: &[String]) -> Vec<Case<'a>> {
             let suppressed: Vec<&Finding> =
                 findings.iter().copied().filter(|f| f.suppressed).collect();
             let counted: Vec<&Finding> = findings.iter().copied().filter(|f| counts(f)).collect();
-            let outcome = if !counted.is_empty() && verdict != Verdict::Pass {
-                Outcome::Failed(counted, verdict)
+            let result = if !counted.is_empty() && verdict != Verdict::Pass {
+                CaseResult::Failed(counted, verdict)
             } else if !suppressed.is_empty() && suppressed.len() == findings.len() {
-                Outcome::Skipped(suppressed)
+                CaseResult::Skipped(suppressed)
             } else {
-                Outcome::Passed(findings)
+                CaseResult::Passed(findings)
             };
             Case {
                 name: rule.clone(),
-                outcome,
+                result,
             }
         })
         .collect()
@@ -141,11 +141,11 @@ fn count(cases: &[Case]) -> Counts {
         ..Counts::default()
     };
     for case in cases {
-        match case.outcome {
-            Outcome::Failed(..) => counts.failures += 1,
-            Outcome::Skipped(_) => counts.skipped += 1,
-            Outcome::Error(_) => counts.errors += 1,
-            Outcome::Passed(_) => {}
+        match case.result {
+            CaseResult::Failed(..) => counts.failures += 1,
+            CaseResult::Skipped(_) => counts.skipped += 1,
+            CaseResult::Error(_) => counts.errors += 1,
+            CaseResult::Passed(_) => {}
         }
     }
     counts
@@ -164,8 +164,8 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
         (start, text.to_string())
     };
     let mut children = Vec::new();
-    match &case.outcome {
-        Outcome::Failed(findings, verdict) => {
+    match &case.result {
+        CaseResult::Failed(findings, verdict) => {
             for f in findings {
                 let kind = if f.is_unresolved() {
                     "unresolved"
@@ -180,7 +180,7 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
                 ));
             }
         }
-        Outcome::Skipped(findings) => {
+        CaseResult::Skipped(findings) => {
             let text: Vec<String> = findings.iter().map(|f| finding_message(path, f)).collect();
             let reasons: Vec<&str> = findings
                 .iter()
@@ -193,19 +193,19 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
                 &text.join("\n"),
             ));
         }
-        Outcome::Error(message) => {
+        CaseResult::Error(message) => {
             children.push(element(
                 "error",
                 &[("message", message.as_str()), ("type", "unreadable")],
                 message,
             ));
         }
-        Outcome::Passed(findings) if !findings.is_empty() => {
+        CaseResult::Passed(findings) if !findings.is_empty() => {
             // Found, but below the flag threshold: said, not failed.
             let text: Vec<String> = findings.iter().map(|f| finding_message(path, f)).collect();
             children.push((BytesStart::new("system-out"), text.join("\n")));
         }
-        Outcome::Passed(_) => {}
+        CaseResult::Passed(_) => {}
     }
     if children.is_empty() {
         xml.write_event(Event::Empty(start))?;

@@ -1,93 +1,12 @@
-//! How `cicd validate` prints its reports: text for people, JSON for tools,
-//! SARIF for code-scanning services, JUnit XML for test reporters.
-//!
-//! Every template given is accounted for in every format, the ones that
-//! could not be read included.
+//! The text report, for people: one line per finding, aligned within a
+//! template, then one verdict line per template; in colour on a terminal.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use anstyle::{AnsiColor, Style};
-use serde::Serialize;
-use template_rules::{
-    Finding, Report, RuleSet, TemplateReport, Thresholds, UnresolvedPolicy, Verdict,
-};
+use template_rules::{Finding, Report, TemplateReport, Thresholds, UnresolvedPolicy, Verdict};
 
-use crate::inputs::Unreadable;
-use crate::{junit, sarif};
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
-    Junit,
-}
-
-/// What became of one template.
-#[derive(Debug, Clone)]
-pub enum Checked {
-    /// Evaluated, with the ids of the active rules that apply to its
-    /// resources (the rules it was checked against).
-    Evaluated {
-        report: TemplateReport,
-        rules: Vec<String>,
-    },
-    Unreadable {
-        path: String,
-        error: Unreadable,
-    },
-}
-
-pub fn print(
-    format: Format,
-    checked: &[Checked],
-    rules: &RuleSet,
-    thresholds: &Thresholds,
-) -> anyhow::Result<()> {
-    let text = match format {
-        Format::Text => text(checked, thresholds, Palette::detect()),
-        Format::Json => json(checked)? + "\n",
-        Format::Sarif => sarif::document(checked, rules, thresholds)? + "\n",
-        Format::Junit => junit::document(checked)?,
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| anyhow::anyhow!("cannot write the report: {e}"))
-}
-
-/// `{"templates": [...]}`: the document cfn-validate writes as
-/// `validation-report.json`, plus an entry for each template that could not
-/// be read: `{"path", "verdict": "error", "error": {"line", "column", "message"}}`.
-pub fn json(checked: &[Checked]) -> anyhow::Result<String> {
-    #[derive(Serialize)]
-    struct Document<'a> {
-        templates: Vec<Entry<'a>>,
-    }
-    #[derive(Serialize)]
-    #[serde(untagged)]
-    enum Entry<'a> {
-        Evaluated(&'a TemplateReport),
-        Unreadable {
-            path: &'a str,
-            verdict: &'static str,
-            error: &'a Unreadable,
-        },
-    }
-    let templates = checked
-        .iter()
-        .map(|c| match c {
-            Checked::Evaluated { report, .. } => Entry::Evaluated(report),
-            Checked::Unreadable { path, error } => Entry::Unreadable {
-                path,
-                verdict: "error",
-                error,
-            },
-        })
-        .collect();
-    Ok(serde_json::to_string_pretty(&Document { templates })?)
-}
+use super::checked::{Checked, unresolved_note};
 
 /// Colours, on a terminal only (and never with NO_COLOR set).
 #[derive(Clone, Copy, Default)]
@@ -125,7 +44,7 @@ struct Widths {
 /// One line per finding (`path:line  RULE  Resource  reason`), aligned within
 /// a template, then one verdict line per template; an unreadable template
 /// is one `ERROR` line.
-pub fn text(checked: &[Checked], thresholds: &Thresholds, palette: Palette) -> String {
+pub fn document(checked: &[Checked], thresholds: &Thresholds, palette: Palette) -> String {
     let mut out = String::new();
     for entry in checked {
         let TemplateReport { path, report } = match entry {
@@ -232,20 +151,6 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// `(unresolved)`, or `(unresolved: what)` naming what the reason does not
-/// already: every format marks an unresolved finding with it.
-pub fn unresolved_note(f: &Finding) -> Option<String> {
-    if !f.is_unresolved() {
-        return None;
-    }
-    let unsaid = f.unresolved_not_in_reason();
-    Some(if unsaid.is_empty() {
-        "(unresolved)".to_string()
-    } else {
-        format!("(unresolved: {})", unsaid.join("; "))
-    })
-}
-
 /// A finding as one text line.
 fn finding_line(path: &str, f: &Finding, widths: &Widths, palette: Palette) -> String {
     let location = format!("{path}:{}", f.line);
@@ -276,40 +181,7 @@ fn finding_line(path: &str, f: &Finding, widths: &Widths, palette: Palette) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn finding(reason: &str, unresolved: &[&str]) -> Finding {
-        Finding {
-            rule: "Ssh".to_string(),
-            resource: "Sg".to_string(),
-            line: 3,
-            risk: 100,
-            reason: reason.to_string(),
-            suppressed: false,
-            suppression_reason: None,
-            resource_type: "AWS::EC2::SecurityGroup".to_string(),
-            unresolved: unresolved.iter().map(|u| u.to_string()).collect(),
-        }
-    }
-
-    #[test]
-    fn the_unresolved_note_names_what_the_reason_does_not() {
-        assert_eq!(unresolved_note(&finding("admits tcp 22", &[])), None);
-        assert_eq!(
-            unresolved_note(&finding(
-                "may admit (parameter P has no Default)",
-                &["parameter P has no Default"]
-            )),
-            Some("(unresolved)".to_string())
-        );
-        // A rule whose reason says nothing of it (a Guard rule, say).
-        assert_eq!(
-            unresolved_note(&finding(
-                "may be open",
-                &["parameter P has no Default", "Fn::ImportValue x"]
-            )),
-            Some("(unresolved: parameter P has no Default; Fn::ImportValue x)".to_string())
-        );
-    }
+    use crate::output::checked::tests::finding;
 
     #[test]
     fn a_text_line_marks_an_unresolved_finding_before_its_suppression() {
