@@ -1,11 +1,11 @@
 //! Forbidden AMIs: the `ImageId` an instance would boot from.
 
-use crate::display::short;
 use crate::ingress::MAX_VALUE_TEXT;
-use crate::node::Node;
 use crate::outcome::{Outcome, names};
-use crate::resolve::{Resolver, Value};
-use crate::template::Resource;
+use cfn_template::Node;
+use cfn_template::Resource;
+use cfn_template::display::short;
+use cfn_template::resolve::{Resolver, Value};
 
 /// Where each resource type in the `EC2Instance` category names its image.
 fn image_id<'t>(resource: &'t Resource<'t>) -> Option<(&'static str, &'t Node<'t>)> {

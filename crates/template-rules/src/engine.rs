@@ -4,16 +4,16 @@
 use std::collections::HashMap;
 
 use crate::budget::Budget;
-use crate::display::short;
 use crate::guard::{self, EvaluateOptions, EvaluationError};
-use crate::node::Node;
 use crate::outcome::Outcome;
 use crate::render::{MAX_RENDERED, render_capped};
 use crate::report::{Finding, Report, Thresholds};
-use crate::resolve::{Resolver, Unknown};
 use crate::rules::{RuleKind, RuleSet};
-use crate::template::Template;
 use crate::{ami, ingress};
+use cfn_template::Node;
+use cfn_template::Template;
+use cfn_template::display::short;
+use cfn_template::resolve::Unknown;
 
 /// A finding lists at most this many reasons (one per matching permission).
 const MAX_REASONS: usize = 5;
@@ -60,7 +60,7 @@ pub fn evaluate_with(
     let budget = &options.budget;
     let mut guard = guard::evaluate(template, rules, options)?;
     let resources = template.resources.len();
-    let resolver = Resolver::new(template);
+    let resolver = template.resolver();
     let active: Vec<_> = rules.active().collect();
     // Open-ingress rules look at groups across resources: worked out once
     // for the template, per rule.
@@ -243,7 +243,7 @@ fn suppressions<'r>(
         let reason = entry
             .get("reason")
             .and_then(Node::as_str)
-            .map(|r| crate::display::shorten(r, MAX_SUPPRESSION_REASON))
+            .map(|r| cfn_template::display::shorten(r, MAX_SUPPRESSION_REASON))
             .map(|r| r.trim().to_string())
             .unwrap_or_default();
         if reason.is_empty() {

@@ -1,7 +1,7 @@
 //! Scores CloudFormation templates against security rules.
 //!
-//! Pure: no AWS, no network, no files. Callers hand in the template's bytes
-//! and a [`RuleSet`] (the embedded defaults, a rules file, or items read
+//! Pure: no AWS, no network, no files. Callers hand in a [`Template`]
+//! (read by `cfn-template`, re-exported here) and a [`RuleSet`] (the embedded defaults, a rules file, or items read
 //! from DynamoDB by someone else) and get a [`Report`] back.
 //!
 //! It fails closed. A value that cannot be worked out, or a bound reached
@@ -10,7 +10,7 @@
 //! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
 //! carried by [`Thresholds`] (see [`Thresholds::judge`]). Every template
 //! of at most 1 MiB is read and checked in bounded time and memory
-//! ([`Limits`], and the budgets of [`resolve`]); a caller that must get its
+//! ([`Limits`], and the allowance of [`resolve`]); a caller that must get its
 //! thread back sooner gives [`evaluate_until`] a [`Budget`].
 //!
 //! Guard items (`ruletype: guard`) are evaluated by AWS's `cfn-guard`
@@ -40,58 +40,27 @@
 
 mod ami;
 mod budget;
-mod display;
 mod engine;
-mod foreach;
 pub mod guard;
 pub mod ingress;
-mod json;
-mod node;
 mod outcome;
 pub mod render;
 mod report;
-pub mod resolve;
 mod rules;
-mod template;
-mod yaml;
 
 pub use budget::{Budget, Interrupted};
+pub use cfn_template::{
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, Node, Object, ParseError, Resource,
+    Template, parse_document, resolve,
+};
 pub use engine::{evaluate, evaluate_until, evaluate_with};
 pub use guard::{EvaluateOptions, EvaluationError};
-pub use node::{Node, Object};
 pub use report::{
     Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
     Verdict,
 };
+pub use rules::UnusableRules;
 pub use rules::{
     Category, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
     guard_summary,
 };
-pub use template::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, ParseError, Resource, Template,
-};
-
-pub use rules::UnusableRules;
-
-/// Parses any YAML or JSON document (a rules file, say) into a value, with
-/// the same caps and error positions as templates.
-pub fn parse_document(source: &[u8]) -> Result<serde_json::Value, ParseError> {
-    let limits = Limits::default();
-    if source.len() > limits.max_bytes {
-        return Err(ParseError {
-            line: None,
-            column: None,
-            message: format!(
-                "the document is {} bytes; the limit is {}",
-                source.len(),
-                limits.max_bytes
-            ),
-        });
-    }
-    let text = std::str::from_utf8(source).map_err(|e| ParseError {
-        line: None,
-        column: None,
-        message: format!("the document is not valid UTF-8 (byte {})", e.valid_up_to()),
-    })?;
-    yaml::document(text, &limits).map(|node| node.to_json())
-}

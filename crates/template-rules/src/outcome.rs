@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::resolve::{Unknown, add_unknowns};
+use cfn_template::resolve::{Unknown, add_unknowns};
 
 /// Reasons a rule fires on one resource.
 #[derive(Debug, Default)]

@@ -18,7 +18,7 @@
 
 use std::fmt::Write;
 
-use crate::node::Node;
+use cfn_template::Node;
 
 /// Most text rendered for regex rules in one evaluation. A template is at
 /// most 1 MiB, but YAML aliases can make its resources much longer once

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ingress::PortSpec;
-use crate::template::{ParseError, Template};
+use cfn_template::{ParseError, Template};
 
 /// Which resources a rule applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -122,7 +122,7 @@ pub fn guard_summary(rules: &GuardRules) -> String {
         [first, rest @ ..] => format!(
             "{first} (+{} more: {})",
             rest.len(),
-            crate::display::shorten(&rest.join(", "), 120)
+            cfn_template::display::shorten(&rest.join(", "), 120)
         ),
     }
 }
@@ -283,7 +283,7 @@ impl RuleSet {
     /// Reads the items of a rules file: YAML or JSON, either a list of items
     /// or a mapping with a `rules` list.
     pub fn items_from_str(text: &str) -> Result<Vec<RuleItem>, RulesFileError> {
-        let value = crate::parse_document(text.as_bytes()).map_err(RulesFileError::Parse)?;
+        let value = cfn_template::parse_document(text.as_bytes()).map_err(RulesFileError::Parse)?;
         let list = match value {
             Value::Array(items) => items,
             Value::Object(mut map) => match map.remove("rules") {

@@ -14,7 +14,7 @@ use super::coverage::{Coverage, Family, could_cover, could_cover_counted, covers
 use super::permissions::{Admit, Analysis, Permission, Place, Source, SourceKind};
 use super::{PortSpec, PortSpecEntry, Ports, Protocol, parse_cidr};
 use crate::outcome::{Outcome, names};
-use crate::resolve::{Unknown, add_unknowns};
+use cfn_template::resolve::{Unknown, add_unknowns};
 
 /// The outcome of one rule on each resource, by index in the template.
 #[derive(Default)]

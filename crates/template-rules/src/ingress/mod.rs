@@ -62,7 +62,7 @@ impl Protocol {
             Protocol::Icmpv6
         } else {
             // A number, written as one (`50`, `50.0`) or as text.
-            let number = crate::resolve::integer(text)?;
+            let number = cfn_template::resolve::integer(text)?;
             return match number {
                 -1 => Some(Protocol::All),
                 6 => Some(Protocol::Tcp),

@@ -8,10 +8,10 @@ use std::fmt;
 
 use super::coverage::{Family, could_cover_counted};
 use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world};
-use crate::display::short;
-use crate::node::{Node, Object};
-use crate::resolve::{Candidate, Resolver, Unknown, Value, Via, intrinsic};
-use crate::template::Template;
+use cfn_template::Template;
+use cfn_template::display::short;
+use cfn_template::resolve::{Candidate, Resolver, Unknown, Value, Via, intrinsic};
+use cfn_template::{Node, Object};
 
 /// Every ingress permission of a template, by security group.
 pub struct Analysis<'t> {
@@ -604,7 +604,7 @@ impl<'t> Reader<'_, 't> {
         for from in &froms {
             for to in &tos {
                 let mut unknown = from.unknown.clone();
-                crate::resolve::add_unknowns(&mut unknown, &to.unknown);
+                cfn_template::resolve::add_unknowns(&mut unknown, &to.unknown);
                 let value = match (from.as_integer(), to.as_integer()) {
                     (Some(a), Some(b)) => Some(Ports::written(a, b)),
                     _ => {

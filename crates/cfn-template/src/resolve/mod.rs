@@ -11,35 +11,45 @@
 //!
 //! What depends on the deployed stack (`Fn::GetAtt`, `Fn::ImportValue`, a
 //! parameter without a default, an SSM parameter, pseudo parameters) does
-//! not resolve; neither does what reaches a bound of the budget (`MAX_*`). Such a
-//! value is a candidate that says what is unknown (`Candidate::unknown`),
-//! so that a rule can report that it may fire rather than stay silent.
+//! not resolve; neither does what reaches a bound of the [`allowance`]
+//! (`MAX_*`). Such a value is a candidate that says what is unknown
+//! ([`Candidate::unknown`]), so that a rule can report that it may fire
+//! rather than stay silent.
+//!
+//! A resolver sees the template through what values may refer to (its
+//! parameters, mappings and resource ids), not through
+//! [`crate::Template`]: `Fn::ForEach` expansion resolves collections before
+//! there is a template.
 
-mod budget;
+pub mod allowance;
 mod candidate;
 mod lists;
 mod lookup;
 mod text;
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashSet;
 
-pub use budget::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT};
-pub use candidate::{Candidate, Unknown, Value, Via};
-pub(crate) use candidate::{add_unknowns, integer};
+pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT};
+pub use candidate::{Candidate, Unknown, Value, Via, add_unknowns, integer};
 
 use crate::node::{Node, Object};
-use crate::template::Template;
-use budget::{Budget, MAX_NESTING};
+use allowance::{Allowance, MAX_NESTING};
 use lists::ListItem;
 
+/// The function a value `Fn::ForEach` could not give its identifier stands
+/// for (the collection could not be worked out): the resolver reads it as
+/// unknown, named by its argument.
+pub(crate) const UNRESOLVED_ITEM: &str = "Fn::ForEachUnresolvedItem";
+
+/// Works out the values a property may take, within the [`allowance`]
+/// (one per evaluation: the steps it counts are the template's).
 pub struct Resolver<'t> {
     parameters: &'t Object<'t>,
     mappings: &'t Object<'t>,
-    resource_ids: &'t [crate::template::Resource<'t>],
-    /// The logical ids of the resources, built on first use.
-    resource_index: OnceCell<HashSet<&'t str>>,
-    budget: Budget,
+    /// The logical ids of the template's resources.
+    resource_ids: HashSet<&'t str>,
+    allowance: Allowance,
     /// Values being worked out through a lookup, to spot one that leads back
     /// to itself.
     in_progress: RefCell<Vec<*const Node<'t>>>,
@@ -55,25 +65,19 @@ pub struct Item<'t> {
 }
 
 impl<'t> Resolver<'t> {
-    pub fn new(template: &'t Template<'t>) -> Self {
-        Resolver::over(
-            &template.parameters,
-            &template.mappings,
-            &template.resources,
-        )
-    }
-
-    pub(crate) fn over(
+    /// A resolver over a template's `Parameters` and `Mappings` sections
+    /// and the logical ids of its resources (see also
+    /// [`crate::Template::resolver`]).
+    pub fn new(
         parameters: &'t Object<'t>,
         mappings: &'t Object<'t>,
-        resources: &'t [crate::template::Resource<'t>],
+        resource_ids: impl IntoIterator<Item = &'t str>,
     ) -> Self {
         Resolver {
             parameters,
             mappings,
-            resource_ids: resources,
-            resource_index: OnceCell::new(),
-            budget: Budget::default(),
+            resource_ids: resource_ids.into_iter().collect(),
+            allowance: Allowance::default(),
             in_progress: RefCell::new(Vec::new()),
         }
     }
@@ -84,7 +88,7 @@ impl<'t> Resolver<'t> {
             // The common case, without a list.
             literal @ (Node::String(_) | Node::Number(_)) => vec![Candidate::node(literal)],
             _ => {
-                self.budget.start_value();
+                self.allowance.start_value();
                 let mut out = Vec::new();
                 self.eval(value, &mut out);
                 dedup(out)
@@ -151,7 +155,7 @@ impl<'t> Resolver<'t> {
     /// The lists `value` may be, as text (for `Fn::ForEach` collections):
     /// `None` for a list that cannot be worked out, with why.
     pub(crate) fn text_lists(&self, value: &'t Node<'t>) -> Vec<Result<Vec<String>, Unknown>> {
-        self.budget.start_value();
+        self.allowance.start_value();
         let mut out = Vec::new();
         for list in self.lists(value) {
             let Some(items) = list.items else {
@@ -197,16 +201,16 @@ impl<'t> Resolver<'t> {
 
     /// Works out `value` one level further down.
     fn nested(&self, value: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
-        let depth = self.budget.depth.get();
+        let depth = self.allowance.depth.get();
         if depth >= MAX_NESTING {
             out.push(Candidate::unknown(Unknown::new(format!(
                 "a value nested more than {MAX_NESTING} levels deep"
             ))));
             return;
         }
-        self.budget.depth.set(depth + 1);
+        self.allowance.depth.set(depth + 1);
         self.eval(value, out);
-        self.budget.depth.set(depth);
+        self.allowance.depth.set(depth);
     }
 
     /// Works out a value reached through a lookup (`Ref`, `Fn::FindInMap`),
@@ -234,7 +238,7 @@ impl<'t> Resolver<'t> {
     }
 
     fn eval(&self, value: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
-        if let Err(why) = self.budget.step() {
+        if let Err(why) = self.allowance.step() {
             out.push(Candidate::unknown(why));
             return;
         }
@@ -260,7 +264,7 @@ impl<'t> Resolver<'t> {
             "Fn::FindInMap" => self.find_in_map(args, out),
             "Fn::Length" => self.length(args, out),
             // A value `Fn::ForEach` could not give its identifier.
-            foreach if foreach.starts_with(crate::foreach::UNRESOLVED_ITEM) => {
+            foreach if foreach.starts_with(UNRESOLVED_ITEM) => {
                 out.push(Candidate::unknown(Unknown::new(
                     args.as_str()
                         .unwrap_or("an item of a Fn::ForEach collection"),
@@ -274,14 +278,7 @@ impl<'t> Resolver<'t> {
     }
 
     fn is_resource(&self, name: &str) -> bool {
-        self.resource_index
-            .get_or_init(|| {
-                self.resource_ids
-                    .iter()
-                    .map(|r| r.logical_id.as_str())
-                    .collect()
-            })
-            .contains(name)
+        self.resource_ids.contains(name)
     }
 }
 

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use ipnet::IpNet;
 
-use super::budget::MAX_TEXT;
+use super::allowance::MAX_TEXT;
 use super::candidate::{Candidate, Unknown, Value, Via, add_unknowns, unknowns};
 use super::{Resolver, intrinsic};
 use crate::display::short;
@@ -60,7 +60,7 @@ impl<'t> List<'t> {
 impl<'t> Resolver<'t> {
     /// The lists `value` may be.
     pub(super) fn lists(&self, value: &'t Node<'t>) -> Vec<List<'t>> {
-        if let Err(why) = self.budget.step() {
+        if let Err(why) = self.allowance.step() {
             return vec![List::unknown(why)];
         }
         if let Node::Array(items) = value.value() {
@@ -94,7 +94,7 @@ impl<'t> Resolver<'t> {
                 }),
                 // A list parameter's default is written "a,b,c".
                 Value::Node(Node::String(s)) if candidate.via.is_some() => {
-                    if let Err(why) = self.budget.bytes(s.len()) {
+                    if let Err(why) = self.allowance.bytes(s.len()) {
                         lists.push(List::unknown(why));
                         continue;
                     }
@@ -130,7 +130,7 @@ impl<'t> Resolver<'t> {
             .into_iter()
             .map(|c| match c.as_text() {
                 Some(text) => {
-                    if let Err(why) = self.budget.bytes(text.len()) {
+                    if let Err(why) = self.allowance.bytes(text.len()) {
                         return List::unknown(why);
                     }
                     let items = text.split(delimiter).map(str::to_string).collect();
@@ -231,7 +231,7 @@ impl<'t> Resolver<'t> {
                 indexes.clone()
             };
             for i in chosen {
-                if let Err(why) = self.budget.step() {
+                if let Err(why) = self.allowance.step() {
                     out.push(Candidate::unknown(why));
                     return;
                 }

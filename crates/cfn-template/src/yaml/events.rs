@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use libyaml_safer::{EventData, ScalarStyle};
 
-use crate::template::ParseError;
+use crate::error::ParseError;
 
 /// Where an event starts: 1-based line and column.
 #[derive(Debug, Clone, Copy)]

@@ -15,13 +15,21 @@ use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
+/// A value of a template (or of any document read by
+/// [`crate::parse_document`]).
 #[derive(Debug, Clone)]
 pub enum Node<'a> {
+    /// `null` (YAML `~`, `null` or nothing).
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, read exactly (as `serde_json` reads it).
     Number(Number),
+    /// Text, borrowed from the template where it was written without escapes.
     String(Cow<'a, str>),
+    /// A sequence.
     Array(Vec<Node<'a>>),
+    /// A mapping, in document order.
     Object(Object<'a>),
     /// A value written once and used in several places (a YAML anchor and
     /// its aliases). Never holds another `Shared`.
@@ -29,6 +37,7 @@ pub enum Node<'a> {
 }
 
 impl<'a> Node<'a> {
+    /// A string node.
     pub fn string(s: impl Into<Cow<'a, str>>) -> Node<'a> {
         Node::String(s.into())
     }
@@ -46,6 +55,7 @@ impl<'a> Node<'a> {
         self.as_object()?.get(key)
     }
 
+    /// The mapping this is, when it is one.
     pub fn as_object(&self) -> Option<&Object<'a>> {
         match self.value() {
             Node::Object(o) => Some(o),
@@ -53,6 +63,7 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The items of the sequence this is, when it is one.
     pub fn as_array(&self) -> Option<&[Node<'a>]> {
         match self.value() {
             Node::Array(a) => Some(a),
@@ -60,6 +71,7 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The text this is, when it is a string.
     pub fn as_str(&self) -> Option<&str> {
         match self.value() {
             Node::String(s) => Some(s),
@@ -67,6 +79,7 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Whether this is a mapping.
     pub fn is_object(&self) -> bool {
         matches!(self.value(), Node::Object(_))
     }
@@ -136,6 +149,7 @@ pub struct Object<'a> {
 const INDEX_FROM: usize = 16;
 
 impl<'a> Object<'a> {
+    /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match &self.index {
             Some(index) => index.get(key).map(|&i| &self.entries[i].1),
@@ -147,6 +161,7 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// Whether `key` is one of the mapping's keys.
     pub fn contains_key(&self, key: &str) -> bool {
         match &self.index {
             Some(index) => index.contains_key(key),
@@ -157,14 +172,17 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// The entries, in document order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Node<'a>)> {
         self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
+    /// How many entries the mapping has.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the mapping has no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

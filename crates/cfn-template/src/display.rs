@@ -5,16 +5,16 @@
 use std::borrow::Cow;
 
 /// Longest piece of template text quoted in a message, in characters.
-pub(crate) const QUOTE_CHARS: usize = 80;
+pub const QUOTE_CHARS: usize = 80;
 
 /// `s`, cut to [`QUOTE_CHARS`] characters (with `…`) when it is longer.
-pub(crate) fn short(s: &str) -> Cow<'_, str> {
+pub fn short(s: &str) -> Cow<'_, str> {
     shorten(s, QUOTE_CHARS)
 }
 
 /// `s`, cut to `max` characters (with `…`) when it is longer. Looks at no
 /// more than `max` characters of `s`.
-pub(crate) fn shorten(s: &str, max: usize) -> Cow<'_, str> {
+pub fn shorten(s: &str, max: usize) -> Cow<'_, str> {
     if s.len() <= max {
         return Cow::Borrowed(s);
     }

@@ -10,8 +10,8 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use crate::error::ParseError;
 use crate::node::{Node, Object, ObjectBuilder};
-use crate::template::ParseError;
 
 /// What copying an entry costs besides its text: its place in the mapping
 /// and in the mapping's index.

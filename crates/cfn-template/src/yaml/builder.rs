@@ -15,8 +15,9 @@ use super::events::{Event, Position};
 use super::merge::{Merge, merged};
 use super::scalar::{scalar, wrap};
 use super::tags::{TagKind, classify};
+use crate::error::ParseError;
+use crate::limits::Limits;
 use crate::node::{MapBuilder, Node, Object, Scratch};
-use crate::template::{Limits, ParseError};
 
 /// How many bytes an alias key or a merge may copy, as a multiple of the
 /// largest template accepted.

@@ -1,109 +1,29 @@
 //! The parsed template: its resources in document order, with the line each
 //! one starts on, and the sections that values can be resolved against.
+//!
+//! Reading is two passes: a front-end (`json` or `yaml`) builds the
+//! sections as written, then `Fn::ForEach` loops are expanded (`foreach`)
+//! and every resource is checked for a logical id and a `Type`.
 
-use std::fmt;
-
+use crate::error::ParseError;
+use crate::foreach::{self, Entry};
+use crate::limits::Limits;
+use crate::lines::decode_utf8;
 use crate::node::{Node, Object};
-use crate::{display, foreach, json, yaml};
-
-/// Which syntax a template was written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Yaml,
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Format::Json => "JSON",
-            Format::Yaml => "YAML",
-        })
-    }
-}
-
-/// Caps on what a template may cost to parse. Templates come from outside
-/// (a pipeline artifact, a file a user points at), so none of these is optional.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Largest template accepted, in bytes. CloudFormation itself accepts at
-    /// most 1 MiB (a template in S3), so anything larger cannot be deployed.
-    pub max_bytes: usize,
-    /// Deepest nesting of mappings and sequences.
-    pub max_depth: usize,
-    /// Most values (keys included) a template may hold, YAML aliases
-    /// counted as if written out: what stops a "billion laughs" document,
-    /// and what bounds the memory and every walk of the tree. A 1 MiB
-    /// template of ordinary resources holds a fifth of the default.
-    pub max_nodes: usize,
-}
-
-/// CloudFormation's own limit on a template's size (uploaded through S3).
-pub const CLOUDFORMATION_MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_bytes: CLOUDFORMATION_MAX_TEMPLATE_BYTES,
-            max_depth: 128,
-            max_nodes: 500_000,
-        }
-    }
-}
-
-/// Why a template could not be read. `line` and `column` are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ParseError {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-impl ParseError {
-    pub(crate) fn at(line: usize, column: usize, message: impl Into<String>) -> Self {
-        ParseError {
-            line: Some(line),
-            column: Some(column),
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn at_line(line: usize, message: impl Into<String>) -> Self {
-        ParseError {
-            line: Some(line),
-            column: None,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn whole(message: impl Into<String>) -> Self {
-        ParseError {
-            line: None,
-            column: None,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(line), Some(column)) => {
-                write!(f, "line {line}, column {column}: {}", self.message)
-            }
-            (Some(line), None) => write!(f, "line {line}: {}", self.message),
-            _ => f.write_str(&self.message),
-        }
-    }
-}
+use crate::resolve::Resolver;
+use crate::sections::{Format, Sections};
+use crate::{display, json, yaml};
 
 /// One entry of the template's `Resources` section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource<'a> {
+    /// The key the resource is written under (or, for a resource a loop
+    /// generated, the key the loop made).
     pub logical_id: String,
     /// The line the resource's logical id is written on (1-based); for a
     /// resource `Fn::ForEach` generates, the line of the loop.
     pub line: usize,
+    /// Its `Type`, such as `AWS::EC2::SecurityGroup`.
     pub resource_type: String,
     /// The whole resource as written: `Type`, `Properties`, `Metadata`, ...
     /// YAML short-form intrinsics are already in their long form.
@@ -114,6 +34,9 @@ pub struct Resource<'a> {
 }
 
 impl<'a> Resource<'a> {
+    /// Its `Properties`, when they are written as a mapping (an intrinsic
+    /// function is a mapping too: see `crate::view` for the properties a
+    /// resource may have once `Fn::If` is chosen).
     pub fn properties(&self) -> Option<&Object<'a>> {
         self.body.get("Properties").and_then(Node::as_object)
     }
@@ -123,6 +46,7 @@ impl<'a> Resource<'a> {
 /// strings from the text it was parsed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template<'a> {
+    /// The syntax it was written in.
     pub format: Format,
     /// Every resource CloudFormation would create, in document order:
     /// `Fn::ForEach` loops are expanded in their place.
@@ -146,64 +70,6 @@ pub struct Template<'a> {
     pub(crate) section_order: Vec<String>,
 }
 
-/// The top-level sections a front-end hands over, before they are checked.
-pub(crate) struct Sections<'a> {
-    pub format: Format,
-    /// `(logical id, line, body)` in document order.
-    pub resources: Option<Vec<(String, usize, Node<'a>)>>,
-    pub parameters: Option<(usize, Node<'a>)>,
-    pub mappings: Option<(usize, Node<'a>)>,
-    pub conditions: Option<(usize, Node<'a>)>,
-    pub outputs: Option<(usize, Node<'a>)>,
-    pub transform: Option<(usize, Node<'a>)>,
-    /// The other top-level sections (`Transform` too), as written.
-    pub others: Vec<(String, Node<'a>)>,
-    /// Every top-level key, in document order.
-    pub order: Vec<String>,
-}
-
-impl<'a> Sections<'a> {
-    pub fn new(format: Format) -> Self {
-        Sections {
-            format,
-            resources: None,
-            parameters: None,
-            mappings: None,
-            conditions: None,
-            outputs: None,
-            transform: None,
-            others: Vec::new(),
-            order: Vec::new(),
-        }
-    }
-
-    /// Keeps a top-level section other than `Resources` (which front-ends
-    /// read with its lines, and record with [`Sections::resources_at`]).
-    pub fn set(&mut self, key: &str, line: usize, value: Node<'a>) {
-        self.order.push(key.to_string());
-        let slot = match key {
-            "Parameters" => &mut self.parameters,
-            "Mappings" => &mut self.mappings,
-            "Conditions" => &mut self.conditions,
-            "Outputs" => &mut self.outputs,
-            "Transform" => {
-                self.others.push((key.to_string(), value.clone()));
-                &mut self.transform
-            }
-            _ => {
-                self.others.push((key.to_string(), value));
-                return;
-            }
-        };
-        *slot = Some((line, value));
-    }
-
-    /// Records where `Resources` stands among the top-level keys.
-    pub fn resources_at(&mut self) {
-        self.order.push("Resources".to_string());
-    }
-}
-
 /// CloudFormation's own bounds on a logical id and a resource type name.
 const MAX_LOGICAL_ID: usize = 255;
 const MAX_TYPE_NAME: usize = 256;
@@ -216,6 +82,7 @@ impl<'a> Template<'a> {
         Template::parse_with(source, Limits::default())
     }
 
+    /// [`Template::parse`], within `limits` rather than the defaults.
     pub fn parse_with(source: &'a [u8], limits: Limits) -> Result<Template<'a>, ParseError> {
         if source.len() > limits.max_bytes {
             return Err(ParseError::whole(format!(
@@ -344,17 +211,25 @@ impl<'a> Template<'a> {
         })
     }
 
+    /// The resource with this logical id.
     pub fn resource(&self, logical_id: &str) -> Option<&Resource<'a>> {
         self.resources.iter().find(|r| r.logical_id == logical_id)
     }
-}
 
-/// A `Resources` entry before it is checked: a resource, or a loop.
-pub(crate) struct Entry<'a> {
-    pub id: String,
-    pub line: usize,
-    pub body: Node<'a>,
-    pub generated_by: Option<String>,
+    /// The top-level keys, in document order (`Resources` among them).
+    pub fn section_order(&self) -> &[String] {
+        &self.section_order
+    }
+
+    /// A resolver of this template's values: `Ref`s to its parameters and
+    /// resources, `Fn::FindInMap` in its mappings.
+    pub fn resolver<'t>(&'t self) -> Resolver<'t> {
+        Resolver::new(
+            &self.parameters,
+            &self.mappings,
+            self.resources.iter().map(|r| r.logical_id.as_str()),
+        )
+    }
 }
 
 /// `Transform: Name` or `Transform: [A, B]`. A transform with parameters
@@ -388,37 +263,5 @@ fn section_map<'a>(
         Some((line, value)) => value
             .into_object()
             .map_err(|_| ParseError::at_line(line, format!("{name} must be a mapping"))),
-    }
-}
-
-/// Strips a UTF-8 byte-order mark and rejects invalid UTF-8 with its position.
-pub(crate) fn decode_utf8(source: &[u8]) -> Result<&str, ParseError> {
-    let source = source.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(source);
-    std::str::from_utf8(source).map_err(|e| {
-        let valid = &source[..e.valid_up_to()];
-        let line = memchr::memchr_iter(b'\n', valid).count() + 1;
-        let line_start = memchr::memrchr(b'\n', valid).map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&valid[line_start..])
-            .chars()
-            .count()
-            + 1;
-        ParseError::at(line, column, "the template is not valid UTF-8")
-    })
-}
-
-/// Maps byte offsets to 1-based line numbers.
-pub(crate) struct LineIndex {
-    newlines: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> Self {
-        LineIndex {
-            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
-        }
-    }
-
-    pub fn line(&self, offset: usize) -> usize {
-        self.newlines.partition_point(|&n| n < offset) + 1
     }
 }

@@ -19,13 +19,10 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::display::short;
+use crate::error::ParseError;
+use crate::limits::Limits;
 use crate::node::{Node, Object, ObjectBuilder};
-use crate::resolve::{Resolver, intrinsic};
-use crate::template::{Entry, Limits, ParseError};
-
-/// The function a value the identifier could not be given stands for; the
-/// resolver reads it as unknown, named by its argument.
-pub(crate) const UNRESOLVED_ITEM: &str = "Fn::ForEachUnresolvedItem";
+use crate::resolve::{Resolver, UNRESOLVED_ITEM, intrinsic};
 
 /// Most values loops may generate, as a share of [`Limits::max_nodes`].
 /// CloudFormation bounds a processed template too (1 MB, 500 resources).
@@ -33,6 +30,15 @@ const GENERATED_SHARE: usize = 10;
 
 pub(crate) fn is_loop(key: &str) -> bool {
     key.starts_with("Fn::ForEach::")
+}
+
+/// A `Resources` entry before it is checked: a resource, or a loop.
+pub(crate) struct Entry<'a> {
+    pub id: String,
+    pub line: usize,
+    pub body: Node<'a>,
+    /// The loops that generated it, for a resource a loop generated.
+    pub generated_by: Option<String>,
 }
 
 /// The value an iteration gives the identifier.
@@ -195,7 +201,7 @@ impl<'p> Expansion<'p> {
     fn collection(&self, collection: &Node<'_>) -> Vec<Binding> {
         // A resolver of its own: an inner loop's collection is a copy made
         // for this iteration, which lives no longer than this call.
-        let resolver = Resolver::over(self.parameters, self.mappings, &[]);
+        let resolver = Resolver::new(self.parameters, self.mappings, []);
         let mut bindings: Vec<Binding> = Vec::new();
         let mut seen = HashSet::new();
         for list in resolver.text_lists(collection) {

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::Resolver;
-use super::budget::{MAX_ALTERNATIVES, MAX_TEXT};
+use super::allowance::{MAX_ALTERNATIVES, MAX_TEXT};
 use super::candidate::{Candidate, Unknown, Value, Via, add_unknowns};
 use super::lists::ListItem;
 use crate::node::Node;
@@ -109,7 +109,7 @@ impl<'t> Resolver<'t> {
             }
         };
         // Reading the pattern is work in proportion to its length.
-        if let Err(why) = self.budget.bytes(pattern.len()) {
+        if let Err(why) = self.allowance.bytes(pattern.len()) {
             out.push(Candidate::unknown(why));
             return;
         }
@@ -218,7 +218,7 @@ impl<'t> Resolver<'t> {
                 "a value with more than {MAX_ALTERNATIVES} alternatives"
             )));
         }
-        self.budget.steps(partials.len() * pieces.len())?;
+        self.allowance.steps(partials.len() * pieces.len())?;
         let mut next = Vec::with_capacity(partials.len() * pieces.len());
         let Some((last, others)) = pieces.split_last() else {
             return Ok(partials);
@@ -226,7 +226,7 @@ impl<'t> Resolver<'t> {
         for partial in partials {
             // A copy for each alternative but the last, which takes the original.
             for piece in others {
-                self.budget.bytes(partial.text.len())?;
+                self.allowance.bytes(partial.text.len())?;
                 next.push(self.extend(partial.clone(), literal, piece)?);
             }
             next.push(self.extend(partial, literal, last)?);
@@ -241,7 +241,7 @@ impl<'t> Resolver<'t> {
         piece: &Piece<'t>,
     ) -> Result<Partial<'t>, Unknown> {
         if piece.known {
-            self.budget.bytes(literal.len() + piece.text.len())?;
+            self.allowance.bytes(literal.len() + piece.text.len())?;
             if piece.tail {
                 partial.text.clear();
                 partial.tail = true;

@@ -1,4 +1,4 @@
-//! How much work resolving may take.
+//! How much work resolving may take: the allowance of one evaluation.
 //!
 //! Intrinsics written in a resource nest no deeper than the template does,
 //! but a `Ref` or `Fn::FindInMap` leads elsewhere in the template, and what
@@ -26,15 +26,16 @@ pub const MAX_BYTES: usize = 32 * 1024 * 1024;
 /// Deepest chain of lookups and nested intrinsics.
 pub const MAX_NESTING: usize = 128;
 
+/// The steps, bytes and nesting one evaluation's resolving has used.
 #[derive(Default)]
-pub(super) struct Budget {
+pub(super) struct Allowance {
     value_steps: Cell<usize>,
     steps: Cell<usize>,
     bytes: Cell<usize>,
     pub depth: Cell<usize>,
 }
 
-impl Budget {
+impl Allowance {
     /// Starts the work on one value.
     pub fn start_value(&self) {
         self.value_steps.set(0);

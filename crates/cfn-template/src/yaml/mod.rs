@@ -13,8 +13,10 @@ mod tags;
 
 use builder::Builder;
 
+use crate::error::ParseError;
+use crate::limits::Limits;
 use crate::node::Node;
-use crate::template::{Format, Limits, ParseError, Sections};
+use crate::sections::{Format, Sections};
 
 pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Sections<'a>, ParseError> {
     sections(read(text, limits)?)

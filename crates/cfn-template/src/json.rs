@@ -19,8 +19,11 @@ use std::fmt;
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use crate::error::ParseError;
+use crate::limits::Limits;
+use crate::lines::LineIndex;
 use crate::node::{Node, Scratch};
-use crate::template::{Format, Limits, LineIndex, ParseError, Sections};
+use crate::sections::{Format, Sections};
 
 /// A JSON failure, and whether it was a syntax error (the text may still be
 /// YAML, which CloudFormation would accept).
@@ -31,7 +34,7 @@ pub(crate) struct JsonError {
 
 pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Sections<'a>, JsonError> {
     let lines = LineIndex::new(text);
-    let budget = Budget {
+    let cost = Cost {
         limits,
         nodes: Cell::new(0),
         scratch: RefCell::new(Scratch::default()),
@@ -41,7 +44,7 @@ pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Sections<'a>, 
         .deserialize_map(TemplateVisitor {
             text,
             lines: &lines,
-            budget: &budget,
+            cost: &cost,
         })
         .and_then(|sections| de.end().map(|()| sections));
     result.map_err(|e| JsonError {
@@ -79,13 +82,13 @@ const TOP_LEVEL: &str = "a template mapping";
 
 /// What building the tree may cost: `Limits`, and the values built so
 /// far; with the collections being built.
-struct Budget<'l, 'de> {
+struct Cost<'l, 'de> {
     limits: &'l Limits,
     nodes: Cell<usize>,
     scratch: RefCell<Scratch<'de>>,
 }
 
-impl Budget<'_, '_> {
+impl Cost<'_, '_> {
     fn count<E: de::Error>(&self) -> Result<(), E> {
         let nodes = self.nodes.get() + 1;
         self.nodes.set(nodes);
@@ -135,7 +138,7 @@ fn duplicate<E: de::Error>(key: &str) -> E {
 struct TemplateVisitor<'t, 'de> {
     text: &'t str,
     lines: &'t LineIndex,
-    budget: &'t Budget<'t, 'de>,
+    cost: &'t Cost<'t, 'de>,
 }
 
 impl<'de> Visitor<'de> for TemplateVisitor<'_, 'de> {
@@ -153,7 +156,7 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_, 'de> {
         let mut sections = Sections::new(Format::Json);
         let mut seen: Vec<Cow<'de, str>> = Vec::new();
         let top = NodeSeed {
-            budget: self.budget,
+            cost: self.cost,
             depth: 2,
         };
         while let Some(Key(key)) = map.next_key()? {
@@ -167,7 +170,7 @@ impl<'de> Visitor<'de> for TemplateVisitor<'_, 'de> {
                     sections.resources = Some(map.next_value_seed(ResourcesSeed {
                         positions: &positions,
                         line,
-                        budget: self.budget,
+                        cost: self.cost,
                     })?);
                 }
                 other => {
@@ -186,7 +189,7 @@ struct ResourcesSeed<'p, 't, 'de> {
     positions: &'p Positions<'t>,
     /// The line of the `Resources` key, for ids whose place is unknown.
     line: usize,
-    budget: &'p Budget<'p, 'de>,
+    cost: &'p Cost<'p, 'de>,
 }
 
 impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_, 'de> {
@@ -205,18 +208,18 @@ impl<'de> Visitor<'de> for ResourcesSeed<'_, '_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        self.budget.enter(2)?;
+        self.cost.enter(2)?;
         let mut resources = Vec::new();
         let mut ids: HashSet<Cow<'de, str>> = HashSet::new();
         let seed = NodeSeed {
-            budget: self.budget,
+            cost: self.cost,
             depth: 3,
         };
         while let Some(Key(id)) = map.next_key()? {
             if !ids.insert(id.clone()) {
                 return Err(duplicate(&id));
             }
-            self.budget.count()?;
+            self.cost.count()?;
             let line = self.positions.line_of(&id).unwrap_or(self.line);
             let body = map.next_value_seed(seed)?;
             resources.push((id.into_owned(), line, body));
@@ -260,7 +263,7 @@ impl<'de> Visitor<'de> for KeyVisitor {
 /// would be level `depth`).
 #[derive(Clone, Copy)]
 struct NodeSeed<'b, 'de> {
-    budget: &'b Budget<'b, 'de>,
+    cost: &'b Cost<'b, 'de>,
     depth: usize,
 }
 
@@ -268,16 +271,16 @@ impl<'de> DeserializeSeed<'de> for NodeSeed<'_, 'de> {
     type Value = Node<'de>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
-        self.budget.count()?;
+        self.cost.count()?;
         d.deserialize_any(self)
     }
 }
 
 impl NodeSeed<'_, '_> {
     fn inner<E: de::Error>(self) -> Result<Self, E> {
-        self.budget.enter(self.depth)?;
+        self.cost.enter(self.depth)?;
         Ok(NodeSeed {
-            budget: self.budget,
+            cost: self.cost,
             depth: self.depth + 1,
         })
     }
@@ -328,7 +331,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_, 'de> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         let inner = self.inner()?;
-        let scratch = &self.budget.scratch;
+        let scratch = &self.cost.scratch;
         let start = scratch.borrow().sequence();
         while let Some(item) = seq.next_element_seed(inner)? {
             scratch.borrow_mut().push_item(item);
@@ -339,13 +342,13 @@ impl<'de> Visitor<'de> for NodeSeed<'_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let inner = self.inner()?;
-        let scratch = &self.budget.scratch;
+        let scratch = &self.cost.scratch;
         let mut object = scratch.borrow().mapping();
         while let Some(Key(key)) = map.next_key()? {
             if object.contains(&scratch.borrow(), &key) {
                 return Err(duplicate(&key));
             }
-            self.budget.count()?;
+            self.cost.count()?;
             let value = map.next_value_seed(inner)?;
             object.push(&mut scratch.borrow_mut(), key, value);
         }

@@ -13,7 +13,8 @@ use crate::node::Node;
 pub struct Unknown(String);
 
 impl Unknown {
-    pub(crate) fn new(what: impl Into<String>) -> Self {
+    /// Something not known, named for a person.
+    pub fn new(what: impl Into<String>) -> Self {
         Unknown(what.into())
     }
 
@@ -35,6 +36,7 @@ impl Unknown {
         }
     }
 
+    /// What is not known.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -88,6 +90,7 @@ pub enum Value<'t> {
 /// value is certain to be possible.
 #[derive(Debug, Clone)]
 pub struct Candidate<'t> {
+    /// The value.
     pub value: Value<'t>,
     /// How the value was reached, e.g. the default of parameter SshLocation.
     pub via: Option<Via<'t>>,
@@ -99,7 +102,8 @@ pub struct Candidate<'t> {
 }
 
 impl<'t> Candidate<'t> {
-    pub(crate) fn node(node: &'t Node<'t>) -> Self {
+    /// A value written in the template, resolved.
+    pub fn node(node: &'t Node<'t>) -> Self {
         Candidate {
             value: Value::Node(node.value()),
             via: None,
@@ -115,7 +119,8 @@ impl<'t> Candidate<'t> {
         }
     }
 
-    pub(crate) fn unknown(why: Unknown) -> Self {
+    /// A value nothing is known of, but why.
+    pub fn unknown(why: Unknown) -> Self {
         Candidate {
             value: Value::Unknown,
             via: None,
@@ -123,6 +128,8 @@ impl<'t> Candidate<'t> {
         }
     }
 
+    /// Whether the value is certain to be possible: nothing it depends on
+    /// is unknown.
     pub fn is_resolved(&self) -> bool {
         self.unknown.is_empty()
     }
@@ -166,8 +173,9 @@ impl<'t> Candidate<'t> {
 /// depends on something unknown, which the names already say.
 const MAX_NAMED: usize = 4;
 
-/// Adds `more` to `to`, each once, up to [`MAX_NAMED`].
-pub(crate) fn add_unknowns(to: &mut Vec<Unknown>, more: &[Unknown]) {
+/// Adds `more` to `to`, each once, up to a few (past them a value still
+/// depends on something unknown, which the names already say).
+pub fn add_unknowns(to: &mut Vec<Unknown>, more: &[Unknown]) {
     for why in more {
         if to.len() >= MAX_NAMED {
             return;
@@ -193,7 +201,7 @@ pub(crate) fn unknowns<'c>(
 }
 
 /// A whole number written as text (`"22"`, `" 80 "`, `"-1"`, `"22.0"`).
-pub(crate) fn integer(text: &str) -> Option<i64> {
+pub fn integer(text: &str) -> Option<i64> {
     if text.len() > 32 {
         return None;
     }

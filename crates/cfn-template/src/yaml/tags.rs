@@ -8,7 +8,7 @@
 //! the file is not yet the template CloudFormation would be given.
 
 use super::events::Tag;
-use crate::template::ParseError;
+use crate::error::ParseError;
 
 pub(super) enum TagKind {
     /// Wrap the node as `{name: node}`.

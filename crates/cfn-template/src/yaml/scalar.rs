@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use serde_json::Number;
 
 use super::tags::TagKind;
+use crate::error::ParseError;
 use crate::node::{Node, ObjectBuilder};
-use crate::template::ParseError;
 
 pub(super) fn wrap<'a>(name: String, value: Node<'a>) -> Node<'a> {
     let mut map = ObjectBuilder::default();

@@ -120,7 +120,7 @@ impl<'t> Resolver<'t> {
         for map in maps {
             for level1 in entries(map, top_keys.as_deref()) {
                 for level2 in entries(level1, second_keys.as_deref()) {
-                    if let Err(why) = self.budget.step() {
+                    if let Err(why) = self.allowance.step() {
                         out.push(Candidate::unknown(why));
                         return;
                     }
