@@ -22,6 +22,8 @@
 //!   What cannot be known (`Fn::GetAtt`, a parameter without a `Default`,
 //!   a bound of [`resolve::allowance`] reached) is an [`Unknown`] that says
 //!   what, never a value silently dropped.
+//! - [`view::views`] gives each resource in the forms it may take once
+//!   `Fn::If` is chosen: what rule kinds read.
 //! - [`parse_document`] reads any YAML or JSON document (a rules file) with
 //!   the same caps.
 //!
@@ -53,7 +55,7 @@
 //! tree), then errors, limits and lines, then the two front-ends (JSON and
 //! YAML, which produce the sections as written), then [`resolve`], then
 //! `Fn::ForEach` expansion (which resolves collections), then [`Template`],
-//! which puts them together.
+//! which puts them together, then [`view`].
 
 #![warn(missing_docs)]
 
@@ -68,6 +70,7 @@ mod node;
 pub mod resolve;
 mod sections;
 mod template;
+pub mod view;
 mod yaml;
 
 pub use document::parse_document;

@@ -101,7 +101,10 @@ pub enum EvaluationError {
     Rules(Vec<RuleError>),
     /// The [`Budget`] was spent before these guard items ran.
     #[error("the evaluation was stopped before the Guard rules {} were evaluated", .pending.join(", "))]
-    Stopped { pending: Vec<String> },
+    Stopped {
+        /// The ids of the guard items not evaluated.
+        pending: Vec<String>,
+    },
     /// The [`Budget`] was spent before the other rules were done.
     #[error(transparent)]
     Interrupted(#[from] Interrupted),

@@ -1,8 +1,16 @@
 //! Scores CloudFormation templates against security rules.
 //!
 //! Pure: no AWS, no network, no files. Callers hand in a [`Template`]
-//! (read by `cfn-template`, re-exported here) and a [`RuleSet`] (the embedded defaults, a rules file, or items read
-//! from DynamoDB by someone else) and get a [`Report`] back.
+//! (read by `cfn-template`, re-exported here) and a [`RuleSet`] (the
+//! embedded defaults, a rules file, or items read from DynamoDB by someone
+//! else) and get a [`Report`] back.
+//!
+//! Where to start: [`evaluate`] (`engine`) applies a rule set to a
+//! template; [`RuleSet`] reads items into rules; each native rule
+//! kind (`open-ingress`, `forbidden-ami`, `regex`) is one file under
+//! [`kinds`] implementing [`NativeKind`], listed once in [`kinds::KINDS`];
+//! Guard items go to [`guard`]; [`Thresholds`] turn findings into a
+//! [`Verdict`].
 //!
 //! It fails closed. A value that cannot be worked out, or a bound reached
 //! while working it out, makes the rules that depend on it **unresolved**
@@ -38,12 +46,17 @@
 //! assert_eq!(report.findings[1].reason, "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0");
 //! ```
 
-mod ami;
+#![warn(missing_docs)]
+
 mod budget;
+mod category;
+mod context;
 mod engine;
+mod evidence;
 pub mod guard;
 pub mod ingress;
-mod outcome;
+mod kind;
+pub mod kinds;
 pub mod render;
 mod report;
 mod rules;
@@ -53,14 +66,16 @@ pub use cfn_template::{
     CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, Node, Object, ParseError, Resource,
     Template, parse_document, resolve,
 };
+pub use context::TemplateContext;
 pub use engine::{evaluate, evaluate_until, evaluate_with};
+pub use evidence::Evidence;
 pub use guard::{EvaluateOptions, EvaluationError};
+pub use kind::{Categories, Check, Description, Example, NativeKind, PreparedCheck};
 pub use report::{
     Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
     Verdict,
 };
-pub use rules::UnusableRules;
 pub use rules::{
-    Category, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
-    guard_summary,
+    Category, GUARD, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
+    UnusableRules, guard_summary,
 };

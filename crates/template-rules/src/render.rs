@@ -25,6 +25,7 @@ use cfn_template::Node;
 /// written out; regex rules on resources past this are unresolved.
 pub const MAX_RENDERED: usize = 16 * 1024 * 1024;
 
+/// `value` rendered as regex rules see it.
 pub fn render(value: &Node) -> String {
     let mut out = String::new();
     write_value(value, &mut out, usize::MAX);

@@ -5,18 +5,17 @@ use template_rules::{RuleSet, Template, Thresholds, Verdict, evaluate};
 
 #[test]
 fn a_merged_in_open_rule_is_checked_like_one_written_out() {
-    let text = "Base: &base {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}
-Wide: &wide {CidrIp: 0.0.0.0/0, Description: wide}
+    // The source comes from one anchor, the ports from another.
+    let text = "Ssh: &ssh {IpProtocol: tcp, FromPort: 22, ToPort: 22}
+World: &world {CidrIp: 0.0.0.0/0}
 Resources:
-  Sg:
+  Bastion:
     Type: AWS::EC2::SecurityGroup
     Properties:
-      GroupDescription: x
+      GroupDescription: bastion
       SecurityGroupIngress:
-        - <<: *base
-        - {<<: [*wide, *base], Description: own}
-        - <<: {IpProtocol: udp}
-          FromPort: 53
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}
+        - {<<: [*world, *ssh], Description: merged}
 ";
     let report = evaluate(
         &Template::parse(text.as_bytes()).unwrap(),

@@ -1,42 +1,30 @@
-//! What the template's security groups admit: every ingress permission,
-//! inline or standalone, read once and grouped by the security group it
-//! belongs to, with its values resolved.
+//! Reading permissions: what one ingress permission admits (its protocols,
+//! ports and sources, values resolved), from a security group's
+//! `SecurityGroupIngress` or a standalone `AWS::EC2::SecurityGroupIngress`.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt;
 
-use super::coverage::{Family, could_cover_counted};
-use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world};
-use cfn_template::Template;
 use cfn_template::display::short;
-use cfn_template::resolve::{Candidate, Resolver, Unknown, Value, Via, intrinsic};
-use cfn_template::{Node, Object};
+use cfn_template::resolve::{Candidate, Resolver, Unknown, Value, Via, add_unknowns, intrinsic};
+use cfn_template::{Node, Object, Template};
 
-/// Every ingress permission of a template, by security group.
-pub struct Analysis<'t> {
-    pub(super) permissions: Vec<Permission<'t>>,
-    /// Indexes into `permissions`, one list per group whose identity is
-    /// known (the groups of the template, or a group id written out).
-    pub(super) groups: Vec<Group>,
-    /// Permissions of standalone ingress resources whose group cannot be
-    /// worked out: any of them may belong to any group.
-    pub(super) unplaced: Vec<usize>,
-}
+use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world};
 
-pub(super) struct Group {
-    /// The `AWS::EC2::SecurityGroup` resource, when the template defines it.
-    pub home: Option<usize>,
-    pub permissions: Vec<usize>,
-    /// Whether its sources (with the unplaced ones) hold enough addresses
-    /// to cover a family: when not, no union of them needs checking.
-    pub may_cover: bool,
+/// Which form of which resource a permission is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct Owner {
+    /// An index into the template's resources.
+    pub resource: usize,
+    /// An index into the resource's forms (`ResourceView::variants`).
+    pub variant: usize,
 }
 
 /// One ingress permission, with what it may admit.
 pub(super) struct Permission<'t> {
-    /// The resource it is written in (an index into the template's resources).
-    pub owner: usize,
+    /// The resource (and form) it is written in.
+    pub owner: Owner,
     pub place: Place,
     /// Its protocols, each with the ports it admits.
     pub admits: Vec<Admit>,
@@ -159,160 +147,29 @@ pub(super) enum SourceKind {
     Unknown,
 }
 
-impl<'t> Analysis<'t> {
-    /// Reads every security group and standalone ingress resource.
-    pub fn new(template: &'t Template<'t>, resolver: &Resolver<'t>) -> Self {
-        let mut analysis = Analysis {
-            permissions: Vec::new(),
-            groups: Vec::new(),
-            unplaced: Vec::new(),
-        };
-        // The group of each security group resource, and of each group id written out.
-        let mut of_resource: Vec<Option<usize>> = vec![None; template.resources.len()];
-        let mut by_literal: HashMap<GroupKey, usize> = HashMap::new();
-        let reader = Reader {
-            template,
-            resolver,
-            ids: OnceCell::new(),
-        };
-        for (owner, resource) in template.resources.iter().enumerate() {
-            let standalone = match resource.resource_type.as_str() {
-                "AWS::EC2::SecurityGroup" => false,
-                "AWS::EC2::SecurityGroupIngress" => true,
-                _ => continue,
-            };
-            let first = analysis.permissions.len();
-            let mut key = GroupKey::Resource(owner);
-            // Properties written out as a mapping (the common case) need no list.
-            let (one, many);
-            let all: &[Result<&Object, Vec<Unknown>>] = match resource
-                .body
-                .get("Properties")
-                .filter(|p| intrinsic(p).is_none())
-            {
-                Some(Node::Object(properties)) => {
-                    one = [Ok(properties)];
-                    &one
-                }
-                other => {
-                    many = reader.properties(other);
-                    &many
-                }
-            };
-            for properties in all {
-                match (properties.clone(), standalone) {
-                    (Ok(properties), false) => {
-                        if let Some(ingress) = properties.get("SecurityGroupIngress") {
-                            reader.inline(owner, ingress, &mut analysis.permissions);
-                        }
-                    }
-                    (Ok(properties), true) => {
-                        let group = properties
-                            .get("GroupId")
-                            .or_else(|| properties.get("GroupName"));
-                        let group_name;
-                        (key, group_name) = reader.group(group);
-                        let place = Place::Standalone {
-                            resource: short(&resource.logical_id).into_owned(),
-                            group: group_name,
-                        };
-                        analysis
-                            .permissions
-                            .push(reader.permission(owner, place, Ok(properties)));
-                    }
-                    (Err(unknown), _) => {
-                        let place = if standalone {
-                            key = GroupKey::Unknown;
-                            Place::Standalone {
-                                resource: short(&resource.logical_id).into_owned(),
-                                group: None,
-                            }
-                        } else {
-                            Place::Inline(None)
-                        };
-                        analysis
-                            .permissions
-                            .push(reader.permission(owner, place, Err(unknown)));
-                    }
-                }
-            }
-            let added = first..analysis.permissions.len();
-            if key == GroupKey::Unknown {
-                analysis.unplaced.extend(added);
-                continue;
-            }
-            let new_group = || {
-                analysis.groups.push(Group {
-                    home: None,
-                    permissions: Vec::new(),
-                    may_cover: false,
-                });
-                analysis.groups.len() - 1
-            };
-            let index = match key {
-                GroupKey::Resource(i) => *of_resource[i].get_or_insert_with(new_group),
-                literal => *by_literal.entry(literal).or_insert_with(new_group),
-            };
-            let group = &mut analysis.groups[index];
-            if !standalone {
-                group.home = Some(owner);
-            }
-            group.permissions.extend(added);
-        }
-        let unplaced: Vec<&Permission> = analysis
-            .unplaced
-            .iter()
-            .map(|&i| &analysis.permissions[i])
-            .collect();
-        for group in &mut analysis.groups {
-            let members = group
-                .permissions
-                .iter()
-                .map(|&i| &analysis.permissions[i])
-                .chain(unplaced.iter().copied());
-            group.may_cover = may_cover(members);
-        }
-        analysis
-    }
-}
-
-/// Whether these permissions' blocks hold enough addresses to cover every
-/// IPv4 or every IPv6 address (whatever their ports).
-pub(super) fn may_cover<'p, 't: 'p>(permissions: impl Iterator<Item = &'p Permission<'t>>) -> bool {
-    let mut v4 = [0usize; 129];
-    let mut v6 = [0usize; 129];
-    for permission in permissions {
-        for source in &permission.sources {
-            if let SourceKind::Net { v6: six, prefix } | SourceKind::SomeNet { v6: six, prefix } =
-                source.kind
-            {
-                let counts = if six { &mut v6 } else { &mut v4 };
-                counts[usize::from(prefix.min(128))] += 1;
-            }
-        }
-    }
-    could_cover_counted(Family::V4, &v4) || could_cover_counted(Family::V6, &v6)
-}
-
-/// Which security group a permission belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum GroupKey {
-    /// A group of this template, by index.
-    Resource(usize),
-    /// A group named by its id (or name), written out or a parameter's default.
-    Literal(String),
-    Unknown,
-}
-
-struct Reader<'r, 't> {
+/// Reads permissions, resolving their values.
+pub(super) struct Reader<'r, 't> {
     template: &'t Template<'t>,
     resolver: &'r Resolver<'t>,
     /// Each resource's index, by logical id (built when first needed).
     ids: OnceCell<HashMap<&'t str, usize>>,
 }
 
-impl<'t> Reader<'_, 't> {
-    fn index_of(&self, logical_id: &str) -> Option<usize> {
+impl<'r, 't> Reader<'r, 't> {
+    pub fn new(template: &'t Template<'t>, resolver: &'r Resolver<'t>) -> Self {
+        Reader {
+            template,
+            resolver,
+            ids: OnceCell::new(),
+        }
+    }
+
+    pub fn resolver(&self) -> &'r Resolver<'t> {
+        self.resolver
+    }
+
+    /// The index of the resource with this logical id.
+    pub fn index_of(&self, logical_id: &str) -> Option<usize> {
         self.ids
             .get_or_init(|| {
                 self.template
@@ -328,7 +185,10 @@ impl<'t> Reader<'_, 't> {
 
     /// The mappings `Properties` may be (`Fn::If` gives both), or why it
     /// cannot be known.
-    fn properties(&self, value: Option<&'t Node<'t>>) -> Vec<Result<&'t Object<'t>, Vec<Unknown>>> {
+    pub fn properties(
+        &self,
+        value: Option<&'t Node<'t>>,
+    ) -> Vec<Result<&'t Object<'t>, Vec<Unknown>>> {
         let Some(value) = value else {
             return Vec::new();
         };
@@ -349,7 +209,7 @@ impl<'t> Reader<'_, 't> {
     }
 
     /// The permissions of a security group's `SecurityGroupIngress`.
-    fn inline(&self, owner: usize, ingress: &'t Node<'t>, out: &mut Vec<Permission<'t>>) {
+    pub fn inline(&self, owner: Owner, ingress: &'t Node<'t>, out: &mut Vec<Permission<'t>>) {
         // A list of mappings written out (the common case) needs no resolving.
         if let Node::Array(items) = ingress.value()
             && items
@@ -373,38 +233,11 @@ impl<'t> Reader<'_, 't> {
         }
     }
 
-    /// `GroupId: !Ref Sg`, `!GetAtt Sg.GroupId`, `sg-0123`, a parameter...
-    fn group(&self, value: Option<&'t Node<'t>>) -> (GroupKey, Option<String>) {
-        let Some(value) = value else {
-            return (GroupKey::Unknown, None);
-        };
-        let named = referenced(value);
-        if let Some(name) = named
-            && let Some(index) = self.index_of(name)
-        {
-            return (GroupKey::Resource(index), Some(short(name).into_owned()));
-        }
-        let candidates = self.resolver.resolve(value);
-        match candidates.as_slice() {
-            [one] if one.is_resolved() => match one.as_text() {
-                Some(id) => {
-                    let id = short(&id).into_owned();
-                    (
-                        GroupKey::Literal(id.clone()),
-                        Some(named.map_or(id, str::to_string)),
-                    )
-                }
-                None => (GroupKey::Unknown, named.map(str::to_string)),
-            },
-            _ => (GroupKey::Unknown, named.map(|n| short(n).into_owned())),
-        }
-    }
-
     /// One permission: its protocols, ports and sources. A permission that
     /// cannot be worked out at all may admit anything from anywhere.
-    fn permission(
+    pub fn permission(
         &self,
-        owner: usize,
+        owner: Owner,
         place: Place,
         permission: Result<&'t Object<'t>, Vec<Unknown>>,
     ) -> Permission<'t> {
@@ -604,7 +437,7 @@ impl<'t> Reader<'_, 't> {
         for from in &froms {
             for to in &tos {
                 let mut unknown = from.unknown.clone();
-                cfn_template::resolve::add_unknowns(&mut unknown, &to.unknown);
+                add_unknowns(&mut unknown, &to.unknown);
                 let value = match (from.as_integer(), to.as_integer()) {
                     (Some(a), Some(b)) => Some(Ports::written(a, b)),
                     _ => {
@@ -624,7 +457,7 @@ impl<'t> Reader<'_, 't> {
 }
 
 /// The resource `Ref: X` or `Fn::GetAtt: [X, ...]` names.
-fn referenced<'t>(value: &'t Node<'t>) -> Option<&'t str> {
+pub(super) fn referenced<'t>(value: &'t Node<'t>) -> Option<&'t str> {
     match intrinsic(value)? {
         ("Ref", name) => name.as_str(),
         ("Fn::GetAtt", parts) => parts.as_array()?.first()?.as_str(),
