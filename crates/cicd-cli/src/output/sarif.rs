@@ -28,20 +28,30 @@ pub fn document(
     let descriptors: Vec<Value> = active
         .iter()
         .map(|rule| {
-            let short = match &rule.kind {
-                RuleKind::Guard(_) => format!("Guard rules {}", rule.kind.summary()),
-                kind => format!(
-                    "{} {} on {} resources",
-                    kind.type_name(),
-                    kind.summary(),
-                    rule.category.name()
+            let (short, help) = match &rule.kind {
+                RuleKind::Guard(_) => (
+                    format!("Guard rules {}", rule.kind.summary()),
+                    "CloudFormation Guard rules, evaluated by AWS's cfn-guard".to_string(),
                 ),
+                RuleKind::Native(check) => {
+                    let kind = check.kind().describe();
+                    (
+                        format!(
+                            "{} {} on {} resources",
+                            kind.ruletype,
+                            check.ruledata(),
+                            rule.category.name()
+                        ),
+                        format!("{}: {}", kind.ruletype, kind.summary),
+                    )
+                }
             };
             json!({
                 "id": rule.id,
                 "name": rule.id,
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": format!("{} rule {} ({}), risk {}", rule.category.name(), rule.id, rule.kind.type_name(), rule.risk)},
+                "help": {"text": help},
                 "defaultConfiguration": {"level": level(thresholds, rule.risk)},
                 "properties": {"risk": rule.risk, "category": rule.category.name(), "ruletype": rule.kind.type_name()},
             })
