@@ -140,7 +140,7 @@ impl GuardData {
 
     /// Whether a resource of one of `types` (or of no readable type) is in
     /// the template: when not, rules that read only resources of `types`
-    /// are shown [`PLACEHOLDER`]. `true` when the template has no
+    /// are shown `PLACEHOLDER`. `true` when the template has no
     /// resources, or no `Resources` object: Guard is then shown it whole.
     pub fn has_any_type(&self, types: &BTreeSet<String>) -> bool {
         match &self.resources {

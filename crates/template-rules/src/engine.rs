@@ -58,9 +58,10 @@ pub fn evaluate_with(
     options: &EvaluateOptions,
 ) -> Result<Report, EvaluationError> {
     let budget = &options.budget;
-    let mut guard = guard::evaluate(template, rules, options)?;
     let resources = template.resources.len();
+    // Each resource in the forms it may take, once, before any rule.
     let views = view::views(template);
+    let mut guard = guard::evaluate(template, &views, rules, options)?;
     let context = TemplateContext::new(template, &views);
     let active: Vec<&Rule> = rules.active().collect();
     // Each native rule looks at the template as a whole once, before any

@@ -153,6 +153,11 @@ pub fn cases() -> Vec<Case> {
             expected: Expected::Refused("Fn::ForEach generates more than"),
         },
         Case {
+            name: "fn-if-containers-64-forms-each",
+            make: if_containers,
+            expected: verdict(Verdict::Fail, false),
+        },
+        Case {
             name: "deep-nesting",
             make: deep_nesting,
             expected: verdict(Verdict::Pass, false),
@@ -335,6 +340,33 @@ fn many_lookups() -> String {
             out,
             "  Sg{g}:\n    {SG}\n    Properties:\n      GroupDescription: g\n      SecurityGroupIngress:\n        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !FindInMap [Cidrs, !Ref \"AWS::Region\", Ssh]}}\n"
         );
+        g += 1;
+    }
+    out
+}
+
+/// Groups whose six ingress entries are each written as `Fn::If` on a
+/// condition of its own: 64 forms each, until the forms of the template
+/// reach their cap (the groups after it are read as written).
+fn if_containers() -> String {
+    let mut out = String::from("Conditions:\n");
+    for c in 0..6 {
+        let _ = writeln!(out, "  C{c}: !Equals [!Ref AWS::Region, r{c}]");
+    }
+    out.push_str("Resources:\n");
+    let mut g = 0;
+    while out.len() < MAX_BYTES - 1_000 {
+        let _ = write!(
+            out,
+            "  Sg{g}:\n    {SG}\n    Properties:\n      GroupDescription: g\n      SecurityGroupIngress:\n"
+        );
+        for c in 0..6 {
+            let cidr = if c == 5 { "0.0.0.0/0" } else { "10.0.0.0/8" };
+            let _ = writeln!(
+                out,
+                "        - !If [C{c}, {{IpProtocol: tcp, FromPort: {c}, ToPort: {c}, CidrIp: {cidr}}}, !Ref AWS::NoValue]"
+            );
+        }
         g += 1;
     }
     out
