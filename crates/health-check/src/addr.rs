@@ -28,8 +28,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::settings::{ALLOW_LINK_LOCAL_VAR, ALLOW_LOOPBACK_VAR};
-use crate::target::TargetPolicy;
+use crate::policy::{ALLOW_LINK_LOCAL_VAR, ALLOW_LOOPBACK_VAR, TargetPolicy};
 
 /// The instance metadata service's IPv4 address.
 pub const METADATA_V4: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);

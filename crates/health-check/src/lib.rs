@@ -25,6 +25,7 @@ mod client_error;
 pub mod clock;
 pub mod expect;
 pub mod format;
+pub mod policy;
 pub mod probe;
 pub mod problem;
 pub mod redirect;

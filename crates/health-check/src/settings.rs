@@ -15,12 +15,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::target::TargetPolicy;
-
-/// Allows link-local targets; see the module documentation.
-pub const ALLOW_LINK_LOCAL_VAR: &str = "HEALTH_CHECK_ALLOW_LINK_LOCAL";
-/// Allows loopback targets; see the module documentation.
-pub const ALLOW_LOOPBACK_VAR: &str = "HEALTH_CHECK_ALLOW_LOOPBACK";
+use crate::policy::TargetPolicy;
+pub use crate::policy::{ALLOW_LINK_LOCAL_VAR, ALLOW_LOOPBACK_VAR};
 /// Names a PEM file of extra trusted CA certificates.
 pub const CA_FILE_VAR: &str = "HEALTH_CHECK_CA_FILE";
 
