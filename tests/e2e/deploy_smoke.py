@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Deploy smoke test: `cargo lambda deploy` of both functions against moto.
+"""Deploy smoke test: `cargo lambda deploy` of every function (tools/functions.py) against moto.
 
 moto cannot run Lambda code (it would need Docker), but it takes the deploy
 the way AWS would: this creates the IAM role there, deploys each function's
@@ -16,14 +16,14 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 from pathlib import Path
 
 import boto3
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ["cfn-validate", "service-status"]
+sys.path.insert(0, str(ROOT / "tools"))
+from functions import lambda_functions  # noqa: E402  (the one list of functions)
 
 
 def free_port():
@@ -33,8 +33,9 @@ def free_port():
 
 
 def main():
+    functions = lambda_functions()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    for name in FUNCTIONS:
+    for name in (f["name"] for f in functions):
         if not (target / "lambda" / name / "bootstrap.zip").is_file():
             sys.exit(f"deploy smoke: {target}/lambda/{name}/bootstrap.zip is missing; run `make build` first")
     port = free_port()
@@ -59,14 +60,14 @@ def main():
         role = boto3.client("iam", **aws).create_role(
             RoleName="cicd-functions", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         lam = boto3.client("lambda", **aws)
-        for name in FUNCTIONS:
+        for function in functions:
+            name, meta = function["name"], function["deploy"]
             deployed = subprocess.run(
                 ["cargo", "lambda", "deploy", name, "--endpoint-url", endpoint, "--iam-role", role],
                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
             )
             if deployed.returncode != 0:
                 sys.exit(f"deploy smoke: cargo lambda deploy {name} failed:\n{deployed.stdout}{deployed.stderr}")
-            meta = tomllib.loads((ROOT / "crates" / name / "Cargo.toml").read_text())["package"]["metadata"]["lambda"]["deploy"]
             config = lam.get_function(FunctionName=name)["Configuration"]
             want = {
                 "Runtime": "provided.al2023",
