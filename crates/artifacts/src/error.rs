@@ -1,6 +1,6 @@
 //! What can go wrong with an artifact, and what that means for the job.
 
-use pipeline_job::JobError;
+use codepipeline_types::JobError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArtifactError {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use pipeline_job::event::{ArtifactCredentials, S3Location};
+use codepipeline_types::{ArtifactCredentials, S3Location};
 
 use crate::{ArtifactError, ArtifactStore, JobStores};
 

@@ -14,15 +14,15 @@
 
 pub mod archive;
 mod error;
-mod memory;
+mod in_memory;
 pub mod s3;
 
 use std::future::Future;
 
-use pipeline_job::event::{ArtifactCredentials, S3Location};
+use codepipeline_types::{ArtifactCredentials, S3Location};
 
 pub use error::ArtifactError;
-pub use memory::{MemoryStore, Stored};
+pub use in_memory::{MemoryStore, Stored};
 pub use s3::{S3Store, S3Stores};
 
 /// Largest input artifact downloaded, in bytes.

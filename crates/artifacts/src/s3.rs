@@ -14,10 +14,30 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use pipeline_job::aws::endpoint_overridden;
-use pipeline_job::event::{ArtifactCredentials, S3Location};
+use aws_types::service_config::ServiceConfigKey;
+use codepipeline_types::{ArtifactCredentials, S3Location};
 
 use crate::{ArtifactError, ArtifactStore, JobStores};
+
+/// Whether calls to `service_id` (as the SDK names it: "S3", "DynamoDB", ...)
+/// go to an overridden endpoint rather than AWS: `AWS_ENDPOINT_URL`, or
+/// the service's own `AWS_ENDPOINT_URL_<SERVICE>`.
+pub fn endpoint_overridden(sdk: &SdkConfig, service_id: &str) -> bool {
+    if sdk.endpoint_url().is_some() {
+        return true;
+    }
+    let Ok(key) = ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+    else {
+        return false;
+    };
+    sdk.service_config()
+        .and_then(|c| c.load_config(key))
+        .is_some()
+}
 
 /// An S3 client with the function's own credentials.
 pub fn own_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
@@ -188,5 +208,19 @@ where
             location,
             message: DisplayErrorContext(&e).to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_override_is_seen_in_the_config() {
+        let overridden = SdkConfig::builder()
+            .endpoint_url("http://127.0.0.1:5000")
+            .build();
+        assert!(endpoint_overridden(&overridden, "S3"));
+        assert!(!endpoint_overridden(&SdkConfig::builder().build(), "S3"));
     }
 }

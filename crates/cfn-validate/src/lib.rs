@@ -22,7 +22,7 @@
 //! `pipeline-job` reports the result, exactly once.
 
 pub mod decision;
-pub mod memory;
+pub mod guard_memory;
 pub mod params;
 pub mod settings;
 
@@ -59,7 +59,7 @@ pub struct Validator<R, J, O> {
     job_stores: J,
     /// The function's own store, for the copy in the `output` bucket.
     own_store: O,
-    /// Memory one Guard item may take (see [`memory`]).
+    /// Memory one Guard item may take (see [`guard_memory`]).
     guard_memory_limit: usize,
 }
 

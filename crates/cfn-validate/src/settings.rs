@@ -74,7 +74,7 @@ impl Settings {
         Ok(Settings {
             rules_table,
             thresholds,
-            guard_memory_limit: crate::memory::guard_memory_limit(memory),
+            guard_memory_limit: crate::guard_memory::limit(memory),
         })
     }
 }
@@ -109,10 +109,7 @@ mod tests {
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
         ])
         .unwrap();
-        assert_eq!(
-            s.guard_memory_limit,
-            crate::memory::guard_memory_limit(Some(1024))
-        );
+        assert_eq!(s.guard_memory_limit, crate::guard_memory::limit(Some(1024)));
         assert!(
             settings(&[
                 ("RULES_TABLE", "rules"),

@@ -2,38 +2,34 @@
 //! CodePipeline with the real `aws-sdk-codepipeline` client.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
 use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
 use harness::events::JobEvent;
+use harness::stage::lambda_event;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY, Reported};
-use pipeline_job::{JobError, JobReporter, NotReported, Outcome, Runner, Setup, aws};
+use pipeline_job::{JobError, JobReporter, NotReported, Outcome, Runner, Setup};
 use serde_json::{Value, json};
 
-fn client(fake: &FakeCodePipeline) -> aws_sdk_codepipeline::Client {
-    let config = fake
-        .sdk_config()
+/// The fake's SDK configuration with the SDK's retries turned off: what
+/// the reporter is built from in these tests, so that every retry seen is
+/// one our configuration asked for (`pipeline_job::aws::retries`).
+fn without_retries(fake: &FakeCodePipeline) -> aws_config::SdkConfig {
+    fake.sdk_config()
         .into_builder()
-        .timeout_config(aws::timeouts())
-        .retry_config(aws::retries())
-        .build();
-    aws::codepipeline_client(&config)
+        .retry_config(RetryConfig::disabled())
+        .build()
 }
 
 fn runner(fake: &FakeCodePipeline) -> Runner {
-    Runner::new(JobReporter::new(client(fake)))
+    Runner::from_sdk(&without_retries(fake))
 }
 
 /// An invocation whose Lambda deadline is `deadline` from now.
 fn invocation(payload: Value, deadline: Option<Duration>) -> LambdaEvent<Value> {
-    let mut context = Context::default();
-    context.request_id = "request-0001".to_string();
-    if let Some(d) = deadline {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        context.deadline = (now + d).as_millis() as u64;
-    }
-    LambdaEvent::new(payload, context)
+    lambda_event(payload, deadline)
 }
 
 fn failure(report: &JobReport) -> (&str, &str) {
@@ -47,21 +43,21 @@ fn failure(report: &JobReport) -> (&str, &str) {
 async fn a_success_is_reported_once_with_its_summary_variables_and_request_id() {
     let fake = FakeCodePipeline::start();
     let event = JobEvent::new();
+    let invoked = invocation(event.build(), Some(Duration::from_secs(30)));
+    let request_id = invoked.context.request_id.clone();
+    let seen = request_id.clone();
     let answer = runner(&fake)
-        .run(
-            invocation(event.build(), Some(Duration::from_secs(30))),
-            |job, inv| async move {
-                assert_eq!(inv.request_id, "request-0001");
-                assert!(inv.remaining().unwrap() > Duration::from_secs(20));
-                let mut output_variables = BTreeMap::new();
-                output_variables.insert("verdict".to_string(), "pass".to_string());
-                output_variables.insert("not a valid name".to_string(), "dropped".to_string());
-                Ok(Outcome::Success {
-                    summary: format!("checked job {}", job.id),
-                    output_variables,
-                })
-            },
-        )
+        .run(invoked, |job, inv| async move {
+            assert_eq!(inv.request_id, seen);
+            assert!(inv.remaining().unwrap() > Duration::from_secs(20));
+            let mut output_variables = BTreeMap::new();
+            output_variables.insert("verdict".to_string(), "pass".to_string());
+            output_variables.insert("not a valid name".to_string(), "dropped".to_string());
+            Ok(Outcome::Success {
+                summary: format!("checked job {}", job.id),
+                output_variables,
+            })
+        })
         .await
         .unwrap();
     assert_eq!(
@@ -86,7 +82,7 @@ async fn a_success_is_reported_once_with_its_summary_variables_and_request_id() 
         summary.as_deref(),
         Some(format!("checked job {}", event.job_id).as_str())
     );
-    assert_eq!(external_execution_id.as_deref(), Some("request-0001"));
+    assert_eq!(external_execution_id.as_deref(), Some(request_id.as_str()));
     assert_eq!(
         output_variables.get("verdict").map(String::as_str),
         Some("pass")
@@ -282,7 +278,7 @@ async fn an_implausible_deadline_is_ignored_not_taken_as_past() {
 }
 
 #[tokio::test]
-async fn an_event_without_a_job_id_is_logged_and_nothing_is_reported() {
+async fn an_event_without_a_job_id_is_ignored_and_nothing_is_reported() {
     let fake = FakeCodePipeline::start();
     let answer = runner(&fake)
         .run(invocation(json!({"Records": []}), None), |_, _| async {
@@ -344,7 +340,7 @@ async fn the_same_event_twice_gives_one_report_and_an_already_reported_answer() 
 #[tokio::test]
 async fn limits_are_kept_by_truncation_not_by_an_api_error() {
     let fake = FakeCodePipeline::start();
-    let reporter = JobReporter::new(client(&fake));
+    let reporter = JobReporter::from_sdk(&without_retries(&fake));
     let long = "x".repeat(10_000);
     let ok = reporter
         .report(
@@ -400,8 +396,11 @@ async fn limits_are_kept_by_truncation_not_by_an_api_error() {
     assert_eq!(continuation_token.as_ref().unwrap().chars().count(), 2048);
 }
 
+/// Our retries, not the SDK's (they are off in the configuration the
+/// runner is given, see [`without_retries`]): a server error is tried again
+/// and the report lands once.
 #[tokio::test]
-async fn a_server_error_is_retried_and_the_report_lands_once() {
+async fn a_server_error_is_retried_by_our_settings_and_the_report_lands_once() {
     let fake = FakeCodePipeline::start();
     fake.inject(Fault::Status(500));
     runner(&fake)
@@ -445,11 +444,7 @@ async fn errors_past_the_retry_budget_fail_the_invocation_so_that_lambda_retries
         diagnostic.error_message
     );
     assert!(fake.reports().is_empty());
-    assert_eq!(
-        fake.calls().len(),
-        3,
-        "the SDK's standard retries: three attempts"
-    );
+    assert_eq!(fake.calls().len(), 3, "our retries: three attempts");
 
     // Lambda's retry, once CodePipeline answers again: the job is reported.
     fake.stop_failing();

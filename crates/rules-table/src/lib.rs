@@ -10,12 +10,12 @@
 //! [`RulesSource`] is what a stage reads its rules through: the table
 //! itself (seeding), [`RulesTable::read_only`], or [`MemoryRules`] in tests.
 
+mod in_memory;
 mod item;
-mod memory;
 mod source;
 mod table;
 
+pub use in_memory::MemoryRules;
 pub use item::{MAX_ITEM_BYTES, from_attributes, item_size, to_attributes};
-pub use memory::MemoryRules;
 pub use source::{ReadOnlyTable, RulesSource};
 pub use table::{Loaded, RulesTable, Seeded, SyncReport, TableError};
