@@ -11,6 +11,11 @@
 //! Everything read is capped: the object as downloaded, and each file as
 //! it is decompressed from the zip ([`archive`]; a small zip can expand to
 //! gigabytes).
+//!
+//! Start with [`ArtifactStore`] and [`JobStores`]; [`S3Stores`] is what a
+//! stage uses in Lambda, [`MemoryStore`] what its tests use.
+
+#![warn(missing_docs)]
 
 pub mod archive;
 mod error;
@@ -50,7 +55,9 @@ pub trait ArtifactStore: Send + Sync {
 /// Makes the store for one job's artifacts, with the temporary credentials
 /// CodePipeline gave that job.
 pub trait JobStores: Send + Sync {
+    /// The store a job gets.
     type Store: ArtifactStore;
 
+    /// The store for the job these artifact credentials were given for.
     fn for_job(&self, credentials: &ArtifactCredentials) -> Self::Store;
 }

@@ -78,6 +78,7 @@ pub struct S3Store {
 }
 
 impl S3Store {
+    /// A store through `s3` (its credentials are the store's).
     pub fn new(s3: aws_sdk_s3::Client) -> Self {
         S3Store { s3 }
     }
@@ -90,6 +91,7 @@ pub struct S3Stores {
 }
 
 impl S3Stores {
+    /// Stores with the region, endpoint, timeouts and retries of `sdk`.
     pub fn new(sdk: &SdkConfig) -> Self {
         S3Stores { sdk: sdk.clone() }
     }

@@ -75,6 +75,7 @@ impl LambdaProcess {
         self.spawned_at
     }
 
+    /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.pid()
     }

@@ -18,6 +18,11 @@
 //!
 //! Every child process is killed when the test process ends, even though Rust
 //! never drops statics (see [`process`]).
+//!
+//! A stage's tests start with [`stage::Stage`]; the crate's README lists
+//! everything else.
+
+#![warn(missing_docs)]
 
 pub mod calculator;
 pub mod codepipeline;

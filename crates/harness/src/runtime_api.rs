@@ -32,15 +32,18 @@ const ACCOUNT_ID: &str = "111111111111";
 #[derive(Debug, Clone, PartialEq)]
 pub enum Invocation {
     /// The function posted to `invocation/{id}/response`.
+    #[allow(missing_docs)]
     Response { request_id: String, body: Value },
     /// The function posted to `invocation/{id}/error` (body as posted, e.g.
     /// `{"errorType": ..., "errorMessage": ...}`).
+    #[allow(missing_docs)]
     Error { request_id: String, body: Value },
     /// No answer within the timeout plus [`ANSWER_GRACE`].
     NoAnswer,
 }
 
 impl Invocation {
+    /// The request id of an answered invocation.
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Invocation::Response { request_id, .. } | Invocation::Error { request_id, .. } => {
@@ -50,6 +53,7 @@ impl Invocation {
         }
     }
 
+    /// Whether the function posted a response (not an error, not nothing).
     pub fn is_response(&self) -> bool {
         matches!(self, Invocation::Response { .. })
     }
@@ -127,6 +131,7 @@ pub struct RuntimeApi {
 }
 
 impl RuntimeApi {
+    /// Starts the API on a free loopback port.
     pub fn start() -> RuntimeApi {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {

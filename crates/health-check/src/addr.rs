@@ -51,6 +51,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// What it is, in the words of a refusal.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Metadata => "the instance metadata address",
@@ -86,6 +87,7 @@ impl Kind {
 /// Why an address must not be checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reason {
+    /// What kind of refused address it is.
     pub kind: Kind,
     /// The IPv4 address an IPv6 address embeds, when that is what is refused.
     pub embedded: Option<Ipv4Addr>,

@@ -29,13 +29,18 @@ pub struct Target {
 
 /// A URL that cannot be checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[allow(missing_docs)] // the fields are named for what they hold, and the messages say the rest
 pub enum TargetError {
+    /// Text that does not parse as a URL.
     #[error("{text:?} is not a URL: {reason}")]
     NotAUrl { text: String, reason: String },
+    /// A URL of another scheme than `http` or `https`.
     #[error("{url} cannot be checked: only http and https URLs can, not {scheme}")]
     Scheme { url: String, scheme: String },
+    /// A URL without a host.
     #[error("{url} has no host")]
     NoHost { url: String },
+    /// A host at a refused address.
     #[error(transparent)]
     Refused(#[from] Refusal),
 }

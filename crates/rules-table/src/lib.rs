@@ -9,6 +9,11 @@
 //!
 //! [`RulesSource`] is what a stage reads its rules through: the table
 //! itself (seeding), [`RulesTable::read_only`], or [`MemoryRules`] in tests.
+//!
+//! Start with [`RulesSource`], then [`RulesTable::load`] (read, seeding an
+//! empty table).
+
+#![warn(missing_docs)]
 
 mod in_memory;
 mod item;

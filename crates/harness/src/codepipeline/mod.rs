@@ -53,6 +53,7 @@ impl FakeCodePipeline {
         format!("http://{}", self.addr)
     }
 
+    /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.addr.port()
     }

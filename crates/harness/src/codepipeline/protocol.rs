@@ -26,6 +26,9 @@ pub const FAILURE_TYPES: [&str; 6] = [
 /// An accepted job report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobReport {
+    /// `PutJobSuccessResult`: final, or in progress with a continuation
+    /// token. The fields are the request's, by their API names.
+    #[allow(missing_docs)]
     Success {
         job_id: String,
         summary: Option<String>,
@@ -34,6 +37,9 @@ pub enum JobReport {
         output_variables: BTreeMap<String, String>,
         continuation_token: Option<String>,
     },
+    /// `PutJobFailureResult`. The fields are the request's, by their API
+    /// names.
+    #[allow(missing_docs)]
     Failure {
         job_id: String,
         /// `failureDetails.type`, e.g. `JobFailed`.
@@ -44,6 +50,7 @@ pub enum JobReport {
 }
 
 impl JobReport {
+    /// The job reported on.
     pub fn job_id(&self) -> &str {
         match self {
             JobReport::Success { job_id, .. } | JobReport::Failure { job_id, .. } => job_id,
@@ -55,6 +62,7 @@ impl JobReport {
         matches!(self, JobReport::Success { .. })
     }
 
+    /// A `PutJobFailureResult`.
     pub fn is_failure(&self) -> bool {
         matches!(self, JobReport::Failure { .. })
     }
@@ -87,6 +95,7 @@ impl JobReport {
         }
     }
 
+    /// The external execution id (the invocation's request id, from our runner).
     pub fn external_execution_id(&self) -> Option<&str> {
         match self {
             JobReport::Success {
