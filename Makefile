@@ -30,10 +30,12 @@ help: ## List the targets
 # --- Tools -------------------------------------------------------------------
 
 # An existing .venv (a worktree's may be a symlink, which `venv` refuses)
-# only gets the changed pins.
+# only gets the changed pins. uv installs them (pinned too): it resolves and
+# installs checkov's hundred-odd packages in seconds, where pip takes minutes.
 $(VENV)/.installed: tools/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'uv==0.13.9'
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python -r tools/requirements.txt
 	touch $@
 
 .PHONY: tools
@@ -53,12 +55,33 @@ lint: ## Formatting and clippy
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+# `make test` lints while it builds: clippy-driver compiles the workspace's
+# own crates as rustc would and applies clippy's lints (-D warnings), so the
+# dependencies are compiled once, not checked for clippy and then built
+# again. The variables are exported, so every cargo command under `make
+# test` (cargo lambda watch's build included) shares that build.
+CLIPPY_DRIVER := $(shell rustc --print sysroot 2>/dev/null)/bin/clippy-driver
+TEST_ENV := RUSTC_WORKSPACE_WRAPPER=$(CLIPPY_DRIVER) CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+# The `cicd` binary `make templates` runs; `make test` uses the one its test
+# build made.
+CICD ?= $(CARGO) run --quiet --locked -p cicd-cli --
+
 .PHONY: test
-test: tools calculator-deps lint ## Every test: Rust workspace, end to end, calculator, template lint
+test: export RUSTC_WORKSPACE_WRAPPER := $(CLIPPY_DRIVER)
+test: export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+test: tools calculator-deps ## Every test: formatting, clippy, Rust workspace, end to end, calculator, template lint
+	@test -x $(CLIPPY_DRIVER) || { echo "clippy-driver not found: rustup component add clippy" >&2; exit 2; }
+	$(CARGO) fmt --all -- --check
+	# Every target, benches included, built once with clippy's lints.
+	$(CARGO) test --workspace --all-targets --no-run --locked
 	$(CARGO) test --workspace --locked
-	$(MAKE) --no-print-directory templates
-	$(MAKE) --no-print-directory e2e-watch
-	$(MAKE) --no-print-directory deploy-smoke
+	$(MAKE) --no-print-directory templates CICD=target/debug/cicd
+	# The fake CodePipeline and the functions' binaries are the test build's;
+	# cfn-validate is built again as `cargo lambda watch` builds it (its own
+	# features, without the tests').
+	$(CARGO) build --locked --bin cfn-validate
+	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
+	$(VENV)/bin/python tests/e2e/deploy_smoke.py
 ifneq ($(wildcard calculator/package.json),)
 	cd calculator && npm test
 endif
@@ -70,11 +93,15 @@ templates: tools ## cfn-lint, checkov and structural checks on both templates; c
 	# reasons, in the resources' Metadata. Offline: nothing is downloaded.
 	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation $(addprefix -f ,$(TEMPLATES))
 	$(VENV)/bin/python tools/test_templates.py
-	$(CARGO) run --quiet --locked -p cicd-cli -- validate $(TEMPLATES)
+	$(CICD) validate $(TEMPLATES)
 
+# What the e2e runs, built before cargo lambda watch starts (it would build
+# cfn-validate on the first invoke, slower than the test's patience), each
+# as `cargo run --bin` builds it.
 .PHONY: e2e-watch
 e2e-watch: tools ## cfn-validate under `cargo lambda watch`, invoked with the fixture events
-	$(CARGO) build --workspace --bins --locked
+	$(CARGO) build --locked --bin fake-codepipeline
+	$(CARGO) build --locked --bin cfn-validate
 	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
 
 # --- Build, package, deploy ---------------------------------------------------
@@ -98,8 +125,13 @@ deploy: build ## cargo lambda deploy both functions (ROLE=<IAM role ARN>; region
 	@test -n "$(ROLE)" || { echo "make deploy ROLE=arn:aws:iam::<account>:role/<role>" >&2; exit 2; }
 	for f in $(FUNCTIONS); do $(CARGO) lambda deploy $$f --iam-role "$(ROLE)"; done
 
+# The functions' debug builds (the ones the tests ran), not the release
+# zips: what this checks is `cargo lambda deploy` with each crate's deploy
+# metadata, which does not depend on how the binary was compiled. `make
+# build` makes the arm64 release zips; `make bench` measures them.
 .PHONY: deploy-smoke
-deploy-smoke: build ## cargo lambda deploy both functions against moto and check get-function
+deploy-smoke: tools ## cargo lambda deploy every function's debug build to moto and check get-function
+	for f in $(FUNCTIONS); do $(CARGO) build --locked --bin $$f; done
 	$(VENV)/bin/python tests/e2e/deploy_smoke.py
 
 .PHONY: stack

@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
             let rule = rules
                 .get(&finding.rule)
                 .expect("finding for an unknown rule");
-            assert!(rule.active && rule.category.covers(&resource.resource_type));
+            assert!(rule.active && rule.covers(&resource.resource_type));
             assert_eq!(finding.risk, rule.risk);
             assert!(!finding.reason.is_empty());
             assert_eq!(finding.suppressed, finding.suppression_reason.is_some());

@@ -3,10 +3,12 @@
 
 moto cannot run Lambda code (it would need Docker), but it takes the deploy
 the way AWS would: this creates the IAM role there, deploys each function's
-arm64 zip (built by `make build`) with `cargo lambda deploy --endpoint-url`,
-and checks what `get-function` shows: runtime provided.al2023, arm64,
+debug build (the binary the tests ran, `target/debug/<function>`) with
+`cargo lambda deploy --binary-path --endpoint-url`, and checks what
+`get-function` shows: runtime provided.al2023, the binary's architecture,
 handler bootstrap, and the memory, timeout, tracing and environment from the
-crate's `[package.metadata.lambda.deploy]`.
+crate's `[package.metadata.lambda.deploy]`. The release zips (`make build`,
+arm64) deploy the same way; `make bench` measures them.
 """
 
 import json
@@ -32,12 +34,28 @@ def free_port():
         return s.getsockname()[1]
 
 
+# ELF e_machine -> Lambda's architecture name.
+ARCHITECTURES = {0x3E: "x86_64", 0xB7: "arm64"}
+
+
+def architecture(binary):
+    """The Lambda architecture an ELF binary runs on, from its header."""
+    header = binary.read_bytes()[:20]
+    if header[:4] != b"\x7fELF":
+        sys.exit(f"deploy smoke: {binary} is not an ELF binary")
+    machine = int.from_bytes(header[18:20], "little")
+    if machine not in ARCHITECTURES:
+        sys.exit(f"deploy smoke: {binary} is for machine {machine:#x}, which Lambda does not run")
+    return ARCHITECTURES[machine]
+
+
 def main():
     functions = lambda_functions()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    for name in (f["name"] for f in functions):
-        if not (target / "lambda" / name / "bootstrap.zip").is_file():
-            sys.exit(f"deploy smoke: {target}/lambda/{name}/bootstrap.zip is missing; run `make build` first")
+    binaries = {f["name"]: target / "debug" / f["name"] for f in functions}
+    for name, binary in binaries.items():
+        if not binary.is_file():
+            sys.exit(f"deploy smoke: {binary} is missing; run `cargo build -p {name}` first")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     moto = subprocess.Popen(
@@ -63,7 +81,8 @@ def main():
         for function in functions:
             name, meta = function["name"], function["deploy"]
             deployed = subprocess.run(
-                ["cargo", "lambda", "deploy", name, "--endpoint-url", endpoint, "--iam-role", role],
+                ["cargo", "lambda", "deploy", name, "--binary-path", str(binaries[name]),
+                 "--endpoint-url", endpoint, "--iam-role", role],
                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
             )
             if deployed.returncode != 0:
@@ -71,7 +90,7 @@ def main():
             config = lam.get_function(FunctionName=name)["Configuration"]
             want = {
                 "Runtime": "provided.al2023",
-                "Architectures": ["arm64"],
+                "Architectures": [architecture(binaries[name])],
                 "Handler": "bootstrap",
                 "MemorySize": meta["memory"],
                 "Timeout": meta["timeout"],

@@ -9,6 +9,8 @@ use guard_rules::GuardRules;
 use serde_json::Value;
 use template_rules::RuleItem;
 
+use crate::reading;
+
 /// Extensions of Guard rules files (what `cfn-guard` itself reads).
 const EXTENSIONS: [&str; 2] = ["guard", "ruleset"];
 
@@ -49,11 +51,12 @@ pub struct ItemSettings {
 /// its line).
 pub fn item(path: &Path, settings: &ItemSettings) -> anyhow::Result<RuleItem> {
     let shown = path.display();
-    let bytes = crate::inputs::read_capped(
-        std::fs::File::open(path).with_context(|| format!("{shown}: cannot read"))?,
-        guard_rules::MAX_RULES_BYTES,
-    )
-    .with_context(|| format!("{shown}: cannot read"))?;
+    // Not opened unless it is a regular file (a FIFO would block); too
+    // large is said by Guard's parser, of what read_capped reads.
+    let file =
+        reading::open_regular(path, None).with_context(|| format!("{shown}: cannot read"))?;
+    let bytes = reading::read_capped(file, guard_rules::MAX_RULES_BYTES)
+        .with_context(|| format!("{shown}: cannot read"))?;
     let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{shown}: not valid UTF-8"))?;
     let rules = GuardRules::parse(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     let id = match &settings.id {

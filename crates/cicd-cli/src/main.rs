@@ -14,10 +14,9 @@ mod aws;
 mod guard_files;
 mod health;
 mod inputs;
-mod junit;
 mod output;
+mod reading;
 mod rules;
-mod sarif;
 mod validate;
 
 #[derive(Parser)]

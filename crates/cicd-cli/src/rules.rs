@@ -1,15 +1,17 @@
 //! `cicd rules`: look at and change the rules table cfn-validate reads,
 //! with the same code the function uses (`rules-table`, `template-rules`).
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rules_table::{RulesTable, SyncReport};
-use template_rules::{RuleItem, RuleSet};
+use template_rules::{Categories, GUARD, GUARD_CATEGORY, RuleItem, RuleSet};
 
 use crate::Status;
 use crate::aws::{self, Endpoint};
 use crate::guard_files::{self, ItemSettings};
+use crate::reading;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,6 +26,9 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Action {
+    /// Show the kinds of rule (each `ruletype`), what their `ruledata`
+    /// holds and an example of each. Needs no table.
+    Kinds,
     /// Show the rules, and what is wrong with any of them.
     List {
         /// `json` prints a rules file (`{"rules": [...]}`) that `put` and `sync` read back.
@@ -47,7 +52,7 @@ enum Action {
         #[arg(long, value_name = "N", default_value_t = 100)]
         risk: u64,
         /// The items' category (free text, for grouping).
-        #[arg(long, value_name = "C", default_value = template_rules::GUARD_CATEGORY)]
+        #[arg(long, value_name = "C", default_value = GUARD_CATEGORY)]
         category: String,
         /// Write the items switched off.
         #[arg(long)]
@@ -77,11 +82,16 @@ enum ListFormat {
 }
 
 pub async fn run(args: &Args) -> Result<Status> {
+    if let Action::Kinds = args.action {
+        print!("{}", kinds());
+        return Ok(Status::Success);
+    }
     let Some(name) = &args.table else {
         bail!("which table? Give --table NAME (or set RULES_TABLE)");
     };
     let table = RulesTable::new(aws::dynamodb(&args.endpoint).await, name);
     match &args.action {
+        Action::Kinds => unreachable!("answered without a table"),
         Action::List { format } => list(&table, *format).await,
         Action::Seed => {
             let seeded = table.seed_defaults().await?;
@@ -254,10 +264,44 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
     })
 }
 
+/// Every native kind as it describes itself, then guard items.
+fn kinds() -> String {
+    let mut out = String::new();
+    for kind in template_rules::kinds::KINDS {
+        let d = kind.describe();
+        let categories = match &d.categories {
+            Categories::Only(category) => category.name().to_string(),
+            Categories::AnyKnown => {
+                "SecurityGroup or EC2Instance (the resources it reads)".to_string()
+            }
+            Categories::Label => "free text, for grouping".to_string(),
+        };
+        let example = &d.example;
+        out.push_str(&format!(
+            "{}: {}\n  ruledata: {}\n  category: {categories}\n  example:  category {}, ruledata {}\n    fires on: {}\n    not on:   {}\n",
+            d.ruletype,
+            d.summary,
+            d.ruledata,
+            example.category,
+            example.ruledata,
+            one_line(example.fires),
+            one_line(example.passes),
+        ));
+    }
+    out.push_str(&format!(
+        "{GUARD}: CloudFormation Guard rules, evaluated by AWS's cfn-guard on the whole template\n  ruledata: a Guard rules file (its lets and one or more named rules)\n  category: free text, for grouping ({GUARD_CATEGORY} when absent)\n"
+    ));
+    out
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// What the RULEDATA column shows: the data, in one line; for a guard item
 /// its named rules (the first is its default id), not its text.
 fn ruledata(item: &RuleItem, rules: &RuleSet) -> String {
-    let guard = item.ruletype.as_ref().and_then(|t| t.as_str()) == Some("guard");
+    let guard = item.ruletype.as_ref().and_then(|t| t.as_str()) == Some(GUARD);
     let parsed = item.id().and_then(|id| rules.get(id));
     match (guard, parsed) {
         (true, Some(rule)) => format!(
@@ -280,8 +324,11 @@ fn ruledata(item: &RuleItem, rules: &RuleSet) -> String {
 /// The items of a rules file; refused whole if any item is not a valid rule
 /// or is too large for DynamoDB.
 fn read_valid(path: &Path) -> Result<Vec<RuleItem>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("rules file {}", path.display()))?;
+    let shown = || format!("rules file {}", path.display());
+    // Not opened unless it is a regular file: a FIFO would block.
+    let mut file = reading::open_regular(path, None).with_context(shown)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).with_context(shown)?;
     let items =
         RuleSet::items_from_str(&text).with_context(|| format!("rules file {}", path.display()))?;
     check_items(&items, &format!("rules file {}", path.display()))?;

@@ -16,8 +16,9 @@ use template_rules::{
 use crate::Status;
 use crate::aws::{self, Endpoint};
 use crate::guard_files::{self, ItemSettings};
-use crate::inputs::{self, Input, Reading};
-use crate::output::{self, Checked, Format};
+use crate::inputs::{self, Input};
+use crate::output::{self, Checked, Format, locate};
+use crate::reading::{self, Reading};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -115,7 +116,7 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
         }
         None => load_rules(&args.rules, args.guard_risk)?,
     };
-    let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates)?;
+    let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates);
 
     let options = EvaluateOptions {
         guard_memory_limit: usize::try_from(args.guard_memory.saturating_mul(1 << 20))
@@ -142,21 +143,24 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
             not_evaluated.join("\n")
         );
     }
-    let checked: Vec<Option<Checked>> = checked.into_iter().filter_map(Result::ok).collect();
+    let examined: Vec<Examined> = checked.into_iter().filter_map(Result::ok).collect();
     if args.verbose {
         for skip in &skipped {
             eprintln!("cicd validate: skipped {}: {}", skip.shown, skip.why);
         }
-        for (input, result) in inputs.iter().zip(&checked) {
-            if result.is_none() {
-                eprintln!(
-                    "cicd validate: skipped {}: not a CloudFormation template (no Resources or AWSTemplateFormatVersion at the top)",
-                    input.shown
-                );
+        for (input, examined) in inputs.iter().zip(&examined) {
+            if let Examined::NotATemplate(why) = examined {
+                eprintln!("cicd validate: skipped {}: {why}", input.shown);
             }
         }
     }
-    let checked: Vec<Checked> = checked.into_iter().flatten().collect();
+    let checked: Vec<Checked> = examined
+        .into_iter()
+        .filter_map(|examined| match examined {
+            Examined::Checked(checked) => Some(checked),
+            Examined::NotATemplate(_) => None,
+        })
+        .collect();
     // Nothing to check is an error, unless asked to skip what is not a
     // template (a hook given only other files): then the report is empty.
     if checked.is_empty() && !args.only_templates {
@@ -188,10 +192,16 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     })
 }
 
-/// What became of one input: checked (`None` for a file found in a
-/// directory that is not a template), or the path of a template the rules
+/// What became of one input: examined, or the path of a template the rules
 /// could not be evaluated on, and why.
-type Outcome = Result<Option<Checked>, (String, EvaluationError)>;
+type CheckResult = Result<Examined, (String, EvaluationError)>;
+
+/// An input read, and checked if it is a template.
+enum Examined {
+    Checked(Checked),
+    /// A file found in a directory that is not a template, and why.
+    NotATemplate(&'static str),
+}
 
 /// Reads, parses and evaluates every input on `jobs` threads; the results
 /// keep the inputs' (sorted) order.
@@ -201,7 +211,7 @@ fn check_all(
     thresholds: &Thresholds,
     options: &EvaluateOptions,
     jobs: Option<u16>,
-) -> anyhow::Result<Vec<Outcome>> {
+) -> anyhow::Result<Vec<CheckResult>> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = jobs {
         pool = pool.num_threads(usize::from(jobs));
@@ -230,21 +240,21 @@ fn check(
     rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
-) -> Outcome {
+) -> CheckResult {
     let unreadable = |error| {
-        Ok(Some(Checked::Unreadable {
+        Ok(Examined::Checked(Checked::Unreadable {
             path: input.shown.clone(),
             error,
         }))
     };
-    let bytes = match inputs::read(input) {
+    let bytes = match reading::read(input) {
         Reading::Template(bytes) => bytes,
-        Reading::NotATemplate => return Ok(None),
+        Reading::NotATemplate(why) => return Ok(Examined::NotATemplate(why)),
         Reading::Unreadable(error) => return unreadable(error),
     };
-    let template = match inputs::parse(input, &bytes) {
+    let template = match reading::parse(input, &bytes) {
         Ok(Some(template)) => template,
-        Ok(None) => return Ok(None),
+        Ok(None) => return Ok(Examined::NotATemplate(reading::OTHER_DOCUMENT)),
         Err(error) => return unreadable(error),
     };
     let rules_applied = rules
@@ -254,7 +264,7 @@ fn check(
         .collect();
     let report = evaluate_with(&template, rules, thresholds, options)
         .map_err(|e| (input.shown.clone(), e))?;
-    Ok(Some(Checked::Evaluated {
+    Ok(Examined::Checked(Checked::Evaluated {
         report: TemplateReport {
             path: input.shown.clone(),
             report,
@@ -364,24 +374,21 @@ fn usable(items: Vec<template_rules::RuleItem>, shown: &str) -> Result<RuleSet, 
     Ok(rules)
 }
 
-/// Why a template cannot be read, as `line:column: message` to follow `path:`.
-pub fn locate(e: &inputs::Unreadable) -> String {
-    match (e.line, e.column) {
-        (Some(line), Some(column)) => format!("{line}:{column}: {}", e.message),
-        (Some(line), None) => format!("{line}: {}", e.message),
-        _ => format!(" {}", e.message),
-    }
-}
-
-/// A rules file, refused without being loaded when it is over the cap.
+/// A rules file, refused without being read when it is over the cap (or
+/// not a regular file).
 fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
     let limit = Limits::default().max_bytes;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let bytes = inputs::read_capped(file, limit).map_err(|e| format!("cannot read: {e}"))?;
+    let too_large = || format!("larger than {limit} bytes (CloudFormation accepts at most 1 MiB)");
+    let file = reading::open_regular(path, Some(limit as u64)).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            too_large()
+        } else {
+            format!("cannot read: {e}")
+        }
+    })?;
+    let bytes = reading::read_capped(file, limit).map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() > limit {
-        return Err(format!(
-            "larger than {limit} bytes (CloudFormation accepts at most 1 MiB)"
-        ));
+        return Err(too_large());
     }
     Ok(bytes)
 }

@@ -68,19 +68,6 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-/// The verdict lines of a text report: `(path, verdict)`.
-fn verdicts(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|l| l.split_once(": "))
-        .filter_map(|(path, rest)| {
-            let word = rest.split_whitespace().next()?;
-            ["PASS", "FLAGGED", "FAIL", "ERROR"]
-                .contains(&word)
-                .then(|| (path.to_string(), word.to_string()))
-        })
-        .collect()
-}
-
 #[test]
 fn a_directory_is_walked_for_templates_as_git_sees_it() {
     let dir = repo();
@@ -121,18 +108,39 @@ fn verbose_lists_what_was_skipped_and_why() {
             "{path}: {err}"
         );
     }
-    // Ignored (.gitignore) and hidden files are not even looked at.
-    for ignored in [
-        "build/out.yaml",
-        "x.generated.yaml",
-        ".github",
-        ".gitignore",
+    // Ignored (.gitignore) and hidden files are not read, but said: an
+    // ignored or hidden directory once, not what is in it.
+    for (path, why) in [
+        ("./.github", "hidden (its name starts with a dot)"),
+        ("./.gitignore", "hidden (its name starts with a dot)"),
+        ("./build", "ignored (by a .gitignore or .ignore file"),
+        (
+            "./infra/x.generated.yaml",
+            "ignored (by a .gitignore or .ignore file",
+        ),
     ] {
         assert!(
-            !err.contains(ignored),
-            "{ignored} is ignored, not skipped: {err}"
+            err.contains(&format!("cicd validate: skipped {path}: {why}")),
+            "{path}: {err}"
         );
     }
+    for inside in ["build/out.yaml", ".github/workflows"] {
+        assert!(
+            !err.contains(inside),
+            "{inside} is inside a skipped directory: {err}"
+        );
+    }
+    // Nothing checked is listed as skipped, and nothing twice.
+    let listed: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("cicd validate: skipped "))
+        .map(|l| l.split_once(": ").map_or(l, |(path, _)| path))
+        .collect();
+    let mut once = listed.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), listed.len(), "{err}");
+    assert!(!listed.contains(&"./infra/app.yaml"), "{err}");
 }
 
 #[test]
@@ -260,6 +268,15 @@ fn a_file_given_by_name_is_checked_whatever_it_is() {
         &["validate", "infra/app.yaml", "infra/app.yaml"],
     );
     assert_eq!(verdicts(&stdout(&out)).len(), 1);
+    // Named after a directory it is found in, it is still the named file
+    // that counts: checked, not skipped.
+    let out = cicd(dir.path(), &["validate", "config", "config/list.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("config/list.yaml: ERROR"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

@@ -246,6 +246,17 @@ fn sarif_is_valid_against_the_2_1_0_schema_and_names_unreadable_templates() {
         .map(|r| r["level"].as_str().unwrap())
         .collect();
     assert!(levels.iter().all(|l| *l == "warning"), "{levels:?}");
+    // Each rule's help is its kind's own description.
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let ruletype = rule["properties"]["ruletype"].as_str().unwrap();
+        let help = rule["help"]["text"].as_str().unwrap();
+        let described = template_rules::kinds::KINDS
+            .iter()
+            .map(|k| k.describe())
+            .find(|d| d.ruletype == ruletype)
+            .map(|d| format!("{}: {}", d.ruletype, d.summary));
+        assert_eq!(Some(help.to_string()), described, "{rule}");
+    }
 
     // And the project's own fixtures, with default thresholds.
     let fixtures = cicd(

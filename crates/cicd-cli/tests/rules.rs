@@ -231,3 +231,33 @@ async fn invalid_rules_are_never_written_and_broken_tables_are_flagged() {
         "cicd rules: the rules table no-such-table does not exist\n"
     );
 }
+
+/// `cicd rules kinds` needs no table, and shows every registered kind with
+/// its example, then guard items.
+#[test]
+fn kinds_lists_every_registered_kind_with_its_example() {
+    let listed = Command::new(env!("CARGO_BIN_EXE_cicd"))
+        .args(["rules", "kinds"])
+        .env_remove("RULES_TABLE")
+        .output()
+        .expect("cicd runs");
+    assert!(listed.status.success(), "{}", err(&listed));
+    let text = out(&listed);
+    for kind in template_rules::kinds::KINDS {
+        let d = kind.describe();
+        let entry = format!(
+            "{}: {}\n  ruledata: {}\n",
+            d.ruletype, d.summary, d.ruledata
+        );
+        assert!(text.contains(&entry), "{entry}\n{text}");
+        let example = format!(
+            "  example:  category {}, ruledata {}\n",
+            d.example.category, d.example.ruledata
+        );
+        assert!(text.contains(&example), "{example}\n{text}");
+    }
+    assert!(
+        text.contains("\nguard: CloudFormation Guard rules"),
+        "{text}"
+    );
+}

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     };
     let data = match std::fs::read(template)
         .map_err(|e| e.to_string())
-        .and_then(|bytes| template_rules::parse_document(&bytes).map_err(|e| e.to_string()))
+        .and_then(|bytes| cfn_template::parse_document(&bytes).map_err(|e| e.to_string()))
         .and_then(|value| GuardData::from_json(&value).map_err(|e| e.to_string()))
     {
         Ok(data) => data,

@@ -6,14 +6,22 @@
 pub enum GuardError {
     /// The rules text is larger than [`crate::MAX_RULES_BYTES`].
     #[error("the Guard rules are {bytes} bytes; the limit is {limit}")]
-    TooLarge { bytes: usize, limit: usize },
+    TooLarge {
+        /// The text's size.
+        bytes: usize,
+        /// The largest accepted.
+        limit: usize,
+    },
 
     /// The rules text does not parse. `line` and `column` are 1-based, as
     /// Guard gives them, when Guard gives them.
     #[error("{}", parse_message(*.line, *.column, .message))]
     Parse {
+        /// The line Guard names.
         line: Option<u32>,
+        /// The column Guard names.
         column: Option<u32>,
+        /// Guard's message.
         message: String,
     },
 
@@ -40,7 +48,12 @@ pub enum GuardError {
         .estimate / 1_000_000,
         .limit / 1_000_000
     )]
-    TooCostly { estimate: usize, limit: usize },
+    TooCostly {
+        /// The bytes Guard would need, as estimated.
+        estimate: usize,
+        /// The bytes it may take.
+        limit: usize,
+    },
 
     /// Guard failed while evaluating the rules (an undefined variable, a
     /// regex that does not compile, a report this crate cannot read, a panic

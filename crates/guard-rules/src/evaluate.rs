@@ -18,8 +18,11 @@ use crate::{GuardError, GuardRules};
 /// Guard's verdict on one named rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
+    /// The rule holds.
     Pass,
+    /// The rule does not hold.
     Fail,
+    /// The rule's `when` (or its selection) left nothing to check.
     Skip,
 }
 
@@ -34,9 +37,12 @@ impl Status {
     }
 }
 
+/// Guard's verdict on one named rule of a rules file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleVerdict {
+    /// The rule's name.
     pub rule: String,
+    /// What Guard said.
     pub status: Status,
 }
 
@@ -60,6 +66,7 @@ pub struct GuardFailure {
     /// The logical id the failure points into (`/Resources/<id>/…` in
     /// Guard's report); `None` for a failure tied to no resource.
     pub resource: Option<String>,
+    /// Not compliant, or not decided.
     pub kind: FailureKind,
     /// One line, at most [`crate::MAX_MESSAGE_CHARS`] characters, starting
     /// with the rule's name: the rule's custom `<< … >>` message when the

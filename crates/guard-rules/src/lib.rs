@@ -50,6 +50,8 @@
 //! fast is showing each one only the resources it can look at
 //! ([`Options`]).
 
+#![warn(missing_docs)]
+
 mod analysis;
 mod ast;
 mod data;

@@ -78,7 +78,7 @@ fn run_directory(dir: &Path) -> Summary {
         for test_path in tests {
             let cases = match std::fs::read(&test_path)
                 .map_err(|e| e.to_string())
-                .and_then(|bytes| template_rules::parse_document(&bytes).map_err(|e| e.to_string()))
+                .and_then(|bytes| cfn_template::parse_document(&bytes).map_err(|e| e.to_string()))
             {
                 Ok(Value::Array(cases)) => cases,
                 Ok(_) => {

@@ -4,8 +4,8 @@
 //!
 //! Evaluation is CPU-bound and runs on a thread nobody can interrupt from
 //! outside, so the engine checks the budget itself, between steps: before
-//! the open-ingress analysis, before each open-ingress rule, and before
-//! each rule on each resource. A caller gets its thread back within one
+//! each native rule looks at the template as a whole, and before each rule
+//! on each resource. A caller gets its thread back within one
 //! step of the budget running out; a rule kind whose evaluation is one
 //! long step should check the budget inside it too.
 
@@ -28,6 +28,7 @@ pub struct Budget {
 pub struct Interrupted {
     /// Resources every rule had been applied to.
     pub checked: usize,
+    /// Resources in the template.
     pub resources: usize,
 }
 

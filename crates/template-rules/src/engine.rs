@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
+use cfn_template::display::{short, shorten};
+use cfn_template::view::{self, ResourceView};
+use cfn_template::{Node, Template};
+
 use crate::budget::Budget;
-use crate::display::short;
+use crate::context::TemplateContext;
+use crate::evidence::Evidence;
 use crate::guard::{self, EvaluateOptions, EvaluationError};
-use crate::node::Node;
-use crate::outcome::Outcome;
-use crate::render::{MAX_RENDERED, render_capped};
+use crate::kind::PreparedCheck;
 use crate::report::{Finding, Report, Thresholds};
-use crate::resolve::{Resolver, Unknown};
-use crate::rules::{RuleKind, RuleSet};
-use crate::template::Template;
-use crate::{ami, ingress};
+use crate::rules::{Rule, RuleKind, RuleSet};
 
 /// A finding lists at most this many reasons (one per matching permission).
 const MAX_REASONS: usize = 5;
@@ -60,25 +60,22 @@ pub fn evaluate_with(
     let budget = &options.budget;
     let mut guard = guard::evaluate(template, rules, options)?;
     let resources = template.resources.len();
-    let resolver = Resolver::new(template);
-    let active: Vec<_> = rules.active().collect();
-    // Open-ingress rules look at groups across resources: worked out once
-    // for the template, per rule.
-    let mut ingress_outcomes: HashMap<&str, ingress::Outcomes> = HashMap::new();
-    if active
-        .iter()
-        .any(|r| matches!(r.kind, RuleKind::OpenIngress(_)))
-    {
-        budget.check(0, resources)?;
-        let analysis = ingress::Analysis::new(template, &resolver);
-        for rule in &active {
-            if let RuleKind::OpenIngress(spec) = &rule.kind {
+    let views = view::views(template);
+    let context = TemplateContext::new(template, &views);
+    let active: Vec<&Rule> = rules.active().collect();
+    // Each native rule looks at the template as a whole once, before any
+    // resource (open-ingress rules look at groups across resources).
+    let mut prepared: Vec<Option<Box<dyn PreparedCheck + '_>>> = Vec::with_capacity(active.len());
+    for rule in &active {
+        prepared.push(match &rule.kind {
+            RuleKind::Native(check) => {
                 budget.check(0, resources)?;
-                ingress_outcomes.insert(rule.id.as_str(), ingress::check(&analysis, spec));
+                Some(check.prepare(&context))
             }
-        }
+            // Evaluated above, for the whole template.
+            RuleKind::Guard(_) => None,
+        });
     }
-    let mut rendered_total = 0usize;
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     // Findings on the template as a whole come first; the template's own
@@ -95,50 +92,27 @@ pub fn evaluate_with(
             findings.push(suppress(finding, &suppressions));
         }
     }
-    for (index, resource) in template.resources.iter().enumerate() {
+    for view in context.views() {
+        let (index, resource) = (view.index, view.resource);
         let at = format!("{} (line {})", short(&resource.logical_id), resource.line);
         let suppressions = suppressions(resource.body.get("Metadata"), &at, rules, &mut warnings);
-        // Worked out on first use, then shared by the rules that need it.
-        let mut rendering: Option<Result<String, Unknown>> = None;
-        for rule in active
-            .iter()
-            .filter(|r| r.category.covers(&resource.resource_type))
-        {
-            budget.check(index, resources)?;
-            let outcome = match &rule.kind {
-                RuleKind::OpenIngress(_) => ingress_outcomes
-                    .get_mut(rule.id.as_str())
-                    .map(|o| o.take(index))
-                    .unwrap_or_default(),
-                RuleKind::ForbiddenAmi(amis) => ami::forbidden_ami(resource, amis, &resolver),
-                // Evaluated above, for the whole template.
-                RuleKind::Guard(_) => continue,
-                RuleKind::Regex(regex) => {
-                    let text = rendering
-                        .get_or_insert_with(|| render(&resource.body, &mut rendered_total));
-                    let mut outcome = Outcome::default();
-                    let pattern = short(regex.as_str()).into_owned();
-                    match text {
-                        Ok(text) if regex.is_match(text) => {
-                            outcome.fires(format!("matches the pattern {pattern}"));
-                        }
-                        Ok(_) => {}
-                        Err(why) => outcome.may_fire(
-                            format!("may match the pattern {pattern} ({why})"),
-                            std::slice::from_ref(why),
-                        ),
-                    }
-                    outcome
-                }
+        for (rule, prepared) in active.iter().zip(prepared.iter_mut()) {
+            let Some(prepared) = prepared else {
+                continue;
             };
-            if outcome.is_empty() {
+            if !rule.covers(&resource.resource_type) {
                 continue;
             }
-            let (reasons, unresolved) = if outcome.resolved.is_empty() {
-                let unknown = outcome.unknown.iter().map(|u| u.to_string()).collect();
-                (outcome.unresolved, unknown)
+            budget.check(index, resources)?;
+            let evidence = evidence_on(prepared.as_mut(), view);
+            if evidence.is_empty() {
+                continue;
+            }
+            let (reasons, unresolved) = if evidence.resolved.is_empty() {
+                let unknown = evidence.unknown.iter().map(|u| u.to_string()).collect();
+                (evidence.unresolved, unknown)
             } else {
-                (outcome.resolved, Vec::new())
+                (evidence.resolved, Vec::new())
             };
             let reason = summarize(reasons);
             let reason = match &resource.generated_by {
@@ -182,19 +156,16 @@ fn suppress(mut finding: Finding, suppressions: &HashMap<&str, String>) -> Findi
     finding
 }
 
-/// The text regex rules look at, within what one evaluation may render.
-fn render(body: &Node, total: &mut usize) -> Result<String, Unknown> {
-    let cap = MAX_RENDERED.saturating_sub(*total);
-    match render_capped(body, cap) {
-        Some(text) => {
-            *total += text.len();
-            Ok(text)
-        }
-        None => {
-            *total = MAX_RENDERED;
-            Err(Unknown::new(format!(
-                "the resource's text, which with the template's other resources is more than {MAX_RENDERED} bytes once YAML aliases are written out"
-            )))
+/// What a prepared check finds on a resource, over every form it may take.
+fn evidence_on<'v>(
+    prepared: &mut (dyn PreparedCheck<'v> + '_),
+    view: &'v ResourceView<'v>,
+) -> Evidence {
+    match view.variants.len() {
+        1 => prepared.evaluate(view, 0),
+        forms => {
+            let found = (0..forms).map(|v| prepared.evaluate(view, v)).collect();
+            Evidence::across(&view.variants, found)
         }
     }
 }
@@ -243,7 +214,7 @@ fn suppressions<'r>(
         let reason = entry
             .get("reason")
             .and_then(Node::as_str)
-            .map(|r| crate::display::shorten(r, MAX_SUPPRESSION_REASON))
+            .map(|r| shorten(r, MAX_SUPPRESSION_REASON))
             .map(|r| r.trim().to_string())
             .unwrap_or_default();
         if reason.is_empty() {

@@ -23,10 +23,10 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::budget::{Budget, Interrupted};
-use crate::node::Node;
 use crate::report::Finding;
 use crate::rules::{Rule, RuleError, RuleKind, RuleSet};
-use crate::template::Template;
+use cfn_template::Node;
+use cfn_template::Template;
 
 /// Largest JSON text Guard is handed for one template: twice the largest
 /// template CloudFormation accepts, room for YAML's long forms and a
@@ -101,7 +101,10 @@ pub enum EvaluationError {
     Rules(Vec<RuleError>),
     /// The [`Budget`] was spent before these guard items ran.
     #[error("the evaluation was stopped before the Guard rules {} were evaluated", .pending.join(", "))]
-    Stopped { pending: Vec<String> },
+    Stopped {
+        /// The ids of the guard items not evaluated.
+        pending: Vec<String>,
+    },
     /// The [`Budget`] was spent before the other rules were done.
     #[error(transparent)]
     Interrupted(#[from] Interrupted),
@@ -326,7 +329,7 @@ pub fn guard_json(template: &Template, cap: usize) -> Option<Value> {
     let mut budget = JsonBudget { left: cap };
     let mut root = Map::new();
     budget.take(2)?;
-    for key in &template.section_order {
+    for key in template.section_order() {
         budget.string(key)?;
         budget.take(2)?;
         let value = match key.as_str() {

@@ -1,8 +1,16 @@
 //! Scores CloudFormation templates against security rules.
 //!
-//! Pure: no AWS, no network, no files. Callers hand in the template's bytes
-//! and a [`RuleSet`] (the embedded defaults, a rules file, or items read
-//! from DynamoDB by someone else) and get a [`Report`] back.
+//! Pure: no AWS, no network, no files. Callers hand in a [`Template`]
+//! (read by `cfn-template`, re-exported here) and a [`RuleSet`] (the
+//! embedded defaults, a rules file, or items read from DynamoDB by someone
+//! else) and get a [`Report`] back.
+//!
+//! Where to start: [`evaluate`] (`engine`) applies a rule set to a
+//! template; [`RuleSet`] reads items into rules; each native rule
+//! kind (`open-ingress`, `forbidden-ami`, `regex`) is one file under
+//! [`kinds`] implementing [`NativeKind`], listed once in [`kinds::KINDS`];
+//! Guard items go to [`guard`]; [`Thresholds`] turn findings into a
+//! [`Verdict`].
 //!
 //! It fails closed. A value that cannot be worked out, or a bound reached
 //! while working it out, makes the rules that depend on it **unresolved**
@@ -10,7 +18,7 @@
 //! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
 //! carried by [`Thresholds`] (see [`Thresholds::judge`]). Every template
 //! of at most 1 MiB is read and checked in bounded time and memory
-//! ([`Limits`], and the budgets of [`resolve`]); a caller that must get its
+//! ([`Limits`], and the allowance of [`resolve`]); a caller that must get its
 //! thread back sooner gives [`evaluate_until`] a [`Budget`].
 //!
 //! Guard items (`ruletype: guard`) are evaluated by AWS's `cfn-guard`
@@ -38,60 +46,36 @@
 //! assert_eq!(report.findings[1].reason, "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0");
 //! ```
 
-mod ami;
+#![warn(missing_docs)]
+
 mod budget;
-mod display;
+mod category;
+mod context;
 mod engine;
-mod foreach;
+mod evidence;
 pub mod guard;
 pub mod ingress;
-mod json;
-mod node;
-mod outcome;
+mod kind;
+pub mod kinds;
 pub mod render;
 mod report;
-pub mod resolve;
 mod rules;
-mod template;
-mod yaml;
 
 pub use budget::{Budget, Interrupted};
+pub use cfn_template::{
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, Node, Object, ParseError, Resource,
+    Template, parse_document, resolve,
+};
+pub use context::TemplateContext;
 pub use engine::{evaluate, evaluate_until, evaluate_with};
+pub use evidence::Evidence;
 pub use guard::{EvaluateOptions, EvaluationError};
-pub use node::{Node, Object};
+pub use kind::{Categories, Check, Description, Example, NativeKind, PreparedCheck};
 pub use report::{
     Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
     Verdict,
 };
 pub use rules::{
-    Category, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
-    guard_summary,
+    Category, GUARD, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
+    UnusableRules, guard_summary,
 };
-pub use template::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, ParseError, Resource, Template,
-};
-
-pub use rules::UnusableRules;
-
-/// Parses any YAML or JSON document (a rules file, say) into a value, with
-/// the same caps and error positions as templates.
-pub fn parse_document(source: &[u8]) -> Result<serde_json::Value, ParseError> {
-    let limits = Limits::default();
-    if source.len() > limits.max_bytes {
-        return Err(ParseError {
-            line: None,
-            column: None,
-            message: format!(
-                "the document is {} bytes; the limit is {}",
-                source.len(),
-                limits.max_bytes
-            ),
-        });
-    }
-    let text = std::str::from_utf8(source).map_err(|e| ParseError {
-        line: None,
-        column: None,
-        message: format!("the document is not valid UTF-8 (byte {})", e.valid_up_to()),
-    })?;
-    yaml::document(text, &limits).map(|node| node.to_json())
-}

@@ -18,13 +18,14 @@
 
 use std::fmt::Write;
 
-use crate::node::Node;
+use cfn_template::Node;
 
 /// Most text rendered for regex rules in one evaluation. A template is at
 /// most 1 MiB, but YAML aliases can make its resources much longer once
 /// written out; regex rules on resources past this are unresolved.
 pub const MAX_RENDERED: usize = 16 * 1024 * 1024;
 
+/// `value` rendered as regex rules see it.
 pub fn render(value: &Node) -> String {
     let mut out = String::new();
     write_value(value, &mut out, usize::MAX);

@@ -16,6 +16,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// `pass`, `flagged` or `fail`, as JSON and output variables write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -46,10 +47,12 @@ pub enum UnresolvedPolicy {
 }
 
 impl UnresolvedPolicy {
+    /// Whether this is the default policy (`flag`), left out of JSON.
     pub fn is_default(&self) -> bool {
         *self == UnresolvedPolicy::default()
     }
 
+    /// `pass`, `flag` or `fail`, as `--unresolved` takes it.
     pub fn as_str(self) -> &'static str {
         match self {
             UnresolvedPolicy::Pass => "pass",
@@ -103,6 +106,8 @@ impl Default for Thresholds {
 }
 
 impl Thresholds {
+    /// Flag from `flag_at`, fail from `fail_at` (not below `flag_at`), with
+    /// the default policy for unresolved findings.
     pub fn new(flag_at: u64, fail_at: u64) -> Result<Thresholds, String> {
         if flag_at > fail_at {
             return Err(format!(
@@ -124,19 +129,21 @@ impl Thresholds {
         }
     }
 
+    /// The risk from which a template is flagged.
     pub fn flag_at(&self) -> u64 {
         self.flag_at
     }
 
+    /// The risk from which a template fails.
     pub fn fail_at(&self) -> u64 {
         self.fail_at
     }
 
+    /// What unresolved findings do to the verdict.
     pub fn unresolved(&self) -> UnresolvedPolicy {
         self.unresolved
     }
 
-    /// The verdict for a total risk.
     /// Whether `report` is flagged only on account of its unresolved
     /// findings: the risk it counts would pass, and the
     /// [`UnresolvedPolicy::Flag`] policy made it a flag. Its summary then
@@ -147,6 +154,7 @@ impl Thresholds {
             && self.verdict(report.risk) == Verdict::Pass
     }
 
+    /// The verdict for a total risk.
     pub fn verdict(&self, risk: u64) -> Verdict {
         if risk >= self.fail_at {
             Verdict::Fail
@@ -196,6 +204,7 @@ impl Thresholds {
 /// What [`Thresholds::judge`] concludes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Judgement {
+    /// Pass, flagged or fail.
     pub verdict: Verdict,
     /// The risk the verdict counts.
     pub risk: u64,
@@ -213,16 +222,24 @@ pub struct Judgement {
 /// to the verdict is the [`UnresolvedPolicy`]'s.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// The rule's id.
     pub rule: String,
+    /// The resource's logical id, or [`crate::guard::TEMPLATE`] for a
+    /// finding on the template as a whole.
     pub resource: String,
+    /// The line the resource starts on (1-based).
     pub line: usize,
     /// The rule's risk value; counted in the total unless suppressed (and,
     /// for an unresolved finding, as the policy says).
     pub risk: u64,
+    /// Why the rule fires (or may), for a person.
     pub reason: String,
+    /// Whether the template suppresses it (`Metadata.cicd.suppress`).
     pub suppressed: bool,
+    /// The reason the suppression gives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression_reason: Option<String>,
+    /// The resource's `Type`.
     pub resource_type: String,
     /// What could not be worked out; empty for a resolved finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -255,6 +272,7 @@ impl Finding {
 /// (still listed, marked, so that an approver sees them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
+    /// Pass, flagged or fail.
     pub verdict: Verdict,
     /// The risk the verdict counts (see [`Thresholds::judge`]).
     pub risk: u64,
@@ -266,6 +284,8 @@ pub struct Report {
     /// JSON when it is the default, `flag`).
     #[serde(default, skip_serializing_if = "UnresolvedPolicy::is_default")]
     pub unresolved_policy: UnresolvedPolicy,
+    /// Every finding: on the template as a whole first, then by resource
+    /// in document order.
     pub findings: Vec<Finding>,
     /// Things the template's author should fix that are not findings, such
     /// as a suppression without a reason.
@@ -289,6 +309,7 @@ impl Report {
         self.active_findings().filter(|f| f.is_unresolved())
     }
 
+    /// Suppressed findings.
     pub fn suppressed_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed)
     }
@@ -307,7 +328,9 @@ impl Report {
 /// A report with the template it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateReport {
+    /// The template's path, as the caller names it.
     pub path: String,
+    /// Its evaluation.
     #[serde(flatten)]
     pub report: Report,
 }
@@ -315,6 +338,7 @@ pub struct TemplateReport {
 /// `{"templates": [...]}`: the JSON document both the CLI and the Lambda write.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationReport {
+    /// One report per template.
     pub templates: Vec<TemplateReport>,
 }
 

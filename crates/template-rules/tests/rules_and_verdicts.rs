@@ -1,8 +1,9 @@
 //! Rule items, regex rules, suppressions, totals and verdicts.
 
 use serde_json::{Value, json};
+use template_rules::kinds::{KINDS, OPEN_INGRESS};
 use template_rules::{
-    Category, RuleItem, RuleKind, RuleSet, Template, Thresholds, Verdict, evaluate, render::render,
+    Category, RuleItem, RuleSet, Template, Thresholds, Verdict, evaluate, render::render,
 };
 
 fn item(
@@ -195,6 +196,14 @@ fn invalid_items_become_rule_errors_that_name_the_problem() {
             "Y",
         ),
     ]);
+    // Every registered kind is named, then guard: for the built-in kinds,
+    // "open-ingress, forbidden-ami, regex or guard".
+    let kinds: Vec<&str> = KINDS.iter().map(|k| k.describe().ruletype).collect();
+    let unknown_kind = format!(
+        "rule Kind: unknown ruletype \"wildcard\" (expected {} or guard)",
+        kinds.join(", ")
+    );
+    assert!(unknown_kind.contains("(expected open-ingress, forbidden-ami, regex"));
     let errors: Vec<(String, bool)> = rules
         .errors()
         .iter()
@@ -206,7 +215,7 @@ fn invalid_items_become_rule_errors_that_name_the_problem() {
             ("rule NoRisk: the item has no riskvalue".to_string(), true),
             ("rule BadRegex: ruledata is not a valid regex: regex parse error: (unclosed ^ error: unclosed group".to_string(), true),
             ("rule Lookaround: ruledata is not a valid regex: regex parse error: (?=x) ^^^ error: look-around, including look-ahead and look-behind, is not supported".to_string(), false),
-            ("rule Kind: unknown ruletype \"wildcard\" (expected open-ingress, forbidden-ami, regex or guard)".to_string(), true),
+            (unknown_kind, true),
             ("rule Risk: riskvalue \"lots\" is not a whole number from 0 up".to_string(), true),
             ("rule Negative: riskvalue \"-3\" is not a whole number from 0 up".to_string(), true),
             ("rule Active: active \"maybe\" is not Y or N".to_string(), true),
@@ -413,7 +422,7 @@ fn rules_files_are_yaml_or_json_lists_or_mappings() {
     for text in [yaml, json] {
         let rules = RuleSet::from_file_str(text).unwrap();
         assert_eq!(rules.rules().len(), 1);
-        assert!(matches!(rules.rules()[0].kind, RuleKind::OpenIngress(_)));
+        assert_eq!(rules.rules()[0].kind.type_name(), OPEN_INGRESS);
     }
     assert_eq!(
         RuleSet::from_file_str("rule: A\n").unwrap_err().to_string(),

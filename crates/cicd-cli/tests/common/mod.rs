@@ -3,23 +3,32 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn workspace() -> PathBuf {
     harness::workspace_root()
 }
 
-/// Runs `cicd ARGS` in `dir` with `stdin` on its standard input.
-pub fn cicd_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cicd"))
+/// `cicd ARGS` in `dir`, its output captured.
+fn command<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cicd"));
+    command
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs `cicd ARGS` in `dir` with `stdin` on its standard input.
+pub fn cicd_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = command(dir, args)
+        .stdin(Stdio::piped())
         .spawn()
         .expect("cicd runs");
     let mut input = child.stdin.take().expect("stdin");
@@ -34,12 +43,65 @@ pub fn cicd(dir: &Path, args: &[&str]) -> Output {
     cicd_in(dir, args, b"")
 }
 
+/// Runs `cicd ARGS` in `dir` as [`cicd`] does, but fails the test if cicd
+/// has not finished within `limit` (and kills it): for inputs that could
+/// make it wait forever. Not a measure of speed: the limit is generous.
+pub fn cicd_within<S: AsRef<OsStr> + std::fmt::Debug>(
+    dir: &Path,
+    args: &[S],
+    limit: Duration,
+) -> Output {
+    let mut child = command(dir, args)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("cicd runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).expect("read cicd's output");
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for cicd") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("cicd {args:?} did not finish within {limit:?}: it hangs on its input");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout read"),
+        stderr: stderr.join().expect("stderr read"),
+    }
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
 }
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// The verdict lines of a text report: `(path, verdict)`.
+pub fn verdicts(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter_map(|(path, rest)| {
+            let word = rest.split_whitespace().next()?;
+            ["PASS", "FLAGGED", "FAIL", "ERROR"]
+                .contains(&word)
+                .then(|| (path.to_string(), word.to_string()))
+        })
+        .collect()
 }
 
 /// Writes `text` to `dir/name` (creating parent directories).

@@ -6,33 +6,31 @@
 //! possible, because a value it depends on could not be worked out: that is
 //! an unresolved reason, and names what was not known.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use cfn_template::resolve::{Unknown, add_unknowns};
 use ipnet::IpNet;
 
+use super::analysis::{Analysis, may_cover};
 use super::coverage::{Coverage, Family, could_cover, could_cover_counted, covers};
-use super::permissions::{Admit, Analysis, Permission, Place, Source, SourceKind};
+use super::permission::{Admit, Owner, Permission, Place, Source, SourceKind};
 use super::{PortSpec, PortSpecEntry, Ports, Protocol, parse_cidr};
-use crate::outcome::{Outcome, names};
-use crate::resolve::{Unknown, add_unknowns};
+use crate::evidence::{Evidence, names};
 
-/// The outcome of one rule on each resource, by index in the template.
+/// The evidence of one rule on each form of each resource.
 #[derive(Default)]
-pub struct Outcomes(Vec<Option<Outcome>>);
+pub struct PerResource(HashMap<Owner, Evidence>);
 
-impl Outcomes {
-    fn of(&mut self, resource: usize) -> &mut Outcome {
-        if self.0.len() <= resource {
-            self.0.resize_with(resource + 1, || None);
-        }
-        self.0[resource].get_or_insert_with(Outcome::default)
+impl PerResource {
+    fn of(&mut self, owner: Owner) -> &mut Evidence {
+        self.0.entry(owner).or_default()
     }
 
-    /// Takes the outcome for `resource` (nothing when the rule does not fire).
-    pub fn take(&mut self, resource: usize) -> Outcome {
+    /// Takes the evidence for form `variant` of resource `resource` (by
+    /// index in the template): nothing when the rule does not fire.
+    pub fn take(&mut self, resource: usize, variant: usize) -> Evidence {
         self.0
-            .get_mut(resource)
-            .and_then(Option::take)
+            .remove(&Owner { resource, variant })
             .unwrap_or_default()
     }
 }
@@ -43,11 +41,11 @@ const MAX_COVERAGE_WORK: usize = 1_000_000;
 /// A union names at most this many of the permissions it is made of.
 const NAMED: usize = 5;
 
-/// Why `spec` fires, or may fire, on each resource (by index in the template).
-pub fn check(analysis: &Analysis, spec: &PortSpec) -> Outcomes {
-    let mut outcomes = Outcomes::default();
+/// Why `spec` fires, or may fire, on each form of each resource.
+pub fn check(analysis: &Analysis, spec: &PortSpec) -> PerResource {
+    let mut evidence_of = PerResource::default();
     for permission in &analysis.permissions {
-        direct(permission, spec, &mut outcomes);
+        direct(permission, spec, &mut evidence_of);
     }
     let unplaced: Vec<&Permission> = analysis
         .unplaced
@@ -63,15 +61,15 @@ pub fn check(analysis: &Analysis, spec: &PortSpec) -> Outcomes {
             .iter()
             .map(|&i| &analysis.permissions[i])
             .collect();
-        let covered = union(&members, &[], group.home, spec, &mut outcomes);
+        let covered = union(&members, &[], group.home, spec, &mut evidence_of);
         if !covered && !unplaced.is_empty() {
-            union(&members, &unplaced, group.home, spec, &mut outcomes);
+            union(&members, &unplaced, group.home, spec, &mut evidence_of);
         }
     }
-    if !unplaced.is_empty() && super::permissions::may_cover(unplaced.iter().copied()) {
-        union(&[], &unplaced, None, spec, &mut outcomes);
+    if !unplaced.is_empty() && may_cover(unplaced.iter().copied()) {
+        union(&[], &unplaced, None, spec, &mut evidence_of);
     }
-    outcomes
+    evidence_of
 }
 
 /// Whether `admit` is what `entry` is about: `None` when it is not, and
@@ -99,7 +97,7 @@ fn matches(entry: &PortSpecEntry, admit: &Admit) -> Option<Vec<Unknown>> {
 
 /// A permission alone: a world-wide source (or one not known) that admits
 /// what the rule is about.
-fn direct(permission: &Permission, spec: &PortSpec, outcomes: &mut Outcomes) {
+fn direct(permission: &Permission, spec: &PortSpec, evidence_of: &mut PerResource) {
     let is_open = |s: &&Source| matches!(s.kind, SourceKind::World | SourceKind::Unknown);
     if !permission.sources.iter().any(|s| is_open(&s)) {
         return;
@@ -120,14 +118,14 @@ fn direct(permission: &Permission, spec: &PortSpec, outcomes: &mut Outcomes) {
                 .as_ref()
                 .map(|v| format!(" ({v})"))
                 .unwrap_or_default();
-            let outcome = outcomes.of(permission.owner);
+            let evidence = evidence_of.of(permission.owner);
             if source.kind == SourceKind::World && source.unknown.is_empty() && depends.is_empty() {
-                outcome.fires(format!("{place} admits {admit} from {}{via}", source.text));
+                evidence.fires(format!("{place} admits {admit} from {}{via}", source.text));
             } else {
                 let mut unknown = source.unknown.clone();
                 add_unknowns(&mut unknown, &depends);
                 // What is unknown says how the value was reached.
-                outcome.may_fire(
+                evidence.may_fire(
                     format!(
                         "{place} may admit {admit} from {} ({})",
                         source.text,
@@ -160,9 +158,9 @@ struct Part<'p> {
 fn union(
     members: &[&Permission],
     unplaced: &[&Permission],
-    home: Option<usize>,
+    home: Option<Owner>,
     spec: &PortSpec,
-    outcomes: &mut Outcomes,
+    evidence_of: &mut PerResource,
 ) -> bool {
     let has_parts = |p: &&Permission| {
         p.sources
@@ -247,9 +245,9 @@ fn union(
                     p => p.to_string(),
                 };
                 let named = named(&found.parts, home);
-                let outcome = outcomes.of(owner);
+                let evidence = evidence_of.of(owner);
                 if found.certain {
-                    outcome.fires(format!(
+                    evidence.fires(format!(
                         "{named} together admit {what} from {}",
                         found.family.every_address()
                     ));
@@ -262,7 +260,7 @@ fn union(
                     }
                     all
                 });
-                outcome.may_fire(
+                evidence.may_fire(
                     format!(
                         "{named} together may admit {what} from {} ({})",
                         found.family.every_address(),
@@ -478,14 +476,16 @@ fn cover<'a, 'p>(parts: &'a [Part<'p>], domain: Ports) -> Option<Found<'a, 'p>> 
 }
 
 /// "SecurityGroupIngress[0] (0.0.0.0/1), ingress rule In2 (128.0.0.0/1)".
-fn named(parts: &[&Part], home: Option<usize>) -> String {
+fn named(parts: &[&Part], home: Option<Owner>) -> String {
     let mut names: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
     let mut more = 0;
     for part in parts {
         let place = match (&part.permission.place, home) {
             (Place::Inline(_), _) => part.permission.place.to_string(),
-            (place, Some(home)) if part.permission.owner == home => place.to_string(),
+            (place, Some(home)) if part.permission.owner.resource == home.resource => {
+                place.to_string()
+            }
             (place, _) => place.named(),
         };
         let name = format!("{place} ({})", part.source.text);

@@ -10,20 +10,23 @@
 //! Only ingress counts: egress (inline `SecurityGroupEgress` or an
 //! `AWS::EC2::SecurityGroupEgress` resource) never does.
 //!
-//! `permissions` reads what the template's groups admit, [`check`] applies
-//! an `open-ingress` rule to it, with `coverage` for unions of sources.
+//! `permission` reads what one permission admits, `analysis` places every
+//! permission of the template on its group ([`Analysis`]), [`check`]
+//! applies an `open-ingress` rule to that, with `coverage` for unions of
+//! sources.
 
+mod analysis;
 mod check;
 mod coverage;
-mod permissions;
+mod permission;
 
 use std::fmt;
 use std::str::FromStr;
 
 use ipnet::IpNet;
 
-pub use check::{Outcomes, check};
-pub use permissions::Analysis;
+pub use analysis::Analysis;
+pub use check::{PerResource, check};
 
 /// Longest text read as a CIDR, a protocol or a port. Longer text is no
 /// valid value, so CloudFormation would refuse it: the rules look no further.
@@ -34,9 +37,13 @@ pub(crate) const MAX_VALUE_TEXT: usize = 64;
 pub enum Protocol {
     /// `-1`: every protocol, every port.
     All,
+    /// `tcp` or 6.
     Tcp,
+    /// `udp` or 17.
     Udp,
+    /// `icmp` or 1.
     Icmp,
+    /// `icmpv6` or 58.
     Icmpv6,
     /// Any other protocol number; these have no ports.
     Number(u8),
@@ -62,7 +69,7 @@ impl Protocol {
             Protocol::Icmpv6
         } else {
             // A number, written as one (`50`, `50.0`) or as text.
-            let number = crate::resolve::integer(text)?;
+            let number = cfn_template::resolve::integer(text)?;
             return match number {
                 -1 => Some(Protocol::All),
                 6 => Some(Protocol::Tcp),
@@ -74,6 +81,7 @@ impl Protocol {
         })
     }
 
+    /// Whether the protocol has ports (tcp and udp).
     pub fn has_ports(self) -> bool {
         matches!(self, Protocol::Tcp | Protocol::Udp)
     }
@@ -95,13 +103,17 @@ impl fmt::Display for Protocol {
 /// An inclusive port range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ports {
+    /// The first port.
     pub from: u16,
+    /// The last port.
     pub to: u16,
 }
 
 impl Ports {
+    /// Every port.
     pub const ALL: Ports = Ports { from: 0, to: 65535 };
 
+    /// Whether the two ranges share a port.
     pub fn overlaps(self, other: Ports) -> bool {
         self.from <= other.to && other.from <= self.to
     }

@@ -1,0 +1,320 @@
+//! `Fn::Sub` and `Fn::Join`: text built from pieces.
+//!
+//! Each piece may have several candidates, so the text has as many as the
+//! product of its pieces' (up to [`MAX_ALTERNATIVES`]). A piece that is not
+//! known leaves only what follows it known (`!Sub "${Ip}/0"` ends in `/0`).
+//! Every piece appended is a step and its bytes are counted; a text past
+//! [`MAX_TEXT`] keeps only its end, so nothing grows without bound and no
+//! string is copied over and over as it grows.
+
+use std::borrow::Cow;
+
+use super::Resolver;
+use super::allowance::{MAX_ALTERNATIVES, MAX_TEXT};
+use super::candidate::{Candidate, Unknown, Value, Via, add_unknowns};
+use super::lists::ListItem;
+use crate::node::Node;
+
+/// How much of a text's end is kept once the rest is unknown or too long.
+const TAIL_KEPT: usize = 64;
+
+/// A text being built: wholly known, or known only from `tail` on.
+#[derive(Clone)]
+struct Partial<'t> {
+    text: String,
+    /// `text` is the end of the value, not all of it.
+    tail: bool,
+    via: Option<Via<'t>>,
+    unknown: Vec<Unknown>,
+}
+
+impl<'t> Partial<'t> {
+    fn empty(via: Option<Via<'t>>) -> Self {
+        Partial {
+            text: String::new(),
+            tail: false,
+            via,
+            unknown: Vec::new(),
+        }
+    }
+
+    fn candidate(self) -> Candidate<'t> {
+        Candidate {
+            value: if self.tail {
+                Value::Tail(self.text)
+            } else {
+                Value::Text(Cow::Owned(self.text))
+            },
+            via: self.via,
+            unknown: self.unknown,
+        }
+    }
+
+    /// Appends known text; a text grown past [`MAX_TEXT`] keeps its end.
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+        let limit = if self.tail { 2 * TAIL_KEPT } else { MAX_TEXT };
+        if self.text.len() > limit {
+            if !self.tail {
+                add_unknowns(
+                    &mut self.unknown,
+                    &[Unknown::new(format!(
+                        "a computed value longer than {MAX_TEXT} bytes"
+                    ))],
+                );
+                self.tail = true;
+            }
+            let mut cut = self.text.len() - TAIL_KEPT;
+            while !self.text.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.text.drain(..cut);
+        }
+    }
+}
+
+/// One piece's alternatives, as text.
+struct Piece<'t> {
+    text: String,
+    /// Only the end of the piece is `text`.
+    tail: bool,
+    known: bool,
+    via: Option<Via<'t>>,
+    unknown: Vec<Unknown>,
+}
+
+impl<'t> Resolver<'t> {
+    /// `Fn::Sub: "text ${Name} ${Res.Attr} ${!Literal}"` or
+    /// `Fn::Sub: [text, {Name: value}]`.
+    pub(super) fn sub(&self, args: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
+        let (pattern, vars) = match args.value() {
+            Node::String(s) => (s.as_ref(), None),
+            Node::Array(a) => match a.as_slice() {
+                [pattern, vars] if pattern.as_str().is_some() && vars.is_object() => {
+                    (pattern.as_str().unwrap_or_default(), vars.as_object())
+                }
+                [pattern] if pattern.as_str().is_some() => {
+                    (pattern.as_str().unwrap_or_default(), None)
+                }
+                _ => {
+                    out.push(Candidate::unknown(Unknown::new(
+                        "Fn::Sub without a text and a mapping of variables",
+                    )));
+                    return;
+                }
+            },
+            _ => {
+                out.push(Candidate::unknown(Unknown::new("Fn::Sub without a text")));
+                return;
+            }
+        };
+        // Reading the pattern is work in proportion to its length.
+        if let Err(why) = self.allowance.bytes(pattern.len()) {
+            out.push(Candidate::unknown(why));
+            return;
+        }
+        let mut partials = vec![Partial::empty(None)];
+        let mut rest = pattern;
+        while let Some(start) = rest.find("${") {
+            let literal = &rest[..start];
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                break;
+            };
+            let name = &after[..end];
+            rest = &after[end + 1..];
+            let pieces = if let Some(escaped) = name.strip_prefix('!') {
+                vec![known(format!("${{{escaped}}}"))]
+            } else {
+                let mut candidates = Vec::new();
+                if let Some(value) = vars.and_then(|v| v.get(name)) {
+                    self.nested(value, &mut candidates);
+                } else if let Some((resource, attribute)) = name.split_once('.') {
+                    candidates.push(Candidate::unknown(Unknown::function(
+                        "Fn::GetAtt",
+                        &Node::string(format!("{resource}.{attribute}")),
+                    )));
+                } else {
+                    self.named(name.trim(), &mut candidates);
+                }
+                pieces(candidates)
+            };
+            match self.append(partials, literal, &pieces) {
+                Ok(next) => partials = next,
+                Err(why) => {
+                    out.push(Candidate::unknown(why));
+                    return;
+                }
+            }
+        }
+        for mut partial in partials {
+            partial.push(rest);
+            out.push(partial.candidate());
+        }
+    }
+
+    /// `Fn::Join: [delimiter, list]`.
+    pub(super) fn join(&self, args: &'t Node<'t>, out: &mut Vec<Candidate<'t>>) {
+        let Some([delimiter, list]) = args.as_array() else {
+            out.push(Candidate::unknown(Unknown::new(
+                "Fn::Join without a delimiter and a list",
+            )));
+            return;
+        };
+        let Some(delimiter) = delimiter.as_str() else {
+            out.push(Candidate::unknown(Unknown::new(
+                "Fn::Join with a delimiter that is not text",
+            )));
+            return;
+        };
+        for mut list in self.lists(list) {
+            let Some(items) = list.items.take() else {
+                out.push(list.into_unknown_value());
+                continue;
+            };
+            let mut partials = vec![Partial::empty(list.via)];
+            for (i, item) in items.iter().enumerate() {
+                let pieces = match item {
+                    ListItem::Text(text) => vec![known(text.clone())],
+                    ListItem::Node(node) => {
+                        let mut candidates = Vec::new();
+                        self.nested(node, &mut candidates);
+                        pieces(candidates)
+                    }
+                };
+                let separator = if i == 0 { "" } else { delimiter };
+                match self.append(partials, separator, &pieces) {
+                    Ok(next) => partials = next,
+                    Err(why) => {
+                        partials = Vec::new();
+                        out.push(Candidate::unknown(why));
+                        break;
+                    }
+                }
+            }
+            for mut partial in partials {
+                add_unknowns(&mut partial.unknown, &list.unknown);
+                out.push(partial.candidate());
+            }
+        }
+    }
+
+    /// Every partial text, then `literal`, then each alternative of the next
+    /// piece. A piece with no alternative (`AWS::NoValue`) is an empty text.
+    fn append(
+        &self,
+        partials: Vec<Partial<'t>>,
+        literal: &str,
+        pieces: &[Piece<'t>],
+    ) -> Result<Vec<Partial<'t>>, Unknown> {
+        let empty = [known(String::new())];
+        let pieces = if pieces.is_empty() {
+            &empty[..]
+        } else {
+            pieces
+        };
+        if partials.len().saturating_mul(pieces.len()) > MAX_ALTERNATIVES {
+            return Err(Unknown::new(format!(
+                "a value with more than {MAX_ALTERNATIVES} alternatives"
+            )));
+        }
+        self.allowance.steps(partials.len() * pieces.len())?;
+        let mut next = Vec::with_capacity(partials.len() * pieces.len());
+        let Some((last, others)) = pieces.split_last() else {
+            return Ok(partials);
+        };
+        for partial in partials {
+            // A copy for each alternative but the last, which takes the original.
+            for piece in others {
+                self.allowance.bytes(partial.text.len())?;
+                next.push(self.extend(partial.clone(), literal, piece)?);
+            }
+            next.push(self.extend(partial, literal, last)?);
+        }
+        Ok(next)
+    }
+
+    fn extend(
+        &self,
+        mut partial: Partial<'t>,
+        literal: &str,
+        piece: &Piece<'t>,
+    ) -> Result<Partial<'t>, Unknown> {
+        if piece.known {
+            self.allowance.bytes(literal.len() + piece.text.len())?;
+            if piece.tail {
+                partial.text.clear();
+                partial.tail = true;
+            } else {
+                partial.push(literal);
+            }
+            partial.push(&piece.text);
+        } else {
+            partial.text.clear();
+            partial.tail = true;
+        }
+        partial.via = partial.via.or(piece.via);
+        add_unknowns(&mut partial.unknown, &piece.unknown);
+        Ok(partial)
+    }
+}
+
+fn known<'t>(text: String) -> Piece<'t> {
+    Piece {
+        text,
+        tail: false,
+        known: true,
+        via: None,
+        unknown: Vec::new(),
+    }
+}
+
+/// A piece's candidates as text. Values that are not text (a list, a
+/// mapping) are unknown: CloudFormation would refuse them.
+fn pieces(candidates: Vec<Candidate<'_>>) -> Vec<Piece<'_>> {
+    candidates
+        .into_iter()
+        .map(|c| {
+            let (text, tail, known) = match &c.value {
+                Value::Tail(t) => (t.clone(), true, true),
+                Value::Unknown => (String::new(), true, false),
+                Value::Node(Node::Bool(b)) => (b.to_string(), false, true),
+                _ => match c.as_text() {
+                    Some(t) if t.len() <= MAX_TEXT => (t.into_owned(), false, true),
+                    Some(t) => {
+                        let mut cut = t.len() - TAIL_KEPT;
+                        while !t.is_char_boundary(cut) {
+                            cut += 1;
+                        }
+                        let end = t[cut..].to_string();
+                        return Piece {
+                            text: end,
+                            tail: true,
+                            known: true,
+                            via: c.via,
+                            unknown: vec![Unknown::new(format!(
+                                "a value longer than {MAX_TEXT} bytes"
+                            ))],
+                        };
+                    }
+                    None => {
+                        return Piece {
+                            text: String::new(),
+                            tail: true,
+                            known: false,
+                            via: c.via,
+                            unknown: vec![Unknown::new("a list or mapping where text is expected")],
+                        };
+                    }
+                },
+            };
+            Piece {
+                text,
+                tail,
+                known,
+                via: c.via,
+                unknown: c.unknown,
+            }
+        })
+        .collect()
+}
