@@ -9,6 +9,11 @@
 //!
 //! Test-only admin routes: `GET /_reports` (accepted reports as JSON, see
 //! [`JobReport::to_json`]), `GET /_calls`, `POST /_reset`.
+//!
+//! Inside: `protocol` reads and answers the wire format as the service
+//! does, `recording` keeps the calls, reports, job states and faults, and
+//! `service` is the HTTP server over both; [`FakeCodePipeline`] is the
+//! handle a test holds.
 
 mod protocol;
 mod recording;
