@@ -20,9 +20,13 @@
 //! ([`RulesSource`], [`JobStores`], [`ArtifactStore`]): DynamoDB and S3 in
 //! Lambda ([`Validator::from_sdk`]), memory in tests. The runner in
 //! `pipeline-job` reports the result, exactly once.
+//!
+//! Start with [`Validator::validate`], then [`decision::decide`].
+
+#![warn(missing_docs)]
 
 pub mod decision;
-pub mod memory;
+pub mod guard_memory;
 pub mod params;
 pub mod settings;
 
@@ -59,7 +63,7 @@ pub struct Validator<R, J, O> {
     job_stores: J,
     /// The function's own store, for the copy in the `output` bucket.
     own_store: O,
-    /// Memory one Guard item may take (see [`memory`]).
+    /// Memory one Guard item may take (see [`guard_memory`]).
     guard_memory_limit: usize,
 }
 
@@ -86,6 +90,9 @@ where
     J: JobStores,
     O: ArtifactStore,
 {
+    /// A validator over these ports: its rules, the thresholds of its
+    /// verdicts, the stores for each job's artifacts and its own store (for the
+    /// copy in the `output` bucket).
     pub fn new(rules: R, thresholds: Thresholds, job_stores: J, own_store: O) -> Self {
         Validator {
             rules,
@@ -102,6 +109,7 @@ where
         self
     }
 
+    /// The Static_Check handler: steps 1 to 5 of the crate documentation.
     pub async fn validate(&self, job: Job, invocation: Invocation) -> Result<Outcome, JobError> {
         let params = Params::read(&job)?;
         info!(input = %params.input, file = %params.file, output = params.output.as_deref().unwrap_or(""), "validating");

@@ -25,7 +25,7 @@ const PEAK_SHARE: (u64, u64) = (5, 7);
 /// `function_mib` MiB (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`); Guard's default
 /// (1 GiB) outside Lambda. Zero when the function has no room for Guard:
 /// every guard item is then an unresolved finding.
-pub fn guard_memory_limit(function_mib: Option<u64>) -> usize {
+pub fn limit(function_mib: Option<u64>) -> usize {
     match function_mib {
         None => template_rules::EvaluateOptions::default().guard_memory_limit,
         Some(mib) => {
@@ -43,8 +43,8 @@ mod tests {
     #[test]
     fn guard_gets_what_the_headroom_and_the_rest_leave() {
         // 1024 MiB: a peak of 731 MiB at most, 160 of them for the rest.
-        assert_eq!(guard_memory_limit(Some(1024)), 571 << 20);
-        assert_eq!(guard_memory_limit(Some(128)), 0);
-        assert_eq!(guard_memory_limit(None), 1 << 30);
+        assert_eq!(limit(Some(1024)), 571 << 20);
+        assert_eq!(limit(Some(128)), 0);
+        assert_eq!(limit(None), 1 << 30);
     }
 }

@@ -15,10 +15,9 @@ mod realistic;
 
 use std::time::Duration;
 
-use harness::codepipeline::FakeCodePipeline;
 use harness::events::JobEvent;
 use harness::moto::MotoServer;
-use harness::runtime_api::{LambdaProcess, RuntimeApi};
+use harness::stage::Stage;
 use harness::zip::make_zip;
 use harness::{unique_name, workspace_root};
 use rules_table::RulesTable;
@@ -34,15 +33,12 @@ struct Input {
 
 /// `MemorySize` of cfn-validate, from its deploy metadata (cicd.yaml's is
 /// checked equal by tools/test_templates.py).
-fn memory_size() -> u64 {
-    let manifest = std::fs::read_to_string(workspace_root().join("crates/cfn-validate/Cargo.toml"))
-        .expect("cfn-validate's Cargo.toml");
-    manifest
-        .lines()
-        .skip_while(|l| l.trim() != "[package.metadata.lambda.deploy]")
-        .find_map(|l| l.trim().strip_prefix("memory = "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("memory = N in [package.metadata.lambda.deploy]")
+fn memory_size() -> Result<u64, String> {
+    crate::functions::function("cfn-validate")?
+        .memory_mb()
+        .ok_or_else(|| {
+            "cfn-validate has no memory = N in [package.metadata.lambda.deploy]".to_string()
+        })
 }
 
 fn zip_of(template: &[u8]) -> Vec<u8> {
@@ -146,16 +142,17 @@ fn artifacts_cap() -> u64 {
     64 * 1024 * 1024
 }
 
-pub async fn run() {
-    let memory = memory_size();
+/// Measures cfn-validate's peak memory on each input (see the module
+/// documentation).
+pub async fn run() -> Result<(), String> {
+    let memory = memory_size()?;
     println!(
         "cfn-validate peak resident memory (VmHWM), one process per input, AWS_LAMBDA_FUNCTION_MEMORY_SIZE={memory}:"
     );
-    let moto = MotoServer::start();
-    let pipeline = FakeCodePipeline::start();
+    let moto = MotoServer::shared();
     let bucket = unique_name("bench");
     moto.create_bucket(&bucket).await;
-    let binary = crate::bench::release_binary("cfn-validate");
+    let binary = crate::measure::release_binary("cfn-validate");
     let mut worst: (u64, String) = (0, String::new());
     for input in inputs() {
         let table = unique_name("rules");
@@ -166,22 +163,20 @@ pub async fn run() {
         }
         let key = format!("{}.zip", unique_name("input"));
         moto.put_object(&bucket, &key, &input.zip).await;
-        let mut env = moto.env_vars();
-        env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
-        env.push(("RULES_TABLE".into(), table));
-        env.push(("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), memory.to_string()));
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let api = RuntimeApi::start();
-        let process = LambdaProcess::spawn(&binary, &api, &env);
+        let stage = Stage::with_moto()
+            .env("RULES_TABLE", table)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.to_string());
+        let function = stage.spawn(&binary);
         let job = JobEvent::new()
             .user_parameters(json!({"input": "Source", "file": "template.yaml"}).to_string())
             .input_artifact("Source", &bucket, &key);
-        let answer = api
+        let answer = function
             .invoke_async(job.build(), Duration::from_secs(120))
             .await
             .expect_response();
-        let rss = process.peak_rss_kib().unwrap_or(0);
-        let reported = pipeline
+        let rss = function.process().peak_rss_kib().unwrap_or(0);
+        let reported = stage
+            .pipeline
             .reports()
             .last()
             .map(|r| {
@@ -216,4 +211,5 @@ pub async fn run() {
         worst.1,
         (memory as f64 / peak - 1.0) * 100.0
     );
+    Ok(())
 }
