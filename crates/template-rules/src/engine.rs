@@ -7,7 +7,7 @@ use cfn_template::display::{short, shorten};
 use cfn_template::view::{self, ResourceView};
 use cfn_template::{Node, Template};
 
-use crate::budget::Budget;
+use crate::budget::{Budget, Interrupted};
 use crate::context::TemplateContext;
 use crate::evidence::Evidence;
 use crate::guard::{self, EvaluateOptions, EvaluationError};
@@ -62,7 +62,7 @@ pub fn evaluate_with(
     // Each resource in the forms it may take, once, before any rule.
     let views = view::views(template);
     let mut guard = guard::evaluate(template, &views, rules, options)?;
-    let context = TemplateContext::new(template, &views);
+    let context = TemplateContext::with_budget(template, &views, budget);
     let active: Vec<&Rule> = rules.active().collect();
     // Each native rule looks at the template as a whole once, before any
     // resource (open-ingress rules look at groups across resources).
@@ -71,7 +71,9 @@ pub fn evaluate_with(
         prepared.push(match &rule.kind {
             RuleKind::Native(check) => {
                 budget.check(0, resources)?;
-                Some(check.prepare(&context))
+                let prepared = check.prepare(&context);
+                stopped(&context, 0, resources)?;
+                Some(prepared)
             }
             // Evaluated above, for the whole template.
             RuleKind::Guard(_) => None,
@@ -106,6 +108,7 @@ pub fn evaluate_with(
             }
             budget.check(index, resources)?;
             let evidence = evidence_on(prepared.as_mut(), view);
+            stopped(&context, index, resources)?;
             if evidence.is_empty() {
                 continue;
             }
@@ -146,6 +149,15 @@ pub fn evaluate_with(
         findings,
         warnings,
     })
+}
+
+/// `Err` when work was cut short by the budget, after `checked` of
+/// `resources` resources: what was found is not all there is.
+fn stopped(context: &TemplateContext, checked: usize, resources: usize) -> Result<(), Interrupted> {
+    if context.stopped() {
+        return Err(Interrupted { checked, resources });
+    }
+    Ok(())
 }
 
 /// `finding`, suppressed when `suppressions` names its rule.

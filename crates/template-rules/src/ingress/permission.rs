@@ -1,10 +1,21 @@
 //! Reading permissions: what one ingress permission admits (its protocols,
 //! ports and sources, values resolved), from a security group's
 //! `SecurityGroupIngress` or a standalone `AWS::EC2::SecurityGroupIngress`.
+//!
+//! A mapping is read once however many places hold it (YAML aliases, the
+//! forms of a resource written with `Fn::If`), and what all of them keep
+//! is bounded: each permission keeps [`FLOOR_KEPT`] sources and admits of
+//! its own, and the template [`MAX_KEPT`] more in all. Past that, a
+//! permission keeps its own few, a source open to the world or not known,
+//! and its other blocks stand as that many at addresses not known (a union
+//! with them may cover, unresolved); its other admits stand as one not
+//! known. What it certainly admits from the world still fires.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Deref;
+use std::rc::Rc;
 
 use cfn_template::display::short;
 use cfn_template::resolve::{Candidate, Resolver, Unknown, Value, Via, add_unknowns, intrinsic};
@@ -21,17 +32,45 @@ pub(super) struct Owner {
     pub variant: usize,
 }
 
-/// One ingress permission, with what it may admit.
+/// Sources and admits each permission keeps, whatever the others hold.
+pub(super) const FLOOR_KEPT: usize = 8;
+/// Sources and admits the permissions of a template keep past their
+/// floors, in all (a source or an admit is some 100 bytes).
+pub(super) const MAX_KEPT: usize = 100_000;
+
+/// One ingress permission, with what it may admit ([`Read`], through `Deref`).
 pub(super) struct Permission<'t> {
     /// The resource (and form) it is written in.
     pub owner: Owner,
     pub place: Place,
+    read: Rc<Read<'t>>,
+}
+
+/// What a permission admits, shared by every place it is written in.
+pub(super) struct Read<'t> {
     /// Its protocols, each with the ports it admits.
     pub admits: Vec<Admit>,
     pub sources: Vec<Source<'t>>,
 }
 
+impl Permission<'_> {
+    /// What tells apart what permissions admit: two places holding one
+    /// mapping share it.
+    pub fn read_id(&self) -> *const () {
+        Rc::as_ptr(&self.read).cast()
+    }
+}
+
+impl<'t> Deref for Permission<'t> {
+    type Target = Read<'t>;
+
+    fn deref(&self) -> &Read<'t> {
+        &self.read
+    }
+}
+
 /// What a permission admits: a protocol, and for tcp and udp, ports.
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Admit {
     /// `None` when it cannot be worked out.
     pub protocol: Option<Protocol>,
@@ -51,6 +90,40 @@ impl fmt::Display for Admit {
             (Some(p), None) => write!(f, "{p}"),
         }
     }
+}
+
+/// Most protocols, and most port ranges, one permission is read as: past
+/// them, one not known stands for the rest (a protocol or port looked up
+/// in a wide mapping by region, twice, is already thousands of ranges).
+const MAX_READ: usize = 64;
+
+/// `values` with repeats dropped, and past [`MAX_READ`] one not known
+/// standing for the rest.
+fn distinct<T: PartialEq>(values: Vec<Known<T>>, what: &str) -> Vec<Known<T>> {
+    let mut out: Vec<Known<T>> = Vec::new();
+    let mut more = false;
+    for known in values {
+        if out
+            .iter()
+            .any(|k| k.value == known.value && k.unknown == known.unknown)
+        {
+            continue;
+        }
+        if out.len() == MAX_READ {
+            more = true;
+            break;
+        }
+        out.push(known);
+    }
+    if more {
+        out.push(Known {
+            value: None,
+            unknown: vec![Unknown::new(format!(
+                "which {what}: more than {MAX_READ} may be meant"
+            ))],
+        });
+    }
+    out
 }
 
 /// Every protocol with every port range.
@@ -141,8 +214,9 @@ pub(super) enum SourceKind {
     /// Part of the internet: a block of this prefix length (the block itself
     /// is read from the text when a union needs it).
     Net { v6: bool, prefix: u8 },
-    /// A block of this prefix length at an address not known (`!Sub "${Ip}/8"`).
-    SomeNet { v6: bool, prefix: u8 },
+    /// `count` blocks of this prefix length (or longer) at addresses not
+    /// known (`!Sub "${Ip}/8"`, or sources not kept).
+    SomeNet { v6: bool, prefix: u8, count: u32 },
     /// Nothing known.
     Unknown,
 }
@@ -153,6 +227,11 @@ pub(super) struct Reader<'r, 't> {
     resolver: &'r Resolver<'t>,
     /// Each resource's index, by logical id (built when first needed).
     ids: OnceCell<HashMap<&'t str, usize>>,
+    /// Each mapping read so far, by address: one held in many places (an
+    /// alias, the forms of a resource) is read once.
+    read: RefCell<HashMap<*const Object<'t>, Rc<Read<'t>>>>,
+    /// Sources and admits kept past the floors, against [`MAX_KEPT`].
+    kept: Cell<usize>,
 }
 
 impl<'r, 't> Reader<'r, 't> {
@@ -161,6 +240,8 @@ impl<'r, 't> Reader<'r, 't> {
             template,
             resolver,
             ids: OnceCell::new(),
+            read: RefCell::new(HashMap::new()),
+            kept: Cell::new(0),
         }
     }
 
@@ -241,17 +322,23 @@ impl<'r, 't> Reader<'r, 't> {
         place: Place,
         permission: Result<&'t Object<'t>, Vec<Unknown>>,
     ) -> Permission<'t> {
-        let permission = match permission {
-            Ok(permission) => permission,
+        let read = match permission {
+            Ok(object) => {
+                let key = object as *const Object<'t>;
+                let known = self.read.borrow().get(&key).cloned();
+                known.unwrap_or_else(|| {
+                    let read = Rc::new(self.keep(self.read_object(object)));
+                    self.read.borrow_mut().insert(key, Rc::clone(&read));
+                    read
+                })
+            }
             Err(unknown) => {
                 let unknown = if unknown.is_empty() {
                     vec![Unknown::new("an ingress rule that cannot be worked out")]
                 } else {
                     unknown
                 };
-                return Permission {
-                    owner,
-                    place,
+                Rc::new(Read {
                     admits: vec![Admit {
                         protocol: None,
                         ports: None,
@@ -264,9 +351,14 @@ impl<'r, 't> Reader<'r, 't> {
                         via: None,
                         unknown,
                     }],
-                };
+                })
             }
         };
+        Permission { owner, place, read }
+    }
+
+    /// What a permission written as a mapping admits.
+    fn read_object(&self, permission: &'t Object<'t>) -> Read<'t> {
         // One pass over the permission's keys (a permission is looked at
         // for every security group of the template); sources are then read
         // in one order, whatever the order the keys are written in.
@@ -303,14 +395,12 @@ impl<'r, 't> Reader<'r, 't> {
         }
         if sources.is_empty() {
             // Only security groups as sources: nothing the rules look at.
-            return Permission {
-                owner,
-                place,
+            return Read {
                 admits: Vec::new(),
                 sources,
             };
         }
-        let protocols = self.protocols(protocol);
+        let protocols = distinct(self.protocols(protocol), "protocol");
         let needs_ports = protocols
             .iter()
             .any(|p| p.value.is_some_and(Protocol::has_ports));
@@ -319,12 +409,83 @@ impl<'r, 't> Reader<'r, 't> {
         } else {
             Vec::new()
         };
-        Permission {
-            owner,
-            place,
+        Read {
             admits: admits(protocols, &ports),
             sources,
         }
+    }
+
+    /// `read`, within what the template's permissions may keep: past the
+    /// floor and the template's allowance, the sources not open to the
+    /// world and the admits past the floor stand as one not known each.
+    fn keep(&self, mut read: Read<'t>) -> Read<'t> {
+        read.sources.shrink_to_fit();
+        read.admits.shrink_to_fit();
+        let extra = |n: usize| n.saturating_sub(FLOOR_KEPT / 2);
+        let wanted = extra(read.sources.len()) + extra(read.admits.len());
+        if wanted == 0 {
+            return read;
+        }
+        if self.kept.get().saturating_add(wanted) <= MAX_KEPT {
+            self.kept.set(self.kept.get() + wanted);
+            return read;
+        }
+        let why = Unknown::new(format!(
+            "what else it admits: the template's ingress rules hold more than {MAX_KEPT} sources and protocols, not all kept"
+        ));
+        if read.sources.len() > FLOOR_KEPT / 2 {
+            let rest = read.sources.split_off(FLOOR_KEPT / 2);
+            // What fires alone is kept: open to the world (certain, then
+            // possible) and not known ...
+            for kind in [Some(true), Some(false), None] {
+                let first = rest.iter().find(|s| match kind {
+                    Some(certain) => s.kind == SourceKind::World && s.unknown.is_empty() == certain,
+                    None => s.kind == SourceKind::Unknown,
+                });
+                read.sources.extend(first.cloned());
+            }
+            // ... and the blocks of each family stand as as many blocks, at
+            // addresses not known, as wide as the widest.
+            for family in [false, true] {
+                let (mut count, mut widest) = (0u32, u8::MAX);
+                for source in &rest {
+                    if let SourceKind::Net { v6, prefix } | SourceKind::SomeNet { v6, prefix, .. } =
+                        source.kind
+                        && v6 == family
+                    {
+                        let n = match source.kind {
+                            SourceKind::SomeNet { count, .. } => count,
+                            _ => 1,
+                        };
+                        count = count.saturating_add(n);
+                        widest = widest.min(prefix);
+                    }
+                }
+                if count > 0 {
+                    read.sources.push(Source {
+                        kind: SourceKind::SomeNet {
+                            v6: family,
+                            prefix: widest,
+                            count,
+                        },
+                        text: format!("{count} more of its blocks, not kept").into(),
+                        via: None,
+                        unknown: vec![why.clone()],
+                    });
+                }
+            }
+        }
+        if read.admits.len() > FLOOR_KEPT / 2 {
+            read.admits.truncate(FLOOR_KEPT / 2);
+            read.admits.push(Admit {
+                protocol: None,
+                ports: None,
+                protocol_unknown: vec![why],
+                ports_unknown: Vec::new(),
+            });
+        }
+        read.sources.shrink_to_fit();
+        read
     }
 
     /// `SourcePrefixListId`: the entries of an `AWS::EC2::PrefixList` of the
@@ -434,8 +595,21 @@ impl<'r, 't> Reader<'r, 't> {
             }];
         };
         let mut ranges = Vec::new();
-        for from in &froms {
-            for to in &tos {
+        // Each end is read as at most a few values, and so the ranges.
+        if froms.len() > MAX_READ || tos.len() > MAX_READ {
+            ranges.push(Known {
+                value: None,
+                unknown: vec![Unknown::new(format!(
+                    "which ports: more than {MAX_READ} may be meant"
+                ))],
+            });
+        }
+        let (froms, tos) = (
+            &froms[..froms.len().min(MAX_READ)],
+            &tos[..tos.len().min(MAX_READ)],
+        );
+        for from in froms {
+            for to in tos {
                 let mut unknown = from.unknown.clone();
                 add_unknowns(&mut unknown, &to.unknown);
                 let value = match (from.as_integer(), to.as_integer()) {
@@ -452,7 +626,7 @@ impl<'r, 't> Reader<'r, 't> {
                 ranges.push(Known { value, unknown });
             }
         }
-        ranges
+        distinct(ranges, "ports")
     }
 }
 
@@ -493,7 +667,11 @@ fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Option<Sour
                     unknown.clear();
                     SourceKind::World
                 }
-                Some(prefix) if prefix <= max => SourceKind::SomeNet { v6, prefix },
+                Some(prefix) if prefix <= max => SourceKind::SomeNet {
+                    v6,
+                    prefix,
+                    count: 1,
+                },
                 _ => SourceKind::Unknown,
             };
             let text = if kind == SourceKind::Unknown {
