@@ -11,7 +11,7 @@
 //! `AWS::EC2::SecurityGroupEgress` resource) never does.
 //!
 //! `permission` reads what one permission admits, `analysis` places every
-//! permission of the template on its group ([`Analysis`]), [`check`]
+//! permission of the template on its group ([`Analysis`]), `check`
 //! applies an `open-ingress` rule to that, with `coverage` for unions of
 //! sources.
 
