@@ -121,9 +121,12 @@ impl Work {
         self.left.get()
     }
 
-    /// Whether the budget was found spent: what was worked out is not all
-    /// there is, and the evaluation must not report.
+    /// Whether the budget is spent (asked now, and remembered): what was
+    /// worked out is not all there is, and the evaluation must not report.
     pub fn stopped(&self) -> bool {
+        if !self.stopped.get() && self.budget.is_spent() {
+            self.stopped.set(true);
+        }
         self.stopped.get()
     }
 }

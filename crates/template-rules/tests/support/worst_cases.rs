@@ -499,24 +499,37 @@ fn unplaced_many_groups() -> String {
 
 /// Like [`unplaced_many_groups`], but the rules whose group is not known
 /// cannot cover the internet alone: only with each group's own sources,
-/// so every group's union is worked out with them.
+/// so every group's union is worked out with them, as far as the
+/// template's work allows.
 fn unplaced_with_each_group() -> String {
+    unplaced_with_groups(1_500, 12_000)
+}
+
+/// `rules` standalone ingress rules whose group is not known, each open on
+/// a /12 from its own port up, and `groups` groups whose own sources cover
+/// the internet but for what the last 1 280 rules may fill: a union with
+/// them may cover only at the last port.
+pub fn unplaced_with_groups(rules: usize, groups: usize) -> String {
     let mut out = String::from(
         "Group: &g {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: g, SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 0.0.0.0/1}, {IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 128.0.0.0/3}, {IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 160.0.0.0/4}]}}\nResources:\n",
     );
-    for i in 0..1_500 {
+    let filling = rules.saturating_sub(1_280);
+    for i in 0..rules {
+        // 176.0.0.0 up is what the groups leave open.
+        let block = match i.checked_sub(filling) {
+            Some(j) => (176 + j / 16, (j % 16) * 16),
+            None => (10 + i / 16 % 100, (i % 16) * 16),
+        };
         let _ = writeln!(
             out,
             "  In{i}: {{Type: AWS::EC2::SecurityGroupIngress, Properties: {{GroupId: !ImportValue x, IpProtocol: tcp, FromPort: {}, ToPort: 65535, CidrIp: {}.{}.0.0/12}}}}",
             i + 1,
-            10 + i / 16,
-            (i % 16) * 16
+            block.0,
+            block.1
         );
     }
-    let mut g = 0;
-    while out.len() < MAX_BYTES - 100 && g < 12_000 {
+    for g in 0..groups {
         let _ = writeln!(out, "  G{g}: *g");
-        g += 1;
     }
     out
 }
