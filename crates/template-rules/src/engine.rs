@@ -14,6 +14,7 @@ use crate::guard::{self, EvaluateOptions, EvaluationError};
 use crate::kind::PreparedCheck;
 use crate::report::{Finding, Report, Thresholds};
 use crate::rules::{Rule, RuleKind, RuleSet};
+use crate::unseen::{self, UNSEEN};
 
 /// A finding lists at most this many reasons (one per matching permission).
 const MAX_REASONS: usize = 5;
@@ -81,9 +82,12 @@ pub fn evaluate_with(
     }
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
-    // Findings on the template as a whole come first; the template's own
-    // `Metadata.cicd.suppress` may suppress them.
-    if !guard.template.is_empty() {
+    // Findings on the template as a whole come first: what it does not
+    // show, then Guard's; the template's own `Metadata.cicd.suppress` may
+    // suppress them.
+    budget.check(0, resources)?;
+    let unseen = unseen::findings(template);
+    if !unseen.is_empty() || !guard.template.is_empty() {
         let at = "the template's Metadata";
         let metadata = template
             .other_sections
@@ -91,7 +95,7 @@ pub fn evaluate_with(
             .find(|(key, _)| key == "Metadata")
             .map(|(_, node)| node);
         let suppressions = suppressions(metadata, at, rules, &mut warnings);
-        for finding in guard.template.drain(..) {
+        for finding in unseen.into_iter().chain(guard.template.drain(..)) {
             findings.push(suppress(finding, &suppressions));
         }
     }
@@ -237,6 +241,8 @@ fn suppressions<'r>(
             continue;
         }
         match rules.get(rule) {
+            // Always applied, and suppressible.
+            None if rule == UNSEEN => {}
             None => warnings.push(format!(
                 "{at}: suppresses {shown}, which is not a rule in this rule set"
             )),
