@@ -62,3 +62,65 @@ fn decoys_that_use_up_the_templates_work_leave_an_open_group_failing() {
         "{report}"
     );
 }
+
+#[test]
+fn what_cloudformation_adds_unseen_flags_the_template_in_every_format() {
+    let template = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn::Transform:
+    Name: AWS::Include
+    Parameters: {Location: 's3://bucket/more.yaml'}
+  Network:
+    Type: AWS::CloudFormation::Stack
+    Properties: {TemplateURL: 'https://s3.amazonaws.com/bucket/network.yaml'}
+";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "nested.yaml", template);
+    let out = cicd_within(dir.path(), &["validate", "nested.yaml"], LIMIT);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(
+        verdicts(&report),
+        [("nested.yaml".to_string(), "FLAGGED".to_string())]
+    );
+    for line in [
+        "nested.yaml:1  (unseen)  (template)  Transform AWS::Serverless-2016-10-31 (SAM) is not run here: the resources it makes of the template's AWS::Serverless resources (functions, roles, APIs, tables...) are not seen by the rules  (unresolved)",
+        "nested.yaml:6  (unseen)  (template)  nested stack Network (AWS::CloudFormation::Stack): its template (https://s3.amazonaws.com/bucket/network.yaml) is not read  (unresolved)",
+        "nested.yaml:3  (unseen)  (template)  Fn::Transform (AWS::Include s3://bucket/more.yaml) in Resources: what it adds to the template is not seen  (unresolved)",
+    ] {
+        assert!(report.lines().any(|l| l == line), "{line}\nin:\n{report}");
+    }
+    // Counted under --unresolved fail.
+    let out = cicd_within(
+        dir.path(),
+        &["validate", "--unresolved", "fail", "nested.yaml"],
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // A test case of its own in JUnit, a rule of its own in SARIF.
+    let out = cicd_within(
+        dir.path(),
+        &["validate", "--format", "junit", "nested.yaml"],
+        LIMIT,
+    );
+    let junit = stdout(&out);
+    assert!(
+        junit.contains(r#"<testcase name="(unseen)" classname="nested.yaml" file="nested.yaml">"#)
+            && junit.matches(r#"type="unresolved""#).count() == 3,
+        "{junit}"
+    );
+    let out = cicd_within(
+        dir.path(),
+        &["validate", "--format", "sarif", "nested.yaml"],
+        LIMIT,
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "(unseen)");
+        assert_eq!(result["level"], "warning");
+    }
+}
