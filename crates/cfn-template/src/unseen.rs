@@ -261,7 +261,12 @@ fn listed(names: &[&str], none: &str) -> String {
         [one] => short(one).into_owned(),
         [first, second] => format!("{} and {}", short(first), short(second)),
         [first, second, rest @ ..] => {
-            format!("{}, {} and {} more", short(first), short(second), rest.len())
+            format!(
+                "{}, {} and {} more",
+                short(first),
+                short(second),
+                rest.len()
+            )
         }
     }
 }

@@ -228,15 +228,18 @@ fn suppressions<'r>(
             continue;
         };
         let shown = short(rule);
-        let reason = entry
-            .get("reason")
-            .and_then(Node::as_str)
-            .map(|r| shorten(r, MAX_SUPPRESSION_REASON))
-            .map(|r| r.trim().to_string())
-            .unwrap_or_default();
-        if reason.is_empty() {
+        let written = entry.get("reason").and_then(Node::as_str).unwrap_or("");
+        let reason = shorten(written, MAX_SUPPRESSION_REASON).trim().to_string();
+        // What is shown must be seen (not only the `…` of a cut).
+        let shown_part: String = written.chars().take(MAX_SUPPRESSION_REASON).collect();
+        if !visible(&shown_part) {
+            let what = if reason.is_empty() {
+                "no reason"
+            } else {
+                "no reason a person can read (only blanks, zero-width or control characters)"
+            };
             warnings.push(format!(
-                "{at}: the suppression of {shown} gives no reason, so it is not applied"
+                "{at}: the suppression of {shown} gives {what}, so it is not applied"
             ));
             continue;
         }
@@ -257,4 +260,79 @@ fn suppressions<'r>(
         applied.insert(rule, reason);
     }
     applied
+}
+
+/// Whether `text` holds a character a person sees: a letter, a digit, a
+/// punctuation mark or a symbol — not only white space, control and
+/// format characters (zero-width spaces and joiners, direction marks),
+/// combining marks, or letters that draw nothing (Hangul fillers, the
+/// blank Braille pattern).
+fn visible(text: &str) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    const BLANK: &[char] = &[
+        '\u{115F}',  // Hangul choseong filler
+        '\u{1160}',  // Hangul jungseong filler
+        '\u{3164}',  // Hangul filler
+        '\u{FFA0}',  // halfwidth Hangul filler
+        '\u{2800}',  // Braille pattern blank
+        '\u{1D159}', // musical symbol null notehead
+    ];
+    text.chars().any(|c| {
+        !BLANK.contains(&c)
+            && matches!(
+                get_general_category(c),
+                G::UppercaseLetter
+                    | G::LowercaseLetter
+                    | G::TitlecaseLetter
+                    | G::ModifierLetter
+                    | G::OtherLetter
+                    | G::DecimalNumber
+                    | G::LetterNumber
+                    | G::OtherNumber
+                    | G::ConnectorPunctuation
+                    | G::DashPunctuation
+                    | G::OpenPunctuation
+                    | G::ClosePunctuation
+                    | G::InitialPunctuation
+                    | G::FinalPunctuation
+                    | G::OtherPunctuation
+                    | G::MathSymbol
+                    | G::CurrencySymbol
+                    | G::ModifierSymbol
+                    | G::OtherSymbol
+            )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn a_reason_is_visible_when_some_character_draws_something() {
+        for seen in [
+            "x",
+            "reviewed 2026-11",
+            "承認済み",
+            "✓",
+            "-",
+            "é",
+            "a\u{200B}",
+        ] {
+            assert!(visible(seen), "{seen:?}");
+        }
+        for blank in [
+            "",
+            " \t\n",
+            "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
+            "\u{0001}\u{007F}\u{0085}",
+            "\u{202E}\u{2066}\u{00AD}",
+            "\u{0301}\u{FE0F}",
+            "\u{3164}\u{2800}\u{115F}",
+            "\u{3000}\u{00A0}\u{2028}",
+            "\u{E0041}\u{E007F}",
+        ] {
+            assert!(!visible(blank), "{blank:?}");
+        }
+    }
 }

@@ -8,8 +8,8 @@ mod support;
 use serde_json::{Value, json};
 use support::emit::yaml;
 use template_rules::{
-    Finding, Report, RuleItem, RuleSet, Template, Thresholds, UNSEEN, UNSEEN_RISK, UnresolvedPolicy,
-    Verdict, evaluate,
+    Finding, Report, RuleItem, RuleSet, Template, Thresholds, UNSEEN, UNSEEN_RISK,
+    UnresolvedPolicy, Verdict, evaluate,
 };
 
 /// The template written three ways.

@@ -12,8 +12,8 @@ use template_rules::{
 };
 
 fn report_with(template: &str, rules: &RuleSet, thresholds: &Thresholds) -> Report {
-    let template = Template::parse(template.as_bytes())
-        .unwrap_or_else(|e| panic!("refused: {e}\n{template}"));
+    let template =
+        Template::parse(template.as_bytes()).unwrap_or_else(|e| panic!("refused: {e}\n{template}"));
     evaluate(&template, rules, thresholds).unwrap()
 }
 
@@ -63,7 +63,10 @@ fn a_macro_not_run_here_is_unseen_and_the_language_extensions_are_read() {
         "Transform MyOrg-Macro is a macro not run here: what it makes of the template is not seen"
     );
     assert_eq!(
-        the_unseen(&with("[AWS::LanguageExtensions, AWS::SecretsManager-2020-07-23]")).reason,
+        the_unseen(&with(
+            "[AWS::LanguageExtensions, AWS::SecretsManager-2020-07-23]"
+        ))
+        .reason,
         "Transform AWS::SecretsManager-2020-07-23 is a macro not run here: what it makes of the template is not seen"
     );
     assert_eq!(
@@ -174,7 +177,11 @@ fn fn_transform_as_a_key_of_resources_is_read_not_refused() {
     // JSON reads it the same way.
     let json = r#"{"Resources": {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/r.json"}},
         "Bucket": {"Type": "AWS::S3::Bucket"}}}"#;
-    assert!(the_unseen(json).reason.contains("s3://b/r.json) in Resources"));
+    assert!(
+        the_unseen(json)
+            .reason
+            .contains("s3://b/r.json) in Resources")
+    );
 }
 
 #[test]

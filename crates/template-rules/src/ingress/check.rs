@@ -393,13 +393,17 @@ fn union<'p>(
                 });
                 return found_covers;
             }
-            let unknown: Vec<Unknown> = found.unknown.unwrap_or_else(|| {
+            let mut unknown: Vec<Unknown> = found.unknown.unwrap_or_else(|| {
                 let mut all = Vec::new();
                 for part in &found.parts {
                     add_unknowns(&mut all, &part.unknown);
                 }
                 all
             });
+            if unknown.is_empty() {
+                // A cover that is not certain always says why.
+                unknown.push(Unknown::new("a value not resolved"));
+            }
             found_covers.push(Cover {
                 owner,
                 reason: format!(
@@ -700,13 +704,29 @@ fn cover<'a, 'p>(
             if check_certain {
                 let nets: Vec<IpNet> = certain.iter().filter_map(|p| p.net).collect();
                 if covers(family, &nets, 0, 0) == Coverage::Covered {
-                    return Some(Found {
-                        family,
-                        ports,
-                        certain: true,
-                        parts: certain,
-                        unknown: None,
-                    });
+                    // Two values one property may take are never both taken.
+                    let taken = once_each(&certain);
+                    let nets: Vec<IpNet> = taken.iter().filter_map(|p| p.net).collect();
+                    if taken.len() == certain.len()
+                        || covers(family, &nets, 0, 0) == Coverage::Covered
+                    {
+                        return Some(Found {
+                            family,
+                            ports,
+                            certain: true,
+                            parts: taken,
+                            unknown: None,
+                        });
+                    }
+                    if possible.is_none() {
+                        possible = Some(Found {
+                            family,
+                            ports,
+                            certain: false,
+                            parts: certain.clone(),
+                            unknown: Some(vec![several_values(&certain)]),
+                        });
+                    }
                 }
             }
             if check_possible {
@@ -718,18 +738,63 @@ fn cover<'a, 'p>(
                 let widest = some.iter().map(|&(prefix, _)| prefix).min().unwrap_or(0);
                 let count = some.iter().map(|&(_, n)| n).sum();
                 if covers(family, &nets, count, widest) != Coverage::Not {
+                    let unknown = (once_each(&here).len() < here.len()).then(|| {
+                        let mut unknown = vec![several_values(&here)];
+                        for part in &here {
+                            add_unknowns(&mut unknown, &part.unknown);
+                        }
+                        unknown
+                    });
                     possible = Some(Found {
                         family,
                         ports,
                         certain: false,
                         parts: here,
-                        unknown: None,
+                        unknown,
                     });
                 }
             }
         }
     }
     possible
+}
+
+/// `parts` without those whose source is one of several values a property
+/// may take when another part is another of them: only one can be taken.
+fn once_each<'a, 'p>(parts: &[&'a Part<'p>]) -> Vec<&'a Part<'p>> {
+    let value = |p: &Part| p.source.one_of.map(|of| (p.permission.read_id(), of));
+    let mut sources: HashMap<(*const (), u16), *const Source> = HashMap::new();
+    let mut several = HashSet::new();
+    for part in parts {
+        if let Some(key) = value(part) {
+            let source = part.source as *const Source;
+            if *sources.entry(key).or_insert(source) != source {
+                several.insert(key);
+            }
+        }
+    }
+    parts
+        .iter()
+        .copied()
+        .filter(|p| value(p).is_none_or(|key| !several.contains(&key)))
+        .collect()
+}
+
+/// Why a union that needs two values of one property at once is not
+/// certain.
+fn several_values(parts: &[&Part]) -> Unknown {
+    let value = parts.iter().find_map(|p| {
+        let property = match p.source.one_of? {
+            0 => "CidrIp",
+            1 => "CidrIpv6",
+            _ => "prefix list entry",
+        };
+        Some(format!("{}'s {property}", p.permission.place.named()))
+    });
+    Unknown::new(format!(
+        "which one value {} takes: only together do its values cover every address",
+        value.as_deref().unwrap_or("a source")
+    ))
 }
 
 /// "SecurityGroupIngress[0] (0.0.0.0/1), ingress rule In2 (128.0.0.0/1)".

@@ -21,7 +21,7 @@ use cfn_template::display::short;
 use cfn_template::resolve::{Candidate, Resolver, Unknown, Value, Via, add_unknowns, intrinsic};
 use cfn_template::{Node, Object, Template};
 
-use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world};
+use super::{MAX_VALUE_TEXT, Ports, Protocol, is_world, parse_cidr};
 
 /// Which form of which resource a permission is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,6 +91,17 @@ impl fmt::Display for Admit {
         }
     }
 }
+
+/// The other properties of an ingress rule (inline, or a standalone
+/// `AWS::EC2::SecurityGroupIngress`): read by no rule here, but no misspelling.
+const OTHER_KEYS: &[&str] = &[
+    "Description",
+    "SourceSecurityGroupId",
+    "SourceSecurityGroupName",
+    "SourceSecurityGroupOwnerId",
+    "GroupId",
+    "GroupName",
+];
 
 /// Most protocols, and most port ranges, one permission is read as: past
 /// them, one not known stands for the rest (a protocol or port looked up
@@ -205,6 +216,10 @@ pub(super) struct Source<'t> {
     /// Empty when the source is resolved; otherwise it is only a source the
     /// permission might have.
     pub unknown: Vec<Unknown>,
+    /// When it is one of the values one property may take (`Fn::If`,
+    /// `Fn::FindInMap` by region, `Fn::Select` with an index not known):
+    /// which property, so that no union counts on two of them at once.
+    pub one_of: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,6 +365,7 @@ impl<'r, 't> Reader<'r, 't> {
                         text: "a source".into(),
                         via: None,
                         unknown,
+                        one_of: None,
                     }],
                 })
             }
@@ -364,6 +380,7 @@ impl<'r, 't> Reader<'r, 't> {
         // in one order, whatever the order the keys are written in.
         let (mut v4, mut v6, mut prefix_list) = (None, None, None);
         let (mut protocol, mut from, mut to) = (None, None, None);
+        let mut misspelt = None;
         for (key, value) in permission.iter() {
             match key {
                 "CidrIp" => v4 = Some(value),
@@ -372,20 +389,39 @@ impl<'r, 't> Reader<'r, 't> {
                 "IpProtocol" => protocol = Some(value),
                 "FromPort" => from = Some(value),
                 "ToPort" => to = Some(value),
-                _ => {}
+                key if OTHER_KEYS.contains(&key) => {}
+                key => misspelt = misspelt.or(Some(key)),
             }
         }
         let mut sources = Vec::new();
-        for (key, value) in [("CidrIp", v4), ("CidrIpv6", v6)] {
+        // A key that is none of an ingress rule's (`IpProtocol"`, `CidrIP`)
+        // may be a source or a protocol misspelt: what it says is not read.
+        if let Some(key) = misspelt {
+            sources.push(Source {
+                kind: SourceKind::Unknown,
+                text: "a source not read".into(),
+                via: None,
+                unknown: vec![Unknown::new(format!(
+                    "the key {}, which is no property of an ingress rule",
+                    short(key)
+                ))],
+                one_of: None,
+            });
+        }
+        for (property, (key, value)) in [("CidrIp", v4), ("CidrIpv6", v6)].into_iter().enumerate() {
             let Some(value) = value else {
                 continue;
             };
             let is_v6 = key == "CidrIpv6";
             match literal(value) {
-                Some(candidate) => sources.extend(cidr_source(key, is_v6, candidate)),
+                Some(candidate) => sources.push(cidr_source(key, is_v6, candidate)),
                 None => {
-                    for candidate in self.resolver.resolve(value) {
-                        sources.extend(cidr_source(key, is_v6, candidate));
+                    let candidates = self.resolver.resolve(value);
+                    let one_of = (candidates.len() > 1).then_some(property as u16);
+                    for candidate in candidates {
+                        let mut source = cidr_source(key, is_v6, candidate);
+                        source.one_of = one_of;
+                        sources.push(source);
                     }
                 }
             }
@@ -471,6 +507,7 @@ impl<'r, 't> Reader<'r, 't> {
                         text: format!("{count} more of its blocks, not kept").into(),
                         via: None,
                         unknown: vec![why.clone()],
+                        one_of: None,
                     });
                 }
             }
@@ -508,6 +545,7 @@ impl<'r, 't> Reader<'r, 't> {
                 unknown: vec![Unknown::new(format!(
                     "the entries of prefix list {shown}, which this template does not define"
                 ))],
+                one_of: None,
             });
             return;
         };
@@ -515,12 +553,15 @@ impl<'r, 't> Reader<'r, 't> {
         let Some(entries) = list.body.get("Properties").and_then(|p| p.get("Entries")) else {
             return;
         };
-        for item in self.resolver.items(entries) {
+        for (entry, item) in self.resolver.items(entries).into_iter().enumerate() {
             let candidates = match item.value.as_object_node().and_then(|e| e.get("Cidr")) {
                 Some(cidr) => self.resolver.resolve(cidr),
                 None if item.value.is_resolved() => continue,
                 None => vec![item.value],
             };
+            // Properties 0 and 1 are CidrIp and CidrIpv6.
+            let one_of =
+                (candidates.len() > 1).then(|| u16::try_from(entry + 2).unwrap_or(u16::MAX));
             for mut candidate in candidates {
                 candidate.via = candidate.via.or(Some(via));
                 let v6 = list
@@ -529,45 +570,78 @@ impl<'r, 't> Reader<'r, 't> {
                     .and_then(|p| p.get("AddressFamily"))
                     .and_then(Node::as_str)
                     .is_some_and(|f| f.eq_ignore_ascii_case("IPv6"));
-                sources.extend(cidr_source("Cidr", v6, candidate));
+                let mut source = cidr_source("Cidr", v6, candidate);
+                source.one_of = one_of;
+                sources.push(source);
             }
         }
     }
 
+    /// The protocols `IpProtocol` may be. One that cannot be read (left
+    /// out, misspelt, not a protocol's name or number, a boolean, a list)
+    /// is not known: CloudFormation should refuse it, and if it does not,
+    /// it may be any.
     fn protocols(&self, value: Option<&'t Node<'t>>) -> Vec<Known<Protocol>> {
-        let Some(value) = value else {
-            return Vec::new(); // CloudFormation requires one
+        let not_read = |why: String| Known {
+            value: None,
+            unknown: vec![Unknown::new(why)],
         };
-        if let Some(literal) = literal(value) {
-            let text = literal.as_text().filter(|t| t.len() <= MAX_VALUE_TEXT);
-            return text
-                .and_then(|t| Protocol::parse(&t))
-                .map(|p| Known {
-                    value: Some(p),
-                    unknown: Vec::new(),
-                })
-                .into_iter()
-                .collect();
+        let Some(value) = value else {
+            return vec![not_read(
+                "IpProtocol, which is not there (CloudFormation requires one)".to_string(),
+            )];
+        };
+        let candidates = match literal(value) {
+            Some(literal) => vec![literal],
+            None => self.resolver.resolve(value),
+        };
+        if candidates.is_empty() {
+            // `Ref: AWS::NoValue`: left out.
+            return vec![not_read(
+                "IpProtocol, which is left out (CloudFormation requires one)".to_string(),
+            )];
         }
-        self.resolver
-            .resolve(value)
-            .into_iter()
-            .filter_map(|c| {
-                let text = c.as_text().filter(|t| t.len() <= MAX_VALUE_TEXT);
-                match text {
-                    // A protocol written but not one: CloudFormation refuses it.
-                    Some(text) => Protocol::parse(&text).map(|p| Known {
-                        value: Some(p),
-                        unknown: c.unknown.clone(),
-                    }),
-                    None if c.is_resolved() => None,
-                    None => Some(Known {
+        let mut out = Vec::new();
+        for candidate in candidates {
+            let text = candidate.as_text().filter(|t| t.len() <= MAX_VALUE_TEXT);
+            let Some(text) = text else {
+                out.push(match candidate.is_resolved() {
+                    true => not_read(format!(
+                        "IpProtocol {}, which is no protocol",
+                        shown(&candidate)
+                    )),
+                    false => Known {
                         value: None,
-                        unknown: c.unknown,
+                        unknown: candidate.unknown,
+                    },
+                });
+                continue;
+            };
+            for (reading, why) in readings("IpProtocol", &text) {
+                let mut unknown = candidate.unknown.clone();
+                add_unknowns(&mut unknown, &why);
+                match Protocol::parse(&reading) {
+                    Some(protocol) => out.push(Known {
+                        value: Some(protocol),
+                        unknown,
                     }),
+                    None => {
+                        add_unknowns(
+                            &mut unknown,
+                            &[Unknown::new(format!(
+                                "IpProtocol {}, which is no protocol's name or number",
+                                short(&text)
+                            ))],
+                        );
+                        out.push(Known {
+                            value: None,
+                            unknown,
+                        });
+                    }
                 }
-            })
-            .collect()
+            }
+        }
+        out
     }
 
     /// The port ranges `FromPort..ToPort` may be (for tcp and udp). Either
@@ -608,12 +682,24 @@ impl<'r, 't> Reader<'r, 't> {
             &froms[..froms.len().min(MAX_READ)],
             &tos[..tos.len().min(MAX_READ)],
         );
-        for from in froms {
-            for to in tos {
-                let mut unknown = from.unknown.clone();
-                add_unknowns(&mut unknown, &to.unknown);
-                let value = match (from.as_integer(), to.as_integer()) {
-                    (Some(a), Some(b)) => Some(Ports::written(a, b)),
+        let froms: Vec<_> = froms
+            .iter()
+            .flat_map(|c| port_readings("FromPort", c))
+            .collect();
+        let tos: Vec<_> = tos
+            .iter()
+            .flat_map(|c| port_readings("ToPort", c))
+            .collect();
+        for (from, from_unknown, from_read) in &froms {
+            for (to, to_unknown, to_read) in &tos {
+                // Both ends are read by one YAML reader: both octal or neither.
+                if from_read.is_some() && to_read.is_some() && from_read != to_read {
+                    continue;
+                }
+                let mut unknown = from_unknown.clone();
+                add_unknowns(&mut unknown, to_unknown);
+                let value = match (from, to) {
+                    (Some(a), Some(b)) => Some(Ports::written(*a, *b)),
                     _ => {
                         // A port written but no whole number: CloudFormation
                         // should refuse it; if it does not, it is not known.
@@ -627,6 +713,82 @@ impl<'r, 't> Reader<'r, 't> {
             }
         }
         distinct(ranges, "ports")
+    }
+}
+
+/// The whole numbers a port candidate may be, each with what that depends
+/// on and, when it is read two ways, which way (see [`readings`]).
+fn port_readings(
+    key: &str,
+    candidate: &Candidate,
+) -> Vec<(Option<i64>, Vec<Unknown>, Option<bool>)> {
+    let Some(text) = candidate.as_text().filter(|t| t.len() <= MAX_VALUE_TEXT) else {
+        return vec![(candidate.as_integer(), candidate.unknown.clone(), None)];
+    };
+    let readings = readings(key, &text);
+    let two_ways = readings.len() > 1;
+    readings
+        .into_iter()
+        .enumerate()
+        .map(|(way, (reading, why))| {
+            let mut unknown = candidate.unknown.clone();
+            add_unknowns(&mut unknown, &why);
+            let octal = two_ways.then_some(way == 1);
+            (cfn_template::resolve::integer(&reading), unknown, octal)
+        })
+        .collect()
+}
+
+/// The texts a number written `text` may be read as: itself, or for a
+/// whole number written with a leading zero (`026`), its decimal and then
+/// its octal value — YAML 1.1, what CloudFormation reads, takes `026`
+/// written plain as octal 22 — with why that is not certain. (`0o26` is 22
+/// in YAML 1.2, text in YAML 1.1: CloudFormation refuses it as a number.)
+fn readings(key: &str, text: &str) -> Vec<(String, Vec<Unknown>)> {
+    let trimmed = text.trim();
+    let (sign, digits) = match trimmed.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    let as_written = || vec![(text.to_string(), Vec::new())];
+    if let Some(octal) = digits.strip_prefix("0o")
+        && let Ok(value) = i64::from_str_radix(octal, 8)
+    {
+        return vec![(format!("{sign}{value}"), Vec::new())];
+    }
+    let leading_zero =
+        digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit());
+    if !leading_zero {
+        return as_written();
+    }
+    match (digits.parse::<i64>(), i64::from_str_radix(digits, 8)) {
+        (Ok(decimal), Ok(octal)) if decimal != octal => {
+            let why = Unknown::new(format!(
+                "{key} {}: {sign}{octal} in YAML 1.1 (octal, written plain), {sign}{decimal} as decimal",
+                short(trimmed)
+            ));
+            vec![
+                (format!("{sign}{decimal}"), vec![why.clone()]),
+                (format!("{sign}{octal}"), vec![why]),
+            ]
+        }
+        // Read alike either way (`07`), or only as decimal (`019`).
+        _ => as_written(),
+    }
+}
+
+/// A candidate that is no text, for a message: `true`, `null`, `a list`.
+fn shown(candidate: &Candidate) -> String {
+    match &candidate.value {
+        Value::Node(Node::Bool(b)) => b.to_string(),
+        Value::Node(Node::Null) => "null".to_string(),
+        Value::Node(Node::Number(n)) => n.to_string(),
+        Value::Node(Node::Array(_)) => "a list".to_string(),
+        Value::Node(Node::Object(_)) => "a mapping".to_string(),
+        Value::Node(Node::String(s)) | Value::Text(s) if s.len() > MAX_VALUE_TEXT => {
+            format!("{} (longer than {MAX_VALUE_TEXT} characters)", short(s))
+        }
+        _ => "a value".to_string(),
     }
 }
 
@@ -644,14 +806,26 @@ fn literal<'t>(value: &'t Node<'t>) -> Option<Candidate<'t>> {
     matches!(value.value(), Node::String(_) | Node::Number(_)).then(|| Candidate::node(value))
 }
 
-/// A `CidrIp`, `CidrIpv6` or prefix list `Cidr` candidate as a source;
-/// `None` for text that is no CIDR (CloudFormation refuses it).
-fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Option<Source<'t>> {
+/// A `CidrIp`, `CidrIpv6` or prefix list `Cidr` candidate as a source. A
+/// value that is no CIDR this check reads (`0/0`, `0.0.0.0/-0`,
+/// `0x0.0.0.0/0`, `::/0%eth0`, a number, a list) is a source not known:
+/// CloudFormation should refuse it, and if it does not, it may be any.
+fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Source<'t> {
     let Candidate {
         value,
         via,
         mut unknown,
     } = candidate;
+    let not_read = |text: String, mut unknown: Vec<Unknown>, why: String| {
+        add_unknowns(&mut unknown, &[Unknown::new(why)]);
+        Source {
+            kind: SourceKind::Unknown,
+            text: text.into(),
+            via,
+            unknown,
+            one_of: None,
+        }
+    };
     let text = match value {
         Value::Node(Node::String(s)) => std::borrow::Cow::Borrowed(s.as_ref()),
         Value::Text(t) => t,
@@ -679,54 +853,65 @@ fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Option<Sour
             } else {
                 format!("…{}", short(&tail))
             };
-            return Some(Source {
+            return Source {
                 kind,
                 text: text.into(),
                 via,
                 unknown,
-            });
+                one_of: None,
+            };
         }
         Value::Unknown => {
-            return Some(Source {
+            return Source {
                 kind: SourceKind::Unknown,
                 text: format!("a {key} not resolved").into(),
                 via,
                 unknown,
-            });
+                one_of: None,
+            };
         }
-        Value::Node(_) => return None,
+        Value::Node(other) => {
+            let what = shown(&Candidate::node(other));
+            return not_read(
+                format!("a {key} that is no text"),
+                unknown,
+                format!("{key} {what}, which is no CIDR"),
+            );
+        }
     };
     if text.len() > MAX_VALUE_TEXT {
-        unknown.push(Unknown::new(format!(
-            "a {key} longer than {MAX_VALUE_TEXT} characters, not read"
-        )));
-        return Some(Source {
-            kind: SourceKind::Unknown,
-            text: short(&text).into_owned().into(),
-            via,
+        return not_read(
+            short(&text).into_owned(),
             unknown,
-        });
+            format!("a {key} longer than {MAX_VALUE_TEXT} characters, not read"),
+        );
     }
+    let text = match text {
+        std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.trim()),
+        std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.trim().to_string()),
+    };
     let kind = if is_world(&text) {
         SourceKind::World
     } else {
-        // Most sources are part of the internet and never in a union that
-        // could cover it: the address is parsed only when one could.
-        let (address, prefix) = text.trim().rsplit_once('/')?;
-        let prefix = prefix.parse::<u8>().ok().filter(|_| prefix.len() <= 3)?;
-        let v6 = address.contains(':');
-        if prefix > if v6 { 128 } else { 32 } {
-            return None;
+        match parse_cidr(&text) {
+            Some(net) => SourceKind::Net {
+                v6: matches!(net, ipnet::IpNet::V6(_)),
+                prefix: net.prefix_len(),
+            },
+            None => {
+                return not_read(
+                    short(&text).into_owned(),
+                    unknown,
+                    format!("{key} {}, which is no CIDR this check reads", short(&text)),
+                );
+            }
         }
-        SourceKind::Net { v6, prefix }
     };
-    Some(Source {
+    Source {
         kind,
-        text: match text {
-            std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.trim()),
-            std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.trim().to_string()),
-        },
+        text,
         via,
         unknown,
-    })
+        one_of: None,
+    }
 }
