@@ -124,3 +124,105 @@ Resources:
         assert_eq!(result["level"], "warning");
     }
 }
+
+#[test]
+fn values_that_cannot_be_read_are_unresolved_findings_never_a_pass() {
+    // Each group's only permission has a value that cannot be read; the
+    // last one's suppression gives only a zero-width space for a reason.
+    let template = "Parameters:
+  Index: {Type: Number}
+Resources:
+  Misspelt:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [{\"IpProtocol\\\"\": tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}]
+  NoProtocol:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [{IpProtocol: sssh, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}]
+  NoCidr:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/-0}]
+  Octal:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 026, ToPort: 026, CidrIp: 0.0.0.0/0}]
+  Halves:
+    Type: AWS::EC2::SecurityGroup
+    Metadata:
+      cicd:
+        suppress:
+          - {rule: SSHOpenToWorld, reason: \"\\u200B\"}
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Select [!Ref Index, !Cidr [0.0.0.0/0, 2, 31]]}]
+";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "unreadable.yaml", template);
+    let out = cicd_within(
+        dir.path(),
+        &["validate", "--format", "json", "unreadable.yaml"],
+        LIMIT,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = &json["templates"][0];
+    // Open to the world whatever the protocol or port: IngressOpenToWorld
+    // fires on NoProtocol and Octal; the SSH rule may, everywhere.
+    assert_eq!(
+        (&report["verdict"], &report["risk"]),
+        (&serde_json::json!("fail"), &serde_json::json!(200)),
+        "{report:#}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let ssh_on = |resource: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "SSHOpenToWorld" && f["resource"] == resource)
+            .unwrap_or_else(|| panic!("no SSH finding on {resource}: {report:#}"))
+            .clone()
+    };
+    for (resource, what) in [
+        (
+            "Misspelt",
+            "the key IpProtocol\", which is no property of an ingress rule",
+        ),
+        (
+            "NoProtocol",
+            "IpProtocol sssh, which is no protocol's name or number",
+        ),
+        (
+            "NoCidr",
+            "CidrIp 0.0.0.0/-0, which is no CIDR this check reads",
+        ),
+        (
+            "Octal",
+            "FromPort 026: 22 in YAML 1.1 (octal, written plain), 26 as decimal",
+        ),
+        (
+            "Halves",
+            "which one value SecurityGroupIngress[0]'s CidrIp takes: only together do its values cover every address",
+        ),
+    ] {
+        let finding = ssh_on(resource);
+        let unresolved: Vec<&str> = finding["unresolved"]
+            .as_array()
+            .map(|u| u.iter().filter_map(|u| u.as_str()).collect())
+            .unwrap_or_default();
+        assert!(unresolved.contains(&what), "{resource}: {finding:#}");
+        assert_eq!(finding["suppressed"], false, "{resource}");
+    }
+    assert!(
+        report["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("the suppression of SSHOpenToWorld gives no reason a person can read")),
+        "{report:#}"
+    );
+}
