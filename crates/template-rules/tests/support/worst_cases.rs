@@ -1,7 +1,11 @@
 //! Templates of at most 1 MiB built to cost the most: alias amplification,
 //! long `Fn::Join`/`Fn::Sub` chains, `Fn::If` inside `Fn::Join`, wide
 //! mappings, lookups that fan out, unions of many sources, loops that
-//! generate a lot. Each says what the engine must conclude, so that
+//! generate a lot, containers written as `Fn::If`; and work bounded for
+//! the template as a whole: standalone ingress rules whose group is not
+//! known joined with thousands of groups, aliased permissions and lookups,
+//! decoys that use up the steps before a group open through a `Default`.
+//! Each says what the engine must conclude, so that
 //! `tests/worst_cases.rs` checks the outcome, `benches/worst_cases.rs` the
 //! time and `examples/worst_case.rs` (one per process) the peak memory.
 
