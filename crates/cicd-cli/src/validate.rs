@@ -257,13 +257,20 @@ fn check(
         Ok(None) => return Ok(Examined::NotATemplate(reading::OTHER_DOCUMENT)),
         Err(error) => return unreadable(error),
     };
-    let rules_applied = rules
+    let mut rules_applied: Vec<String> = rules
         .active()
         .filter(|rule| rule.applies_to(&template))
         .map(|rule| rule.id.clone())
         .collect();
     let report = evaluate_with(&template, rules, thresholds, options)
         .map_err(|e| (input.shown.clone(), e))?;
+    // A finding of a rule the engine applies itself (`(unseen)`) is
+    // reported like the others' (a JUnit test case of its own).
+    for finding in &report.findings {
+        if !rules_applied.contains(&finding.rule) {
+            rules_applied.push(finding.rule.clone());
+        }
+    }
     Ok(Examined::Checked(Checked::Evaluated {
         report: TemplateReport {
             path: input.shown.clone(),

@@ -30,7 +30,7 @@ mod text;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
-pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT};
+pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT, StopCheck};
 pub use candidate::{Candidate, Unknown, Value, Via, add_unknowns, integer};
 
 use crate::node::{Node, Object};
@@ -80,6 +80,14 @@ impl<'t> Resolver<'t> {
             allowance: Allowance::default(),
             in_progress: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The same resolver, asking `stop` now and then (every
+    /// [`allowance::STOP_CHECK_EVERY`] steps) whether to give up: once it
+    /// says so, every value is unknown ("the evaluation was stopped").
+    pub fn stop_when(mut self, stop: impl Fn() -> bool + 'static) -> Self {
+        self.allowance.stop_when(Box::new(stop));
+        self
     }
 
     /// Every value `value` may take.
