@@ -76,5 +76,6 @@ pub fn item(path: &Path, settings: &ItemSettings) -> anyhow::Result<RuleItem> {
             if settings.active { "Y" } else { "N" }.into(),
         )),
         suppressible: None,
+        suppression: None,
     })
 }

@@ -211,6 +211,7 @@ async fn invalid_rules_are_never_written_and_broken_tables_are_flagged() {
         riskvalue: Some(5.into()),
         active: Some("Y".into()),
         suppressible: None,
+        suppression: None,
     };
     rules_table::RulesTable::new(moto.dynamodb(), &table)
         .put(&item)

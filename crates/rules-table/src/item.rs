@@ -19,6 +19,7 @@ pub fn from_attributes(attributes: &HashMap<String, AttributeValue>) -> RuleItem
         riskvalue: field("riskvalue"),
         active: field("active"),
         suppressible: field("suppressible"),
+        suppression: field("suppression"),
     }
 }
 

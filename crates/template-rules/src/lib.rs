@@ -49,11 +49,13 @@
 
 #![warn(missing_docs)]
 
+mod baseline;
 mod budget;
 mod category;
 mod context;
 mod engine;
 mod evidence;
+pub mod fingerprint;
 pub mod guard;
 pub mod ingress;
 mod kind;
@@ -61,7 +63,12 @@ pub mod kinds;
 pub mod render;
 mod report;
 mod rules;
+mod suppression;
 pub mod unseen;
+
+pub use baseline::{
+    Baseline, BaselineError, BaselinePolicy, BaselineState, BaselineSummary, evaluate_against,
+};
 
 pub use budget::{Budget, Interrupted};
 pub use cfn_template::{
@@ -79,6 +86,9 @@ pub use report::{
 };
 pub use rules::{
     Category, GUARD, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
-    UnusableRules, guard_summary,
+    SuppressionPolicy, UnusableRules, guard_summary,
 };
+pub use suppression::{EXPIRY_WARNING_DAYS, today};
+/// A calendar day (the `time` crate's): [`EvaluateOptions::today`].
+pub use time::Date;
 pub use unseen::{UNSEEN, UNSEEN_RISK, UNSEEN_SUMMARY};

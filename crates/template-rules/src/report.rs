@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::{BaselinePolicy, BaselineState, BaselineSummary};
+
 /// The outcome for one template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -244,12 +246,34 @@ pub struct Finding {
     /// What could not be worked out; empty for a resolved finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unresolved: Vec<String>,
+    /// What identifies the finding from one version of its template to the
+    /// next (see [`crate::fingerprint`]): `v1:` and 32 hex digits. Empty
+    /// only in a report made before fingerprints.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+    /// For a guard item's finding, the Guard rule that failed: what a
+    /// `Metadata.guard.SuppressedRules` entry may name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard_rule: Option<String>,
+    /// A suppression of the finding that no longer applies: when it
+    /// expired, and what it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression_expired: Option<String>,
+    /// Compared with a baseline ([`Report::compare`]): whether the finding
+    /// was there already. `None` when there was no baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
 }
 
 impl Finding {
     /// Whether the rule only may fire (see [`Finding::unresolved`]).
     pub fn is_unresolved(&self) -> bool {
         !self.unresolved.is_empty()
+    }
+
+    /// Whether a baseline held it already ([`BaselineState::Existing`]).
+    pub fn is_existing(&self) -> bool {
+        self.baseline == Some(BaselineState::Existing)
     }
 
     /// What could not be worked out that `reason` does not already name,
@@ -291,12 +315,53 @@ pub struct Report {
     /// as a suppression without a reason.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// What the findings were compared with, when they were (see
+    /// [`Report::compare`]); left out of JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl Report {
-    /// Unsuppressed findings, resolved and unresolved.
+    /// Whether `finding` (one of this report's) counts in the verdict:
+    /// unsuppressed, and not left out as existing by the baseline policy.
+    pub fn counts(&self, finding: &Finding) -> bool {
+        !finding.suppressed && !(finding.is_existing() && self.leaves_out_existing())
+    }
+
+    /// Whether existing findings are left out of the verdict: compared
+    /// with a baseline under [`BaselinePolicy::NewOnly`].
+    pub fn leaves_out_existing(&self) -> bool {
+        self.baseline
+            .as_ref()
+            .is_some_and(|b| b.policy == BaselinePolicy::NewOnly)
+    }
+
+    /// The findings the verdict counts: unsuppressed, resolved and
+    /// unresolved (and, compared with a baseline under
+    /// [`BaselinePolicy::NewOnly`], new).
     pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| !f.suppressed)
+        self.findings.iter().filter(|f| self.counts(f))
+    }
+
+    /// Unsuppressed findings a baseline held already, counted or not.
+    pub fn existing_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| !f.suppressed && f.is_existing())
+    }
+
+    /// How many unsuppressed findings are new (all of them without a
+    /// baseline).
+    pub fn new_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| !f.suppressed && !f.is_existing())
+            .count()
+    }
+
+    /// How many unsuppressed findings a baseline held already.
+    pub fn existing_count(&self) -> usize {
+        self.existing_findings().count()
     }
 
     /// Unsuppressed findings that are not unresolved.
@@ -309,7 +374,7 @@ impl Report {
         self.active_findings().filter(|f| f.is_unresolved())
     }
 
-    /// Suppressed findings.
+    /// Suppressed findings (a baseline's or not).
     pub fn suppressed_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed)
     }

@@ -342,6 +342,7 @@ fn forbidden_amis_that_cannot_be_worked_out() {
         riskvalue: Some(10.into()),
         active: Some("Y".into()),
         suppressible: None,
+        suppression: None,
     }]);
     let template = json!({
         "Parameters": {

@@ -92,6 +92,8 @@ fn bad_protocol() -> impl Strategy<Value = (String, &'static str)> {
         )),
         // The key misspelt: no protocol, and a key that is none of a rule's.
         "[A-Za-z]{0,3}[\"' ]?".prop_map(|noise| {
+            // Escaped: the key is a double-quoted YAML scalar.
+            let noise = noise.replace('"', "\\\"");
             (
                 format!("\"IpProtocol{noise}x\": tcp, "),
                 "which is no property of an ingress rule",

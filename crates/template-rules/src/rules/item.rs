@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::rule::{Rule, RuleKind};
+use super::rule::{Rule, RuleKind, SuppressionPolicy};
 
 /// A rule as stored: every field optional, so that a missing one is an error
 /// that names it rather than a failure to read the whole table.
@@ -30,6 +30,10 @@ pub struct RuleItem {
     /// `Y` (the default when absent) or `N`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressible: Option<Value>,
+    /// What a suppression must give: `reason` (the default when absent) or
+    /// `reason+expiry`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Value>,
 }
 
 impl RuleItem {
@@ -49,6 +53,7 @@ impl RuleItem {
             ("riskvalue", self.riskvalue.as_ref()),
             ("active", self.active.as_ref()),
             ("suppressible", self.suppressible.as_ref()),
+            ("suppression", self.suppression.as_ref()),
         ]
     }
 }
@@ -69,6 +74,8 @@ impl From<&Rule> for RuleItem {
             // Written only when it is not the default, so that items
             // without the field read and write back unchanged.
             suppressible: (!rule.suppressible).then(|| "N".into()),
+            suppression: (rule.suppression != SuppressionPolicy::Reason)
+                .then(|| rule.suppression.as_str().into()),
         }
     }
 }

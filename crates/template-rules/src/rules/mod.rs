@@ -1,7 +1,9 @@
 //! Rules, in the item shape the original function kept in DynamoDB:
 //! `rule` (id), `category`, `ruletype`, `ruledata`, `riskvalue`, `active`,
 //! and optionally `suppressible` (`Y`, the default, or `N`: a template may
-//! not suppress the rule's findings).
+//! not suppress the rule's findings) and `suppression` (`reason`, the
+//! default, or `reason+expiry`: a suppression must also give an `expires`
+//! date and an `owner`).
 //!
 //! `ruletype` names a native kind ([`crate::kinds::KINDS`]: `open-ingress`,
 //! `forbidden-ami`, `regex`, each describing its `ruledata`), or `guard`:
@@ -28,6 +30,6 @@ mod usable;
 pub use crate::category::{Category, GUARD_CATEGORY};
 pub use file::RulesFileError;
 pub use item::RuleItem;
-pub use rule::{GUARD, Rule, RuleKind, guard_summary};
+pub use rule::{GUARD, Rule, RuleKind, SuppressionPolicy, guard_summary};
 pub use set::{RuleError, RuleSet};
 pub use usable::UnusableRules;

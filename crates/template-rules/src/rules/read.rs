@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::fields::{parse_active, parse_flag, parse_risk, required_text};
 use super::item::RuleItem;
 use super::legacy;
-use super::rule::{GUARD, Rule, RuleKind};
+use super::rule::{GUARD, Rule, RuleKind, SuppressionPolicy};
 use crate::category::{Category, GUARD_CATEGORY};
 use crate::kind::Categories;
 use crate::kinds::{self, KINDS};
@@ -29,6 +29,10 @@ impl Rule {
             None | Some(Value::Null) => true,
             Some(value) => parse_flag(value, "suppressible")?,
         };
+        let suppression = match item.suppression.as_ref() {
+            None | Some(Value::Null) => SuppressionPolicy::Reason,
+            Some(value) => parse_suppression(value)?,
+        };
         let rule = |category, kind| Rule {
             id: id.clone(),
             category,
@@ -36,6 +40,7 @@ impl Rule {
             risk,
             active,
             suppressible,
+            suppression,
         };
         if ruletype == GUARD {
             let category = match item.category.as_ref() {
@@ -79,6 +84,22 @@ impl Rule {
             ));
         }
         Ok((rule(category, RuleKind::Native(check)), note))
+    }
+}
+
+/// `suppression`: `reason` or `reason+expiry`.
+fn parse_suppression(value: &Value) -> Result<SuppressionPolicy, String> {
+    match value {
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "reason" => Ok(SuppressionPolicy::Reason),
+            "reason+expiry" => Ok(SuppressionPolicy::ReasonAndExpiry),
+            _ => Err(format!(
+                "suppression \"{s}\" is not reason or reason+expiry"
+            )),
+        },
+        other => Err(format!(
+            "suppression must be reason or reason+expiry, not {other}"
+        )),
     }
 }
 

@@ -68,6 +68,28 @@ pub struct Rule {
     pub active: bool,
     /// Whether a template may suppress the rule's findings.
     pub suppressible: bool,
+    /// What a suppression of the rule's findings must give.
+    pub suppression: SuppressionPolicy,
+}
+
+/// What a suppression must give (an item's `suppression`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SuppressionPolicy {
+    /// `reason` (the default): a reason a person can read.
+    #[default]
+    Reason,
+    /// `reason+expiry`: a reason, an `expires` date and an `owner`.
+    ReasonAndExpiry,
+}
+
+impl SuppressionPolicy {
+    /// `reason` or `reason+expiry`, as an item writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionPolicy::Reason => "reason",
+            SuppressionPolicy::ReasonAndExpiry => "reason+expiry",
+        }
+    }
 }
 
 impl Rule {

@@ -62,6 +62,7 @@ pub fn rules() -> RuleSet {
         riskvalue: Some(1.into()),
         active: Some("Y".into()),
         suppressible: None,
+        suppression: None,
     });
     RuleSet::from_items(items)
 }
