@@ -347,6 +347,10 @@ mod tests {
             suppression_reason: None,
             resource_type: "AWS::EC2::SecurityGroup".to_string(),
             unresolved: Vec::new(),
+            fingerprint: String::new(),
+            guard_rule: None,
+            suppression_expired: None,
+            baseline: None,
         }
     }
 
@@ -378,6 +382,7 @@ mod tests {
                 .map(|i| finding(&format!("Rule{i:03}"), &"x".repeat(60)))
                 .collect(),
             warnings: vec!["a warning".to_string()],
+            baseline: None,
         };
         let listing = Listing::of(&report);
         let text = listing.fit("headline".to_string(), 2048, "elsewhere");

@@ -202,7 +202,11 @@ fn settled(
         resource_type: &finding.resource_type,
         resolved: !finding.is_unresolved(),
     };
-    finding.fingerprint = identity.fingerprint([fingerprint::key(reason)]);
+    let key = match finding.guard_rule {
+        Some(_) => fingerprint::guard_key(reason),
+        None => fingerprint::key(reason),
+    };
+    finding.fingerprint = identity.fingerprint([key]);
     suppressions.apply(&mut finding);
     finding
 }

@@ -118,6 +118,94 @@ pub(crate) fn key(reason: &str) -> String {
     .into_owned()
 }
 
+/// A Guard failure's message (`RULE: message; message`) as evidence: as
+/// [`key`], with each value Guard quotes (`Value=...`) that is a text, a
+/// number or a boolean written as the string it equals (see
+/// [`canonical`]), a quoted mapping or list left out (it is where a query
+/// stopped — the resource's `Properties` when one is missing — not what
+/// failed, and holds its neighbours: a port opened beside a missing
+/// property is no change to it), as is a value the message cuts short;
+/// and its messages in sorted order (Guard gives them in the order it met
+/// the values).
+pub(crate) fn guard_key(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("Value=") {
+        let value_at = at + "Value=".len();
+        out.push_str(&rest[..value_at]);
+        rest = &rest[value_at..];
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+        match values.next() {
+            Some(Ok(value @ (serde_json::Value::Object(_) | serde_json::Value::Array(_)))) => {
+                out.push_str(if value.is_object() { "{…}" } else { "[…]" });
+                rest = &rest[values.byte_offset()..];
+            }
+            Some(Ok(value)) => {
+                canonical(&value, &mut out);
+                rest = &rest[values.byte_offset()..];
+            }
+            // Cut short by the message's cap (`…`): what is left says nothing.
+            Some(Err(_)) if rest.ends_with('…') => rest = "",
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+    let out = key(&out);
+    match out.split_once(": ") {
+        Some((rule, messages)) => {
+            let mut each: Vec<&str> = messages.split("; ").collect();
+            each.sort_unstable();
+            format!("{rule}: {}", each.join("; "))
+        }
+        None => out,
+    }
+}
+
+/// `value` as text that is the same however the template was written: keys
+/// sorted, numbers and booleans as the strings they equal (CloudFormation
+/// reads `22` and `"22"` alike), and a list of mappings in sorted order
+/// (such lists — ingress rules, tags, statements — are read as sets).
+/// [`guard_key`] uses it for scalars.
+fn canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(&Value::String(b.to_string()).to_string()),
+        Value::Number(n) => out.push_str(&Value::String(n.to_string()).to_string()),
+        Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+        Value::Array(items) => {
+            let mut each: Vec<String> = items
+                .iter()
+                .map(|item| {
+                    let mut text = String::new();
+                    canonical(item, &mut text);
+                    text
+                })
+                .collect();
+            if items.iter().all(Value::is_object) {
+                each.sort_unstable();
+            }
+            out.push('[');
+            out.push_str(&each.join(","));
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +238,32 @@ mod tests {
         assert_eq!(key("admits tcp 22 from ::/0"), "admits tcp 22 from ::/0");
         assert_eq!(key("A[0][1] and B[2]"), "A[][] and B[]");
         assert_eq!(key("Value=[22] or [1]"), "Value=[22] or [1]");
+    }
+
+    #[test]
+    fn a_guard_message_is_the_same_however_the_value_it_quotes_is_written() {
+        let one = guard_key(
+            "R: missing. Value traversed to [Path=/Resources/Sg/Properties Value={\"B\":[{\"y\":1,\"x\":22}],\"A\":true}]; value [Path=/Resources/Sg/Properties/L/0/P Value=22] not equal",
+        );
+        let two = guard_key(
+            "R: value [Path=/Resources/Sg/Properties/L/3/P Value=\"22\"] not equal; missing. Value traversed to [Path=/Resources/Sg/Properties Value={\"A\":\"true\"}]",
+        );
+        assert_eq!(one, two);
+        assert_eq!(
+            one,
+            "R: missing. Value traversed to [Path=/Resources/Sg/Properties Value={…}]; value [Path=/Resources/Sg/Properties/L/*/P Value=\"22\"] not equal"
+        );
+        // A value that differs is other evidence.
+        assert_ne!(
+            guard_key("R: value [Path=/Resources/Sg/P Value=\"0.0.0.0/0\"]"),
+            guard_key("R: value [Path=/Resources/Sg/P Value=\"1.0.0.0/0\"]")
+        );
+        // A value cut short is left out; text that is no JSON is kept.
+        assert_eq!(
+            guard_key("R: missing [Path=/Resources/Sg Value={\"A\":[1,2…"),
+            "R: missing [Path=/Resources/Sg Value="
+        );
+        assert_eq!(guard_key("R: Value=not json"), "R: Value=not json");
     }
 
     #[test]

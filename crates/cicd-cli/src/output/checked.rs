@@ -58,6 +58,10 @@ pub(super) mod tests {
             suppression_reason: None,
             resource_type: "AWS::EC2::SecurityGroup".to_string(),
             unresolved: unresolved.iter().map(|u| u.to_string()).collect(),
+            fingerprint: String::new(),
+            guard_rule: None,
+            suppression_expired: None,
+            baseline: None,
         }
     }
 

@@ -424,7 +424,7 @@ fn union<'p>(
                 ),
                 key: Some(format!(
                     "{all} together may admit {what} from {every} ({})",
-                    names(&unknown)
+                    sorted_names(&unknown)
                 )),
                 unknown,
             });
@@ -837,6 +837,14 @@ fn every_part(parts: &[&Part], home: Option<Owner>) -> String {
     names.sort_unstable();
     names.dedup();
     names.join(", ")
+}
+
+/// What `unknown` names, in an order that does not depend on the order
+/// the parts are written in.
+fn sorted_names(unknown: &[Unknown]) -> String {
+    let mut each: Vec<&str> = unknown.iter().map(Unknown::as_str).collect();
+    each.sort_unstable();
+    crate::fingerprint::key(&each.join("; "))
 }
 
 /// "SecurityGroupIngress[0] (0.0.0.0/1), ingress rule In2 (128.0.0.0/1)".
