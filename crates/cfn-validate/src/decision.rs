@@ -11,9 +11,13 @@
 //! Findings are listed most important first, since CodePipeline keeps only
 //! so much of a summary (2048 characters) or a message (5000): resolved
 //! findings, then unresolved ones (saying what could not be resolved), then
-//! suppressed ones (with their reasons, so the approver sees what was
-//! waived), then the template's warnings. What does not fit is counted in a
-//! last "… and N more" line, never cut mid-line.
+//! those a baseline held already and the verdict left out, then suppressed
+//! ones (with their reasons, so the approver sees what was waived), then
+//! the template's warnings. What does not fit is counted in a last "… and N
+//! more" line, never cut mid-line.
+//!
+//! Compared with a baseline (a deployed stack's template), the headline
+//! says how many findings are new and how many existing.
 
 use std::collections::BTreeMap;
 
@@ -25,8 +29,10 @@ use template_rules::{Finding, Report, Thresholds, UnresolvedPolicy, Verdict};
 /// for a template that may go on, a `JobFailed` for one that may not.
 ///
 /// A success carries the output variables `verdict`, `risk` (what the
-/// verdict counts), `findings` (unsuppressed, resolved or not),
-/// `unresolved` and `suppressed`.
+/// verdict counts), `findings` (the unsuppressed ones it counts, resolved or
+/// not), `unresolved`, `suppressed`, `new` and `existing` (unsuppressed
+/// findings a baseline did not hold, and did; without one, every finding
+/// is new).
 pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Outcome, JobError> {
     let unresolved = report.unresolved_count();
     let suppressed = report.suppressed_count();
@@ -39,11 +45,15 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
     );
     variables.insert("unresolved".to_string(), unresolved.to_string());
     variables.insert("suppressed".to_string(), suppressed.to_string());
+    variables.insert("new".to_string(), report.new_count().to_string());
+    variables.insert("existing".to_string(), report.existing_count().to_string());
 
     let listing = Listing::of(report);
     match report.verdict {
         Verdict::Pass => {
-            let summary = if report.findings.is_empty() {
+            let summary = if report.existing_count() > 0 && report.leaves_out_existing() {
+                format!("no new risk found in {file}{}", clauses(report, false))
+            } else if report.findings.is_empty() {
                 format!("no risk found in {file}")
             } else if report.active_findings().next().is_none() {
                 format!("no risk found in {file}{}", clauses(report, false))
@@ -133,6 +143,17 @@ fn clauses(report: &Report, unresolved_said: bool) -> String {
     if suppressed > 0 {
         clauses.push(count(suppressed, "suppressed finding"));
     }
+    if let Some(baseline) = &report.baseline {
+        let counted = if report.leaves_out_existing() {
+            "not counted"
+        } else {
+            "counted"
+        };
+        clauses.push(format!(
+            "{} new, {} existing in {} ({counted})",
+            baseline.new, baseline.existing, baseline.against
+        ));
+    }
     clauses.iter().map(|c| format!("; {c}")).collect()
 }
 
@@ -169,6 +190,14 @@ impl<'a> Listing<'a> {
                 (
                     Some("unresolved (could not be resolved; check by hand):"),
                     findings(&mut report.unresolved_findings()),
+                ),
+                (
+                    Some("existing (in the baseline already; not counted):"),
+                    findings(
+                        &mut report
+                            .existing_findings()
+                            .filter(|_| report.leaves_out_existing()),
+                    ),
                 ),
                 (
                     Some("suppressed in the template:"),
@@ -257,6 +286,12 @@ fn finding_line(f: &Finding) -> String {
             "suppressed: {}",
             f.suppression_reason.as_deref().unwrap_or("no reason given")
         ));
+    }
+    if let Some(expired) = &f.suppression_expired {
+        notes.push(expired.clone());
+    }
+    if f.is_existing() {
+        notes.push("existing".to_string());
     }
     format!(
         "{} on {} (line {}): {} [{}]",

@@ -1,24 +1,29 @@
 //! The Static_Check stage: scores the CloudFormation template in the job's
 //! input artifact against the rules table, and reports the verdict.
 //!
-//! 1. Read `UserParameters` (`input`, `file`, optional `output` bucket).
+//! 1. Read `UserParameters` (`input`, `file`, optional `output` bucket and
+//!    `baseline` stack).
 //! 2. Read the input artifact with the job's artifact credentials and the
 //!    template out of it (both capped).
 //! 3. Load the rules from the [`RulesSource`] (in Lambda, the `RULES_TABLE`
-//!    DynamoDB table, seeded with the defaults when empty).
+//!    DynamoDB table, seeded with the defaults when empty), and, for a
+//!    baseline, the template the stack was deployed with
+//!    ([`DeployedTemplates`]: CloudFormation's `GetTemplate`).
 //! 4. Parse the template, build the rules and evaluate with
-//!    `template-rules` (`score`): CPU-bound, so on a blocking thread
-//!    ([`Invocation::spawn_blocking`]), under a budget that gives up when
-//!    the runner stops the handler. [`decision::decide`] turns the report
-//!    into the result to report.
+//!    `template-rules` (`score`), and the baseline's template too, each
+//!    finding then new or existing (only new ones count): CPU-bound, so on
+//!    a blocking thread ([`Invocation::spawn_blocking`]), under a budget
+//!    that gives up when the runner stops the handler.
+//!    [`decision::decide`] turns the report into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
 //!    `output` names a bucket, `valid.template.zip` or `flagged.template.zip`
 //!    there, with the function's own credentials.
 //!
-//! The handler knows the rules and the artifacts only through their ports
-//! ([`RulesSource`], [`JobStores`], [`ArtifactStore`]): DynamoDB and S3 in
-//! Lambda ([`Validator::from_sdk`]), memory in tests. The runner in
+//! The handler knows the rules, the artifacts and the deployed stacks only
+//! through their ports ([`RulesSource`], [`JobStores`], [`ArtifactStore`],
+//! [`DeployedTemplates`]): DynamoDB, S3 and CloudFormation in Lambda
+//! ([`Validator::from_sdk`]), memory in tests. The runner in
 //! `pipeline-job` reports the result, exactly once.
 //!
 //! Start with [`Validator::validate`], then [`decision::decide`].
@@ -26,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod decision;
+pub mod deployed;
 pub mod guard_memory;
 pub mod params;
 pub mod settings;
@@ -39,11 +45,13 @@ use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
 use template_rules::{
-    Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, EvaluationError, Report, RuleItem,
-    RuleSet, Template, TemplateReport, Thresholds, ValidationReport, Verdict, evaluate_with,
+    Baseline, BaselinePolicy, Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions,
+    EvaluationError, Report, RuleItem, RuleSet, Template, TemplateReport, Thresholds,
+    ValidationReport, Verdict, evaluate_with,
 };
 use tracing::{info, warn};
 
+pub use deployed::{CloudFormationTemplates, DeployedTemplates, MemoryStacks, NoStacks};
 pub use params::Params;
 pub use settings::{Settings, SettingsError};
 
@@ -54,9 +62,10 @@ pub const VALID_COPY: &str = "valid.template.zip";
 /// The copy left in the `output` bucket for a template flagged for approval.
 pub const FLAGGED_COPY: &str = "flagged.template.zip";
 
-/// The Static_Check handler: its rules, thresholds and artifact stores.
+/// The Static_Check handler: its rules, thresholds, artifact stores and
+/// the deployed stacks a job may name as its baseline.
 #[derive(Debug, Clone)]
-pub struct Validator<R, J, O> {
+pub struct Validator<R, J, O, D = NoStacks> {
     rules: R,
     thresholds: Thresholds,
     /// Makes the store for each job's artifacts, with its credentials.
@@ -65,10 +74,13 @@ pub struct Validator<R, J, O> {
     own_store: O,
     /// Memory one Guard item may take (see [`guard_memory`]).
     guard_memory_limit: usize,
+    /// Where a baseline stack's template is read.
+    deployed: D,
 }
 
-/// The validator Lambda runs: DynamoDB rules, S3 artifacts.
-pub type AwsValidator = Validator<RulesTable, S3Stores, S3Store>;
+/// The validator Lambda runs: DynamoDB rules, S3 artifacts, CloudFormation
+/// stacks.
+pub type AwsValidator = Validator<RulesTable, S3Stores, S3Store, CloudFormationTemplates>;
 
 impl AwsValidator {
     /// The rules table named in `settings`, and S3, through clients made
@@ -81,6 +93,9 @@ impl AwsValidator {
             S3Store::new(artifacts::s3::own_client(sdk)),
         )
         .with_guard_memory_limit(settings.guard_memory_limit)
+        .with_deployed(CloudFormationTemplates::new(
+            aws_sdk_cloudformation::Client::new(sdk),
+        ))
     }
 }
 
@@ -92,7 +107,8 @@ where
 {
     /// A validator over these ports: its rules, the thresholds of its
     /// verdicts, the stores for each job's artifacts and its own store (for the
-    /// copy in the `output` bucket).
+    /// copy in the `output` bucket). It reads no stacks until given
+    /// [`Validator::with_deployed`].
     pub fn new(rules: R, thresholds: Thresholds, job_stores: J, own_store: O) -> Self {
         Validator {
             rules,
@@ -100,6 +116,27 @@ where
             job_stores,
             own_store,
             guard_memory_limit: EvaluateOptions::default().guard_memory_limit,
+            deployed: NoStacks,
+        }
+    }
+}
+
+impl<R, J, O, D> Validator<R, J, O, D>
+where
+    R: RulesSource,
+    J: JobStores,
+    O: ArtifactStore,
+    D: DeployedTemplates,
+{
+    /// The same validator, reading a baseline stack's template from `deployed`.
+    pub fn with_deployed<E: DeployedTemplates>(self, deployed: E) -> Validator<R, J, O, E> {
+        Validator {
+            rules: self.rules,
+            thresholds: self.thresholds,
+            job_stores: self.job_stores,
+            own_store: self.own_store,
+            guard_memory_limit: self.guard_memory_limit,
+            deployed,
         }
     }
 
@@ -130,6 +167,18 @@ where
         )?);
         let table = self.rules.name().to_string();
         let items = self.rules.items().await.map_err(table_error)?;
+        let baseline = match &params.baseline {
+            Some(baseline) => {
+                let stack = baseline.stack.clone();
+                let deployed = self.deployed.original_template(&stack).await?;
+                info!(stack = %stack, exists = deployed.is_some(), "read the baseline stack's template");
+                Some(DeployedBaseline {
+                    stack,
+                    template: deployed,
+                })
+            }
+            None => None,
+        };
 
         let report = {
             let (template, file, thresholds) =
@@ -156,12 +205,24 @@ where
                         guard_memory_limit,
                         budget,
                         on_guard_chunk: &on_guard_chunk,
+                        ..EvaluateOptions::default()
                     };
-                    score(&template, &file, &table, items, &thresholds, &options)
+                    let mut report = score(
+                        &template,
+                        &file,
+                        &table,
+                        items.clone(),
+                        &thresholds,
+                        &options,
+                    )?;
+                    if let Some(baseline) = baseline {
+                        compare(&mut report, baseline, &table, items, &thresholds, &options)?;
+                    }
+                    Ok::<_, JobError>(report)
                 })
                 .await?
         };
-        info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
+        info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), new = report.new_count(), existing = report.existing_count(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
             warn!(%warning, "template warning");
         }
@@ -261,6 +322,64 @@ fn score(
     }
     evaluate_with(&template, &rules, thresholds, options)
         .map_err(|e| evaluation_error(table, file, e))
+}
+
+/// The template a baseline stack was deployed with, `None` when the stack
+/// does not exist (yet).
+struct DeployedBaseline {
+    stack: String,
+    template: Option<String>,
+}
+
+/// Marks the findings of `report` new or existing against the findings of
+/// the baseline stack's template (evaluated with the same rules and
+/// options), and judges again: only new ones count. A stack that does not
+/// exist has none: every finding is new. Its template is the stage's
+/// setup: one that cannot be read, or that the rules cannot be evaluated
+/// on, is a `ConfigurationError`.
+fn compare(
+    report: &mut Report,
+    baseline: DeployedBaseline,
+    table: &str,
+    items: Vec<RuleItem>,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Result<(), JobError> {
+    let DeployedBaseline { stack, template } = baseline;
+    let Some(text) = template else {
+        let against = format!("stack {stack}, which does not exist yet");
+        report.compare(
+            &Baseline::empty(),
+            BaselinePolicy::NewOnly,
+            thresholds,
+            against,
+        );
+        return Ok(());
+    };
+    let deployed = Template::parse(text.as_bytes()).map_err(|e| {
+        JobError::configuration(format!(
+            "the template of stack {stack} (UserParameters.baseline) cannot be read as a CloudFormation template: {e}"
+        ))
+    })?;
+    // The rules were checked on the job's template: usable.
+    let rules = RuleSet::from_items(items);
+    let earlier = evaluate_with(&deployed, &rules, thresholds, options).map_err(|e| match e {
+        EvaluationError::Rules(_) => JobError::configuration(format!(
+            "the rules table {table} has rules that cannot be evaluated on the template of stack {stack} (UserParameters.baseline):\n{e}"
+        )),
+        EvaluationError::Stopped { .. } | EvaluationError::Interrupted(_) => {
+            JobError::failed(format!("the template of stack {stack} (the baseline): {e}"))
+        }
+    })?;
+    // Made by this version: every fingerprint is current.
+    let earlier = Baseline::of(&earlier).map_err(|e| JobError::failed(e.to_string()))?;
+    report.compare(
+        &earlier,
+        BaselinePolicy::NewOnly,
+        thresholds,
+        format!("stack {stack}"),
+    );
+    Ok(())
 }
 
 /// A check that cannot be trusted is never a verdict: a rule Guard failed

@@ -7,9 +7,9 @@
 
 mod support;
 
-use harness::workspace_root;
+use harness::{unique_name, workspace_root};
 use rules_table::{RulesTable, to_attributes};
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::*;
 
 #[tokio::test]
@@ -141,4 +141,103 @@ async fn a_table_written_by_the_original_function_keeps_working() {
             .await,
     );
     assert_eq!(summary, "no risk found in t.yaml");
+}
+
+/// The deployed stack's two groups: the web tier open on port 80 to the
+/// world, the admin group to the office only.
+const DEPLOYED: &str = r#"{
+  "Resources": {
+    "WebSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
+      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}]}},
+    "AdminSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "admin",
+      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "CidrIp": "10.0.0.0/8"}]}}
+  }
+}"#;
+
+/// The commit: the same groups, written as YAML, with RDP on the admin
+/// group opened to the world.
+const ONE_MORE_PORT: &str = "Resources:
+  AdminSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: admin
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 10.0.0.0/8}
+        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 0.0.0.0/0}
+  WebSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}
+";
+
+/// Creates a stack in moto from `template`; panics if moto refuses it.
+async fn deploy(stage: &Stage, template: &str) -> String {
+    let stack = unique_name("calculator-prod");
+    stage
+        .moto
+        .cloudformation()
+        .create_stack()
+        .stack_name(&stack)
+        .template_body(template)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create stack {stack}: {e:?}"));
+    stack
+}
+
+fn with_baseline(stack: &str) -> String {
+    json!({"input": "SourceArtifact", "file": APP_TEMPLATE, "baseline": {"stack": stack}})
+        .to_string()
+}
+
+/// Static_Check with `UserParameters.baseline` naming a stack in moto: the
+/// deployed template read through the real SDK's GetTemplate.
+#[tokio::test]
+async fn a_template_fails_only_on_the_open_port_it_adds_over_the_deployed_stack() {
+    let stage = Stage::new().await;
+    stage
+        .source(&[(APP_TEMPLATE, ONE_MORE_PORT.as_bytes())])
+        .await;
+
+    // Port 80 was deployed; 3389 is what the commit adds: it fails on that.
+    let stack = deploy(&stage, DEPLOYED).await;
+    let (kind, message) = failure(stage.run(&stage.event(&with_baseline(&stack))).await);
+    assert_eq!(kind, "JobFailed");
+    assert_eq!(
+        message,
+        format!(
+            "{APP_TEMPLATE} has risk 100 (fails from 50); 1 new, 1 existing in stack {stack} (not counted):\n\
+             IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 3389 from 0.0.0.0/0 [risk 100]\n\
+             existing (in the baseline already; not counted):\n\
+             IngressOpenToWorld on WebSg (line 9): SecurityGroupIngress[0] admits tcp 80 from 0.0.0.0/0 [risk 100, existing]"
+        )
+    );
+
+    // The same open port, already deployed: nothing new, the job passes.
+    let stack = deploy(&stage, ONE_MORE_PORT).await;
+    let (summary, variables) = success(stage.run(&stage.event(&with_baseline(&stack))).await);
+    assert!(
+        summary.starts_with(&format!(
+            "no new risk found in {APP_TEMPLATE}; 0 new, 2 existing in stack {stack} (not counted)\n"
+        )),
+        "{summary}"
+    );
+    assert_eq!(variables["verdict"], "pass");
+    assert_eq!(
+        (variables["new"].as_str(), variables["existing"].as_str()),
+        ("0", "2")
+    );
+
+    // A stack that does not exist yet: every finding is new.
+    let missing = unique_name("not-deployed");
+    let (kind, message) = failure(stage.run(&stage.event(&with_baseline(&missing))).await);
+    assert_eq!(kind, "JobFailed");
+    assert!(
+        message.contains(&format!(
+            "2 new, 0 existing in stack {missing}, which does not exist yet"
+        )),
+        "{message}"
+    );
 }

@@ -44,7 +44,9 @@ async fn a_passing_template_succeeds_and_its_outputs_hold_it_unchanged_with_the_
     assert_eq!(
         variables,
         [
+            ("existing", "0"),
             ("findings", "0"),
+            ("new", "0"),
             ("risk", "0"),
             ("suppressed", "0"),
             ("unresolved", "0"),
@@ -227,7 +229,7 @@ async fn bad_user_parameters_are_configuration_errors_naming_the_field() {
         ),
         (
             r#"{"input": "SourceArtifact", "file": "t.json", "ouput": "b"}"#,
-            "UserParameters.ouput: unknown field `ouput`, expected one of `input`, `file`, `output`",
+            "UserParameters.ouput: unknown field `ouput`, expected one of `input`, `file`, `output`, `baseline`",
         ),
         (
             "SourceArtifact",
