@@ -9,12 +9,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use rules_table::{RulesSource, RulesTable};
 use template_rules::{
-    EvaluateOptions, EvaluationError, Limits, RuleItem, RuleSet, TemplateReport, Thresholds,
-    UnresolvedPolicy, Verdict, evaluate_with,
+    Baseline, BaselinePolicy, EvaluateOptions, EvaluationError, Limits, Report, RuleItem, RuleSet,
+    Template, TemplateReport, Thresholds, UnresolvedPolicy, Verdict, evaluate_with,
 };
 
 use crate::Status;
 use crate::aws::{self, Endpoint};
+use crate::baseline::{Baselines, Earlier};
 use crate::guard_files::{self, ItemSettings};
 use crate::inputs::{self, Input};
 use crate::output::{self, Checked, Format, locate};
@@ -67,6 +68,19 @@ pub struct Args {
     /// that pass every changed .json/.yaml file).
     #[arg(long)]
     only_templates: bool,
+    /// Compare with an earlier report (`--format json`): a finding it holds
+    /// for the same template path is existing, shown apart and (by
+    /// default) left out of the verdict.
+    #[arg(long, value_name = "REPORT.json", conflicts_with = "baseline_ref")]
+    baseline: Option<PathBuf>,
+    /// Compare with the same files at this git revision (a commit, branch
+    /// or tag): a file that was not there has no baseline.
+    #[arg(long, value_name = "GIT_REV")]
+    baseline_ref: Option<String>,
+    /// What existing findings do: `new-only` (the default) leaves them out
+    /// of the verdict; `count` counts them too.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    baseline_policy: Option<Policy>,
     /// Templates (JSON or YAML), directories to search for templates, or `-` for standard input.
     #[arg(required = true, value_name = "PATH")]
     templates: Vec<PathBuf>,
@@ -78,6 +92,22 @@ enum Unresolved {
     Pass,
     Flag,
     Fail,
+}
+
+/// `--baseline-policy`, as clap lists and completes it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Policy {
+    NewOnly,
+    Count,
+}
+
+impl From<Policy> for BaselinePolicy {
+    fn from(value: Policy) -> Self {
+        match value {
+            Policy::NewOnly => BaselinePolicy::NewOnly,
+            Policy::Count => BaselinePolicy::Count,
+        }
+    }
 }
 
 impl From<Unresolved> for UnresolvedPolicy {
@@ -109,6 +139,20 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     {
         bail!("standard input (-) can be read only once");
     }
+    let baselines = match (&args.baseline, &args.baseline_ref) {
+        (Some(report), _) => Some(Baselines::from_report(report)?),
+        (None, Some(rev)) => Some(Baselines::from_git(rev)?),
+        (None, None) if args.baseline_policy.is_some() => {
+            bail!("--baseline-policy only applies to --baseline or --baseline-ref")
+        }
+        (None, None) => None,
+    };
+    let compare = baselines.as_ref().map(|baselines| Comparison {
+        baselines,
+        policy: args
+            .baseline_policy
+            .map_or(BaselinePolicy::default(), Into::into),
+    });
     let rules = match &args.table {
         Some(table) => {
             let items = runtime.block_on(table_items(table, &args.endpoint))?;
@@ -123,24 +167,39 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
             .unwrap_or(usize::MAX),
         ..EvaluateOptions::default()
     };
-    let checked = check_all(&inputs, &rules, &thresholds, &options, args.jobs)?;
+    let checked = check_all(
+        &inputs,
+        &rules,
+        &thresholds,
+        &options,
+        compare.as_ref(),
+        args.jobs,
+    )?;
     // A template the rules could not be evaluated on has no verdict: the
-    // run cannot be trusted, as with rules that cannot be applied.
-    let (checked, not_evaluated): (Vec<_>, Vec<_>) = checked.into_iter().partition(Result::is_ok);
-    let not_evaluated: Vec<String> = not_evaluated
-        .into_iter()
-        .filter_map(Result::err)
-        .map(|(path, e)| {
-            format!(
-                "{path}: {}",
-                e.to_string().replace('\n', &format!("\n{path}: "))
-            )
-        })
-        .collect();
+    // run cannot be trusted, as with rules that cannot be applied; nor has
+    // one whose baseline could not be read.
+    let (checked, failed): (Vec<_>, Vec<_>) = checked.into_iter().partition(Result::is_ok);
+    let (mut not_evaluated, mut no_baseline) = (Vec::<String>::new(), Vec::<String>::new());
+    for (path, e) in failed.into_iter().filter_map(Result::err) {
+        let (list, e) = match e {
+            NotChecked::Rules(e) => (&mut not_evaluated, e.to_string()),
+            NotChecked::Baseline(e) => (&mut no_baseline, format!("{e:#}")),
+        };
+        list.push(format!(
+            "{path}: {}",
+            e.replace('\n', &format!("\n{path}: "))
+        ));
+    }
     if !not_evaluated.is_empty() {
         bail!(
             "the rules could not be evaluated, so there is no verdict:\n{}",
             not_evaluated.join("\n")
+        );
+    }
+    if !no_baseline.is_empty() {
+        bail!(
+            "the baseline could not be read, so there is no verdict:\n{}",
+            no_baseline.join("\n")
         );
     }
     let examined: Vec<Examined> = checked.into_iter().filter_map(Result::ok).collect();
@@ -192,9 +251,23 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     })
 }
 
-/// What became of one input: examined, or the path of a template the rules
-/// could not be evaluated on, and why.
-type CheckResult = Result<Examined, (String, EvaluationError)>;
+/// What became of one input: examined, or the path of a template with no
+/// verdict, and why.
+type CheckResult = Result<Examined, (String, NotChecked)>;
+
+/// Why a template has no verdict.
+enum NotChecked {
+    /// The rules could not be evaluated on it (or on its baseline).
+    Rules(EvaluationError),
+    /// Its baseline could not be read (git failed, say).
+    Baseline(anyhow::Error),
+}
+
+/// `--baseline` or `--baseline-ref`, with `--baseline-policy`.
+struct Comparison<'a> {
+    baselines: &'a Baselines,
+    policy: BaselinePolicy,
+}
 
 /// An input read, and checked if it is a template.
 enum Examined {
@@ -210,6 +283,7 @@ fn check_all(
     rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
+    compare: Option<&Comparison>,
     jobs: Option<u16>,
 ) -> anyhow::Result<Vec<CheckResult>> {
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -224,7 +298,7 @@ fn check_all(
         inputs
             .par_iter()
             .map(|input| {
-                let checked = check(input, rules, thresholds, options);
+                let checked = check(input, rules, thresholds, options, compare);
                 progress.inc(1);
                 checked
             })
@@ -240,6 +314,7 @@ fn check(
     rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
+    compare: Option<&Comparison>,
 ) -> CheckResult {
     let unreadable = |error| {
         Ok(Examined::Checked(Checked::Unreadable {
@@ -262,8 +337,12 @@ fn check(
         .filter(|rule| rule.applies_to(&template))
         .map(|rule| rule.id.clone())
         .collect();
-    let report = evaluate_with(&template, rules, thresholds, options)
-        .map_err(|e| (input.shown.clone(), e))?;
+    let mut report = evaluate_with(&template, rules, thresholds, options)
+        .map_err(|e| (input.shown.clone(), NotChecked::Rules(e)))?;
+    if let Some(compare) = compare {
+        compared(&mut report, input, compare, rules, thresholds, options)
+            .map_err(|e| (input.shown.clone(), e))?;
+    }
     // A finding of a rule the engine applies itself (`(unseen)`) is
     // reported like the others' (a JUnit test case of its own).
     for finding in &report.findings {
@@ -278,6 +357,44 @@ fn check(
         },
         rules: rules_applied,
     }))
+}
+
+/// `report` (of `input`) compared with its baseline: findings marked new or
+/// existing, judged again under the policy. An earlier version of the file
+/// is evaluated with the same rules; one that is no template then has
+/// nothing to compare with (every finding is new, and the report says why).
+fn compared(
+    report: &mut Report,
+    input: &Input,
+    compare: &Comparison,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Result<(), NotChecked> {
+    let earlier = compare
+        .baselines
+        .earlier(input)
+        .map_err(NotChecked::Baseline)?;
+    let (baseline, against) = match earlier {
+        Earlier::Findings(baseline, against) => (baseline, against),
+        Earlier::None(against) => (Baseline::empty(), against),
+        Earlier::Template(bytes, against) => match Template::parse(&bytes) {
+            Ok(template) => {
+                let earlier = evaluate_with(&template, rules, thresholds, options)
+                    .map_err(NotChecked::Rules)?;
+                // Made here: every fingerprint is of this version.
+                let baseline = Baseline::of(&earlier)
+                    .map_err(|e| NotChecked::Baseline(anyhow::Error::new(e)))?;
+                (baseline, against)
+            }
+            Err(e) => (
+                Baseline::empty(),
+                format!("{against}, where it is no template that can be read ({e})"),
+            ),
+        },
+    };
+    report.compare(&baseline, compare.policy, thresholds, against);
+    Ok(())
 }
 
 /// A bar on stderr for many templates, when stderr is a terminal; hidden otherwise.

@@ -291,7 +291,7 @@ impl Checker<'_> {
             ));
         }
         if let Some(target) = targets.iter().find(|t| !t.rule.suppressible) {
-            let via = if target.guard_rule {
+            let via = if target.guard_rule && target.rule.id != entry.name {
                 format!(" (a Guard rule of {})", short(&target.rule.id))
             } else {
                 String::new()
@@ -394,21 +394,20 @@ struct Target<'r> {
 }
 
 /// The rules `name` names: the rule of that id, and the guard items with a
-/// Guard rule of that name.
+/// Guard rule of that name (an item named after its first Guard rule is
+/// both).
 fn targets<'r>(rules: &'r RuleSet, name: &str) -> Vec<Target<'r>> {
+    let has_guard_rule = |rule: &Rule| matches!(&rule.kind, RuleKind::Guard(guard) if guard.rule_names().iter().any(|n| n == name));
     let mut found: Vec<Target> = rules
         .get(name)
         .map(|rule| Target {
             rule,
-            guard_rule: false,
+            guard_rule: has_guard_rule(rule),
         })
         .into_iter()
         .collect();
     for rule in rules.active() {
-        if let RuleKind::Guard(guard) = &rule.kind
-            && guard.rule_names().iter().any(|n| n == name)
-            && rule.id != name
-        {
+        if rule.id != name && has_guard_rule(rule) {
             found.push(Target {
                 rule,
                 guard_rule: true,

@@ -1,6 +1,6 @@
 //! What every format reports on, and the phrases they all word alike.
 
-use template_rules::{Finding, TemplateReport};
+use template_rules::{Finding, Report, TemplateReport};
 
 use crate::reading::Unreadable;
 
@@ -31,6 +31,38 @@ pub fn unresolved_note(f: &Finding) -> Option<String> {
     } else {
         format!("(unresolved: {})", unsaid.join("; "))
     })
+}
+
+/// What every format adds to a finding compared with a baseline, or whose
+/// suppression expired: `(existing)`, `(the suppression (…) expired on …)`.
+pub fn notes(f: &Finding) -> Vec<String> {
+    let mut notes = Vec::new();
+    if f.is_existing() {
+        notes.push("(existing)".to_string());
+    }
+    if let Some(expired) = &f.suppression_expired {
+        notes.push(format!("({expired})"));
+    }
+    notes
+}
+
+/// "compared with git HEAD~1: 1 new, 2 existing (not counted), 1 gone",
+/// for a report compared with a baseline.
+pub fn comparison(report: &Report) -> Option<String> {
+    let baseline = report.baseline.as_ref()?;
+    let counted = if report.leaves_out_existing() {
+        "not counted"
+    } else {
+        "counted"
+    };
+    let mut text = format!(
+        "compared with {}: {} new, {} existing ({counted})",
+        baseline.against, baseline.new, baseline.existing
+    );
+    if !baseline.absent.is_empty() {
+        text.push_str(&format!(", {} gone", baseline.absent.len()));
+    }
+    Some(text)
 }
 
 /// Why a template cannot be read, as `line:column: message` to follow `path:`.

@@ -8,14 +8,16 @@
 //! or `unresolved` for a finding on values the check could not resolve,
 //! whose message says what they are; under `--unresolved pass` those do not
 //! count), or `skipped` when its findings are all suppressed (with their
-//! reasons). A template that cannot be read is one testcase with an
-//! `error`: `path:line:column: message`.
+//! reasons). Compared with a baseline, a finding it held already is marked
+//! `(existing)` and, under `--baseline-policy new-only`, is no failure.
+//! A template that cannot be read is one testcase with an `error`:
+//! `path:line:column: message`.
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use template_rules::{Finding, TemplateReport, UnresolvedPolicy, Verdict};
 
-use super::checked::{Checked, locate, unresolved_note};
+use super::checked::{Checked, locate, notes, unresolved_note};
 
 /// Counts of one suite, or of all of them.
 #[derive(Default, Clone, Copy)]
@@ -107,7 +109,7 @@ fn cases<'a>(report: &'a TemplateReport, rules: &[String]) -> Vec<Case<'a>> {
     let verdict = report.report.verdict;
     // Unresolved findings the policy ignores are said, not failed.
     let ignored = report.report.unresolved_policy == UnresolvedPolicy::Pass;
-    let counts = |f: &Finding| !(f.suppressed || (ignored && f.is_unresolved()));
+    let counts = |f: &Finding| report.report.counts(f) && !(ignored && f.is_unresolved());
     rules
         .iter()
         .map(|rule| {
@@ -232,8 +234,9 @@ fn finding_message(path: &str, f: &Finding) -> String {
         Some(note) => format!(" {note}"),
         None => String::new(),
     };
+    let notes: String = notes(f).iter().map(|n| format!(" {n}")).collect();
     format!(
-        "{path}:{}: {} on {} ({}), risk {}: {}{unresolved}{suppressed}",
+        "{path}:{}: {} on {} ({}), risk {}: {}{unresolved}{suppressed}{notes}",
         f.line, f.rule, f.resource, f.resource_type, f.risk, f.reason
     )
 }
