@@ -325,7 +325,8 @@ impl Report {
     /// Whether `finding` (one of this report's) counts in the verdict:
     /// unsuppressed, and not left out as existing by the baseline policy.
     pub fn counts(&self, finding: &Finding) -> bool {
-        !finding.suppressed && !(finding.is_existing() && self.leaves_out_existing())
+        let left_out = finding.is_existing() && self.leaves_out_existing();
+        !(finding.suppressed || left_out)
     }
 
     /// Whether existing findings are left out of the verdict: compared

@@ -47,8 +47,12 @@ fn config() -> ProptestConfig {
 
 // --- Rules --------------------------------------------------------------------
 
-/// The open-ingress rules, with the tcp ports each is about (`None`: all).
-const PORT_RULES: &[(&str, &str, Option<(u16, u16)>)] = &[
+/// An open-ingress rule: its id, its ruledata, and the tcp ports it is
+/// about (`None`: all).
+type PortRule = (&'static str, &'static str, Option<(u16, u16)>);
+
+/// The open-ingress rules.
+const PORT_RULES: &[PortRule] = &[
     ("IngressOpenToWorld", "all", None),
     ("SSHOpenToWorld", "tcp:22", Some((22, 22))),
     ("AllowHttp", "tcp:80", Some((80, 80))),
