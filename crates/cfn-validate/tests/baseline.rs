@@ -14,35 +14,7 @@ use cfn_validate::{CloudFormationTemplates, DeployedTemplates, MemoryStacks, REP
 use pipeline_job::{FailureKind, JobError, Outcome};
 use serde_json::{Value, json};
 use support::in_memory::*;
-
-/// Two groups: the web tier open on port 80 to the world, the admin group
-/// to the office only.
-const DEPLOYED: &str = r#"{
-  "Resources": {
-    "WebSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
-      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}]}},
-    "AdminSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "admin",
-      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "CidrIp": "10.0.0.0/8"}]}}
-  }
-}"#;
-
-/// The same, as YAML and reordered, with RDP on the admin group opened to
-/// the world.
-const ONE_MORE_PORT: &str = "Resources:
-  AdminSg:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupDescription: admin
-      SecurityGroupIngress:
-        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 10.0.0.0/8}
-        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 0.0.0.0/0}
-  WebSg:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      SecurityGroupIngress:
-        - {CidrIp: 0.0.0.0/0, IpProtocol: tcp, ToPort: 80, FromPort: 80}
-      GroupDescription: web
-";
+use support::{DEPLOYED, ONE_MORE_PORT};
 
 const STACK: &str = "calculator-prod";
 

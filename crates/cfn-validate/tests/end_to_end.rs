@@ -143,35 +143,6 @@ async fn a_table_written_by_the_original_function_keeps_working() {
     assert_eq!(summary, "no risk found in t.yaml");
 }
 
-/// The deployed stack's two groups: the web tier open on port 80 to the
-/// world, the admin group to the office only.
-const DEPLOYED: &str = r#"{
-  "Resources": {
-    "WebSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
-      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}]}},
-    "AdminSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "admin",
-      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "CidrIp": "10.0.0.0/8"}]}}
-  }
-}"#;
-
-/// The commit: the same groups, written as YAML, with RDP on the admin
-/// group opened to the world.
-const ONE_MORE_PORT: &str = "Resources:
-  AdminSg:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupDescription: admin
-      SecurityGroupIngress:
-        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 10.0.0.0/8}
-        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 0.0.0.0/0}
-  WebSg:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupDescription: web
-      SecurityGroupIngress:
-        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}
-";
-
 /// Creates a stack in moto from `template`; panics if moto refuses it.
 async fn deploy(stage: &Stage, template: &str) -> String {
     let stack = unique_name("calculator-prod");

@@ -52,6 +52,13 @@ fn report_of(dir: &Path, path: &str) {
     write(dir, "report.json", out.stdout);
 }
 
+/// `cicd validate --baseline report.json ARGS` in `dir`.
+fn against_report(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["validate", "--baseline", "report.json"];
+    all.extend_from_slice(args);
+    cicd(dir, &all)
+}
+
 #[test]
 fn an_earlier_report_makes_its_findings_existing_and_only_new_ones_count() {
     let dir = tempfile::tempdir().unwrap();
@@ -67,10 +74,7 @@ fn an_earlier_report_makes_its_findings_existing_and_only_new_ones_count() {
             "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n",
         ),
     );
-    let same = cicd(
-        dir.path(),
-        &["validate", "--baseline", "report.json", "t.yaml"],
-    );
+    let same = against_report(dir.path(), &["t.yaml"]);
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
     assert_eq!(
         stdout(&same),
@@ -80,10 +84,7 @@ fn an_earlier_report_makes_its_findings_existing_and_only_new_ones_count() {
 
     // One more port open: it fails on that finding alone.
     write(dir.path(), "t.yaml", AFTER);
-    let added = cicd(
-        dir.path(),
-        &["validate", "--baseline", "report.json", "t.yaml"],
-    );
+    let added = against_report(dir.path(), &["t.yaml"]);
     assert_eq!(added.status.code(), Some(1), "{}", stderr(&added));
     assert_eq!(
         stdout(&added),
@@ -93,17 +94,7 @@ fn an_earlier_report_makes_its_findings_existing_and_only_new_ones_count() {
     );
 
     // --baseline-policy count: the existing one counts too, still marked.
-    let counted = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "--baseline-policy",
-            "count",
-            "t.yaml",
-        ],
-    );
+    let counted = against_report(dir.path(), &["--baseline-policy", "count", "t.yaml"]);
     assert_eq!(counted.status.code(), Some(1));
     assert!(
         stdout(&counted).ends_with(
@@ -114,17 +105,7 @@ fn an_earlier_report_makes_its_findings_existing_and_only_new_ones_count() {
     );
 
     // In JSON: each finding's state and fingerprint, and the comparison.
-    let json = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "--format",
-            "json",
-            "t.yaml",
-        ],
-    );
+    let json = against_report(dir.path(), &["--format", "json", "t.yaml"]);
     let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
     let template = &doc["templates"][0];
     assert_eq!(template["baseline"]["against"], "report.json");
@@ -153,16 +134,7 @@ fn a_finding_in_another_file_is_never_existing() {
     write(dir.path(), "t.yaml", BEFORE);
     report_of(dir.path(), "t.yaml");
     write(dir.path(), "copy.yaml", BEFORE);
-    let out = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "t.yaml",
-            "copy.yaml",
-        ],
-    );
+    let out = against_report(dir.path(), &["t.yaml", "copy.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
@@ -227,17 +199,7 @@ fn what_cannot_be_a_baseline_is_refused() {
         stderr(&out),
         "cicd validate: --baseline-policy only applies to --baseline or --baseline-ref\n"
     );
-    let out = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "--baseline-ref",
-            "HEAD",
-            "t.yaml",
-        ],
-    );
+    let out = against_report(dir.path(), &["--baseline-ref", "HEAD", "t.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("cannot be used with"),
@@ -392,17 +354,7 @@ fn sarif_carries_fingerprints_and_baseline_states_junit_and_text_mark_existing_f
     report_of(dir.path(), "t.yaml");
     write(dir.path(), "t.yaml", AFTER);
 
-    let sarif = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "--format",
-            "sarif",
-            "t.yaml",
-        ],
-    );
+    let sarif = against_report(dir.path(), &["--format", "sarif", "t.yaml"]);
     assert_eq!(sarif.status.code(), Some(1));
     let log = assert_valid_sarif(&stdout(&sarif));
     let results = log["runs"][0]["results"].as_array().unwrap();
@@ -446,17 +398,7 @@ fn sarif_carries_fingerprints_and_baseline_states_junit_and_text_mark_existing_f
     write(dir.path(), "t.yaml", BEFORE);
     report_of(dir.path(), "t.yaml");
     write(dir.path(), "t.yaml", AFTER);
-    let sarif = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "--format",
-            "sarif",
-            "t.yaml",
-        ],
-    );
+    let sarif = against_report(dir.path(), &["--format", "sarif", "t.yaml"]);
     let log = assert_valid_sarif(&stdout(&sarif));
     let web = &log["runs"][0]["results"][1];
     assert_eq!(
@@ -471,17 +413,7 @@ fn sarif_carries_fingerprints_and_baseline_states_junit_and_text_mark_existing_f
     );
 
     // JUnit: the existing finding is no failure; the new one is.
-    let junit = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "--format",
-            "junit",
-            "t.yaml",
-        ],
-    );
+    let junit = against_report(dir.path(), &["--format", "junit", "t.yaml"]);
     let xml = stdout(&junit);
     let report =
         junit_parser::from_reader(BufReader::new(xml.as_bytes())).expect("JUnit XML parses");
@@ -499,17 +431,7 @@ fn sarif_carries_fingerprints_and_baseline_states_junit_and_text_mark_existing_f
     assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
     // Nothing new: the case passes, its output naming the existing finding.
     write(dir.path(), "t.yaml", BEFORE);
-    let junit = cicd(
-        dir.path(),
-        &[
-            "validate",
-            "--baseline",
-            "report.json",
-            "--format",
-            "junit",
-            "t.yaml",
-        ],
-    );
+    let junit = against_report(dir.path(), &["--format", "junit", "t.yaml"]);
     assert_eq!(junit.status.code(), Some(0));
     let xml = stdout(&junit);
     let report =
