@@ -24,93 +24,12 @@
 use std::collections::HashMap;
 
 use cfn_template::Template;
-use serde::{Deserialize, Serialize};
 
 use crate::engine::evaluate_with;
 use crate::fingerprint::{self, FINGERPRINT_VERSION};
 use crate::guard::{EvaluateOptions, EvaluationError};
-use crate::report::{Finding, Report, Thresholds};
+use crate::report::{BaselinePolicy, BaselineState, BaselineSummary, Finding, Report, Thresholds};
 use crate::rules::RuleSet;
-
-/// Whether a finding was in the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BaselineState {
-    /// Not in the baseline: what the change adds.
-    New,
-    /// In the baseline already.
-    Existing,
-}
-
-impl BaselineState {
-    /// `new` or `existing`, as JSON writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BaselineState::New => "new",
-            BaselineState::Existing => "existing",
-        }
-    }
-}
-
-/// What existing findings do to the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum BaselinePolicy {
-    /// Only new findings count; existing ones are shown apart.
-    #[default]
-    #[serde(rename = "new-only")]
-    NewOnly,
-    /// Every finding counts, as without a baseline; existing ones are
-    /// still marked.
-    #[serde(rename = "count")]
-    Count,
-}
-
-impl BaselinePolicy {
-    /// `new-only` or `count`, as `--baseline-policy` takes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BaselinePolicy::NewOnly => "new-only",
-            BaselinePolicy::Count => "count",
-        }
-    }
-}
-
-impl std::fmt::Display for BaselinePolicy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for BaselinePolicy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "new-only" => Ok(BaselinePolicy::NewOnly),
-            "count" => Ok(BaselinePolicy::Count),
-            _ => Err(format!(
-                "\"{s}\" is not a baseline policy (expected new-only or count)"
-            )),
-        }
-    }
-}
-
-/// How a report was compared with its baseline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BaselineSummary {
-    /// What the baseline was, for a person: `validation-report.json`,
-    /// `git HEAD~1`, `stack calculator-prod`, `no baseline (...)`.
-    pub against: String,
-    /// What existing findings did to the verdict.
-    pub policy: BaselinePolicy,
-    /// Unsuppressed findings not in the baseline.
-    pub new: usize,
-    /// Unsuppressed findings in the baseline.
-    pub existing: usize,
-    /// Baseline findings no finding matched: gone since.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub absent: Vec<Finding>,
-}
 
 /// Why findings cannot be a baseline: read as one, they would hide what
 /// they cannot be matched with.

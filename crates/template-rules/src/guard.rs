@@ -91,7 +91,7 @@ impl Default for EvaluateOptions<'_> {
             guard_memory_limit: guard_rules::DEFAULT_MEMORY_LIMIT,
             budget: Budget::unlimited(),
             on_guard_chunk: &|_| {},
-            today: crate::suppression::today(),
+            today: crate::calendar::today(),
         }
     }
 }
