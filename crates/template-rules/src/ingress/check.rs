@@ -134,7 +134,7 @@ fn not_checked(
     home: Option<Owner>,
     spec: &PortSpec,
 ) -> Option<Cover> {
-    let owner = home.or_else(|| members.first().map(|p| p.owner))?;
+    let owner = home.or_else(|| recorded_on(members.iter().copied()))?;
     let own = match members {
         [one] => one.place.to_string(),
         many => format!("{} permissions of the group", many.len()),
@@ -157,6 +157,17 @@ fn not_checked(
         unknown,
         key: None,
     })
+}
+
+/// The permission a union with no group of its own (ingress rules whose
+/// group is not known) is recorded on: the first by name, so that which
+/// resource holds the finding does not depend on the order they are
+/// written in.
+fn recorded_on<'p>(permissions: impl Iterator<Item = &'p Permission<'p>>) -> Option<Owner> {
+    permissions
+        .map(|p| (p.place.named(), p.owner.variant, p.owner))
+        .min_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)))
+        .map(|(_, _, owner)| owner)
 }
 
 /// The ingress rules whose group is not known, and their parts in each
@@ -383,7 +394,7 @@ fn union<'p>(
             let Some(found) = found else {
                 continue;
             };
-            let owner = home.or_else(|| found.parts.first().map(|p| p.permission.owner));
+            let owner = home.or_else(|| recorded_on(found.parts.iter().map(|p| p.permission)));
             let Some(owner) = owner else {
                 continue;
             };
@@ -581,6 +592,9 @@ fn classes(
             if protocols.is_empty() {
                 protocols.push(Protocol::All);
             }
+            // In one order whatever the template's: the first cover found
+            // is the one a finding names (and its fingerprint takes).
+            protocols.sort_unstable();
             protocols
                 .into_iter()
                 .map(|p| (p, domain(p, None)))
