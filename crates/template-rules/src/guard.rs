@@ -11,13 +11,20 @@
 //! - a failure for a resource is a finding on it, at its line; one tied to
 //!   no resource is a template-level finding ([`TEMPLATE`]);
 //! - a rule Guard could not decide (it compared values that cannot be
-//!   compared), an item that would need more memory than it may take, and a
-//!   template too large or too deep to hand to Guard are **unresolved**
-//!   findings, which the [`crate::UnresolvedPolicy`] weighs;
+//!   compared), an item Guard could not be taken to its end on this
+//!   template (more memory or time than it was given, a crash of cfn-guard
+//!   on what it was handed: `GuardError::is_not_checked`), and a template
+//!   too large or too deep to hand to Guard are **unresolved** findings
+//!   naming the item, which the [`crate::UnresolvedPolicy`] weighs;
 //! - an error while evaluating (the rules fail on this template) makes the
 //!   evaluation an error ([`EvaluationError::Rules`]), never a report.
+//!
+//! Where Guard runs is the caller's choice ([`EvaluateOptions::guard`]):
+//! in this process by default, which nothing bounds but an estimate; the
+//! binaries hand it to `guard-worker`, a child process bounded in memory
+//! and killed when the [`Budget`] is spent.
 
-use guard_rules::{FailureKind, GuardData, GuardError, GuardRules};
+use guard_rules::{FailureKind, GuardData, GuardError, GuardRules, InProcess, Runner};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -35,11 +42,12 @@ use crate::template::Template;
 /// guard item is an unresolved finding on the template, never a pass.
 pub const MAX_GUARD_JSON_BYTES: usize = 2 * 1024 * 1024;
 
-/// Guard items run between two checks of the [`Budget`], at most: Guard
-/// cannot be interrupted, so this is how soon a caller can stop an
-/// evaluation (items Guard can skip on the template do not count). A chunk
-/// also holds no more items than their memory estimates allow together
-/// ([`EvaluateOptions::guard_memory_limit`]).
+/// Guard items handed to the runner at once, at most, and no more than
+/// their memory estimates allow together
+/// ([`EvaluateOptions::guard_memory_limit`]): Guard in this process cannot
+/// be interrupted, so this is how soon a caller can stop it; a bounded
+/// runner is stopped at once, and a chunk that fails there is run again
+/// item by item, so this is also what a failure costs.
 pub const GUARD_CHUNK: usize = 8;
 
 /// The resource name of a finding tied to no resource (a Guard rule that
@@ -50,15 +58,20 @@ pub const TEMPLATE: &str = "(template)";
 /// The resource type shown for a [`TEMPLATE`] finding.
 pub const TEMPLATE_TYPE: &str = "CloudFormation template";
 
-/// How [`crate::evaluate_with`] may run: how much memory Guard may take
-/// for one item, how long the evaluation may go on, and who is told what
-/// Guard is running.
+/// How [`crate::evaluate_with`] may run: where Guard runs and how much
+/// memory it may take for one item, how long the evaluation may go on, and
+/// who is told what Guard is running.
 #[derive(Clone)]
 pub struct EvaluateOptions<'a> {
-    /// Memory Guard may need for one item on this template (its estimate,
-    /// see `guard_rules::GuardRules::memory_estimate`); an item that would
-    /// need more is not run, and is an unresolved finding.
+    /// Memory Guard may take for the items it runs at once. A bounded
+    /// [`EvaluateOptions::guard`] enforces it (an item past it is an
+    /// unresolved finding); in process, only the estimate can be held to it
+    /// (`guard_rules::GuardRules::memory_estimate`: an item estimated over
+    /// it is not run, and is an unresolved finding).
     pub guard_memory_limit: usize,
+    /// Where Guard runs: [`InProcess`] by default (tests, tools); the
+    /// binaries give a bounded runner (`guard_worker::Worker`).
+    pub guard: &'a dyn Runner,
     /// Checked before each chunk of guard items, and between the native
     /// rules' steps: once spent, the evaluation stops
     /// ([`EvaluationError::Stopped`], [`EvaluationError::Interrupted`]).
@@ -71,11 +84,12 @@ pub struct EvaluateOptions<'a> {
 }
 
 impl Default for EvaluateOptions<'_> {
-    /// `guard_rules::DEFAULT_MEMORY_LIMIT`, an unlimited budget, and
-    /// nobody told.
+    /// Guard in process, `guard_rules::DEFAULT_MEMORY_LIMIT`, an
+    /// unlimited budget, and nobody told.
     fn default() -> Self {
         EvaluateOptions {
             guard_memory_limit: guard_rules::DEFAULT_MEMORY_LIMIT,
+            guard: &InProcess,
             budget: Budget::unlimited(),
             on_guard_chunk: &|_| {},
         }
@@ -160,14 +174,11 @@ pub(crate) fn evaluate(
         memory_limit: options.guard_memory_limit,
         ..guard_rules::Options::DEFAULT
     };
-    // Items Guard need not run on this template go in one call; the
-    // others in chunks, asking before each whether to go on.
-    let (skipped, run): (Vec<_>, Vec<_>) = items.into_iter().partition(|(_, g)| g.skips(&data));
-    let mut chunks: Vec<Vec<(&Rule, &GuardRules)>> = Vec::new();
-    if !skipped.is_empty() {
-        chunks.push(skipped);
-    }
-    chunks.extend(chunked(run, &data, options.guard_memory_limit));
+    // In chunks, asking before each whether to go on. Whether an item can
+    // be skipped on this template is the runner's to find out: it takes
+    // running Guard (see `guard_rules::GuardRules::selected_types`).
+    let chunks = chunked(items, &data, options.guard_memory_limit);
+    let stop = || options.budget.is_spent();
     let mut errors = Vec::new();
     for (n, chunk) in chunks.iter().enumerate() {
         let ids: Vec<&str> = chunk.iter().map(|(rule, _)| rule.id.as_str()).collect();
@@ -181,7 +192,24 @@ pub(crate) fn evaluate(
         }
         (options.on_guard_chunk)(&ids);
         let guards: Vec<&GuardRules> = chunk.iter().map(|(_, g)| *g).collect();
-        let results = guard_rules::evaluate_all_with(&guards, &data, guard_options);
+        let results = options
+            .guard
+            .evaluate_all(&guards, &data, guard_options, &stop);
+        if results.iter().any(|r| r == &Err(GuardError::Stopped)) {
+            (options.on_guard_chunk)(&[]);
+            let pending = chunk
+                .iter()
+                .zip(&results)
+                .filter(|(_, result)| *result == &Err(GuardError::Stopped))
+                .map(|((rule, _), _)| rule.id.clone())
+                .chain(
+                    chunks[n + 1..]
+                        .iter()
+                        .flat_map(|chunk| chunk.iter().map(|(rule, _)| rule.id.clone())),
+                )
+                .collect();
+            return Err(EvaluationError::Stopped { pending });
+        }
         for ((rule, _), result) in chunk.iter().zip(results) {
             match result {
                 Ok(evaluation) => {
@@ -200,8 +228,8 @@ pub(crate) fn evaluate(
                     }
                 }
                 // What this template would cost, or cannot be: a check that
-                // did not happen.
-                Err(e @ (GuardError::TooCostly { .. } | GuardError::Data(_))) => {
+                // did not happen, on this item.
+                Err(e) if e.is_not_checked() => {
                     findings.template.push(not_checked(rule, &e.to_string()));
                 }
                 Err(e) => errors.push(RuleError {
@@ -224,7 +252,8 @@ pub(crate) fn evaluate(
 /// add up to at most `limit` (an item alone may take all of it): items
 /// shown the same part of the template go to Guard in one run, and this
 /// keeps what one run holds, and how long it takes, within what one item
-/// may. An item over the limit costs nothing: Guard refuses it unrun.
+/// may. An item estimated over the limit goes alone (in process, Guard
+/// refuses it unrun; a bounded runner tries it: the estimate is no bound).
 fn chunked<'r>(
     items: Vec<(&'r Rule, &'r GuardRules)>,
     data: &GuardData,
@@ -235,7 +264,10 @@ fn chunked<'r>(
     let mut cost = 0usize;
     for item in items {
         let estimate = item.1.memory_estimate(data);
-        let estimate = if estimate > limit { 0 } else { estimate };
+        if estimate > limit {
+            chunks.push(vec![item]);
+            continue;
+        }
         if !chunk.is_empty()
             && (chunk.len() == GUARD_CHUNK || cost.saturating_add(estimate) > limit)
         {
