@@ -22,6 +22,10 @@ pub(crate) fn serve(limit: Option<&str>) -> i32 {
         eprintln!("guard worker: no memory limit given");
         return BAD_REQUEST;
     };
+    // Grown now, the stack is part of what this process holds before the
+    // limit: growing it later could fail under the limit, and that is a
+    // SIGSEGV with no message, where an allocation that fails says so.
+    reserve_stack();
     if let Err(e) = bound_address_space(limit) {
         eprintln!("guard worker: cannot set the memory limit: {e}");
         return NO_LIMIT;
@@ -106,6 +110,19 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, GuardError>) -> Result<T, GuardError
             .unwrap_or_else(|| "no message".to_string());
         Err(GuardError::Crashed(format!("panicked: {what}")))
     })
+}
+
+/// Stack the worker grows before it bounds its memory: Guard's recursion
+/// stays within 2 MiB under the parse caps (guard-rules' README), and the
+/// allocation failure handler needs some to say what failed.
+const STACK_RESERVE: usize = 4 << 20;
+
+/// Touches [`STACK_RESERVE`] bytes of stack (stack probes touch every page
+/// of a large frame), so that the kernel maps them now.
+#[inline(never)]
+fn reserve_stack() {
+    let mut reserve = [0u8; STACK_RESERVE];
+    std::hint::black_box(&mut reserve);
 }
 
 /// Lowers `RLIMIT_AS` to what this process has mapped now plus `limit`:
