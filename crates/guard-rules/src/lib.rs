@@ -68,7 +68,7 @@ pub use evaluate::{
 };
 pub use report::MAX_MESSAGE_CHARS;
 pub use rules::{GuardRules, MAX_RULES_BYTES};
-pub use runner::{InProcess, Runner};
+pub use runner::{IN_PROCESS_ITEMS, InProcess, Runner, Session};
 pub use scan::MAX_NESTING;
 
 /// The caps a rules file must stay within, beyond its size and nesting.

@@ -11,24 +11,50 @@
 
 use crate::{Evaluation, GuardData, GuardError, GuardRules, Options, evaluate_all_with};
 
-/// Evaluates rules files on a template somewhere: [`evaluate_all_with`]'s
-/// contract (one result per rules file, in order), within
-/// `options.memory_limit` bytes and giving up once `stop` says so.
+/// Evaluates rules files on templates somewhere: one [`Session`] per
+/// template, to which a caller hands the items in chunks of at most
+/// [`Runner::max_items`].
 pub trait Runner: Send + Sync {
-    /// Results in the order of `items`. An item the runner could not take
-    /// to its end is an error saying why: [`GuardError::OutOfMemory`],
-    /// [`GuardError::TimedOut`], [`GuardError::Crashed`],
-    /// [`GuardError::Worker`], or [`GuardError::Stopped`] once `stop`
-    /// returned true (checked often while Guard runs, when the runner can
-    /// interrupt it).
+    /// Starts evaluating on `data`, within `options.memory_limit` bytes for
+    /// the items of one chunk.
+    fn session<'a>(&'a self, data: &'a GuardData, options: Options) -> Box<dyn Session + 'a>;
+
+    /// How many items a caller should hand a session at once, at most: in
+    /// process, how soon a stop is seen (Guard cannot be interrupted); in a
+    /// worker, what a failure costs (a chunk that fails is run again item
+    /// by item).
+    fn max_items(&self) -> usize;
+
+    /// One chunk in a session of its own.
     fn evaluate_all(
         &self,
         items: &[&GuardRules],
         data: &GuardData,
         options: Options,
         stop: &dyn Fn() -> bool,
+    ) -> Vec<Result<Evaluation, GuardError>> {
+        self.session(data, options).evaluate(items, stop)
+    }
+}
+
+/// Evaluations on one template.
+pub trait Session {
+    /// [`evaluate_all_with`]'s contract: one result per rules file, in
+    /// order. An item the runner could not take to its end is an error
+    /// saying why: [`GuardError::OutOfMemory`], [`GuardError::TimedOut`],
+    /// [`GuardError::Crashed`], [`GuardError::Worker`], or
+    /// [`GuardError::Stopped`] once `stop` returned true (checked often while
+    /// Guard runs, when the runner can interrupt it).
+    fn evaluate(
+        &mut self,
+        items: &[&GuardRules],
+        stop: &dyn Fn() -> bool,
     ) -> Vec<Result<Evaluation, GuardError>>;
 }
+
+/// Items [`InProcess`] takes at once: Guard in process cannot be
+/// interrupted, so this is how soon a caller can stop it.
+pub const IN_PROCESS_ITEMS: usize = 8;
 
 /// Guard in this process and this thread: nothing bounds it but the
 /// estimate (`options.memory_limit` refuses an item whose estimate is
@@ -39,16 +65,29 @@ pub trait Runner: Send + Sync {
 pub struct InProcess;
 
 impl Runner for InProcess {
-    fn evaluate_all(
-        &self,
+    fn session<'a>(&'a self, data: &'a GuardData, options: Options) -> Box<dyn Session + 'a> {
+        Box::new(InProcessSession { data, options })
+    }
+
+    fn max_items(&self) -> usize {
+        IN_PROCESS_ITEMS
+    }
+}
+
+struct InProcessSession<'a> {
+    data: &'a GuardData,
+    options: Options,
+}
+
+impl Session for InProcessSession<'_> {
+    fn evaluate(
+        &mut self,
         items: &[&GuardRules],
-        data: &GuardData,
-        options: Options,
         stop: &dyn Fn() -> bool,
     ) -> Vec<Result<Evaluation, GuardError>> {
         if stop() {
             return items.iter().map(|_| Err(GuardError::Stopped)).collect();
         }
-        evaluate_all_with(items, data, options)
+        evaluate_all_with(items, self.data, self.options)
     }
 }

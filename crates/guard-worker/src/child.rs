@@ -1,26 +1,36 @@
 //! The worker's side: a fresh process of the same binary, entered before
-//! anything else runs in it, that lowers its own address-space limit, reads
-//! one request, answers it and exits.
+//! anything else runs in it, that lowers its own address-space limit, then
+//! answers requests until its input ends.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use guard_rules::{GuardData, GuardError, GuardRules, Options, evaluate_all_with};
+use guard_rules::{Evaluation, GuardData, GuardError, GuardRules, Options, evaluate_all_with};
 
-use crate::protocol::{Answer, Header, MAX_REQUEST_BYTES};
+use crate::protocol::{Answer, MAX_REQUEST_BYTES, Request, read_frame, write_frame};
 
-/// Exit status of a worker that could not read its request.
+/// Exit status of a worker that could not read a request or write an
+/// answer.
 pub(crate) const BAD_REQUEST: i32 = 3;
 /// Exit status of a worker that could not set its memory limit: it runs
 /// nothing rather than run unbounded.
 pub(crate) const NO_LIMIT: i32 = 4;
 
-/// Serves one request: `limit` is the memory Guard may take, in bytes,
-/// beyond what this process holds when it starts. Returns the exit status.
-pub(crate) fn serve(limit: Option<&str>) -> i32 {
+/// Stack the worker grows before it bounds its memory: Guard's recursion
+/// stays within 2 MiB under the parse caps (guard-rules' README), and the
+/// allocation failure handler needs some to say what failed.
+const STACK_RESERVE: usize = 4 << 20;
+
+/// The template of the session, prepared, and how to evaluate on it.
+type Template = (Result<GuardData, GuardError>, Options);
+
+/// Serves requests until the input ends, then exits (without freeing
+/// what it holds: the process ends). `limit` is the memory Guard may take,
+/// in bytes, beyond what this process holds when it starts.
+pub(crate) fn serve(limit: Option<&str>) -> ! {
     let Some(limit) = limit.and_then(|l| l.parse::<u64>().ok()) else {
         eprintln!("guard worker: no memory limit given");
-        return BAD_REQUEST;
+        std::process::exit(BAD_REQUEST);
     };
     // Grown now, the stack is part of what this process holds before the
     // limit: growing it later could fail under the limit, and that is a
@@ -28,76 +38,95 @@ pub(crate) fn serve(limit: Option<&str>) -> i32 {
     reserve_stack();
     if let Err(e) = bound_address_space(limit) {
         eprintln!("guard worker: cannot set the memory limit: {e}");
-        return NO_LIMIT;
+        std::process::exit(NO_LIMIT);
     }
-    let mut request = Vec::new();
-    let read = std::io::stdin()
-        .lock()
-        .take(MAX_REQUEST_BYTES as u64 + 1)
-        .read_to_end(&mut request);
-    if read.is_err() || request.len() > MAX_REQUEST_BYTES {
-        eprintln!("guard worker: cannot read the request");
-        return BAD_REQUEST;
-    }
-    let Some(answer) = answer(&request) else {
-        eprintln!("guard worker: the request cannot be read");
-        return BAD_REQUEST;
-    };
-    // A panic while writing the answer ends the process abnormally (exit
-    // 101), which the parent reads as a crash.
-    let text = serde_json::to_vec(&answer).expect("an answer serializes");
-    let mut out = std::io::stdout().lock();
-    if out.write_all(&text).and_then(|()| out.flush()).is_err() {
-        return BAD_REQUEST;
-    }
-    0
-}
-
-/// The answer to a request, or `None` when the request cannot be read.
-fn answer(request: &[u8]) -> Option<Answer> {
-    let split = request.iter().position(|&b| b == b'\n')?;
-    let header: Header = serde_json::from_slice(&request[..split]).ok()?;
-    let body = &request[split + 1..];
-    Some(match header {
-        Header::Parse { text } => Answer::Parsed(guarded(|| {
-            GuardRules::parse(&text).map(|rules| rules.rule_names().to_vec())
-        })),
-        Header::Evaluate {
-            rules,
-            skip_absent_types,
-            narrow,
-        } => {
-            let results = guarded(|| {
-                let template: serde_json::Value = serde_json::from_slice(body)
-                    .map_err(|e| GuardError::Data(format!("the template sent is not JSON: {e}")))?;
-                let data = GuardData::from_json(&template)?;
-                drop(template);
-                let parsed: Vec<Result<GuardRules, GuardError>> =
-                    rules.iter().map(|text| GuardRules::parse(text)).collect();
-                let ok: Vec<&GuardRules> = parsed.iter().flatten().collect();
-                // The estimate refuses nothing here: the limit is real.
+    let mut input = std::io::stdin().lock();
+    let mut output = std::io::stdout().lock();
+    let mut template: Option<Template> = None;
+    loop {
+        let request = match read_frame(&mut input, MAX_REQUEST_BYTES) {
+            Ok(Some(frame)) => serde_json::from_slice::<Request>(&frame),
+            Ok(None) => std::process::exit(0),
+            Err(e) => fail(&format!("cannot read a request: {e}")),
+        };
+        let answer = match request {
+            Ok(Request::Open {
+                skip_absent_types,
+                narrow,
+            }) => {
+                let text = match read_frame(&mut input, MAX_REQUEST_BYTES) {
+                    Ok(Some(text)) => text,
+                    _ => fail("cannot read the template"),
+                };
                 let options = Options {
                     skip_absent_types,
                     narrow,
+                    // The estimate refuses nothing here: the limit is real.
                     memory_limit: usize::MAX,
                 };
-                let mut evaluated = evaluate_all_with(&ok, &data, options).into_iter();
-                Ok(parsed
-                    .into_iter()
-                    .map(|rules| match rules {
-                        Ok(_) => evaluated.next().unwrap_or_else(|| {
-                            Err(GuardError::Crashed("Guard gave no result".to_string()))
-                        }),
-                        Err(e) => Err(e),
-                    })
-                    .collect::<Vec<_>>())
-            });
-            Answer::Evaluated(match results {
-                Ok(results) => results,
-                Err(e) => rules.iter().map(|_| Err(e.clone())).collect(),
-            })
+                template = Some((prepare(&text), options));
+                continue;
+            }
+            Ok(Request::Evaluate { rules }) => {
+                Answer::Evaluated(evaluate(&rules, template.as_ref()))
+            }
+            Ok(Request::Parse { text }) => Answer::Parsed(guarded(|| {
+                GuardRules::parse(&text).map(|rules| rules.rule_names().to_vec())
+            })),
+            Err(e) => fail(&format!("the request cannot be read: {e}")),
+        };
+        // A panic while writing the answer ends the process abnormally (exit
+        // 101), which the parent reads as a crash.
+        let bytes = serde_json::to_vec(&answer).expect("an answer serializes");
+        if write_frame(&mut output, &bytes)
+            .and_then(|()| output.flush())
+            .is_err()
+        {
+            fail("cannot write the answer");
         }
+    }
+}
+
+fn fail(why: &str) -> ! {
+    eprintln!("guard worker: {why}");
+    std::process::exit(BAD_REQUEST)
+}
+
+/// The template from its JSON text, as the parent prepared it.
+fn prepare(text: &[u8]) -> Result<GuardData, GuardError> {
+    guarded(|| {
+        let value: serde_json::Value = serde_json::from_slice(text)
+            .map_err(|e| GuardError::Data(format!("the template sent is not JSON: {e}")))?;
+        GuardData::from_json(&value)
     })
+}
+
+/// Each rules text evaluated on the session's template.
+fn evaluate(rules: &[String], template: Option<&Template>) -> Vec<Result<Evaluation, GuardError>> {
+    let every = |e: GuardError| rules.iter().map(|_| Err(e.clone())).collect();
+    let Some((data, options)) = template else {
+        return every(GuardError::Crashed("no template was sent".to_string()));
+    };
+    let data = match data {
+        Ok(data) => data,
+        Err(e) => return every(e.clone()),
+    };
+    guarded(|| {
+        let parsed: Vec<Result<GuardRules, GuardError>> =
+            rules.iter().map(|text| GuardRules::parse(text)).collect();
+        let ok: Vec<&GuardRules> = parsed.iter().flatten().collect();
+        let mut evaluated = evaluate_all_with(&ok, data, *options).into_iter();
+        Ok(parsed
+            .iter()
+            .map(|rules| match rules {
+                Ok(_) => evaluated.next().unwrap_or_else(|| {
+                    Err(GuardError::Crashed("Guard gave no result".to_string()))
+                }),
+                Err(e) => Err(e.clone()),
+            })
+            .collect())
+    })
+    .unwrap_or_else(every)
 }
 
 /// `f`'s result, or a panic as [`GuardError::Crashed`].
@@ -112,11 +141,6 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, GuardError>) -> Result<T, GuardError
     })
 }
 
-/// Stack the worker grows before it bounds its memory: Guard's recursion
-/// stays within 2 MiB under the parse caps (guard-rules' README), and the
-/// allocation failure handler needs some to say what failed.
-const STACK_RESERVE: usize = 4 << 20;
-
 /// Touches [`STACK_RESERVE`] bytes of stack (stack probes touch every page
 /// of a large frame), so that the kernel maps them now.
 #[inline(never)]
@@ -127,7 +151,7 @@ fn reserve_stack() {
 
 /// Lowers `RLIMIT_AS` to what this process has mapped now plus `limit`:
 /// the binary, its libraries and its stack are not Guard's. The parent set
-/// a looser limit before `exec` (see `crate::spawn`), which this only
+/// a looser limit before `exec` (see `crate::process`), which this only
 /// tightens.
 fn bound_address_space(limit: u64) -> std::io::Result<()> {
     let mapped = mapped_bytes()?;

@@ -37,12 +37,12 @@
 //! the README for the measurements.
 
 mod child;
+mod process;
 mod protocol;
-mod spawn;
 mod worker;
 
 pub use protocol::{MAX_ANSWER_BYTES, MAX_REQUEST_BYTES, WORKER_ARG};
-pub use worker::Worker;
+pub use worker::{WORKER_ITEMS, Worker};
 
 /// Serves a Guard request and exits, when this process was started as a
 /// worker (its first argument is [`WORKER_ARG`]); returns at once
@@ -55,6 +55,5 @@ pub fn serve_if_worker() {
         return;
     }
     let limit = args.next();
-    let status = child::serve(limit.as_deref().and_then(|l| l.to_str()));
-    std::process::exit(status);
+    child::serve(limit.as_deref().and_then(|l| l.to_str()));
 }

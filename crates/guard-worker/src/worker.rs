@@ -1,28 +1,35 @@
-//! The parent's side: [`Worker`], a [`Runner`] that evaluates in child
-//! processes, and what each way a child can end means for the items it ran.
+//! The parent's side: [`Worker`], a [`Runner`] whose sessions evaluate in
+//! a child process, and what each way a child can end means for the items
+//! it ran.
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use guard_rules::{Evaluation, GuardData, GuardError, GuardRules, Options, Runner};
+use guard_rules::{Evaluation, GuardData, GuardError, GuardRules, Options, Runner, Session};
 use tracing::debug;
 
 use crate::child::{BAD_REQUEST, NO_LIMIT};
-use crate::protocol::{Answer, Header, MAX_ANSWER_BYTES};
-use crate::spawn::{self, Ended, Run};
+use crate::process::{End, Process};
+use crate::protocol::{Answer, MAX_ANSWER_BYTES, Request};
 
-/// Runs Guard in a child process of a binary that calls
+/// Items a session hands its worker at once, at most: a chunk that fails
+/// is run again item by item, each in a worker of its own.
+pub const WORKER_ITEMS: usize = 8;
+
+/// Runs Guard in child processes of a binary that calls
 /// [`crate::serve_if_worker`] first thing in `main` (by default the current
-/// one), one process per call: within the memory it is given
+/// one): a process per session (one template), which reads the template
+/// once and evaluates chunk after chunk, within the memory it is given
 /// (`Options::memory_limit`, enforced as an address-space limit), killed
 /// when `stop` says so or at its time limit, always reaped.
 ///
-/// Each way a run can fail is an error for its items, never a pass: out
+/// Each way a chunk can fail is an error for its items, never a pass: out
 /// of memory, past the time limit, a crash (a panic inside cfn-guard, a
 /// signal), an answer past its cap ([`GuardError::is_not_checked`]), or a
-/// stop ([`GuardError::Stopped`]). When a run of several items fails, each
-/// is run again alone, so that the failure is the item's that caused it.
+/// stop ([`GuardError::Stopped`]). When a chunk of several items fails,
+/// each is run again alone in a fresh worker, so that the failure is the
+/// item's that caused it (a worker's limit holds for its whole life).
 #[derive(Debug, Clone, Default)]
 pub struct Worker {
     /// `None`: the current executable.
@@ -47,7 +54,7 @@ impl Worker {
         }
     }
 
-    /// Each run may take at most `limit`; past it, its items are
+    /// Each chunk may take at most `limit`; past it, its items are
     /// [`GuardError::TimedOut`] (each alone, when several ran together).
     pub fn with_time_limit(mut self, limit: Duration) -> Worker {
         self.time_limit = Some(limit);
@@ -64,14 +71,19 @@ impl Worker {
         memory: usize,
         time: Duration,
     ) -> Result<Vec<String>, GuardError> {
-        let header = header(&Header::Parse {
+        let mut process = self.start(memory)?;
+        process.send(request(&Request::Parse {
             text: text.to_string(),
-        })?;
-        let worker = Worker {
-            time_limit: Some(time),
-            ..self.clone()
-        };
-        match worker.run(&[&header], memory, &|| false, 1)? {
+        })?);
+        let answer = read(process.answer(Some(time), &|| false), memory, Some(time));
+        log(
+            process,
+            memory,
+            &answer
+                .as_ref()
+                .map_or_else(ToString::to_string, |_| "answered".to_string()),
+        );
+        match answer? {
             Answer::Parsed(result) => result,
             Answer::Evaluated(_) => Err(GuardError::Crashed(
                 "the worker answered another request".to_string(),
@@ -79,73 +91,47 @@ impl Worker {
         }
     }
 
-    /// One run of `items` together.
-    fn evaluate_together(
-        &self,
-        items: &[&GuardRules],
-        data: &GuardData,
-        options: Options,
-        stop: &dyn Fn() -> bool,
-    ) -> Result<Vec<Result<Evaluation, GuardError>>, GuardError> {
-        let header = header(&Header::Evaluate {
-            rules: items.iter().map(|r| r.text().to_string()).collect(),
-            skip_absent_types: options.skip_absent_types,
-            narrow: options.narrow,
-        })?;
-        let request = [header.as_slice(), data.json().as_bytes()];
-        match self.run(&request, options.memory_limit, stop, items.len())? {
-            Answer::Evaluated(results) if results.len() == items.len() => Ok(results),
-            _ => Err(GuardError::Crashed(format!(
-                "the worker did not answer for the {} items it was given",
-                items.len()
-            ))),
-        }
-    }
-
-    /// Runs a worker on `request` and reads its answer; an error says why
-    /// there is none.
-    fn run(
-        &self,
-        request: &[&[u8]],
-        memory: usize,
-        stop: &dyn Fn() -> bool,
-        items: usize,
-    ) -> Result<Answer, GuardError> {
+    /// A worker process with `memory` bytes for Guard.
+    fn start(&self, memory: usize) -> Result<Process, GuardError> {
         let program = match &self.program {
             Some(program) => program.clone(),
             None => std::env::current_exe()
                 .map_err(|e| GuardError::Worker(format!("cannot find this executable: {e}")))?,
         };
-        let memory_bytes = u64::try_from(memory).unwrap_or(u64::MAX);
-        let run = spawn::run(&program, memory_bytes, request, self.time_limit, stop)
-            .map_err(|e| GuardError::Worker(format!("cannot run {}: {e}", program.display())))?;
-        let Run {
-            ended,
-            elapsed,
-            peak_kib,
-        } = run;
-        let result = read(ended, memory, self.time_limit);
-        debug!(
-            items,
-            millis = elapsed.as_millis() as u64,
-            peak_mib = peak_kib / 1024,
-            limit_mib = memory >> 20,
-            outcome = match &result {
-                Ok(_) => "answered".to_string(),
-                Err(e) => e.to_string(),
-            },
-            "Guard worker"
-        );
-        result
+        let memory = u64::try_from(memory).unwrap_or(u64::MAX);
+        Process::spawn(&program, memory)
+            .map_err(|e| GuardError::Worker(format!("cannot run {}: {e}", program.display())))
     }
 }
 
 impl Runner for Worker {
-    fn evaluate_all(
-        &self,
+    fn session<'a>(&'a self, data: &'a GuardData, options: Options) -> Box<dyn Session + 'a> {
+        Box::new(WorkerSession {
+            worker: self,
+            data,
+            options,
+            live: None,
+        })
+    }
+
+    fn max_items(&self) -> usize {
+        WORKER_ITEMS
+    }
+}
+
+/// The evaluations on one template: its worker, started on the first
+/// chunk, and started again after one fails.
+struct WorkerSession<'a> {
+    worker: &'a Worker,
+    data: &'a GuardData,
+    options: Options,
+    live: Option<Process>,
+}
+
+impl Session for WorkerSession<'_> {
+    fn evaluate(
+        &mut self,
         items: &[&GuardRules],
-        data: &GuardData,
-        options: Options,
         stop: &dyn Fn() -> bool,
     ) -> Vec<Result<Evaluation, GuardError>> {
         if items.is_empty() {
@@ -154,13 +140,13 @@ impl Runner for Worker {
         if stop() {
             return items.iter().map(|_| Err(GuardError::Stopped)).collect();
         }
-        match self.evaluate_together(items, data, options, stop) {
+        match self.run(items, stop) {
             Ok(results) => results,
             Err(e) if items.len() == 1 || e == GuardError::Stopped => {
                 items.iter().map(|_| Err(e.clone())).collect()
             }
             // Which item it was, and whether the others are fine on their
-            // own: each alone.
+            // own: each alone, in a worker of its own.
             Err(_) => {
                 let mut stopped = false;
                 items
@@ -170,13 +156,14 @@ impl Runner for Worker {
                             stopped = true;
                             return Err(GuardError::Stopped);
                         }
-                        let result = self
-                            .evaluate_together(&[item], data, options, stop)
-                            .and_then(|mut one| {
-                                one.pop()
-                                    .ok_or_else(|| GuardError::Crashed("no result".to_string()))
-                            })
-                            .and_then(|result| result);
+                        let mut alone = WorkerSession {
+                            live: None,
+                            ..*self
+                        };
+                        let result = alone.run(&[item], stop).and_then(|mut one| {
+                            one.pop()
+                                .unwrap_or_else(|| Err(GuardError::Crashed("no result".into())))
+                        });
                         stopped = result == Err(GuardError::Stopped);
                         result
                     })
@@ -186,49 +173,113 @@ impl Runner for Worker {
     }
 }
 
-/// The JSON header line of a request.
-fn header(header: &Header) -> Result<Vec<u8>, GuardError> {
-    let mut line = serde_json::to_vec(header)
-        .map_err(|e| GuardError::Worker(format!("cannot write the request: {e}")))?;
-    line.push(b'\n');
-    Ok(line)
+impl WorkerSession<'_> {
+    /// `items` in the session's worker (started if need be); an error for
+    /// them all when it gave no answer, and the worker is then gone.
+    fn run(
+        &mut self,
+        items: &[&GuardRules],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Vec<Result<Evaluation, GuardError>>, GuardError> {
+        let memory = self.options.memory_limit;
+        let process = match &mut self.live {
+            Some(process) => process,
+            live => {
+                let process = self.worker.start(memory)?;
+                process.send(request(&Request::Open {
+                    skip_absent_types: self.options.skip_absent_types,
+                    narrow: self.options.narrow,
+                })?);
+                process.send(self.data.json().as_bytes().to_vec());
+                live.insert(process)
+            }
+        };
+        process.send(request(&Request::Evaluate {
+            rules: items.iter().map(|r| r.text().to_string()).collect(),
+        })?);
+        let answer = process.answer(self.worker.time_limit, stop);
+        let results = match read(answer, memory, self.worker.time_limit) {
+            Ok(Answer::Evaluated(results)) if results.len() == items.len() => Ok(results),
+            Ok(_) => Err(GuardError::Crashed(format!(
+                "the worker did not answer for the {} items it was given",
+                items.len()
+            ))),
+            Err(e) => Err(e),
+        };
+        // A worker that gave no answer is gone, or of no more use.
+        if let Err(e) = &results
+            && let Some(process) = self.live.take()
+        {
+            log(process, memory, &e.to_string());
+        }
+        results
+    }
 }
 
-/// What a run's end means: its answer, or why there is none.
-fn read(ended: Ended, memory: usize, time_limit: Option<Duration>) -> Result<Answer, GuardError> {
-    let (status, answer, stderr) = match ended {
-        Ended::Stopped => return Err(GuardError::Stopped),
-        Ended::TimedOut => {
+impl Drop for WorkerSession<'_> {
+    fn drop(&mut self) {
+        if let Some(process) = self.live.take() {
+            log(process, self.options.memory_limit, "answered");
+        }
+    }
+}
+
+/// A request frame.
+fn request(request: &Request) -> Result<Vec<u8>, GuardError> {
+    serde_json::to_vec(request)
+        .map_err(|e| GuardError::Worker(format!("cannot write the request: {e}")))
+}
+
+/// Ends `process` and logs what it cost.
+fn log(process: Process, memory: usize, ended: &str) {
+    let (lived, peak_kib) = process.finish();
+    debug!(
+        millis = lived.as_millis() as u64,
+        peak_mib = peak_kib / 1024,
+        limit_mib = memory >> 20,
+        ended,
+        "Guard worker"
+    );
+}
+
+/// What an answer says, or why there is none.
+fn read(
+    answer: Result<Vec<u8>, End>,
+    memory: usize,
+    time_limit: Option<Duration>,
+) -> Result<Answer, GuardError> {
+    let (status, stderr) = match answer {
+        Ok(frame) => {
+            return serde_json::from_slice(&frame).map_err(|e| {
+                GuardError::Crashed(format!("the worker's answer cannot be read: {e}"))
+            });
+        }
+        Err(End::Stopped) => return Err(GuardError::Stopped),
+        Err(End::TimedOut) => {
             let millis = time_limit.map_or(0, |t| t.as_millis() as u64);
             return Err(GuardError::TimedOut { millis });
         }
-        Ended::AnswerTooLarge => {
+        Err(End::AnswerTooLarge) => {
             return Err(GuardError::Crashed(format!(
                 "Guard's report was over {} MiB",
                 MAX_ANSWER_BYTES >> 20
             )));
         }
-        Ended::Exited {
-            status,
-            answer,
-            stderr,
-        } => (status, answer, stderr),
+        Err(End::Exited { status, stderr }) => (status, stderr),
     };
-    if status.success() {
-        return serde_json::from_slice(&answer)
-            .map_err(|e| GuardError::Crashed(format!("the worker's answer cannot be read: {e}")));
-    }
     // Rust's allocation failure handler says this, then aborts.
     if stderr.contains("memory allocation of") {
         return Err(GuardError::OutOfMemory { limit: memory });
     }
-    let said = stderr
+    let said: String = stderr
         .lines()
         .rev()
         .find(|line| !line.trim().is_empty() && !line.starts_with("note:"))
         .unwrap_or("")
-        .trim();
-    let said: String = said.chars().take(200).collect();
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
     Err(match (status.code(), status.signal()) {
         (Some(NO_LIMIT), _) => {
             GuardError::Worker(format!("the worker could not bound its memory: {said}"))

@@ -111,6 +111,35 @@ fn an_item_past_the_limit_is_out_of_memory_and_the_others_are_evaluated() {
     no_child_left();
 }
 
+/// One worker serves a session's chunks; one that fails is replaced for
+/// the next chunk, and none is left once the session ends.
+fn a_session_goes_on_after_a_chunk_fails() {
+    let template = data(&hungry::groups(1_000));
+    let fine = rules(
+        "rule DESCRIBED { Resources.*[ Type == 'AWS::EC2::SecurityGroup' ].Properties.GroupDescription exists }",
+    );
+    let hungry = rules(hungry::LET_IN_TYPE_BLOCK);
+    let worker = Worker::new();
+    let mut session = worker.session(&template, options(96 * MIB));
+    let ok = |results: Vec<Result<guard_rules::Evaluation, GuardError>>| {
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().is_ok_and(|e| e.failures.is_empty())),
+            "{results:?}"
+        );
+    };
+    ok(session.evaluate(&[&fine, &fine], &|| false));
+    ok(session.evaluate(&[&fine], &|| false));
+    assert_eq!(
+        session.evaluate(&[&hungry], &|| false),
+        vec![Err(GuardError::OutOfMemory { limit: 96 * MIB })]
+    );
+    ok(session.evaluate(&[&fine], &|| false));
+    drop(session);
+    no_child_left();
+}
+
 /// A stop while Guard runs kills the worker at once: every item is
 /// `Stopped`, and nothing is left running.
 fn a_stop_kills_the_worker_and_reaps_it() {
@@ -207,7 +236,7 @@ fn a_binary_that_is_not_a_worker_gives_no_result() {
 
 fn main() {
     guard_worker::serve_if_worker();
-    let tests: [(&str, fn()); 6] = [
+    let tests: [(&str, fn()); 7] = [
         (
             "the_worker_gives_what_guard_gives_in_process",
             the_worker_gives_what_guard_gives_in_process,
@@ -215,6 +244,10 @@ fn main() {
         (
             "an_item_past_the_limit_is_out_of_memory_and_the_others_are_evaluated",
             an_item_past_the_limit_is_out_of_memory_and_the_others_are_evaluated,
+        ),
+        (
+            "a_session_goes_on_after_a_chunk_fails",
+            a_session_goes_on_after_a_chunk_fails,
         ),
         (
             "a_stop_kills_the_worker_and_reaps_it",

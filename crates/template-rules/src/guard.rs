@@ -42,13 +42,12 @@ use crate::template::Template;
 /// guard item is an unresolved finding on the template, never a pass.
 pub const MAX_GUARD_JSON_BYTES: usize = 2 * 1024 * 1024;
 
-/// Guard items handed to the runner at once, at most, and no more than
-/// their memory estimates allow together
-/// ([`EvaluateOptions::guard_memory_limit`]): Guard in this process cannot
-/// be interrupted, so this is how soon a caller can stop it; a bounded
-/// runner is stopped at once, and a chunk that fails there is run again
-/// item by item, so this is also what a failure costs.
-pub const GUARD_CHUNK: usize = 8;
+/// Guard items handed to Guard in process at once, at most: it cannot be
+/// interrupted, so this is how soon a caller can stop it. A runner says
+/// how many it takes (`guard_rules::Runner::max_items`); a chunk also holds
+/// no more items than their memory estimates allow together
+/// ([`EvaluateOptions::guard_memory_limit`]).
+pub const GUARD_CHUNK: usize = guard_rules::IN_PROCESS_ITEMS;
 
 /// The resource name of a finding tied to no resource (a Guard rule that
 /// requires something of the template as a whole, or one that could not be
@@ -177,8 +176,15 @@ pub(crate) fn evaluate(
     // In chunks, asking before each whether to go on. Whether an item can
     // be skipped on this template is the runner's to find out: it takes
     // running Guard (see `guard_rules::GuardRules::selected_types`).
-    let chunks = chunked(items, &data, options.guard_memory_limit);
+    let chunks = chunked(
+        items,
+        &data,
+        options.guard_memory_limit,
+        options.guard.max_items(),
+    );
     let stop = || options.budget.is_spent();
+    // One session for the template: a worker reads it once.
+    let mut session = options.guard.session(&data, guard_options);
     let mut errors = Vec::new();
     for (n, chunk) in chunks.iter().enumerate() {
         let ids: Vec<&str> = chunk.iter().map(|(rule, _)| rule.id.as_str()).collect();
@@ -192,9 +198,7 @@ pub(crate) fn evaluate(
         }
         (options.on_guard_chunk)(&ids);
         let guards: Vec<&GuardRules> = chunk.iter().map(|(_, g)| *g).collect();
-        let results = options
-            .guard
-            .evaluate_all(&guards, &data, guard_options, &stop);
+        let results = session.evaluate(&guards, &stop);
         if results.iter().any(|r| r == &Err(GuardError::Stopped)) {
             (options.on_guard_chunk)(&[]);
             let pending = chunk
@@ -248,7 +252,7 @@ pub(crate) fn evaluate(
     }
 }
 
-/// `items` in chunks of at most [`GUARD_CHUNK`] whose memory estimates
+/// `items` in chunks of at most `size` whose memory estimates
 /// add up to at most `limit` (an item alone may take all of it): items
 /// shown the same part of the template go to Guard in one run, and this
 /// keeps what one run holds, and how long it takes, within what one item
@@ -258,6 +262,7 @@ fn chunked<'r>(
     items: Vec<(&'r Rule, &'r GuardRules)>,
     data: &GuardData,
     limit: usize,
+    size: usize,
 ) -> Vec<Vec<(&'r Rule, &'r GuardRules)>> {
     let mut chunks = Vec::new();
     let mut chunk: Vec<(&Rule, &GuardRules)> = Vec::new();
@@ -268,9 +273,7 @@ fn chunked<'r>(
             chunks.push(vec![item]);
             continue;
         }
-        if !chunk.is_empty()
-            && (chunk.len() == GUARD_CHUNK || cost.saturating_add(estimate) > limit)
-        {
+        if !chunk.is_empty() && (chunk.len() >= size || cost.saturating_add(estimate) > limit) {
             chunks.push(std::mem::take(&mut chunk));
             cost = 0;
         }

@@ -820,21 +820,39 @@ fn a_chunk_holds_no_more_items_than_their_memory_estimates_allow_together() {
 /// others in process.
 struct Failing(fn(&str) -> Option<guard_rules::GuardError>);
 
+struct FailingSession<'a> {
+    fails: fn(&str) -> Option<guard_rules::GuardError>,
+    in_process: Box<dyn guard_rules::Session + 'a>,
+}
+
 impl guard_rules::Runner for Failing {
-    fn evaluate_all(
-        &self,
-        items: &[&guard_rules::GuardRules],
-        data: &guard_rules::GuardData,
+    fn session<'a>(
+        &'a self,
+        data: &'a guard_rules::GuardData,
         options: guard_rules::Options,
+    ) -> Box<dyn guard_rules::Session + 'a> {
+        Box::new(FailingSession {
+            fails: self.0,
+            in_process: guard_rules::InProcess.session(data, options),
+        })
+    }
+
+    fn max_items(&self) -> usize {
+        guard_rules::IN_PROCESS_ITEMS
+    }
+}
+
+impl guard_rules::Session for FailingSession<'_> {
+    fn evaluate(
+        &mut self,
+        items: &[&guard_rules::GuardRules],
         stop: &dyn Fn() -> bool,
     ) -> Vec<Result<guard_rules::Evaluation, guard_rules::GuardError>> {
         items
             .iter()
-            .map(|item| match (self.0)(&item.rule_names()[0]) {
+            .map(|item| match (self.fails)(&item.rule_names()[0]) {
                 Some(e) => Err(e),
-                None => guard_rules::InProcess
-                    .evaluate_all(&[item], data, options, stop)
-                    .remove(0),
+                None => self.in_process.evaluate(&[item], stop).remove(0),
             })
             .collect()
     }
