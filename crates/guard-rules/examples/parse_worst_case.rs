@@ -113,7 +113,7 @@ fn main() {
         let parsed = GuardRules::parse(&text);
         let took = started.elapsed();
         println!(
-            "{name:<48} {:>7} bytes  {:>8.0?}  {}",
+            "{name:<48} {:>7} bytes  {:>8.2?}  {}",
             text.len(),
             took,
             match &parsed {
