@@ -219,8 +219,10 @@ async fn a_worker_still_running_at_the_deadline_is_killed_and_the_job_reported()
     let job = JobEvent::new()
         .user_parameters(json!({"input": "SourceArtifact", "file": "template.json"}).to_string())
         .input_artifact("SourceArtifact", &bucket, "src.zip");
-    // 8 s: stopped 5 s in (the runner keeps 3 s to report).
-    let report = function.job_async(&job, Duration::from_secs(8)).await;
+    // 20 s: stopped 17 s in (the runner keeps 3 s to report), long after
+    // the rules are read (400 KB of them: seconds in a debug build on a
+    // loaded machine) and while Guard has minutes of work left.
+    let report = function.job_async(&job, Duration::from_secs(20)).await;
     assert!(
         matches!(&report, JobReport::Failure { kind, message, .. }
             if kind == "JobFailed"

@@ -7,7 +7,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,10 @@ pub(crate) struct Process {
     /// Answers from the reader thread; disconnected when the output ends.
     answers: mpsc::Receiver<Vec<u8>>,
     too_large: Arc<AtomicBool>,
-    stderr: Arc<Mutex<String>>,
+    /// What the worker wrote on stderr (its first [`MAX_STDERR_BYTES`]),
+    /// sent once it has closed it: read after the worker ends, it may not
+    /// be in yet (see [`Process::stderr`]).
+    stderr: mpsc::Receiver<String>,
     threads: Vec<JoinHandle<()>>,
     started: Instant,
     /// Set once reaped: the wait status and peak memory (KiB).
@@ -117,7 +120,7 @@ impl Process {
         let (requests, to_write) = mpsc::channel::<Vec<u8>>();
         let (answered, answers) = mpsc::channel();
         let too_large = Arc::new(AtomicBool::new(false));
-        let said = Arc::new(Mutex::new(String::new()));
+        let (said, stderr_text) = mpsc::channel();
         let threads = vec![
             // A worker that dies early closes its end: the write fails, and
             // how it ended says why.
@@ -132,25 +135,20 @@ impl Process {
                 let too_large = Arc::clone(&too_large);
                 std::thread::spawn(move || read_answers(stdout, &answered, &too_large))
             },
-            {
-                let said = Arc::clone(&said);
-                std::thread::spawn(move || {
-                    let mut text = Vec::new();
-                    let _ = (&mut stderr).take(MAX_STDERR_BYTES).read_to_end(&mut text);
-                    if let Ok(mut said) = said.lock() {
-                        *said = String::from_utf8_lossy(&text).into_owned();
-                    }
-                    // Read on to the end, so that the worker never blocks on it.
-                    let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-                })
-            },
+            std::thread::spawn(move || {
+                let mut text = Vec::new();
+                let _ = (&mut stderr).take(MAX_STDERR_BYTES).read_to_end(&mut text);
+                // Read on to the end, so that the worker never blocks on it.
+                let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+                let _ = said.send(String::from_utf8_lossy(&text).into_owned());
+            }),
         ];
         Ok(Process {
             pid,
             requests: Some(requests),
             answers,
             too_large,
-            stderr: said,
+            stderr: stderr_text,
             threads,
             started: Instant::now(),
             reaped: None,
@@ -183,7 +181,7 @@ impl Process {
                     }
                     // Its output ended: it is exiting, or dead.
                     let status = self.reap_exiting();
-                    let stderr = self.stderr.lock().map(|s| s.clone()).unwrap_or_default();
+                    let stderr = self.stderr();
                     return Err(End::Exited { status, stderr });
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -197,6 +195,15 @@ impl Process {
                 return Err(End::TimedOut);
             }
         }
+    }
+
+    /// What the worker wrote on stderr, once it has ended: its reader
+    /// thread sends it at the end of the pipe, which comes moments after
+    /// the worker exits (a second at most, or nothing is said).
+    fn stderr(&self) -> String {
+        self.stderr
+            .recv_timeout(Duration::from_secs(1))
+            .unwrap_or_default()
     }
 
     /// Ends the worker (closing its input first lets an idle one exit by
