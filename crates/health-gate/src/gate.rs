@@ -27,8 +27,9 @@ use crate::verdict::{self, Outcome, Verdict};
 pub const RECENT_ATTEMPTS: usize = 3;
 
 /// The most time one round's reading of the signals may take; past it the
-/// gate fails (AWS did not answer, and an unanswered read is no pass).
-pub const OBSERVE_TIME: Duration = Duration::from_secs(15);
+/// round is inconclusive (nothing unread passes) and the gate tries again
+/// after its probe interval. Callers count it in a round's time.
+pub const OBSERVE_TIME: Duration = Duration::from_secs(5);
 
 /// Where the gate stands; carried from one run to the next (the
 /// continuation token).
@@ -128,46 +129,48 @@ where
     };
     let end = loop {
         let first = *progress.first_attempt_at.get_or_insert_with(|| clock.now());
-        let observation = match tokio::time::timeout(OBSERVE_TIME, observe()).await {
-            Ok(Ok(observation)) => observation,
+        let wait = match tokio::time::timeout(OBSERVE_TIME, observe()).await {
             Ok(Err(error)) => break End::Unreadable(error),
+            // Not read in time: this round cannot pass; try again later.
             Err(_) => {
-                break End::Unreadable(SignalError::failed(format!(
-                    "AWS did not answer within {} s (the stack, target health, alarms)",
-                    OBSERVE_TIME.as_secs()
-                )));
+                evidence.verdict = Some(Verdict {
+                    outcome: Outcome::Inconclusive,
+                    reasons: vec![format!(
+                        "the release's signals were not read within {} s",
+                        OBSERVE_TIME.as_secs()
+                    )],
+                });
+                plan.probe_interval
             }
-        };
-        let early = verdict::judge_signals(plan, &observation);
-        if early.outcome == Outcome::Fail {
-            evidence.observation = Some(observation);
-            evidence.verdict = Some(early);
-            break End::Failed;
-        }
-        progress.attempts = progress.attempts.saturating_add(1);
-        let made = attempt(progress.attempts, allowance).await;
-        if made.refused().is_some() {
-            break End::Refused(made);
-        }
-        progress.record(&made, plan.consecutive_successes);
-        let healthy = made.healthy();
-        if evidence.recent.len() == RECENT_ATTEMPTS {
-            evidence.recent.remove(0);
-        }
-        evidence.recent.push(made);
-        let verdict = verdict::judge(plan, &progress.streak, &observation);
-        let outcome = verdict.outcome;
-        evidence.observation = Some(observation);
-        evidence.verdict = Some(verdict);
-        match outcome {
-            Outcome::Pass => break End::Passed,
-            Outcome::Fail => break End::Failed,
-            Outcome::Inconclusive => {}
-        }
-        let wait = if healthy {
-            plan.probe_interval
-        } else {
-            schedule.backoff.after(progress.failures)
+            Ok(Ok(observation)) => {
+                let early = verdict::judge_signals(plan, &observation);
+                if early.outcome == Outcome::Fail {
+                    evidence.observation = Some(observation);
+                    evidence.verdict = Some(early);
+                    break End::Failed;
+                }
+                progress.attempts = progress.attempts.saturating_add(1);
+                let made = attempt(progress.attempts, allowance).await;
+                if made.refused().is_some() {
+                    break End::Refused(made);
+                }
+                progress.record(&made, plan.consecutive_successes);
+                let healthy = made.healthy();
+                if evidence.recent.len() == RECENT_ATTEMPTS {
+                    evidence.recent.remove(0);
+                }
+                evidence.recent.push(made);
+                let verdict = verdict::judge(plan, &progress.streak, &observation);
+                let outcome = verdict.outcome;
+                evidence.observation = Some(observation);
+                evidence.verdict = Some(verdict);
+                match outcome {
+                    Outcome::Pass => break End::Passed,
+                    Outcome::Fail => break End::Failed,
+                    Outcome::Inconclusive if healthy => plan.probe_interval,
+                    Outcome::Inconclusive => schedule.backoff.after(progress.failures),
+                }
+            }
         };
         let bounds = Bounds {
             give_up_at: first + schedule.deadline,

@@ -1,6 +1,6 @@
-//! Reading the signals a plan asks for, through the ports: once per
-//! invocation, which target groups and alarms `"stack"` means; then, each
-//! round, the stack's state, the targets' health and the alarms.
+//! Reading the signals a plan asks for, through the ports, each round: the
+//! stack's state, which target groups and alarms `"stack"` means, the
+//! targets' health and the alarms.
 //!
 //! | what cannot be read | error |
 //! |---|---|
@@ -96,79 +96,53 @@ impl fmt::Display for AlarmList<'_> {
 pub struct Observer<'a, P> {
     plan: &'a Plan,
     ports: &'a P,
-    target_groups: Vec<String>,
-    alarms: Vec<String>,
 }
 
 impl<'a, P: Stacks + TargetGroups + Alarms> Observer<'a, P> {
-    /// An observer of `plan`'s signals, with `"stack"` resolved to the
-    /// stack's target groups and alarms.
-    pub async fn new(plan: &'a Plan, ports: &'a P) -> Result<Observer<'a, P>, SignalError> {
-        let target_groups = match (&plan.targets, &plan.stack) {
-            (Some(Selection::Named(arns)), _) => arns.clone(),
-            (Some(Selection::Stack), Some(stack)) => {
-                of_stack(
-                    ports,
-                    stack,
-                    TARGET_GROUP_TYPE,
-                    "target groups",
-                    "targets",
-                    MAX_TARGET_GROUPS,
-                )
-                .await?
-            }
-            _ => Vec::new(),
-        };
-        let alarms = match (&plan.alarms, &plan.stack) {
-            (Some(Selection::Named(names)), _) => names.clone(),
-            (Some(Selection::Stack), Some(stack)) => {
-                of_stack(ports, stack, ALARM_TYPE, "alarms", "alarms", MAX_ALARMS).await?
-            }
-            _ => Vec::new(),
-        };
-        Ok(Observer {
-            plan,
-            ports,
-            target_groups,
-            alarms,
-        })
+    /// An observer of `plan`'s signals.
+    pub fn new(plan: &'a Plan, ports: &'a P) -> Observer<'a, P> {
+        Observer { plan, ports }
     }
 
-    /// The target groups read each round.
-    pub fn target_groups(&self) -> &[String] {
-        &self.target_groups
-    }
-
-    /// The alarms read each round.
-    pub fn alarm_names(&self) -> &[String] {
-        &self.alarms
-    }
-
-    /// Reads every signal the plan asks for, once.
+    /// Reads every signal the plan asks for, once. `"stack"` is resolved
+    /// each time too: a stack being updated may gain or lose a target
+    /// group or an alarm between rounds.
     pub async fn observe(&self) -> Result<Observation, SignalError> {
         let stack = match &self.plan.stack {
             Some(name) => Some(self.ports.stack(name).await?),
             None => None,
         };
-        let targets = match self.plan.targets {
-            Some(_) => {
-                let mut groups = Vec::with_capacity(self.target_groups.len());
-                for arn in &self.target_groups {
-                    groups.push(TargetGroupHealth {
-                        arn: arn.clone(),
-                        targets: self.ports.target_health(arn).await?,
-                    });
+        let targets = match &self.plan.targets {
+            Some(selection) => {
+                let arns = self
+                    .resolve(
+                        selection,
+                        TARGET_GROUP_TYPE,
+                        "target groups",
+                        "targets",
+                        MAX_TARGET_GROUPS,
+                    )
+                    .await?;
+                let mut groups = Vec::with_capacity(arns.len());
+                for arn in arns {
+                    let targets = self.ports.target_health(&arn).await?;
+                    groups.push(TargetGroupHealth { arn, targets });
                 }
                 Some(groups)
             }
             None => None,
         };
-        let alarms = match self.plan.alarms {
-            Some(_) => Some(match self.read_alarms().await {
-                Ok(alarms) => AlarmsRead::Read(alarms),
-                Err(e) if self.plan.ignore_alarm_read_failure => AlarmsRead::Unread(e.message),
-                Err(e) => return Err(e),
-            }),
+        let alarms = match &self.plan.alarms {
+            Some(selection) => {
+                let names = self
+                    .resolve(selection, ALARM_TYPE, "alarms", "alarms", MAX_ALARMS)
+                    .await?;
+                Some(match self.read_alarms(&names).await {
+                    Ok(alarms) => AlarmsRead::Read(alarms),
+                    Err(e) if self.plan.ignore_alarm_read_failure => AlarmsRead::Unread(e.message),
+                    Err(e) => return Err(e),
+                })
+            }
             None => None,
         };
         Ok(Observation {
@@ -178,12 +152,44 @@ impl<'a, P: Stacks + TargetGroups + Alarms> Observer<'a, P> {
         })
     }
 
+    /// The names (or ARNs) a selection means: those given, or the physical
+    /// ids of the stack's resources of `resource_type`, at least one and at
+    /// most `max`.
+    async fn resolve(
+        &self,
+        selection: &Selection,
+        resource_type: &str,
+        what: &str,
+        field: &str,
+        max: usize,
+    ) -> Result<Vec<String>, SignalError> {
+        let stack = match (selection, &self.plan.stack) {
+            (Selection::Named(names), _) => return Ok(names.clone()),
+            (Selection::Stack, Some(stack)) => stack,
+            // The plan refuses "stack" without a stack.
+            (Selection::Stack, None) => return Ok(Vec::new()),
+        };
+        let ids = self.ports.resources(stack, resource_type).await?;
+        if ids.is_empty() {
+            return Err(SignalError::configuration(format!(
+                "stack {stack} has no {what} ({resource_type}) for {field} \"stack\" to check"
+            )));
+        }
+        if ids.len() > max {
+            return Err(SignalError::configuration(format!(
+                "stack {stack} has {} {what}; the gate reads at most {max}: name those to check in {field}",
+                ids.len()
+            )));
+        }
+        Ok(ids)
+    }
+
     /// Every alarm named, in order; one that does not exist is an error.
-    async fn read_alarms(&self) -> Result<Vec<Alarm>, SignalError> {
-        let found = self.ports.alarms(&self.alarms).await?;
-        let mut alarms = Vec::with_capacity(self.alarms.len());
+    async fn read_alarms(&self, names: &[String]) -> Result<Vec<Alarm>, SignalError> {
+        let found = self.ports.alarms(names).await?;
+        let mut alarms = Vec::with_capacity(names.len());
         let mut missing = Vec::new();
-        for name in &self.alarms {
+        for name in names {
             match found.iter().find(|a| &a.name == name) {
                 Some(alarm) => alarms.push(alarm.clone()),
                 None => missing.push(name.as_str()),
@@ -198,29 +204,4 @@ impl<'a, P: Stacks + TargetGroups + Alarms> Observer<'a, P> {
             )))
         }
     }
-}
-
-/// The physical ids of `stack`'s resources of `resource_type`: at least
-/// one, at most `max`.
-async fn of_stack<P: Stacks>(
-    ports: &P,
-    stack: &str,
-    resource_type: &str,
-    what: &str,
-    field: &str,
-    max: usize,
-) -> Result<Vec<String>, SignalError> {
-    let ids = ports.resources(stack, resource_type).await?;
-    if ids.is_empty() {
-        return Err(SignalError::configuration(format!(
-            "stack {stack} has no {what} ({resource_type}) for {field} \"stack\" to check"
-        )));
-    }
-    if ids.len() > max {
-        return Err(SignalError::configuration(format!(
-            "stack {stack} has {} {what}; the gate reads at most {max}: name those to check in {field}",
-            ids.len()
-        )));
-    }
-    Ok(ids)
 }

@@ -720,3 +720,81 @@ async fn a_signal_that_cannot_be_read_ends_the_gate() {
     );
     assert!(times.is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn signals_not_read_in_time_make_the_round_inconclusive_and_the_gate_tries_again() {
+    let clock = FakeClock::new();
+    let plan = Plan {
+        deadline: Duration::from_secs(60),
+        ..signal_plan(60.0)
+    };
+    let rounds = Mutex::new(0);
+    let mut probes = 0;
+    let result = gate::run(
+        &plan,
+        &schedule(&plan, None),
+        Progress::default(),
+        &clock,
+        || {
+            let mut round = rounds.lock().unwrap();
+            *round += 1;
+            let first = *round == 1;
+            async move {
+                if first {
+                    // AWS never answers this round.
+                    std::future::pending::<()>().await;
+                }
+                Ok(stack("UPDATE_COMPLETE", None))
+            }
+        },
+        |n, _| {
+            probes += 1;
+            let attempt = Attempt {
+                number: n,
+                started_at: clock.now(),
+                probes: vec![probe(true, 1, None)],
+            };
+            std::future::ready(attempt)
+        },
+    )
+    .await;
+    assert_eq!(result.end, End::Passed);
+    assert_eq!(
+        probes, 1,
+        "no probe in the round whose signals were not read"
+    );
+    assert_eq!(*rounds.lock().unwrap(), 2);
+    assert_eq!(
+        clock.elapsed(),
+        2.0,
+        "the next round came a probe interval later"
+    );
+
+    // Never read: inconclusive until the deadline, saying why.
+    let clock = FakeClock::new();
+    let plan = signal_plan(10.0);
+    let result = gate::run(
+        &plan,
+        &schedule(&plan, None),
+        Progress::default(),
+        &clock,
+        || async {
+            std::future::pending::<()>().await;
+            Ok(Observation::default())
+        },
+        |n, _| {
+            std::future::ready(Attempt {
+                number: n,
+                started_at: UNIX_EPOCH,
+                probes: Vec::new(),
+            })
+        },
+    )
+    .await;
+    assert_eq!(result.end, End::GaveUp);
+    assert_eq!(
+        reasons(&result),
+        ["the release's signals were not read within 5 s"]
+    );
+    assert_eq!(result.progress.attempts, 0);
+}
