@@ -68,6 +68,30 @@ pub struct Evidence {
     pub verdict: Option<Verdict>,
 }
 
+impl Evidence {
+    /// What kept the last round from passing, unless the last attempt's
+    /// own line says it all (it failed, and nothing else was wanting).
+    pub fn not_passed(&self) -> Option<String> {
+        let verdict = self.verdict.as_ref()?;
+        let last_failed = self.recent.last().is_some_and(|a| !a.healthy());
+        let only_the_run = verdict.reasons.len() == 1 && verdict.reasons[0].starts_with("0 of ");
+        if verdict.reasons.is_empty() || (last_failed && only_the_run) {
+            None
+        } else {
+            Some(verdict.reasons.join("; "))
+        }
+    }
+
+    /// The signals read last, a line each (none for a plan that reads
+    /// nothing but the URL).
+    pub fn signal_lines(&self) -> Vec<String> {
+        self.observation
+            .as_ref()
+            .map(Observation::lines)
+            .unwrap_or_default()
+    }
+}
+
 /// How a run of the gate ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {

@@ -41,7 +41,8 @@ pub fn decide(plan: &Plan, run: &GateRun, url: &str, now: SystemTime) -> Result<
                 .last()
                 .map(ToString::to_string)
                 .unwrap_or_else(|| "none".to_string());
-            let not_yet = not_passed(evidence)
+            let not_yet = evidence
+                .not_passed()
                 .map(|why| format!("; not yet: {why}"))
                 .unwrap_or_default();
             Ok(Outcome::Continue {
@@ -71,7 +72,7 @@ pub fn decide(plan: &Plan, run: &GateRun, url: &str, now: SystemTime) -> Result<
                 message.push('\n');
                 message.push_str(&attempt.to_string());
             }
-            if let Some(why) = not_passed(evidence) {
+            if let Some(why) = evidence.not_passed() {
                 message.push_str(&format!("\nnot passed: {why}"));
             }
             push_signals(&mut message, evidence);
@@ -111,27 +112,9 @@ pub fn unreadable(error: &SignalError) -> JobError {
     }
 }
 
-/// What kept the last round from passing, unless the last attempt's own
-/// line says it all (it failed, and nothing else was wanting).
-fn not_passed(evidence: &Evidence) -> Option<String> {
-    let verdict = evidence.verdict.as_ref()?;
-    let last_failed = evidence.recent.last().is_some_and(|a| !a.healthy());
-    let only_the_run = verdict.reasons.len() == 1 && verdict.reasons[0].starts_with("0 of ");
-    if verdict.reasons.is_empty() || (last_failed && only_the_run) {
-        None
-    } else {
-        Some(verdict.reasons.join("; "))
-    }
-}
-
 /// The signals read last, a line each.
 fn push_signals(message: &mut String, evidence: &Evidence) {
-    for line in evidence
-        .observation
-        .as_ref()
-        .map(|o| o.lines())
-        .unwrap_or_default()
-    {
+    for line in evidence.signal_lines() {
         message.push('\n');
         message.push_str(&line);
     }
@@ -194,12 +177,7 @@ fn success(plan: &Plan, run: &GateRun, url: &str, elapsed: Duration) -> Outcome 
     if more > 0 {
         summary.push_str(&format!("; {} passed too", plural(more, "more check")));
     }
-    for line in evidence
-        .observation
-        .as_ref()
-        .map(|o| o.lines())
-        .unwrap_or_default()
-    {
+    for line in evidence.signal_lines() {
         summary.push('\n');
         summary.push_str(&line);
     }

@@ -9,14 +9,21 @@ use super::{Plan, PlanError};
 impl Plan {
     /// The checks to make once the URL is known: the main one (the URL, or
     /// `path` resolved against it), then the extra ones. `from` says where
-    /// the URL came from, for messages.
+    /// the URL came from, for messages (empty: the message says nothing of
+    /// it).
     pub fn checks(
         &self,
         url: &str,
         from: &str,
         policy: TargetPolicy,
     ) -> Result<Vec<Check>, PlanError> {
-        let invalid = |e: health_check::TargetError| PlanError(format!("{from}: {e}"));
+        let invalid = |e: health_check::TargetError| {
+            PlanError(if from.is_empty() {
+                e.to_string()
+            } else {
+                format!("{from}: {e}")
+            })
+        };
         let base = Target::parse(url, policy).map_err(invalid)?;
         let main = match &self.path {
             Some(path) => base.join(path, policy).map_err(invalid)?,
