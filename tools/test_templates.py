@@ -11,7 +11,8 @@ workspace's (tools/functions.py), each with its code, name and log group;
 each one's MemorySize and Timeout equal its crate's
 [package.metadata.lambda.deploy] (what `make deploy` uses). service-status's
 role reads the test stack, its target health and its alarms and nothing more,
-and application.json has the alarms it reads. Every pipeline variable an action reads is one an earlier action
+and application.json has the alarms it reads, which CloudFormation's role may
+create, update and delete on both stage stacks. Every pipeline variable an action reads is one an earlier action
 writes (a variable that does not exist fails the action that reads it, at
 run time, after everything before it has run). Each check is also tried on a template
 that lost what it checks, so a check that cannot fail is caught too.
@@ -20,11 +21,13 @@ Run by `make templates`: .venv/bin/python tools/test_templates.py
 """
 
 import copy
+import fnmatch
 import re
 import unittest
 from pathlib import Path
 
 from cfnlint.decode import decode
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from functions import lambda_functions
 
@@ -305,6 +308,57 @@ class ServiceStatusRole(unittest.TestCase):
         policy["Statement"].append({"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"})
         self.assertNotEqual(self.grants(template)["cloudwatch:DescribeAlarms"], [self.TEST_STACK_ALARMS])
 
+
+
+def alarm_problems(template):
+    """What CloudFormation may not do to the alarms application.json declares,
+    on either stage stack: every permission the AWS::CloudWatch::Alarm
+    handlers need (cfn-lint's resource schema lists them), granted on an ARN
+    pattern that covers the alarm's name."""
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::CloudWatch::Alarm").schema
+    needed = sorted({p for h in ("create", "update", "delete") for p in schema["handlers"][h]["permissions"]})
+    granted = statements(template, "CloudFormationRole")
+    alarm_arn = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+    problems = []
+    for resource in load("calculator/cloudformation/application.json")["Resources"].values():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        # ${AWS::StackName} there is the stage stack, "<pipeline stack>-test-stack".
+        name = resource["Properties"]["AlarmName"]["Fn::Sub"]
+        for stage in ("test-stack", "prod-stack"):
+            arn = alarm_arn + name.replace("${AWS::StackName}", "${AWS::StackName}-" + stage)
+            for action in needed:
+                if not any(
+                    action in listed(s["Action"])
+                    and any(fnmatch.fnmatchcase(arn, r if isinstance(r, str) else sub_text(r) or "") for r in listed(s["Resource"]))
+                    for s in granted
+                ):
+                    problems.append(f"{action} on {arn}")
+    return problems
+
+
+class StageStackAlarms(unittest.TestCase):
+    """CloudFormation creates, updates and deletes the stage stacks' alarms
+    (the ones Service_Status reads): without the grant, deploying the test
+    stack fails."""
+
+    def test_cloudformation_may_manage_the_alarms_application_json_declares(self):
+        self.assertEqual(alarm_problems(load("cicd.yaml")), [])
+
+    def test_a_missing_grant_is_caught(self):
+        template = load("cicd.yaml")
+        policy = template["Resources"]["CloudFormationRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        statement = next(s for s in policy["Statement"] if s.get("Sid") == "StageStackAlarms")
+        statement["Resource"] = statement["Resource"][:1]
+        self.assertIn(
+            "cloudwatch:PutMetricAlarm on arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-prod-stack-target-5xx",
+            alarm_problems(template),
+        )
+        statement["Action"].remove("cloudwatch:TagResource")
+        self.assertIn(
+            "cloudwatch:TagResource on arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-test-stack-unhealthy-hosts",
+            alarm_problems(template),
+        )
 
 class DeploySettings(unittest.TestCase):
     def test_memory_and_timeout_equal_the_crates_deploy_metadata(self):
