@@ -60,6 +60,7 @@ pub mod kinds;
 pub mod render;
 mod report;
 mod rules;
+mod structured;
 
 pub use budget::{Budget, Interrupted};
 pub use cfn_template::{

@@ -4,10 +4,14 @@
 
 pub mod forbidden_ami;
 pub mod open_ingress;
+pub mod policy;
+pub mod property;
 pub mod regex;
 
 pub use forbidden_ami::FORBIDDEN_AMI;
 pub use open_ingress::OPEN_INGRESS;
+pub use policy::POLICY;
+pub use property::PROPERTY;
 pub use regex::REGEX;
 
 use crate::kind::NativeKind;
@@ -17,6 +21,8 @@ pub static KINDS: &[&dyn NativeKind] = &[
     &open_ingress::OpenIngress,
     &forbidden_ami::ForbiddenAmi,
     &regex::Regex,
+    &property::Property,
+    &policy::Policy,
 ];
 
 /// The kind `ruletype` names.
