@@ -7,12 +7,14 @@ pub mod open_ingress;
 pub mod policy;
 pub mod property;
 pub mod regex;
+pub mod relation;
 
 pub use forbidden_ami::FORBIDDEN_AMI;
 pub use open_ingress::OPEN_INGRESS;
 pub use policy::POLICY;
 pub use property::PROPERTY;
 pub use regex::REGEX;
+pub use relation::RELATION;
 
 use crate::kind::NativeKind;
 
@@ -23,6 +25,7 @@ pub static KINDS: &[&dyn NativeKind] = &[
     &regex::Regex,
     &property::Property,
     &policy::Policy,
+    &relation::Relation,
 ];
 
 /// The kind `ruletype` names.
