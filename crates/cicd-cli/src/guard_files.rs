@@ -75,6 +75,6 @@ pub fn item(path: &Path, settings: &ItemSettings) -> anyhow::Result<RuleItem> {
         active: Some(Value::String(
             if settings.active { "Y" } else { "N" }.into(),
         )),
-        suppressible: None,
+        ..RuleItem::default()
     })
 }

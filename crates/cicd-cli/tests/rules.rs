@@ -210,7 +210,7 @@ async fn invalid_rules_are_never_written_and_broken_tables_are_flagged() {
         ruledata: Some("(unclosed".into()),
         riskvalue: Some(5.into()),
         active: Some("Y".into()),
-        suppressible: None,
+        ..template_rules::RuleItem::default()
     };
     rules_table::RulesTable::new(moto.dynamodb(), &table)
         .put(&item)

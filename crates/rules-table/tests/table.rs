@@ -287,3 +287,33 @@ mod mocked {
         assert!(matches!(error, TableError::AccessDenied { .. }), "{error}");
     }
 }
+
+#[tokio::test]
+async fn remediation_link_and_frameworks_are_kept_through_the_table() {
+    let table = table().await;
+    let item: RuleItem = serde_json::from_value(json!({
+        "rule": "Versioned", "category": "S3", "ruletype": "property",
+        "ruledata": "{\"types\":[\"AWS::S3::Bucket\"],\"require\":{\"path\":\"A\",\"exists\":true}}",
+        "riskvalue": 10, "active": "Y",
+        "remediation": "Enable versioning.",
+        "link": "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+        "frameworks": ["AWS FSBP S3.14", "CIS AWS Foundations v3.0.0 2.1.2"]
+    }))
+    .unwrap();
+    let attributes = to_attributes(&item);
+    assert_eq!(
+        attributes["frameworks"],
+        AttributeValue::L(vec![
+            AttributeValue::S("AWS FSBP S3.14".into()),
+            AttributeValue::S("CIS AWS Foundations v3.0.0 2.1.2".into())
+        ])
+    );
+    table.put(&item).await.unwrap();
+    let stored = table.scan().await.unwrap();
+    assert_eq!(stored, std::slice::from_ref(&item));
+    let rules = RuleSet::from_items(stored);
+    assert!(rules.errors().is_empty(), "{:?}", rules.errors());
+    assert_eq!(rules.rules()[0].guidance.frameworks.len(), 2);
+    // Unchanged when synced again.
+    assert!(table.sync(&[item], true).await.unwrap().is_noop());
+}

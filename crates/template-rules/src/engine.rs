@@ -1,7 +1,7 @@
 //! Applies a rule set to a template: one finding per (rule, resource), and
 //! for guard items one per (Guard rule, resource).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cfn_template::display::{short, shorten};
 use cfn_template::view::{self, ResourceView};
@@ -137,6 +137,18 @@ pub fn evaluate_with(
         }
     }
     let judgement = thresholds.judge(&findings);
+    // What each rule that found something says of it, once per rule.
+    let mut guidance = BTreeMap::new();
+    for finding in &findings {
+        if guidance.contains_key(&finding.rule) {
+            continue;
+        }
+        if let Some(rule) = rules.get(&finding.rule)
+            && !rule.guidance.is_empty()
+        {
+            guidance.insert(finding.rule.clone(), rule.guidance.clone());
+        }
+    }
     Ok(Report {
         verdict: judgement.verdict,
         risk: judgement.risk,
@@ -144,6 +156,7 @@ pub fn evaluate_with(
         unresolved_policy: thresholds.unresolved(),
         findings,
         warnings,
+        rules: guidance,
     })
 }
 

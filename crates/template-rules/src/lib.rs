@@ -77,6 +77,6 @@ pub use report::{
     Verdict,
 };
 pub use rules::{
-    Category, GUARD, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
-    UnusableRules, guard_summary,
+    Category, GUARD, GUARD_CATEGORY, Guidance, Rule, RuleError, RuleItem, RuleKind, RuleSet,
+    RulesFileError, UnusableRules, guard_summary,
 };

@@ -337,7 +337,7 @@ fn forbidden_amis_that_cannot_be_worked_out() {
         ruledata: Some("ami-7a11e211".into()),
         riskvalue: Some(10.into()),
         active: Some("Y".into()),
-        suppressible: None,
+        ..RuleItem::default()
     }]);
     let template = json!({
         "Parameters": {
