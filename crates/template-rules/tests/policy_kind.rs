@@ -175,7 +175,7 @@ Resources:
             ),
             (
                 "Unknown",
-                "PolicyDocument.Statement[0] (Effect Allow, PolicyDocument.Statement[0].Action is not resolved (parameter Open has no Default), Resource *) may match",
+                "PolicyDocument.Statement[0] (Effect Allow, PolicyDocument.Statement[0].Action is not known (parameter Open has no Default), Resource *) may match",
                 true
             ),
             (

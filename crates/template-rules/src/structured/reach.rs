@@ -257,8 +257,11 @@ impl<'n> Walk<'_, 'n> {
             return;
         }
         let mut whole = Vec::new();
+        let mut unknown = Vec::new();
         for candidate in candidates {
             match (&candidate.value, candidate.via) {
+                // A list that cannot be known: it may be empty, or hold anything.
+                (Value::Unknown, _) => unknown.extend(candidate.unknown),
                 (Value::Node(Node::String(list)), Some(_)) if list.contains(',') => {
                     for (i, item) in list.split(',').enumerate() {
                         let item = Candidate {
@@ -277,6 +280,9 @@ impl<'n> Walk<'_, 'n> {
                 }
                 _ => whole.push(candidate),
             }
+        }
+        if !unknown.is_empty() {
+            self.push(at.clone(), Found::Unknown(unknown));
         }
         if !whole.is_empty() {
             self.push(

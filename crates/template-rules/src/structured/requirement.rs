@@ -18,7 +18,7 @@
 
 use cfn_template::Node;
 use cfn_template::display::short;
-use cfn_template::resolve::Candidate;
+use cfn_template::resolve::{Candidate, Via};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -394,6 +394,10 @@ impl Test {
             }
             _ => {}
         }
+        // Whether the value is certain to be possible: a value only partly
+        // known is, when its known end decides the test (and it is not one
+        // of a parameter's other allowed values).
+        let mut certain = candidate.is_resolved();
         let (outcome, shown, numeric) = match read(candidate) {
             Read::Text(text) => (
                 self.op.test(&text),
@@ -401,10 +405,16 @@ impl Test {
                 number(&text).is_some(),
             ),
             Read::Container(what) => (Some(self.op.on_container()), what.to_string(), false),
+            Read::Tail(tail) => {
+                let outcome = self.op.test_tail(tail);
+                certain =
+                    outcome.is_some() && !matches!(candidate.via, Some(Via::AllowedValueOf(_)));
+                (outcome, format!("…{}", short(tail)), false)
+            }
             Read::Unknown => (None, String::new(), false),
         };
         let unknown = &candidate.unknown;
-        match (outcome, candidate.is_resolved()) {
+        match (outcome, certain) {
             (Some(true), true) => Truth::holds(),
             (Some(false), true) => {
                 Truth::fails(self.op.failure(at, &format!("{shown}{via}"), numeric))
@@ -459,6 +469,27 @@ impl Op {
             Op::Absent => false,
             Op::Includes(v) => v.matches(text),
         })
+    }
+
+    /// Whether a text of which only the end, `tail`, is known passes:
+    /// `None` unless that end decides it.
+    fn test_tail(&self, tail: &str) -> Option<bool> {
+        let equal = |v: &Scalar| (!v.may_end_with(tail)).then_some(false);
+        let any_equal = |vs: &[Scalar]| vs.iter().all(|v| !v.may_end_with(tail)).then_some(false);
+        // An unanchored pattern found in the end is found in the whole.
+        let found =
+            |r: &regex::Regex| (!r.as_str().starts_with('^') && r.is_match(tail)).then_some(true);
+        match self {
+            Op::Equals(v) | Op::Includes(v) => equal(v),
+            Op::NotEquals(v) => equal(v).map(|e| !e),
+            Op::OneOf(vs) => any_equal(vs),
+            Op::NotOneOf(vs) => any_equal(vs).map(|e| !e),
+            Op::Matches(r) => found(r),
+            Op::NotMatches(r) => found(r).map(|f| !f),
+            Op::Exists => Some(true),
+            Op::Absent => Some(false),
+            Op::AtLeast(..) | Op::AtMost(..) => None,
+        }
     }
 
     /// Whether a list or mapping passes where a value is compared.

@@ -42,6 +42,16 @@ impl Scalar {
         }
     }
 
+    /// Whether a text ending in `tail` may be this value (`false` when the
+    /// end alone rules it out).
+    pub fn may_end_with(&self, tail: &str) -> bool {
+        match self {
+            Scalar::Text(s) => s.ends_with(tail),
+            // "True", " 7.0 ": whatever the end, it may be.
+            Scalar::Bool(_) | Scalar::Number(..) => true,
+        }
+    }
+
     /// As a person reads it.
     pub fn shown(&self) -> String {
         match self {
@@ -58,6 +68,9 @@ pub(crate) enum Read<'a> {
     Text(Cow<'a, str>),
     /// A list or a mapping: no scalar equals it.
     Container(&'static str),
+    /// Text whose end alone is known (`arn:${AWS::Partition}:...` is
+    /// known from its first unknown piece on).
+    Tail(&'a str),
     /// Not known (a parameter without a `Default`, ...).
     Unknown,
 }
@@ -69,7 +82,8 @@ pub(crate) fn read<'a>(candidate: &'a Candidate<'_>) -> Read<'a> {
         Value::Node(Node::Object(_)) => Read::Container("a mapping"),
         Value::Node(Node::Array(_)) => Read::Container("a list"),
         Value::Node(Node::Null) => Read::Text(Cow::Borrowed("")),
-        Value::Tail(_) | Value::Unknown => Read::Unknown,
+        Value::Tail(tail) => Read::Tail(tail),
+        Value::Unknown => Read::Unknown,
         _ => match candidate.as_text() {
             Some(text) => Read::Text(text),
             None => Read::Unknown,

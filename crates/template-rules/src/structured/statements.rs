@@ -356,9 +356,15 @@ impl StatementPattern {
         world: &World,
     ) -> Result<Side, NeedsCondition> {
         let effect = self.effect.as_str();
-        let mut parts = vec![field(leaves, statement, &["Effect"], at, world, |text| {
-            (text == effect).then(|| format!("Effect {effect}"))
-        })?];
+        let mut parts = vec![field(
+            leaves,
+            statement,
+            &["Effect"],
+            at,
+            world,
+            |text| (text == effect).then(|| format!("Effect {effect}")),
+            |tail| effect.ends_with(tail),
+        )?];
         if let Some(actions) = &self.actions {
             let wanted = |text: &str| match actions {
                 Actions::All => (text == "*" || text == "*:*").then(|| format!("Action {text}")),
@@ -370,7 +376,20 @@ impl StatementPattern {
                     .any(|n| glob(text, n))
                     .then(|| format!("Action {}", short(text))),
             };
-            let listed = field(leaves, statement, &["Action", "*"], at, world, wanted)?;
+            let may_end_with = |tail: &str| match actions {
+                Actions::All => "*".ends_with(tail) || "*:*".ends_with(tail),
+                Actions::ServiceWildcard => tail.ends_with('*'),
+                Actions::Named(_) => true,
+            };
+            let listed = field(
+                leaves,
+                statement,
+                &["Action", "*"],
+                at,
+                world,
+                wanted,
+                may_end_with,
+            )?;
             let not_action = match actions {
                 Actions::Named(names) => left_out(leaves, statement, names, at, world)?,
                 _ => present(leaves, statement, "NotAction", at, world)?,
@@ -378,9 +397,15 @@ impl StatementPattern {
             parts.push(Side::either([listed, not_action]));
         }
         if self.all_resources {
-            let listed = field(leaves, statement, &["Resource", "*"], at, world, |text| {
-                (text == "*").then(|| "Resource *".to_string())
-            })?;
+            let listed = field(
+                leaves,
+                statement,
+                &["Resource", "*"],
+                at,
+                world,
+                |text| (text == "*").then(|| "Resource *".to_string()),
+                |tail| "*".ends_with(tail),
+            )?;
             let not_resource = present(leaves, statement, "NotResource", at, world)?;
             parts.push(Side::either([listed, not_resource]));
         }
@@ -582,6 +607,7 @@ fn field<'n>(
     at: &str,
     world: &World,
     wanted: impl Fn(&str) -> Option<String>,
+    may_end_with: impl Fn(&str) -> bool,
 ) -> Result<Side, NeedsCondition> {
     let segments: Vec<Segment> = path
         .iter()
@@ -607,7 +633,9 @@ fn field<'n>(
                             None => Side::no(),
                         },
                         Read::Text(_) | Read::Container(_) => Side::no(),
-                        Read::Unknown => Side::maybe(
+                        // Known from some point on: it may be, unless its end rules it out.
+                        Read::Tail(tail) if !may_end_with(tail) => Side::no(),
+                        Read::Tail(_) | Read::Unknown => Side::maybe(
                             format!(
                                 "{} is not resolved ({})",
                                 reached.at,
@@ -713,6 +741,7 @@ fn public<'n>(
                         &reached.at,
                         world,
                         |text| (text == "*").then(|| "Principal AWS *".to_string()),
+                        |tail| "*".ends_with(tail),
                     )?);
                     continue;
                 }
@@ -725,7 +754,8 @@ fn public<'n>(
                             Side::maybe("Principal *", &candidate.unknown)
                         }
                         Read::Text(_) | Read::Container(_) => Side::no(),
-                        Read::Unknown => Side::maybe(
+                        Read::Tail(tail) if !"*".ends_with(tail) => Side::no(),
+                        Read::Tail(_) | Read::Unknown => Side::maybe(
                             format!(
                                 "{} is not resolved ({})",
                                 reached.at,
@@ -849,7 +879,7 @@ fn field_of<'n>(
                         None => Side::no(),
                     },
                     Read::Container(_) => Side::no(),
-                    Read::Unknown => Side::maybe(
+                    Read::Tail(_) | Read::Unknown => Side::maybe(
                         format!(
                             "{} is not resolved ({})",
                             reached.at,
