@@ -300,7 +300,8 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    fn is_resource(&self, name: &str) -> bool {
+    /// Whether `name` is the logical id of a resource of the template.
+    pub fn is_resource(&self, name: &str) -> bool {
         self.resource_ids.contains(name)
     }
 }

@@ -24,6 +24,14 @@ pub(crate) trait Leaves<'n> {
     /// Whether intrinsic functions are read as such (in a template), not
     /// as data (in a policy document written as JSON text).
     fn reads_intrinsics(&self) -> bool;
+
+    /// Whether `node` is an identifier or attribute of a resource of the
+    /// template (`Fn::GetAtt`, `Ref` to a resource): not known, but never
+    /// a wildcard such as `*`.
+    fn names_a_resource(&self, node: &Node<'_>) -> bool {
+        let _ = node;
+        false
+    }
 }
 
 /// A template's values, through its resolver.
@@ -34,6 +42,14 @@ impl<'t> Leaves<'t> for Resolver<'t> {
 
     fn reads_intrinsics(&self) -> bool {
         true
+    }
+
+    fn names_a_resource(&self, node: &Node<'_>) -> bool {
+        match intrinsic(node) {
+            Some(("Fn::GetAtt", _)) => true,
+            Some(("Ref", name)) => name.as_str().is_some_and(|n| self.is_resource(n)),
+            _ => false,
+        }
     }
 }
 
@@ -241,6 +257,11 @@ impl<'n> Walk<'_, 'n> {
     /// parameter's default (`"a,b"`), or one value.
     fn items_of_value(&mut self, node: &'n Node<'n>, at: String) {
         let candidates = self.leaves.values(node);
+        // A resource's ARN or id is one value, not a list.
+        if self.leaves.names_a_resource(node) {
+            self.push(at, Found::Values { node, candidates });
+            return;
+        }
         if let [one] = candidates.as_slice()
             && let (Value::Node(Node::Array(items)), true) = (&one.value, one.is_resolved())
         {

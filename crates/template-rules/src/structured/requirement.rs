@@ -444,6 +444,28 @@ impl Test {
     }
 }
 
+/// The text a pattern such as `:policy/AdministratorAccess$` asks a value
+/// to end with: a pattern anchored at the end with no other operator
+/// (escaped characters stand for themselves).
+fn literal_end(pattern: &str) -> Option<String> {
+    let body = pattern.strip_suffix('$')?;
+    let mut end = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(escaped) if escaped.is_ascii_punctuation() => end.push(escaped),
+                _ => return None,
+            },
+            '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' => {
+                return None;
+            }
+            c => end.push(c),
+        }
+    }
+    Some(end)
+}
+
 /// Text as a reason shows it: short, and `""` when empty.
 fn shown_text(text: &str) -> String {
     if text.is_empty() {
@@ -476,9 +498,19 @@ impl Op {
     fn test_tail(&self, tail: &str) -> Option<bool> {
         let equal = |v: &Scalar| (!v.may_end_with(tail)).then_some(false);
         let any_equal = |vs: &[Scalar]| vs.iter().all(|v| !v.may_end_with(tail)).then_some(false);
-        // An unanchored pattern found in the end is found in the whole.
-        let found =
-            |r: &regex::Regex| (!r.as_str().starts_with('^') && r.is_match(tail)).then_some(true);
+        // An unanchored pattern found in the end is found in the whole; a
+        // pattern that is a literal end (`:policy/Admin$`) is decided by an
+        // end at least as long.
+        let found = |r: &regex::Regex| {
+            if !r.as_str().starts_with('^') && r.is_match(tail) {
+                return Some(true);
+            }
+            match literal_end(r.as_str()) {
+                Some(end) if tail.len() >= end.len() => Some(tail.ends_with(&end)),
+                Some(end) if !end.ends_with(tail) => Some(false),
+                _ => None,
+            }
+        };
         match self {
             Op::Equals(v) | Op::Includes(v) => equal(v),
             Op::NotEquals(v) => equal(v).map(|e| !e),

@@ -624,6 +624,9 @@ fn field<'n>(
                 format!("{} is not known ({})", reached.at, names(unknown)),
                 unknown,
             )),
+            // A resource's ARN or id: not known, but no wildcard, effect or
+            // action.
+            Found::Values { node, .. } if leaves.names_a_resource(node) => {}
             Found::Values { candidates, .. } => {
                 for candidate in candidates {
                     sides.push(match read(candidate) {
