@@ -404,7 +404,10 @@ fn the_standard_pack_is_applied_with_the_defaults_unless_turned_off() {
     // No rules given: the defaults and the standard pack.
     let out = validate(&["--format", "json"], &bucket);
     let fired = fired_rules(&out);
-    assert!(fired.contains(&"S3BucketVersioning".to_string()), "{fired:?}");
+    assert!(
+        fired.contains(&"S3BucketVersioning".to_string()),
+        "{fired:?}"
+    );
     assert!(fired.contains(&"S3BucketTlsOnly".to_string()), "{fired:?}");
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(
@@ -431,12 +434,22 @@ fn the_standard_pack_is_applied_with_the_defaults_unless_turned_off() {
 
 #[test]
 fn a_pack_is_not_mixed_with_a_table_and_its_ids_may_not_clash() {
-    let out = cicd(&["validate", "--table", "rules", "--pack", "standard", "x.yaml"]);
+    let out = cicd(&[
+        "validate", "--table", "rules", "--pack", "standard", "x.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
     let out = cicd(&["validate", "--pack", "extended", "x.yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("[possible values: standard, none]"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[possible values: standard, none]"),
+        "{}",
+        stderr(&out)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.yaml");

@@ -98,7 +98,7 @@ fn unknown_category(category: &str) -> String {
     )
 }
 
-/// "open-ingress, forbidden-ami, regex or guard".
+/// "open-ingress, forbidden-ami, regex, property, policy, relation or guard".
 fn ruletypes() -> String {
     let all: Vec<&str> = KINDS
         .iter()
