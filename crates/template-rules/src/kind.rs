@@ -85,8 +85,15 @@ pub trait Check: fmt::Debug + Send + Sync {
     fn kind(&self) -> &'static dyn NativeKind;
 
     /// Its `ruledata`, in one line, as an item stores it (and `cicd rules
-    /// list` and SARIF show it).
+    /// list` shows it).
     fn ruledata(&self) -> String;
+
+    /// What it looks for, in one line for a person (SARIF's rule
+    /// descriptions, the README's table of the policy pack). By default its
+    /// ruledata.
+    fn summary(&self) -> String {
+        self.ruledata()
+    }
 
     /// Whether it reads resources of this type. Only asked for an item
     /// whose category is a label ([`Categories::Label`]); a category such

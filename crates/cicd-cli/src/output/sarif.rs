@@ -43,7 +43,7 @@ pub fn document(
                         format!(
                             "{} {} on {} resources",
                             kind.ruletype,
-                            check.ruledata(),
+                            check.summary(),
                             rule.category.name()
                         ),
                         format!("{}: {}", kind.ruletype, kind.summary),

@@ -146,6 +146,28 @@ impl Check for PolicyCheck {
         self.text.clone()
     }
 
+    fn summary(&self) -> String {
+        let whose = match &self.types {
+            Some(types) => types.join(", "),
+            None => {
+                let kinds: Vec<&str> = self
+                    .documents
+                    .iter()
+                    .map(|k| match k {
+                        DocumentKind::Identity => "identity",
+                        DocumentKind::Resource => "resource",
+                        DocumentKind::Trust => "trust",
+                    })
+                    .collect();
+                format!("{} policies", kinds.join(", "))
+            }
+        };
+        match self.mode {
+            Mode::Forbid => format!("{whose}: no statement with {}", self.described()),
+            Mode::Require => format!("{whose}: a statement with {}", self.described()),
+        }
+    }
+
     fn reads(&self, resource_type: &str) -> bool {
         self.types
             .as_ref()

@@ -103,6 +103,19 @@ impl Check for PropertyCheck {
         self.text.clone()
     }
 
+    fn summary(&self) -> String {
+        let when = self
+            .when
+            .as_ref()
+            .map(|w| format!(", where {}", w.describe()))
+            .unwrap_or_default();
+        format!(
+            "{}{when}: {}",
+            self.types.join(", "),
+            self.require.describe()
+        )
+    }
+
     fn reads(&self, resource_type: &str) -> bool {
         self.types.iter().any(|t| t == resource_type)
     }

@@ -482,6 +482,33 @@ impl Check for RelationCheck {
         self.text.clone()
     }
 
+    fn summary(&self) -> String {
+        let named = match self.must {
+            Must::Exist => "named by",
+            Must::NotExist => "not named by",
+        };
+        let mut what = format!(
+            "{} {named} {} in {}",
+            self.types.join(", "),
+            self.by(),
+            self.path
+        );
+        if let Some(requirement) = &self.requirement {
+            what.push_str(&format!(" where {}", requirement.describe()));
+        }
+        if let Some((document, patterns)) = &self.statement {
+            let described = patterns
+                .iter()
+                .map(|p| format!("({})", p.describe()))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            what.push_str(&format!(
+                " whose {document} has a statement with {described}"
+            ));
+        }
+        what
+    }
+
     fn reads(&self, resource_type: &str) -> bool {
         self.types.iter().any(|t| t == resource_type)
     }

@@ -36,7 +36,7 @@ impl RuleKind {
     /// rules (the first is its default id), not its text.
     pub fn summary(&self) -> String {
         match self {
-            RuleKind::Native(check) => check.ruledata(),
+            RuleKind::Native(check) => check.summary(),
             RuleKind::Guard(rules) => guard_summary(rules),
         }
     }

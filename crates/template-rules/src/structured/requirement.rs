@@ -319,7 +319,53 @@ impl Requirement {
     }
 }
 
+impl Requirement {
+    /// The requirement for a person: `VersioningConfiguration.Status is
+    /// Enabled`, `(KmsKeyId is set or StorageEncrypted is true (default
+    /// false))`.
+    pub fn describe(&self) -> String {
+        match self {
+            Requirement::All(all) => all
+                .iter()
+                .map(Requirement::describe)
+                .collect::<Vec<_>>()
+                .join(" and "),
+            Requirement::Any(any) => format!(
+                "({})",
+                any.iter()
+                    .map(Requirement::describe)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+            Requirement::Test(test) => test.describe(),
+        }
+    }
+}
+
 impl Test {
+    fn describe(&self) -> String {
+        let list = |vs: &[Scalar]| vs.iter().map(Scalar::shown).collect::<Vec<_>>().join(", ");
+        let op = match &self.op {
+            Op::Equals(v) => format!("is {}", v.shown()),
+            Op::NotEquals(v) => format!("is not {}", v.shown()),
+            Op::OneOf(vs) => format!("is one of {}", list(vs)),
+            Op::NotOneOf(vs) => format!("is none of {}", list(vs)),
+            Op::AtLeast(_, n) => format!("is at least {n}"),
+            Op::AtMost(_, n) => format!("is at most {n}"),
+            Op::Matches(r) => format!("matches {}", r.as_str()),
+            Op::NotMatches(r) => format!("does not match {}", r.as_str()),
+            Op::Exists => "is set".to_string(),
+            Op::Absent => "is not set".to_string(),
+            Op::Includes(v) => format!("includes {}", v.shown()),
+        };
+        let missing = match (&self.op, &self.missing) {
+            (Op::Exists | Op::Absent, _) | (_, OnMissing::Fails) => String::new(),
+            (_, OnMissing::Holds) => " (or is not set)".to_string(),
+            (_, OnMissing::Default(v)) => format!(" (default {})", v.shown()),
+        };
+        format!("{} {op}{missing}", self.path)
+    }
+
     fn truth(&self, reached: &[Reached<'_>], at: &str) -> Truth {
         let positions = reached.iter().map(|r| self.position(r));
         match &self.op {
