@@ -23,12 +23,12 @@
 //! satisfied or violated. A resource with a `Condition` exists in the
 //! branches where it holds.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use cfn_template::Node;
 use cfn_template::display::short;
-use cfn_template::resolve::intrinsic;
+use cfn_template::resolve::{Resolver, intrinsic};
 use cfn_template::view::ResourceView;
 use serde::Deserialize;
 use serde_json::Value;
@@ -156,13 +156,29 @@ struct RelationCheck {
     text: String,
 }
 
-/// What a resource of `referenced-by.types` may name, across all its
-/// forms: resources by logical id, and whether it also writes names out or
-/// through values that cannot be resolved.
-struct Mentions<'v> {
-    view: &'v ResourceView<'v>,
+/// What the resources of `referenced-by.types` may name, across all their
+/// forms, so that each resource the rule is about is compared with those
+/// that may name it, not with all of them.
+struct Index<'v> {
+    views: Vec<&'v ResourceView<'v>>,
+    /// By logical id they name (`Ref`, `Fn::GetAtt`, `${Id}`).
+    by_id: HashMap<String, Vec<usize>>,
+    /// By text they write (a name, and an ARN's last part).
+    by_text: HashMap<String, Vec<usize>>,
+    /// Those with a value that cannot be known (a parameter, an import):
+    /// they may name any resource whose name is written.
+    open: Vec<usize>,
+    /// Those that write some text: they may name a resource whose name
+    /// cannot be known.
+    with_text: Vec<usize>,
+}
+
+/// What one value may name.
+#[derive(Default)]
+struct Mentions {
     ids: HashSet<String>,
-    other: bool,
+    texts: HashSet<String>,
+    open: bool,
 }
 
 /// The name a resource is known by, in one world.
@@ -261,13 +277,10 @@ impl RelationCheck {
                     ),
                     Found::Unknown(_) => Side::no(),
                     Found::Values { node, candidates } => {
-                        let mentioned = mentioned_ids(node);
+                        let mentioned = mentioned_ids(node, context.resolver());
                         if mentioned.contains(id) {
                             Side::yes(format!("{who} names it in {at}"))
-                        } else if mentioned
-                            .iter()
-                            .any(|other| context.template().resource(other).is_some())
-                        {
+                        } else if !mentioned.is_empty() {
                             // Made of another resource's id or attribute.
                             Side::no()
                         } else {
@@ -384,29 +397,28 @@ fn least(sides: impl IntoIterator<Item = Side>) -> Side {
 
 /// The names `node` uses as resources' logical ids: in `Ref`,
 /// `Fn::GetAtt`, or `${Id}` / `${Id.Attr}` in `Fn::Sub`, anywhere in it.
-fn mentioned_ids(node: &Node<'_>) -> HashSet<String> {
-    let mut ids = HashSet::new();
-    let mut other = false;
-    scan(node, &mut ids, &mut other, &mut 0);
-    ids
+fn mentioned_ids(node: &Node<'_>, resolver: &Resolver<'_>) -> HashSet<String> {
+    let mut mentions = Mentions::default();
+    scan(node, resolver, &mut mentions, &mut 0);
+    mentions.ids
 }
 
-/// The logical ids `node` names, and whether it writes anything else a
-/// name could be (text, or values that cannot be resolved).
-fn scan(node: &Node<'_>, ids: &mut HashSet<String>, other: &mut bool, scanned: &mut usize) {
+/// What `node` may name: the resources it refers to, the text it writes,
+/// and whether it holds values that cannot be known (which may be any
+/// name).
+fn scan(node: &Node<'_>, resolver: &Resolver<'_>, out: &mut Mentions, scanned: &mut usize) {
     *scanned += 1;
     if *scanned > MAX_SCANNED {
-        *other = true;
+        out.open = true;
         return;
     }
     match intrinsic(node) {
         Some(("Ref", name)) => match name.as_str() {
-            Some(name) => {
-                ids.insert(name.to_string());
-                // A parameter may hold a name.
-                *other = true;
+            Some(name) if resolver.is_resource(name) => {
+                out.ids.insert(name.to_string());
             }
-            None => *other = true,
+            // A parameter (or a pseudo parameter) may hold a name.
+            _ => out.open = true,
         },
         Some(("Fn::GetAtt", args)) => {
             let resource = match args.value() {
@@ -416,9 +428,9 @@ fn scan(node: &Node<'_>, ids: &mut HashSet<String>, other: &mut bool, scanned: &
             };
             match resource {
                 Some(r) => {
-                    ids.insert(r);
+                    out.ids.insert(r);
                 }
-                None => *other = true,
+                None => out.open = true,
             }
         }
         Some(("Fn::Sub", args)) => {
@@ -427,40 +439,62 @@ fn scan(node: &Node<'_>, ids: &mut HashSet<String>, other: &mut bool, scanned: &
                 Node::Array(items) => (items.first().and_then(Node::as_str), items.get(1)),
                 _ => (None, None),
             };
-            let mut rest = pattern.unwrap_or_default();
+            let Some(pattern) = pattern else {
+                out.open = true;
+                return;
+            };
+            let mut rest = pattern;
+            let mut literal = true;
             while let Some(start) = rest.find("${") {
                 let after = &rest[start + 2..];
                 let Some(end) = after.find('}') else { break };
                 let name = after[..end].trim();
                 if !name.starts_with('!') {
                     let resource = name.split('.').next().unwrap_or(name);
-                    ids.insert(resource.to_string());
+                    if resolver.is_resource(resource) {
+                        out.ids.insert(resource.to_string());
+                    } else {
+                        // A variable or a parameter: the text may be a name.
+                        out.open = true;
+                    }
+                    literal = false;
                 }
                 rest = &after[end + 1..];
             }
-            *other = true;
+            if literal {
+                text(pattern, out);
+            }
             if let Some(vars) = vars {
-                scan(vars, ids, other, scanned);
+                scan(vars, resolver, out, scanned);
             }
         }
         Some((_, args)) => {
-            *other = true;
-            scan(args, ids, other, scanned);
+            out.open = true;
+            scan(args, resolver, out, scanned);
         }
         None => match node.value() {
             Node::Array(items) => {
                 for item in items {
-                    scan(item, ids, other, scanned);
+                    scan(item, resolver, out, scanned);
                 }
             }
             Node::Object(object) => {
                 for (_, value) in object.iter() {
-                    scan(value, ids, other, scanned);
+                    scan(value, resolver, out, scanned);
                 }
             }
-            Node::String(_) | Node::Number(_) => *other = true,
+            Node::String(s) => text(s, out),
+            Node::Number(n) => text(&n.to_string(), out),
             _ => {}
         },
+    }
+}
+
+/// A text written out, and the last part of an ARN it may be.
+fn text(text: &str, out: &mut Mentions) {
+    out.texts.insert(text.to_string());
+    if let Some(at) = text.rfind([':', '/']) {
+        out.texts.insert(text[at + 1..].to_string());
     }
 }
 
@@ -514,45 +548,87 @@ impl Check for RelationCheck {
     }
 
     fn prepare<'v>(&'v self, context: &'v TemplateContext<'v>) -> Box<dyn PreparedCheck<'v> + 'v> {
-        let first = self.path.segments.first();
-        let mentions: Vec<Mentions<'v>> = context
-            .views()
-            .iter()
-            .filter(|v| self.by_types.iter().any(|t| t == v.resource_type()))
-            .map(|view| {
-                let mut ids = HashSet::new();
-                let mut other = false;
-                let mut scanned = 0;
-                for form in &view.variants {
-                    let at = match (form.properties(), first) {
-                        (Some(p), Some(crate::structured::path::Segment::Key(key))) => p.get(key),
-                        _ => None,
-                    };
-                    if let Some(node) = at {
-                        scan(node, &mut ids, &mut other, &mut scanned);
-                    }
-                }
-                Mentions { view, ids, other }
-            })
-            .collect();
+        let index = self.index(context);
         Box::new(move |view: &'v ResourceView<'v>, variant: usize| {
             let form = &view.variants[variant];
             let id = view.resource.logical_id.as_str();
             in_worlds(&form.when, |world| {
                 let name = self.name(context, form.properties(), world)?;
                 let mut found: Vec<(Side, Side)> = Vec::new();
-                for other in &mentions {
-                    let may_name = other.ids.contains(id) || (other.other && name.may_be_written());
-                    if !may_name {
-                        continue;
-                    }
-                    if let Some(pair) = self.names_it(context, other.view, id, &name, world)? {
+                for other in index.may_name(id, &name) {
+                    if let Some(pair) =
+                        self.names_it(context, index.views[other], id, &name, world)?
+                    {
                         found.push(pair);
                     }
                 }
                 Ok(self.judge(found))
             })
         })
+    }
+}
+
+impl RelationCheck {
+    /// What each resource of `referenced-by.types` may name.
+    fn index<'v>(&self, context: &'v TemplateContext<'v>) -> Index<'v> {
+        let first = match self.path.segments.first() {
+            Some(crate::structured::path::Segment::Key(key)) => Some(key.as_str()),
+            _ => None,
+        };
+        let mut index = Index {
+            views: Vec::new(),
+            by_id: HashMap::new(),
+            by_text: HashMap::new(),
+            open: Vec::new(),
+            with_text: Vec::new(),
+        };
+        let others = context
+            .views()
+            .iter()
+            .filter(|v| self.by_types.iter().any(|t| t == v.resource_type()));
+        for (i, view) in others.enumerate() {
+            let mut mentions = Mentions::default();
+            let mut scanned = 0;
+            for form in &view.variants {
+                let at = form.properties().zip(first).and_then(|(p, key)| p.get(key));
+                if let Some(node) = at {
+                    scan(node, context.resolver(), &mut mentions, &mut scanned);
+                }
+            }
+            index.views.push(view);
+            for id in mentions.ids {
+                index.by_id.entry(id).or_default().push(i);
+            }
+            if !mentions.texts.is_empty() {
+                index.with_text.push(i);
+            }
+            for text in mentions.texts {
+                index.by_text.entry(text).or_default().push(i);
+            }
+            if mentions.open {
+                index.open.push(i);
+            }
+        }
+        index
+    }
+}
+
+impl Index<'_> {
+    /// The resources that may name the resource `id` called `name`, in
+    /// the template's order.
+    fn may_name(&self, id: &str, name: &Name) -> BTreeSet<usize> {
+        let mut out: BTreeSet<usize> = BTreeSet::new();
+        out.extend(self.by_id.get(id).into_iter().flatten());
+        for text in &name.texts {
+            out.extend(self.by_text.get(text).into_iter().flatten());
+        }
+        if name.may_be_written() {
+            out.extend(&self.open);
+        }
+        if name.unknown {
+            out.extend(&self.with_text);
+        }
+        out
     }
 }
 
