@@ -15,8 +15,9 @@ export PATH := $(VENV)/bin:$(PATH)
 CARGO ?= cargo
 PYTHON ?= python3
 
-# The two Lambda functions, and where their zips and the calculator's go.
-FUNCTIONS := cfn-validate service-status
+# The Lambda functions: the workspace packages with Lambda deploy metadata
+# (tools/functions.py, the one list); and where their zips and the calculator's go.
+FUNCTIONS = $(or $(shell $(PYTHON) tools/functions.py),$(error tools/functions.py found no Lambda functions))
 # Our own CloudFormation templates, which `make templates` checks.
 TEMPLATES := cicd.yaml calculator/cloudformation/application.json
 DIST := dist

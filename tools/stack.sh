@@ -41,7 +41,9 @@ delete_stack() {
 case "$action" in
   create)
     bucket=${3:?code bucket}
-    for zip in cfn-validate.zip service-status.zip calculator.zip; do
+    # Each function's zip (tools/functions.py lists them), and the calculator's.
+    functions=$(python3 "$(dirname "$0")/functions.py")
+    for zip in $(printf '%s.zip ' $functions) calculator.zip; do
       [ -f "dist/$zip" ] || { echo "dist/$zip is missing: run make package" >&2; exit 2; }
     done
     aws s3api head-bucket --bucket "$bucket" 2>/dev/null || aws s3 mb "s3://$bucket"

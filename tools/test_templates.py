@@ -6,9 +6,10 @@ needs an EventInvokeConfig (two retries, events given up before CodePipeline
 gives up on the job) whose on-failure destination is an SQS queue encrypted
 with a rotated KMS key, kept 14 days, watched by an alarm that notifies
 someone, and that the function's role may send to. cfn-validate's role may
-write only its two template copies. Each function's MemorySize and Timeout
-equal its crate's [package.metadata.lambda.deploy] (what `make deploy`
-uses). Every pipeline variable an action reads is one an earlier action
+write only its two template copies. The template's functions are the
+workspace's (tools/functions.py), each with its code, name and log group;
+each one's MemorySize and Timeout equal its crate's
+[package.metadata.lambda.deploy] (what `make deploy` uses). Every pipeline variable an action reads is one an earlier action
 writes (a variable that does not exist fails the action that reads it, at
 run time, after everything before it has run). Each check is also tried on a template
 that lost what it checks, so a check that cannot fail is caught too.
@@ -18,11 +19,12 @@ Run by `make templates`: .venv/bin/python tools/test_templates.py
 
 import copy
 import re
-import tomllib
 import unittest
 from pathlib import Path
 
 from cfnlint.decode import decode
+
+from functions import lambda_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 FOURTEEN_DAYS = 14 * 24 * 3600
@@ -142,13 +144,59 @@ def problems(template):
     return [p for f in functions for p in destination_problems(template, f)]
 
 
+def sub_text(value):
+    """The text of a {"Fn::Sub": text}, else None."""
+    return value.get("Fn::Sub") if isinstance(value, dict) else None
+
+
+def function_problems(template, names):
+    """What the template lacks for the workspace's functions `names`: each
+    has one AWS::Lambda::Function with its zip (`<name>.zip`) and its name
+    (`${AWS::StackName}-<name>`), logging to a log group of that name; and
+    the template has no other function."""
+    resources = template["Resources"]
+    functions = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    problems = []
+    for name in names:
+        found = [n for n, p in functions.items() if p.get("Code", {}).get("S3Key") == f"{name}.zip"]
+        if len(found) != 1:
+            problems.append(f"{name}: {len(found)} AWS::Lambda::Function with S3Key {name}.zip, expected one")
+            continue
+        properties = functions[found[0]]
+        if sub_text(properties.get("FunctionName")) != f"${{AWS::StackName}}-{name}":
+            problems.append(f"{name}: {found[0]} is not named ${{AWS::StackName}}-{name}")
+        group = target(properties.get("LoggingConfig", {}).get("LogGroup"), "Ref")
+        if sub_text(resources.get(group, {}).get("Properties", {}).get("LogGroupName")) != f"/aws/lambda/${{AWS::StackName}}-{name}":
+            problems.append(f"{name}: {found[0]} does not log to the log group /aws/lambda/${{AWS::StackName}}-{name}")
+    for logical_id, properties in functions.items():
+        if properties.get("Code", {}).get("S3Key", "").removesuffix(".zip") not in names:
+            problems.append(f"{logical_id}: not a function of the workspace (tools/functions.py)")
+    return problems
+
+
+class Functions(unittest.TestCase):
+    def test_the_templates_functions_are_the_workspaces_each_with_its_code_name_and_log_group(self):
+        names = [f["name"] for f in lambda_functions()]
+        self.assertEqual(function_problems(load("cicd.yaml"), names), [])
+
+    def test_a_missing_or_extra_function_is_caught(self):
+        template = load("cicd.yaml")
+        names = [f["name"] for f in lambda_functions()]
+        self.assertIn("a-third-function: 0 AWS::Lambda::Function", " ".join(function_problems(template, names + ["a-third-function"])))
+        self.assertIn("not a function of the workspace", " ".join(function_problems(template, names[1:])))
+        broken = copy.deepcopy(template)
+        function = next(r for r in broken["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+        function["Properties"]["LoggingConfig"]["LogGroup"] = {"Ref": "Nowhere"}
+        self.assertIn("does not log to the log group", " ".join(function_problems(broken, names)))
+
+
 class FailedInvocations(unittest.TestCase):
     def setUp(self):
         self.template = load("cicd.yaml")
 
     def test_every_function_has_an_alarmed_encrypted_on_failure_queue_it_may_send_to(self):
         functions = [n for n, r in self.template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
-        self.assertEqual(sorted(functions), ["CfnValidateFunction", "ServiceStatusFunction"])
+        self.assertEqual(len(functions), len(lambda_functions()))
         self.assertEqual(problems(self.template), [])
 
     def test_each_loss_is_caught(self):
@@ -194,13 +242,15 @@ class CfnValidateRole(unittest.TestCase):
 
 class DeploySettings(unittest.TestCase):
     def test_memory_and_timeout_equal_the_crates_deploy_metadata(self):
+        deploy = {f["name"]: f["deploy"] for f in lambda_functions()}
         functions = [r["Properties"] for r in load("cicd.yaml")["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
         for function in functions:
             crate = function["Code"]["S3Key"].removesuffix(".zip")
             with self.subTest(crate=crate):
-                with open(ROOT / "crates" / crate / "Cargo.toml", "rb") as f:
-                    deploy = tomllib.load(f)["package"]["metadata"]["lambda"]["deploy"]
-                self.assertEqual((function["MemorySize"], function["Timeout"]), (deploy["memory"], deploy["timeout"]))
+                self.assertEqual(
+                    (function["MemorySize"], function["Timeout"]),
+                    (deploy[crate]["memory"], deploy[crate]["timeout"]),
+                )
 
 
 def variables_written(action):

@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pipeline_job::{Job, Secret, params};
+use codepipeline_types::{Job, Secret, params};
 use serde_json::Value;
 
 const SECRET_KEY: &str = "SENTINEL-secret-access-key-1b7e0c";
@@ -36,7 +36,7 @@ fn with_sentinels(event: &Value) -> Option<Value> {
     replaced.then_some(event)
 }
 
-fn shown(decoded: &Result<Job, pipeline_job::event::DecodeError>) -> String {
+fn shown(decoded: &Result<Job, codepipeline_types::DecodeError>) -> String {
     match decoded {
         Ok(job) => format!("{job:?}"),
         Err(e) => format!("{e} / {e:?}"),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Deploy smoke test: `cargo lambda deploy` of both functions against moto.
+"""Deploy smoke test: `cargo lambda deploy` of every function (tools/functions.py) against moto.
 
 moto cannot run Lambda code (it would need Docker), but it takes the deploy
 the way AWS would: this creates the IAM role there, deploys each function's
@@ -18,14 +18,14 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 from pathlib import Path
 
 import boto3
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ["cfn-validate", "service-status"]
+sys.path.insert(0, str(ROOT / "tools"))
+from functions import lambda_functions  # noqa: E402  (the one list of functions)
 
 
 def free_port():
@@ -50,8 +50,9 @@ def architecture(binary):
 
 
 def main():
+    functions = lambda_functions()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    binaries = {name: target / "debug" / name for name in FUNCTIONS}
+    binaries = {f["name"]: target / "debug" / f["name"] for f in functions}
     for name, binary in binaries.items():
         if not binary.is_file():
             sys.exit(f"deploy smoke: {binary} is missing; run `cargo build -p {name}` first")
@@ -77,7 +78,8 @@ def main():
         role = boto3.client("iam", **aws).create_role(
             RoleName="cicd-functions", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         lam = boto3.client("lambda", **aws)
-        for name in FUNCTIONS:
+        for function in functions:
+            name, meta = function["name"], function["deploy"]
             deployed = subprocess.run(
                 ["cargo", "lambda", "deploy", name, "--binary-path", str(binaries[name]),
                  "--endpoint-url", endpoint, "--iam-role", role],
@@ -85,7 +87,6 @@ def main():
             )
             if deployed.returncode != 0:
                 sys.exit(f"deploy smoke: cargo lambda deploy {name} failed:\n{deployed.stdout}{deployed.stderr}")
-            meta = tomllib.loads((ROOT / "crates" / name / "Cargo.toml").read_text())["package"]["metadata"]["lambda"]["deploy"]
             config = lam.get_function(FunctionName=name)["Configuration"]
             want = {
                 "Runtime": "provided.al2023",

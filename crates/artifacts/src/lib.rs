@@ -11,18 +11,23 @@
 //! Everything read is capped: the object as downloaded, and each file as
 //! it is decompressed from the zip ([`archive`]; a small zip can expand to
 //! gigabytes).
+//!
+//! Start with [`ArtifactStore`] and [`JobStores`]; [`S3Stores`] is what a
+//! stage uses in Lambda, [`MemoryStore`] what its tests use.
+
+#![warn(missing_docs)]
 
 pub mod archive;
 mod error;
-mod memory;
+mod in_memory;
 pub mod s3;
 
 use std::future::Future;
 
-use pipeline_job::event::{ArtifactCredentials, S3Location};
+use codepipeline_types::{ArtifactCredentials, S3Location};
 
 pub use error::ArtifactError;
-pub use memory::{MemoryStore, Stored};
+pub use in_memory::{MemoryStore, Stored};
 pub use s3::{S3Store, S3Stores};
 
 /// Largest input artifact downloaded, in bytes.
@@ -50,7 +55,9 @@ pub trait ArtifactStore: Send + Sync {
 /// Makes the store for one job's artifacts, with the temporary credentials
 /// CodePipeline gave that job.
 pub trait JobStores: Send + Sync {
+    /// The store a job gets.
     type Store: ArtifactStore;
 
+    /// The store for the job these artifact credentials were given for.
     fn for_job(&self, credentials: &ArtifactCredentials) -> Self::Store;
 }

@@ -14,10 +14,30 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use pipeline_job::aws::endpoint_overridden;
-use pipeline_job::event::{ArtifactCredentials, S3Location};
+use aws_types::service_config::ServiceConfigKey;
+use codepipeline_types::{ArtifactCredentials, S3Location};
 
 use crate::{ArtifactError, ArtifactStore, JobStores};
+
+/// Whether calls to `service_id` (as the SDK names it: "S3", "DynamoDB", ...)
+/// go to an overridden endpoint rather than AWS: `AWS_ENDPOINT_URL`, or
+/// the service's own `AWS_ENDPOINT_URL_<SERVICE>`.
+pub fn endpoint_overridden(sdk: &SdkConfig, service_id: &str) -> bool {
+    if sdk.endpoint_url().is_some() {
+        return true;
+    }
+    let Ok(key) = ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+    else {
+        return false;
+    };
+    sdk.service_config()
+        .and_then(|c| c.load_config(key))
+        .is_some()
+}
 
 /// An S3 client with the function's own credentials.
 pub fn own_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
@@ -58,6 +78,7 @@ pub struct S3Store {
 }
 
 impl S3Store {
+    /// A store through `s3` (its credentials are the store's).
     pub fn new(s3: aws_sdk_s3::Client) -> Self {
         S3Store { s3 }
     }
@@ -70,6 +91,7 @@ pub struct S3Stores {
 }
 
 impl S3Stores {
+    /// Stores with the region, endpoint, timeouts and retries of `sdk`.
     pub fn new(sdk: &SdkConfig) -> Self {
         S3Stores { sdk: sdk.clone() }
     }
@@ -188,5 +210,19 @@ where
             location,
             message: DisplayErrorContext(&e).to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_override_is_seen_in_the_config() {
+        let overridden = SdkConfig::builder()
+            .endpoint_url("http://127.0.0.1:5000")
+            .build();
+        assert!(endpoint_overridden(&overridden, "S3"));
+        assert!(!endpoint_overridden(&SdkConfig::builder().build(), "S3"));
     }
 }

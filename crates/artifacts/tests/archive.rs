@@ -3,8 +3,8 @@
 //! [`archive::write_zip`], so the two sides check each other.
 
 use artifacts::{ArtifactError, archive};
+use codepipeline_types::{FailureKind, JobError};
 use harness::zip::make_zip;
-use pipeline_job::{FailureKind, JobError};
 
 #[test]
 fn files_are_read_from_a_zip_with_a_decompressed_size_cap() {

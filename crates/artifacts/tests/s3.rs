@@ -3,11 +3,10 @@
 
 use artifacts::{ArtifactError, ArtifactStore, JobStores, S3Store, S3Stores, archive};
 use aws_sdk_s3::types::ServerSideEncryption;
+use codepipeline_types::{FailureKind, Job, JobError, S3Location};
 use harness::moto::MotoServer;
 use harness::zip::{make_zip, read_zip};
 use harness::{events::JobEvent, unique_name};
-use pipeline_job::event::S3Location;
-use pipeline_job::{FailureKind, Job, JobError};
 
 fn location(bucket: &str, key: &str) -> S3Location {
     S3Location::new(bucket, key)

@@ -9,6 +9,10 @@
 //!
 //! Only the code counts: a classification never depends on a message,
 //! which services word as they like.
+//!
+//! Start with [`classify`]: an SDK error in, an [`ErrorKind`] out.
+
+#![warn(missing_docs)]
 
 use std::error::Error;
 

@@ -26,6 +26,9 @@
 //!   what, never a value silently dropped.
 //! - [`view::views`] gives each resource in the forms it may take once
 //!   `Fn::If` is chosen: what rule kinds read.
+//! - [`unseen::unseen`] says what CloudFormation will add that the
+//!   template does not show (macros, `Fn::Transform`, nested stacks), and
+//!   so no rule can look at.
 //! - [`parse_document`] reads any YAML or JSON document (a rules file) with
 //!   the same caps.
 //!
@@ -57,7 +60,7 @@
 //! tree), then errors, limits and lines, then the two front-ends (JSON and
 //! YAML, which produce the sections as written), then [`resolve`], then
 //! `Fn::ForEach` expansion (which resolves collections), then [`Template`],
-//! which puts them together, then [`view`].
+//! which puts them together, then [`view`] and [`unseen`].
 
 #![warn(missing_docs)]
 
@@ -72,6 +75,7 @@ mod node;
 pub mod resolve;
 mod sections;
 mod template;
+pub mod unseen;
 pub mod view;
 mod yaml;
 

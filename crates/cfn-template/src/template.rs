@@ -68,6 +68,12 @@ pub struct Template<'a> {
     pub other_sections: Vec<(String, Node<'a>)>,
     /// The top-level keys, in document order.
     pub(crate) section_order: Vec<String>,
+    /// The line of the `Transform` section.
+    pub(crate) transform_line: Option<usize>,
+    /// `Fn::Transform` written as a key of `Resources` (resources included
+    /// from a file in S3), with its line: not a resource, and what it adds
+    /// is not seen (see [`crate::unseen`]).
+    pub(crate) resources_transform: Option<(usize, Node<'a>)>,
 }
 
 /// CloudFormation's own bounds on a logical id and a resource type name.
@@ -117,6 +123,7 @@ impl<'a> Template<'a> {
         };
         let section_order = sections.order;
         let other_sections = sections.others;
+        let transform_line = sections.transform.as_ref().map(|(line, _)| *line);
         let transforms = transforms(sections.transform)?;
         let parameters = section_map(sections.parameters, "Parameters")?;
         let mappings = section_map(sections.mappings, "Mappings")?;
@@ -147,6 +154,7 @@ impl<'a> Template<'a> {
             ));
         }
         let mut checked = Vec::with_capacity(entries.len());
+        let mut resources_transform = None;
         for Entry {
             id: logical_id,
             line,
@@ -154,6 +162,11 @@ impl<'a> Template<'a> {
             generated_by,
         } in entries
         {
+            // Resources CloudFormation includes from elsewhere: no resource.
+            if logical_id == "Fn::Transform" {
+                resources_transform = Some((line, body));
+                continue;
+            }
             let name = display::short(&logical_id);
             if logical_id.len() > MAX_LOGICAL_ID {
                 return Err(ParseError::at_line(
@@ -208,6 +221,8 @@ impl<'a> Template<'a> {
             transforms,
             other_sections,
             section_order,
+            transform_line,
+            resources_transform,
         })
     }
 

@@ -9,8 +9,10 @@
 //! 4. Parse the template, build the rules and evaluate with
 //!    `template-rules` (`score`): CPU-bound, so on a blocking thread
 //!    ([`Invocation::spawn_blocking`]), under a budget that gives up when
-//!    the runner stops the handler. [`decision::decide`] turns the report
-//!    into the result to report.
+//!    the runner stops the handler. Guard items run in worker processes of
+//!    this binary (`guard-worker`), within the memory [`guard_memory`] gives them
+//!    and killed when the budget is spent. [`decision::decide`] turns the
+//!    report into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
 //!    `output` names a bucket, `valid.template.zip` or `flagged.template.zip`
@@ -20,9 +22,13 @@
 //! ([`RulesSource`], [`JobStores`], [`ArtifactStore`]): DynamoDB and S3 in
 //! Lambda ([`Validator::from_sdk`]), memory in tests. The runner in
 //! `pipeline-job` reports the result, exactly once.
+//!
+//! Start with [`Validator::validate`], then [`decision::decide`].
+
+#![warn(missing_docs)]
 
 pub mod decision;
-pub mod memory;
+pub mod guard_memory;
 pub mod params;
 pub mod settings;
 
@@ -31,6 +37,7 @@ use std::sync::Arc;
 
 use artifacts::{ArtifactStore, JobStores, MAX_ARTIFACT_BYTES, S3Store, S3Stores, archive};
 use aws_config::SdkConfig;
+use guard_worker::Worker;
 use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
@@ -59,8 +66,10 @@ pub struct Validator<R, J, O> {
     job_stores: J,
     /// The function's own store, for the copy in the `output` bucket.
     own_store: O,
-    /// Memory one Guard item may take (see [`memory`]).
+    /// Memory one Guard item may take (see [`guard_memory`]).
     guard_memory_limit: usize,
+    /// Where Guard runs: always a bounded worker process.
+    guard: Worker,
 }
 
 /// The validator Lambda runs: DynamoDB rules, S3 artifacts.
@@ -86,6 +95,9 @@ where
     J: JobStores,
     O: ArtifactStore,
 {
+    /// A validator over these ports: its rules, the thresholds of its
+    /// verdicts, the stores for each job's artifacts and its own store (for the
+    /// copy in the `output` bucket).
     pub fn new(rules: R, thresholds: Thresholds, job_stores: J, own_store: O) -> Self {
         Validator {
             rules,
@@ -93,6 +105,7 @@ where
             job_stores,
             own_store,
             guard_memory_limit: EvaluateOptions::default().guard_memory_limit,
+            guard: Worker::new(),
         }
     }
 
@@ -102,6 +115,15 @@ where
         self
     }
 
+    /// The Guard workers to run items in: by default this executable's
+    /// (the `cfn-validate` binary serves them); tests of the handler in
+    /// process give the binary's.
+    pub fn with_guard_worker(mut self, worker: Worker) -> Self {
+        self.guard = worker;
+        self
+    }
+
+    /// The Static_Check handler: steps 1 to 5 of the crate documentation.
     pub async fn validate(&self, job: Job, invocation: Invocation) -> Result<Outcome, JobError> {
         let params = Params::read(&job)?;
         info!(input = %params.input, file = %params.file, output = params.output.as_deref().unwrap_or(""), "validating");
@@ -127,13 +149,14 @@ where
             let (template, file, thresholds) =
                 (Arc::clone(&template), params.file.clone(), self.thresholds);
             let guard_memory_limit = self.guard_memory_limit;
+            let worker = self.guard.clone();
             let budget = Budget::unlimited().stop_flag(invocation.stop_flag());
             let activity = invocation.activity();
             invocation
                 .spawn_blocking(move || {
-                    // Guard runs items in chunks it cannot be interrupted
-                    // in: the runner names them if it stops the handler
-                    // while one runs.
+                    // Guard runs items in chunks: the runner names them if
+                    // it stops the handler while one runs (the worker is
+                    // then killed).
                     let on_guard_chunk = |ids: &[&str]| match ids {
                         [] => activity.clear(),
                         [one] => {
@@ -146,6 +169,7 @@ where
                     };
                     let options = EvaluateOptions {
                         guard_memory_limit,
+                        guard: &worker,
                         budget,
                         on_guard_chunk: &on_guard_chunk,
                     };

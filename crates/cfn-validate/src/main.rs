@@ -3,13 +3,22 @@
 
 use cfn_validate::{Settings, Validator};
 use lambda_runtime::Error;
-use pipeline_job::{JobReporter, Runner, aws, logging};
+use pipeline_job::{Runner, aws, logging};
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    logging::init();
+fn main() -> Result<(), Error> {
+    // Before anything else: started as a Guard worker (the validator runs
+    // Guard in children of this binary, bounded), serve it and exit.
+    guard_worker::serve_if_worker();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve())
+}
+
+async fn serve() -> Result<(), Error> {
+    logging::init(env!("CARGO_CRATE_NAME"));
     let sdk = aws::load_from_env().await;
-    let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&sdk)));
+    let runner = Runner::from_sdk(&sdk);
     // Settings that cannot be used fail every job, saying so (see Runner::serve).
     let validator = Settings::from_env().map(|settings| Validator::from_sdk(&sdk, settings));
     runner

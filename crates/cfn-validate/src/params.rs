@@ -4,6 +4,7 @@
 use pipeline_job::{Job, JobError, params};
 use serde::Deserialize;
 
+/// The Static_Check action's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
@@ -17,6 +18,8 @@ pub struct Params {
 }
 
 impl Params {
+    /// Reads and checks the job's `UserParameters`; a configuration error
+    /// names the field that is wrong.
     pub fn read(job: &Job) -> Result<Params, JobError> {
         let params: Params = params::json(params::raw(job)?)?;
         for (name, value) in [("input", &params.input), ("file", &params.file)] {

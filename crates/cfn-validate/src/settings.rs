@@ -6,14 +6,16 @@ use template_rules::{Thresholds, UnresolvedPolicy};
 /// `RISK_FLAG_AT` and `RISK_FAIL_AT`, defaults 5 and 50, and `UNRESOLVED`,
 /// what unresolved findings do: `pass`, `flag` (the default) or `fail`),
 /// and what Lambda says of it (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, which
-/// bounds the memory of Guard items: see [`crate::memory`]).
+/// bounds the memory of Guard items: see [`crate::guard_memory`]).
 ///
 /// Settings that cannot be used do not stop the function: the runner then
 /// reports every job as a `ConfigurationError` that says what to fix,
 /// instead of the jobs hanging unreported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// `RULES_TABLE`: the DynamoDB table of rules.
     pub rules_table: String,
+    /// `FLAG_AT`, `FAIL_AT` and `UNRESOLVED`: what the verdict counts.
     pub thresholds: Thresholds,
     /// Memory one Guard item may take, in bytes.
     pub guard_memory_limit: usize,
@@ -30,6 +32,7 @@ impl Settings {
         Settings::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// [`Settings::from_env`] with the variables read through `var` (tests).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
         let rules_table = var("RULES_TABLE")
             .filter(|t| !t.trim().is_empty())
@@ -74,7 +77,7 @@ impl Settings {
         Ok(Settings {
             rules_table,
             thresholds,
-            guard_memory_limit: crate::memory::guard_memory_limit(memory),
+            guard_memory_limit: crate::guard_memory::limit(memory),
         })
     }
 }
@@ -109,10 +112,7 @@ mod tests {
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
         ])
         .unwrap();
-        assert_eq!(
-            s.guard_memory_limit,
-            crate::memory::guard_memory_limit(Some(1024))
-        );
+        assert_eq!(s.guard_memory_limit, crate::guard_memory::limit(Some(1024)));
         assert!(
             settings(&[
                 ("RULES_TABLE", "rules"),

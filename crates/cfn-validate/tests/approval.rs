@@ -9,12 +9,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cfn_validate::{FLAGGED_COPY, REPORT_FILE, Settings, VALID_COPY};
-use harness::codepipeline::{FakeCodePipeline, JobReport};
-use lambda_runtime::{Context, LambdaEvent};
-use pipeline_job::{JobError, JobReporter, Outcome, Runner, Setup, aws};
+use harness::codepipeline::JobReport;
+use pipeline_job::{JobError, Outcome, Runner, Setup};
 use rules_table::MemoryRules;
 use serde_json::{Value, json};
-use support::memory::*;
+use support::in_memory::*;
 use template_rules::{RuleItem, Thresholds, UnresolvedPolicy};
 
 /// SSH open to a CIDR parameter that has no Default: nothing to resolve it with.
@@ -448,27 +447,21 @@ async fn an_unresolved_setting_that_cannot_be_used_fails_every_job_as_a_configur
         _ => None,
     });
     let setup: Setup<()> = Setup::new(settings.map(drop));
-    let pipeline = FakeCodePipeline::start();
-    let config = pipeline
-        .sdk_config()
-        .into_builder()
-        .timeout_config(aws::timeouts())
-        .build();
-    let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&config)));
+    let rig = harness::stage::Stage::new();
+    let runner = Runner::from_sdk(&rig.pipeline.sdk_config());
     let stage = InMemory::new();
-    let event = stage.event(&InMemory::app_parameters());
-    let answer = runner
-        .run_with(
-            &setup,
-            LambdaEvent::new(event.build(), Context::default()),
-            |_: Arc<()>, _, _| async { Err(JobError::failed("the handler ran")) },
+    let report = rig
+        .run(
+            &stage.event(&InMemory::app_parameters()),
+            None,
+            |lambda_event| {
+                runner.run_with(&setup, lambda_event, |_: Arc<()>, _, _| async {
+                    Err(JobError::failed("the handler ran"))
+                })
+            },
         )
-        .await
-        .unwrap();
-    assert_eq!(answer["reported"], true);
-    let reports = pipeline.reports();
-    assert_eq!(reports.len(), 1);
-    match &reports[0] {
+        .await;
+    match &report {
         JobReport::Failure { kind, message, .. } => {
             assert_eq!(kind, "ConfigurationError");
             assert_eq!(

@@ -1,20 +1,19 @@
 //! The real `cfn-validate` binary under a local Lambda Runtime API, set up
 //! through the standard AWS environment only (no test-only code path):
 //! moto behind `AWS_ENDPOINT_URL`, the fake CodePipeline behind
-//! `AWS_ENDPOINT_URL_CODEPIPELINE`.
+//! `AWS_ENDPOINT_URL_CODEPIPELINE` (`harness::stage`).
 
-use std::path::Path;
 use std::time::Duration;
 
-use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
+use harness::codepipeline::{Fault, JobReport};
 use harness::events::JobEvent;
 use harness::logs::assert_no_secret;
-use harness::moto::{self, MotoServer};
-use harness::runtime_api::{LambdaProcess, RuntimeApi};
+use harness::stage::Stage;
 use harness::zip::make_zip;
 use harness::{unique_name, workspace_root};
 use serde_json::{Value, json};
 
+const BINARY: &str = env!("CARGO_BIN_EXE_cfn-validate");
 const APP: &str = "calculator/cloudformation/application.json";
 const BASTION: &str = "tests/fixtures/templates/bastion-ssh-open.yaml";
 
@@ -23,68 +22,57 @@ fn template(path: &str) -> Vec<u8> {
     std::fs::read(workspace_root().join(path)).unwrap()
 }
 
-/// A new bucket and an empty rules table in `moto`: their names.
-async fn bucket_and_table(moto: &MotoServer) -> (String, String) {
+/// A stage with moto, a new bucket holding `files` as `src.zip`, and an
+/// empty rules table in `RULES_TABLE`: the stage, the bucket's name and the
+/// table's.
+async fn stage_with_source(files: &[(&str, &[u8])]) -> (Stage, String, String) {
     let (bucket, table) = (unique_name("artifacts"), unique_name("rules"));
-    moto.create_bucket(&bucket).await;
-    moto.create_rules_table(&table).await;
-    (bucket, table)
+    let stage = Stage::with_moto().env("RULES_TABLE", &table);
+    stage.moto().create_bucket(&bucket).await;
+    stage.moto().create_rules_table(&table).await;
+    stage
+        .moto()
+        .put_object(&bucket, "src.zip", make_zip(files))
+        .await;
+    (stage, bucket, table)
+}
+
+/// The Static_Check job for `file` in `bucket`'s `src.zip`.
+fn static_check(bucket: &str, file: &str) -> JobEvent {
+    JobEvent::new()
+        .user_parameters(
+            json!({"input": "SourceArtifact", "file": file, "output": bucket}).to_string(),
+        )
+        .input_artifact("SourceArtifact", bucket, "src.zip")
+        .output_artifact("ValidatedTemplate", bucket, "out.zip")
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_reports_each_job_once_and_logs_json_without_credentials() {
-    let moto = MotoServer::shared();
-    let pipeline = FakeCodePipeline::start();
-    let (bucket, table) = bucket_and_table(moto).await;
     let (app, bastion) = (template(APP), template(BASTION));
-    moto.put_object(
-        &bucket,
-        "src.zip",
-        make_zip(&[
-            ("cloudformation/application.json", &app),
-            ("bastion.yaml", &bastion),
-        ]),
-    )
+    let (stage, bucket, _) = stage_with_source(&[
+        ("cloudformation/application.json", &app),
+        ("bastion.yaml", &bastion),
+    ])
     .await;
+    let function = stage.spawn(BINARY);
 
-    let api = RuntimeApi::start();
-    let mut env: Vec<(String, String)> = moto.env_vars();
-    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
-    env.push(("RULES_TABLE".into(), table.clone()));
-    env.push(("RUST_LOG".into(), "info".into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
-
-    let event = |file: &str| {
-        JobEvent::new()
-            .user_parameters(
-                json!({"input": "SourceArtifact", "file": file, "output": bucket}).to_string(),
-            )
-            .input_artifact("SourceArtifact", &bucket, "src.zip")
-            .output_artifact("ValidatedTemplate", &bucket, "out.zip")
-    };
-    let pass = event("cloudformation/application.json");
-    let fail = event("bastion.yaml");
+    let pass = static_check(&bucket, "cloudformation/application.json");
+    let fail = static_check(&bucket, "bastion.yaml");
     let broken = JobEvent::new().user_parameters("not json");
     let mut secrets: Vec<String> = Vec::new();
-    for (job, status) in [(&pass, "Succeeded"), (&fail, "Failed"), (&broken, "Failed")] {
+    let mut reports = Vec::new();
+    for job in [&pass, &fail, &broken] {
         secrets.extend(job.credentials.secrets().iter().map(|s| s.to_string()));
-        let answer = api
-            .invoke(job.build(), Duration::from_secs(30))
-            .expect_response();
-        assert_eq!(
-            answer,
-            json!({"jobId": job.job_id, "status": status, "reported": true})
-        );
+        reports.push(function.job(job, Duration::from_secs(30)));
     }
     // Not even a job: logged, nothing reported, and the function keeps serving.
-    let ignored = api
+    let ignored = function
         .invoke(json!({"hello": "world"}), Duration::from_secs(30))
         .expect_response();
     assert_eq!(ignored["status"], "Ignored");
+    assert_eq!(stage.pipeline.calls().len(), 3, "nothing reported for it");
 
-    let reports = pipeline.reports();
-    assert_eq!(reports.len(), 3, "one report per job: {reports:?}");
     assert!(
         matches!(&reports[0], JobReport::Success { summary: Some(s), .. } if s == "no risk found in cloudformation/application.json")
     );
@@ -113,15 +101,9 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_credentials() {
 
 #[test]
 fn an_event_that_is_not_json_is_refused_by_the_runtime_and_nothing_is_reported() {
-    let pipeline = FakeCodePipeline::start();
-    let api = RuntimeApi::start();
-    let env = [
-        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
-        ("RULES_TABLE", "rules".to_string()),
-    ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
-    let answer = api.invoke_raw(
+    let stage = Stage::new().env("RULES_TABLE", "rules");
+    let function = stage.spawn(BINARY);
+    let answer = function.invoke_raw(
         b"CodePipeline.job=not json".to_vec(),
         Duration::from_secs(10),
     );
@@ -134,18 +116,19 @@ fn an_event_that_is_not_json_is_refused_by_the_runtime_and_nothing_is_reported()
         "{error}"
     );
     assert!(
-        pipeline.calls().is_empty(),
+        stage.pipeline.calls().is_empty(),
         "without a job id there is nobody to report to"
     );
     assert!(
         function
+            .process()
             .wait_for_log("payload deserialization", Duration::from_secs(5))
             .is_some(),
         "the runtime logs the refusal: {:?}",
         function.logs()
     );
     // The function is still serving.
-    let ignored = api
+    let ignored = function
         .invoke(json!({}), Duration::from_secs(10))
         .expect_response();
     assert_eq!(ignored["status"], "Ignored");
@@ -153,37 +136,17 @@ fn an_event_that_is_not_json_is_refused_by_the_runtime_and_nothing_is_reported()
 
 #[test]
 fn settings_that_cannot_be_used_fail_every_job_once_and_are_logged_once() {
-    let pipeline = FakeCodePipeline::start();
-    let api = RuntimeApi::start();
     // No RULES_TABLE: the function starts anyway.
-    let env = [
-        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
-        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
-        ("AWS_REGION", moto::REGION.to_string()),
-        ("RUST_LOG", "info".to_string()),
-    ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    let stage = Stage::new();
+    let function = stage.spawn(BINARY);
     let jobs = [
         JobEvent::new().user_parameters(r#"{"input": "SourceArtifact", "file": "t.json"}"#),
         JobEvent::new().user_parameters("not even json"),
     ];
     for job in &jobs {
-        let answer = api
-            .invoke(job.build(), Duration::from_secs(30))
-            .expect_response();
-        assert_eq!(
-            answer,
-            json!({"jobId": job.job_id, "status": "Failed", "reported": true})
-        );
-    }
-    let reports = pipeline.reports();
-    assert_eq!(reports.len(), 2, "one report per job: {reports:?}");
-    for (report, job) in reports.iter().zip(&jobs) {
-        assert_eq!(report.job_id(), job.job_id);
+        let report = function.job(job, Duration::from_secs(30));
         assert!(
-            matches!(report, JobReport::Failure { kind, message, .. }
+            matches!(&report, JobReport::Failure { kind, message, .. }
                 if kind == "ConfigurationError"
                     && message == "the function's RULES_TABLE environment variable is not set"),
             "{report:?}"
@@ -202,22 +165,14 @@ fn settings_that_cannot_be_used_fail_every_job_once_and_are_logged_once() {
 /// asynchronous retry runs it again; the job id is in the logs.
 #[test]
 fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
-    let pipeline = FakeCodePipeline::start();
-    pipeline.fail_every_call(Fault::Status(500));
-    let api = RuntimeApi::start();
     // No RULES_TABLE: every job fails as a ConfigurationError, without
     // reading anything first.
-    let env = [
-        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
-        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
-        ("RUST_LOG", "info".to_string()),
-    ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
+    let stage = Stage::new();
+    stage.pipeline.fail_every_call(Fault::Status(500));
+    let function = stage.spawn(BINARY);
     let jobs = [JobEvent::new(), JobEvent::new()];
     for (n, job) in jobs.iter().enumerate() {
-        let error = api
+        let error = function
             .invoke(job.build(), Duration::from_secs(60))
             .expect_error();
         assert_eq!(error["errorType"], "JobNotReported", "{error}");
@@ -229,8 +184,8 @@ fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
             )),
             "{message}"
         );
-        // Three attempts per invocation (the SDK's retries), none accepted.
-        assert_eq!(pipeline.calls().len(), 3 * (n + 1));
+        // Three attempts per invocation (the runner's retries), none accepted.
+        assert_eq!(stage.pipeline.calls().len(), 3 * (n + 1));
         let logged = function
             .logs()
             .into_iter()
@@ -241,7 +196,7 @@ fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
             function.logs()
         );
     }
-    assert!(pipeline.reports().is_empty());
+    assert!(stage.pipeline.reports().is_empty());
 }
 
 /// A check that would take seconds more than the invocation has: the real
@@ -251,34 +206,25 @@ fn a_report_codepipeline_keeps_refusing_fails_the_invocation_naming_the_job() {
 /// in between, and serves the next job.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_check_stopped_at_the_deadline_leaves_nothing_running_into_the_next_invocation() {
-    let moto = MotoServer::shared();
-    let pipeline = FakeCodePipeline::start();
-    let (bucket, table) = bucket_and_table(moto).await;
-    let rules = rules_table::RulesTable::new(moto.dynamodb(), &table);
+    let (stage, bucket, table) = stage_with_source(&[
+        ("slow.json", &harness::slow::template(800_000)),
+        ("cloudformation/application.json", &template(APP)),
+    ])
+    .await;
+    let rules = rules_table::RulesTable::new(stage.moto().dynamodb(), &table);
     for item in harness::slow::rule_items(300) {
         rules
             .put(&serde_json::from_value(item).unwrap())
             .await
             .unwrap();
     }
-    moto.put_object(
-        &bucket,
-        "src.zip",
-        make_zip(&[
-            ("slow.json", &harness::slow::template(800_000)),
-            ("cloudformation/application.json", &template(APP)),
-        ]),
-    )
-    .await;
-
-    let api = RuntimeApi::start();
-    let mut env: Vec<(String, String)> = moto.env_vars();
-    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
-    env.push(("RULES_TABLE".into(), table.clone()));
-    env.push(("RUST_LOG".into(), "info".into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
-    assert!(api.wait_first_poll(Duration::from_secs(30)).is_some());
+    let function = stage.spawn(BINARY);
+    assert!(
+        function
+            .api()
+            .wait_first_poll(Duration::from_secs(30))
+            .is_some()
+    );
     let event = |file: &str| {
         JobEvent::new()
             .user_parameters(json!({"input": "SourceArtifact", "file": file}).to_string())
@@ -286,17 +232,18 @@ async fn a_check_stopped_at_the_deadline_leaves_nothing_running_into_the_next_in
     };
 
     // 5 s: stopped 2 s in, while the rules are being applied.
-    let slow = event("slow.json");
-    let answer = api
-        .invoke_async(slow.build(), Duration::from_secs(5))
-        .await
-        .expect_response();
-    assert_eq!(
-        answer,
-        json!({"jobId": slow.job_id, "status": "Failed", "reported": true})
-    );
+    let report = function
+        .job_async(&event("slow.json"), Duration::from_secs(5))
+        .await;
     assert!(
-        function
+        matches!(&report, JobReport::Failure { kind, message, .. }
+            if kind == "JobFailed"
+                && message == "the check did not finish in time: it was stopped 3 s before the function's Lambda timeout"),
+        "{report:#?}"
+    );
+    let process = function.process();
+    assert!(
+        process
             .wait_for_log("the stopped handler's work ended", Duration::from_secs(1))
             .is_some(),
         "{:#?}",
@@ -304,33 +251,22 @@ async fn a_check_stopped_at_the_deadline_leaves_nothing_running_into_the_next_in
     );
 
     // Nothing runs on: the process is there, and idle.
-    let before = function.cpu_time().expect("the process is running");
+    let before = process.cpu_time().expect("the process is running");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let used = function.cpu_time().expect("the process is running") - before;
+    let used = process.cpu_time().expect("the process is running") - before;
     assert!(used < Duration::from_millis(300), "{used:?} of CPU in 1 s");
 
-    let next = event("cloudformation/application.json");
-    let answer = api
-        .invoke_async(next.build(), Duration::from_secs(60))
-        .await
-        .expect_response();
-    assert_eq!(
-        answer,
-        json!({"jobId": next.job_id, "status": "Succeeded", "reported": true})
-    );
+    let next = function
+        .job_async(
+            &event("cloudformation/application.json"),
+            Duration::from_secs(60),
+        )
+        .await;
+    assert!(next.is_success(), "{next:#?}");
     assert!(
-        function.exit_status().is_none(),
+        process.exit_status().is_none(),
         "the same process served it"
     );
-    let reports = pipeline.reports();
-    assert_eq!(pipeline.calls().len(), 2, "one report per job");
-    assert!(
-        matches!(&reports[0], JobReport::Failure { kind, message, job_id, .. }
-            if kind == "JobFailed" && *job_id == slow.job_id
-                && message == "the check did not finish in time: it was stopped 3 s before the function's Lambda timeout"),
-        "{reports:#?}"
-    );
-    assert!(reports[1].is_success());
 }
 
 /// The function's own credentials, recognisable, with a session token as
@@ -349,9 +285,6 @@ const OWN_TOKEN: &str = "OwnFunctionSessionTokenDoNotLogThisIQoJb3JpZ2luX2VjEJr"
 /// each event stays small.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_trace_logging_no_line_carries_a_secret_and_events_stay_small() {
-    let moto = MotoServer::shared();
-    let pipeline = FakeCodePipeline::start();
-    let (bucket, table) = bucket_and_table(moto).await;
     let (app, bastion) = (template(APP), template(BASTION));
     let mut open = String::from("Resources:\n");
     for i in 0..400 {
@@ -359,73 +292,46 @@ async fn with_trace_logging_no_line_carries_a_secret_and_events_stay_small() {
             "  Open{i}:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: open\n      SecurityGroupIngress:\n        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}}\n"
         ));
     }
-    moto.put_object(
-        &bucket,
-        "src.zip",
-        make_zip(&[
-            ("cloudformation/application.json", &app),
-            ("bastion.yaml", &bastion),
-            ("open.yaml", open.as_bytes()),
-        ]),
-    )
+    let (stage, bucket, _) = stage_with_source(&[
+        ("cloudformation/application.json", &app),
+        ("bastion.yaml", &bastion),
+        ("open.yaml", open.as_bytes()),
+    ])
     .await;
+    let stage = stage
+        .env("AWS_ACCESS_KEY_ID", OWN_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", OWN_SECRET)
+        .env("AWS_SESSION_TOKEN", OWN_TOKEN)
+        .env("RUST_LOG", "trace")
+        .env("AWS_LAMBDA_LOG_LEVEL", "TRACE");
+    let function = stage.spawn(BINARY);
 
-    let api = RuntimeApi::start();
-    let mut env: Vec<(String, String)> = moto
-        .env_vars()
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
-        .collect();
-    env.extend(
-        [
-            ("AWS_ACCESS_KEY_ID", OWN_KEY_ID),
-            ("AWS_SECRET_ACCESS_KEY", OWN_SECRET),
-            ("AWS_SESSION_TOKEN", OWN_TOKEN),
-            ("RULES_TABLE", &table),
-            ("RUST_LOG", "trace"),
-            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
-    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let function = LambdaProcess::spawn(Path::new(env!("CARGO_BIN_EXE_cfn-validate")), &api, &env);
-
-    let event = |file: &str| {
-        JobEvent::new()
-            .user_parameters(
-                json!({"input": "SourceArtifact", "file": file, "output": bucket}).to_string(),
-            )
-            .input_artifact("SourceArtifact", &bucket, "src.zip")
-            .output_artifact("ValidatedTemplate", &bucket, "out.zip")
-    };
     let jobs = [
-        (event("cloudformation/application.json"), "Succeeded"),
-        (event("bastion.yaml"), "Failed"),
+        (
+            static_check(&bucket, "cloudformation/application.json"),
+            "Succeeded",
+        ),
+        (static_check(&bucket, "bastion.yaml"), "Failed"),
         (JobEvent::new().user_parameters("not json"), "Failed"),
-        (event("open.yaml"), "Failed"),
+        (static_check(&bucket, "open.yaml"), "Failed"),
     ];
     let mut secrets: Vec<String> = [OWN_KEY_ID, OWN_SECRET, OWN_TOKEN]
         .map(str::to_string)
         .to_vec();
     for (job, status) in &jobs {
         secrets.extend(job.credentials.secrets().iter().map(|s| s.to_string()));
-        let answer = api
-            .invoke_async(job.build(), Duration::from_secs(60))
-            .await
-            .expect_response();
-        assert_eq!(answer["status"], *status, "{answer}");
-        assert_eq!(answer["reported"], true);
+        let report = function.job_async(job, Duration::from_secs(60)).await;
+        assert_eq!(report.status(), *status, "{report:#?}");
     }
-    pipeline.fail_every_call(Fault::Status(500));
-    let refused = event("cloudformation/application.json");
+    stage.pipeline.fail_every_call(Fault::Status(500));
+    let refused = static_check(&bucket, "cloudformation/application.json");
     secrets.extend(refused.credentials.secrets().iter().map(|s| s.to_string()));
-    let error = api
+    let error = function
         .invoke_async(refused.build(), Duration::from_secs(60))
         .await
         .expect_error();
     assert_eq!(error["errorType"], "JobNotReported");
-    pipeline.stop_failing();
+    stage.pipeline.stop_failing();
 
     let logs = function.logs();
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
@@ -481,6 +387,5 @@ async fn with_trace_logging_no_line_carries_a_secret_and_events_stay_small() {
         "{}",
         &failure[failure.len().saturating_sub(100)..]
     );
-    let reports = pipeline.reports();
-    assert_eq!(reports.len(), jobs.len());
+    assert_eq!(stage.pipeline.reports().len(), jobs.len());
 }

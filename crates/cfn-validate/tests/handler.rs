@@ -1,5 +1,5 @@
 //! `Validator::validate` in process, on every decision path: the rules and
-//! the artifacts are in memory (`support::memory`), so each case states
+//! the artifacts are in memory (`support::in_memory`), so each case states
 //! exactly what the handler read, decided and wrote, with no emulator.
 
 mod support;
@@ -10,7 +10,7 @@ use harness::events::JobEvent;
 use harness::workspace_root;
 use rules_table::{MemoryRules, TableError};
 use serde_json::{Value, json};
-use support::memory::*;
+use support::in_memory::*;
 use support::{APP_TEMPLATE, OUTPUT_KEY, SOURCE_KEY, fixture};
 use template_rules::{CLOUDFORMATION_MAX_TEMPLATE_BYTES, RuleItem};
 

@@ -53,6 +53,7 @@ impl Calculator {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -62,6 +63,7 @@ impl Calculator {
         self.child.lines()
     }
 
+    /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.pid()
     }

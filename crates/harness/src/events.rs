@@ -15,8 +15,11 @@ pub const ACCOUNT_ID: &str = "111111111111";
 /// bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArtifactCredentials {
+    /// The access key id (`ASIA…`).
     pub access_key_id: String,
+    /// The secret key: distinctive, so a log that shows it is caught.
     pub secret_access_key: String,
+    /// The session token: distinctive too.
     pub session_token: String,
     /// Epoch milliseconds.
     pub expiration_time: i64,
@@ -56,8 +59,11 @@ impl ArtifactCredentials {
 /// An input or output artifact in S3.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
+    /// Its name in the pipeline.
     pub name: String,
+    /// The artifact bucket.
     pub bucket: String,
+    /// The object key.
     pub key: String,
     /// Source revision (a commit id) for inputs; `null` for outputs.
     pub revision: Option<String>,
@@ -80,13 +86,21 @@ impl Artifact {
 /// and credentials after building.
 #[derive(Debug, Clone)]
 pub struct JobEvent {
+    /// The job id: a fresh UUID, unless set.
     pub job_id: String,
+    /// The account (`111111111111`).
     pub account_id: String,
+    /// The action's `FunctionName`.
     pub function_name: String,
+    /// The action's `UserParameters`, when set.
     pub user_parameters: Option<String>,
+    /// The input artifacts.
     pub input_artifacts: Vec<Artifact>,
+    /// The output artifacts.
     pub output_artifacts: Vec<Artifact>,
+    /// The artifact credentials (fresh random ones unless set).
     pub credentials: ArtifactCredentials,
+    /// The continuation token, on a job invoked again.
     pub continuation_token: Option<String>,
     /// KMS key ARN; `encryptionKey` is present only when set.
     pub encryption_key: Option<String>,
@@ -115,6 +129,7 @@ impl JobEvent {
         }
     }
 
+    /// The job id `id` instead of a fresh one.
     pub fn job_id(mut self, id: impl Into<String>) -> Self {
         self.job_id = id.into();
         self

@@ -12,9 +12,11 @@ use std::time::Duration;
 /// A complete response.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// The status code.
     pub status: u16,
     /// Header names are lowercased.
     pub headers: Vec<(String, String)>,
+    /// The whole body.
     pub body: Vec<u8>,
 }
 

@@ -6,19 +6,29 @@
 //! - [`moto::MotoServer`]: S3, DynamoDB and CloudFormation (moto's server mode).
 //! - [`codepipeline::FakeCodePipeline`]: CodePipeline's job-worker API, which
 //!   no emulator has; a protocol-level fake of the awsJson1.1 service.
-//! - [`runtime_api::RuntimeApi`] and [`runtime_api::LambdaProcess`]: the Lambda
-//!   Runtime API, so a `bootstrap` binary runs as it would in Lambda.
+//! - [`runtime_api::RuntimeApi`] and [`lambda_process::LambdaProcess`]: the
+//!   Lambda Runtime API, and a `bootstrap` binary running under it as it
+//!   would in Lambda.
+//! - [`stage::Stage`]: the stage test rig, all of the above around one
+//!   function, with every job checked to end in exactly one report. A
+//!   stage's tests start there.
 //! - [`calculator::Calculator`]: the demo web app that `service-status` checks.
 //! - [`events::JobEvent`]: realistic CodePipeline job events.
 //! - [`netns::isolated`]: a test run again where only loopback exists.
 //!
 //! Every child process is killed when the test process ends, even though Rust
 //! never drops statics (see [`process`]).
+//!
+//! A stage's tests start with [`stage::Stage`]; the crate's README lists
+//! everything else.
+
+#![warn(missing_docs)]
 
 pub mod calculator;
 pub mod codepipeline;
 pub mod events;
 pub mod http_client;
+pub mod lambda_process;
 pub mod logs;
 pub mod moto;
 pub mod netns;
@@ -26,6 +36,7 @@ pub mod process;
 pub mod runtime_api;
 pub mod server;
 pub mod slow;
+pub mod stage;
 pub mod zip;
 
 use std::hash::{BuildHasher, Hasher};

@@ -86,7 +86,7 @@ impl MotoServer {
 
     /// Environment variables that point a Lambda binary's SDK (loaded with
     /// `aws_config::load_from_env`) at this server with the harness
-    /// credentials. Pass them to [`crate::runtime_api::LambdaProcess::spawn`].
+    /// credentials. Pass them to [`crate::lambda_process::LambdaProcess::spawn`].
     pub fn env_vars(&self) -> Vec<(String, String)> {
         vec![
             ("AWS_ENDPOINT_URL".to_string(), self.endpoint()),

@@ -10,13 +10,19 @@
 //! own.
 //!
 //! Where the sandbox refuses `unshare` (or `ip` is missing), the test is
-//! skipped with a message saying so on stderr.
+//! skipped with a message saying so on stderr — unless [`REQUIRE_VAR`] is
+//! set (CI sets it, in `.ci/run`): then it fails, saying why, so that a
+//! refusal test cannot pass without having run.
 
 use std::net::Ipv4Addr;
 use std::process::Command;
 
 /// Set in the re-executed test's environment.
 const INSIDE_VAR: &str = "HARNESS_NETNS_INSIDE";
+
+/// `CICD_REQUIRE_NETNS=1`: a namespace that cannot be made fails the test
+/// instead of skipping it.
+pub const REQUIRE_VAR: &str = "CICD_REQUIRE_NETNS";
 
 /// An ordinary (not refused) address put on `lo` in the namespace, so a
 /// test has somewhere allowed to start from: TEST-NET-1, never routed.
@@ -25,7 +31,8 @@ pub const EXTRA_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
 /// Whether the caller runs in the isolated namespace: `true` there (go on
 /// with the test's body), `false` in the outer process, after the test ran
 /// inside and passed (its output is copied to stderr; a failure inside
-/// panics here), or when no namespace can be made (skipped, saying so).
+/// panics here), or when no namespace can be made (skipped, saying so;
+/// under [`REQUIRE_VAR`] it panics instead).
 ///
 /// `test` is the test's path as the test binary names it (`module::name`,
 /// or just `name` at the top level of an integration test).
@@ -34,6 +41,10 @@ pub fn isolated(test: &str) -> bool {
         return true;
     }
     if let Err(why) = available() {
+        assert!(
+            !required(),
+            "{test} must run in a network namespace with nothing but loopback ({REQUIRE_VAR}=1 is set), and {why}"
+        );
         eprintln!(
             "SKIPPED {test}: it runs only in a network namespace with nothing but loopback, and {why}"
         );
@@ -64,6 +75,11 @@ pub fn isolated(test: &str) -> bool {
     );
     eprint!("{shown}");
     false
+}
+
+/// Whether [`REQUIRE_VAR`] asks for the namespace.
+fn required() -> bool {
+    std::env::var(REQUIRE_VAR).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
 }
 
 /// Whether a namespace with a configurable `lo` can be made here.

@@ -118,6 +118,7 @@ impl Drop for ServerThread {
 #[derive(Debug, Clone)]
 pub enum Reply {
     /// A complete answer.
+    #[allow(missing_docs)]
     Status {
         status: u16,
         content_type: &'static str,
@@ -129,6 +130,7 @@ pub enum Reply {
     SlowHeaders(Duration, Vec<u8>),
     /// `200` with a `Content-Length` of `total`: `prefix` at once, then one
     /// byte every `every`.
+    #[allow(missing_docs)]
     SlowBody {
         prefix: Vec<u8>,
         total: usize,
@@ -136,6 +138,7 @@ pub enum Reply {
     },
     /// `200` with `total` bytes of body (`prefix`, then `x`s), as fast as
     /// the client reads.
+    #[allow(missing_docs)]
     Big { prefix: Vec<u8>, total: usize },
 }
 
@@ -295,6 +298,7 @@ impl TestServer {
         }
     }
 
+    /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.thread.addr().port()
     }

@@ -159,72 +159,82 @@ async fn a_continuation_token_keeps_the_job_open() {
     assert_eq!(reports[0].to_json()["percent_complete"], json!(50));
 }
 
+/// A client that tries once: what a fault does is then the fake's answer,
+/// not the SDK's retries.
+fn client_trying_once(fake: &FakeCodePipeline) -> Client {
+    let config = fake
+        .sdk_config()
+        .into_builder()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    Client::new(&config)
+}
+
 #[tokio::test]
-async fn an_injected_500_is_retried_by_the_sdk() {
+async fn an_injected_500_is_answered_once_as_internal_failure_and_recorded_with_its_fault() {
     let fake = FakeCodePipeline::start();
     fake.inject(Fault::Status(500));
+    let cp = client_trying_once(&fake);
     let job_id = harness::uuid_v4();
-    let started = Instant::now();
-    client(&fake)
+    let error = cp
         .put_job_success_result()
         .job_id(&job_id)
         .send()
         .await
-        .expect("the SDK's standard retry gets past one 500");
-    let elapsed = started.elapsed();
-
-    let calls = fake.calls();
-    assert_eq!(calls.len(), 2, "one faulted call and one retry: {calls:#?}");
-    assert_eq!(calls[0].response_status, 500);
-    assert_eq!(calls[0].response_body["__type"], json!("InternalFailure"));
-    assert_eq!(calls[0].fault, Some(Fault::Status(500)));
-    assert_eq!(calls[1].response_status, 200);
-    assert_eq!(fake.reports().len(), 1, "only the retry is a report");
-    let backoff = calls[1].received_at - calls[0].received_at;
-    eprintln!("SDK retry after a 500: back-off {backoff:?}, whole call {elapsed:?}");
-    assert!(backoff < Duration::from_secs(5), "back-off was {backoff:?}");
-}
-
-#[tokio::test]
-async fn throttling_and_503_are_retried_but_invalid_job_state_is_not() {
-    let fake = FakeCodePipeline::start();
-    let cp = client(&fake);
-
-    fake.inject(Fault::Throttling);
-    fake.inject(Fault::Status(503));
-    let job_id = harness::uuid_v4();
+        .expect_err("the injected 500");
+    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
     cp.put_job_success_result()
         .job_id(&job_id)
         .send()
         .await
-        .expect("two transient faults fit in the SDK's 3 attempts");
+        .expect("the fault was used up: the next call is answered normally");
+
     let calls = fake.calls();
-    let statuses: Vec<u16> = calls.iter().map(|c| c.response_status).collect();
-    assert_eq!(statuses, [400, 503, 200]);
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(calls[0].response_status, 500);
+    assert_eq!(calls[0].response_body["__type"], json!("InternalFailure"));
+    assert_eq!(calls[0].fault, Some(Fault::Status(500)));
+    assert_eq!(calls[1].response_status, 200);
+    assert_eq!(calls[1].fault, None);
     assert_eq!(
-        calls[0].response_body["__type"],
-        json!("ThrottlingException")
+        fake.reports().len(),
+        1,
+        "only the answered call is a report"
     );
-    assert_eq!(
-        calls[1].response_body["__type"],
-        json!("ServiceUnavailable")
-    );
-    eprintln!(
-        "SDK retry back-offs: after throttling {:?}, after 503 {:?}",
-        calls[1].received_at - calls[0].received_at,
-        calls[2].received_at - calls[1].received_at
-    );
+}
 
+#[tokio::test]
+async fn injected_faults_are_answered_in_order_with_the_services_error_types() {
+    let fake = FakeCodePipeline::start();
+    let cp = client_trying_once(&fake);
+
+    fake.inject(Fault::Throttling);
+    fake.inject(Fault::Status(503));
     fake.inject(Fault::InvalidJobState);
-    let err = cp
-        .put_job_success_result()
-        .job_id(harness::uuid_v4())
-        .send()
-        .await
-        .expect_err("an injected InvalidJobState fails the call");
-    assert!(err.into_service_error().is_invalid_job_state_exception());
-
+    // For its operation only: the success reports above do not use it up.
     fake.inject_for("PutJobFailureResult", Fault::JobNotFound);
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        let error = cp
+            .put_job_success_result()
+            .job_id(harness::uuid_v4())
+            .send()
+            .await
+            .expect_err("an injected fault fails the call");
+        errors.push(error.into_service_error());
+    }
+    assert_eq!(
+        errors.iter().map(|e| e.meta().code()).collect::<Vec<_>>(),
+        [
+            Some("ThrottlingException"),
+            Some("ServiceUnavailable"),
+            Some("InvalidJobStateException")
+        ]
+    );
+    assert!(errors[2].is_invalid_job_state_exception());
+    let statuses: Vec<u16> = fake.calls().iter().map(|c| c.response_status).collect();
+    assert_eq!(statuses, [400, 503, 400]);
+
     let err = cp
         .put_job_failure_result()
         .job_id(harness::uuid_v4())
@@ -233,8 +243,7 @@ async fn throttling_and_503_are_retried_but_invalid_job_state_is_not() {
         .await
         .expect_err("an injected JobNotFound fails the call");
     assert!(err.into_service_error().is_job_not_found_exception());
-    assert_eq!(fake.calls().len(), 5, "neither was retried");
-    assert_eq!(fake.reports().len(), 1);
+    assert!(fake.reports().is_empty(), "no faulted call is a report");
 }
 
 #[tokio::test]
@@ -317,7 +326,7 @@ async fn over_long_fields_are_rejected_with_validation_exception() {
 }
 
 #[test]
-fn raw_protocol_errors() {
+fn requests_the_service_would_refuse_get_its_error_types() {
     let fake = FakeCodePipeline::start();
     let url = format!("{}/", fake.endpoint());
     let timeout = Duration::from_secs(5);

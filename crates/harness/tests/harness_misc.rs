@@ -9,7 +9,7 @@ use harness::logs;
 use serde_json::json;
 
 #[test]
-fn zip_round_trip() {
+fn a_zip_made_in_memory_reads_back_the_same_files() {
     let big = vec![b'a'; 100_000];
     let zip = harness::zip::make_zip(&[
         ("template.yaml", b"AWSTemplateFormatVersion: 2010-09-09\n"),
@@ -159,7 +159,7 @@ fn assert_no_secret_names_the_leaking_line() {
 }
 
 #[test]
-fn calculator_runner_with_a_stand_in_script() {
+fn a_stand_in_calculator_is_served_logged_and_killed_on_drop() {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("service.js");
     std::fs::write(
@@ -200,15 +200,15 @@ http.createServer((req, res) => {
     assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
 }
 
+/// Needs the calculator's packages (`make calculator-deps`), as every test
+/// that starts the calculator does: it fails, saying so, without them.
 #[test]
-fn the_real_calculator_if_present() {
+fn the_real_calculator_answers_get() {
     let root = harness::workspace_root();
-    if !root.join("calculator/service.js").is_file()
-        || !root.join("calculator/node_modules").is_dir()
-    {
-        eprintln!("skipped: calculator/ is not installed yet (npm ci in calculator/)");
-        return;
-    }
+    assert!(
+        root.join("calculator/node_modules").is_dir(),
+        "calculator/ is not installed: make calculator-deps (npm ci in calculator/)"
+    );
     let calculator = Calculator::start();
     let answer = harness::http_client::get(&calculator.url(), Duration::from_secs(5))
         .expect("the calculator answers GET /");

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use harness::http_client;
-use harness::runtime_api::{Invocation, LambdaProcess, RuntimeApi};
+use harness::lambda_process::LambdaProcess;
+use harness::runtime_api::{Invocation, RuntimeApi};
 use serde_json::json;
 
 const POLL: Duration = Duration::from_secs(10);
@@ -22,7 +23,7 @@ fn now_ms() -> u64 {
 }
 
 #[test]
-fn next_then_response() {
+fn an_event_is_served_by_next_with_lambdas_headers_and_answered_by_response() {
     let api = RuntimeApi::start();
     assert_eq!(api.first_poll(), None);
     let base = api_url(&api);
@@ -92,7 +93,7 @@ fn next_then_response() {
 }
 
 #[tokio::test]
-async fn error_and_async_invoke() {
+async fn an_error_posted_for_an_async_invocation_is_its_outcome() {
     let api = RuntimeApi::start();
     let base = api_url(&api);
     let function = std::thread::spawn(move || {
@@ -154,7 +155,7 @@ fn first_poll_marks_the_end_of_init_and_init_errors_are_kept() {
 }
 
 #[test]
-fn no_answer_after_timeout_and_grace() {
+fn an_invocation_not_answered_within_its_timeout_and_the_grace_has_no_answer() {
     let api = RuntimeApi::start();
     let started = Instant::now();
     let outcome = api.invoke(json!({}), Duration::from_millis(100));

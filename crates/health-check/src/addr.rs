@@ -28,8 +28,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::settings::{ALLOW_LINK_LOCAL_VAR, ALLOW_LOOPBACK_VAR};
-use crate::target::TargetPolicy;
+use crate::policy::{ALLOW_LINK_LOCAL_VAR, ALLOW_LOOPBACK_VAR, TargetPolicy};
 
 /// The instance metadata service's IPv4 address.
 pub const METADATA_V4: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
@@ -52,6 +51,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// What it is, in the words of a refusal.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Metadata => "the instance metadata address",
@@ -87,6 +87,7 @@ impl Kind {
 /// Why an address must not be checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reason {
+    /// What kind of refused address it is.
     pub kind: Kind,
     /// The IPv4 address an IPv6 address embeds, when that is what is refused.
     pub embedded: Option<Ipv4Addr>,

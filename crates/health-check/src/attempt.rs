@@ -13,6 +13,7 @@ use crate::target::Refusal;
 pub struct Attempt {
     /// 1 for the job's first attempt; counts on across invocations.
     pub number: u32,
+    /// When it started.
     pub started_at: SystemTime,
     /// The probes made, in order; the last one failed unless all passed.
     pub probes: Vec<Probe>,

@@ -22,7 +22,9 @@ use crate::target::{Target, TargetPolicy};
 /// One URL and what it should answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    /// The URL, already validated.
     pub target: Target,
+    /// What a healthy answer looks like.
     pub expect: Expectation,
 }
 
@@ -34,6 +36,7 @@ pub struct Limits {
     /// Bytes of a body that are read; the rest is not downloaded. The
     /// expected text must be within them.
     pub body_cap: usize,
+    /// Redirects followed at most (each target validated again).
     pub max_redirects: usize,
 }
 
@@ -72,13 +75,16 @@ pub struct SetupError(pub String);
 /// Why no checker could be made from the environment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FromEnvError {
+    /// A setting cannot be used.
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// The HTTP client cannot be built with them.
     #[error(transparent)]
     Setup(#[from] SetupError),
 }
 
 impl CheckerBuilder {
+    /// Bounds every probe by `limits` instead of the defaults.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -94,6 +100,7 @@ impl CheckerBuilder {
         self
     }
 
+    /// The checker: its HTTP client, built once.
     pub fn build(self) -> Result<Checker, SetupError> {
         let policy = self.settings.policy;
         let resolver = GuardedResolver {
@@ -122,6 +129,8 @@ impl CheckerBuilder {
 }
 
 impl Checker {
+    /// A builder for a checker with `settings`, for tests and the CLI that
+    /// need more than [`Checker::new`] (other limits, fixed name resolution).
     pub fn builder(settings: Settings) -> CheckerBuilder {
         CheckerBuilder {
             settings,
@@ -147,6 +156,7 @@ impl Checker {
         self.policy
     }
 
+    /// The bounds on its probes.
     pub fn limits(&self) -> Limits {
         self.limits
     }

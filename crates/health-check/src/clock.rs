@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 /// Wall-clock time and sleeping. Wall-clock, because the check's deadline
 /// spans invocations (and processes): it is kept as a point in time.
 pub trait Clock: Send + Sync {
+    /// The current time.
     fn now(&self) -> SystemTime;
+    /// Waits `duration` (a test clock just moves on).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
 }
 

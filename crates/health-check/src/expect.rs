@@ -7,6 +7,7 @@ pub const SNIPPET_CHARS: usize = 160;
 /// The answer a check expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {
+    /// The status a healthy answer has.
     pub status: u16,
     /// Text the body must contain; `None` checks the status only.
     pub text: Option<String>,
@@ -29,7 +30,11 @@ impl Default for Expectation {
 /// How an answer fell short of the expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mismatch {
+    /// Another status than `expected`; `snippet` is the start of the body.
+    #[allow(missing_docs)]
     Status { expected: u16, snippet: String },
+    /// The `expected` text is not in the body; `snippet` is its start.
+    #[allow(missing_docs)]
     TextMissing { expected: String, snippet: String },
 }
 

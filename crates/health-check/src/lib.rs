@@ -10,12 +10,17 @@
 //!   function and the CLI share.
 //! - [`probe`]: one GET with connect and total timeouts, at most
 //!   [`redirect::MAX_REDIRECTS`] redirects (each target validated again),
-//!   the body read up to a cap ([`body`]), judged by an
+//!   the body read up to a cap, judged by an
 //!   [`expect::Expectation`]; [`problem`] says how it went.
 //! - [`attempt`]: the main check plus extra checks, as one attempt.
 //! - [`schedule`] and [`wait`]: retrying with backoff until healthy, within
 //!   an overall deadline and the caller's time budget.
-//! - [`format`]: durations, sizes and statuses as every message shows them.
+//! - [`mod@format`]: durations, sizes and statuses as every message shows them.
+//!
+//! Start with [`Checker::from_env`] and [`wait_until_healthy`]; a single
+//! probe is [`Checker::probe`].
+
+#![warn(missing_docs)]
 
 pub mod addr;
 pub mod attempt;
@@ -25,6 +30,7 @@ mod client_error;
 pub mod clock;
 pub mod expect;
 pub mod format;
+pub mod policy;
 pub mod probe;
 pub mod problem;
 pub mod redirect;

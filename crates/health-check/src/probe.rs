@@ -2,7 +2,7 @@
 //!
 //! The probe has a total timeout, covering redirects and the body, reads at
 //! most [`Limits::body_cap`](crate::Limits) bytes of the body (see
-//! [`crate::body`]), and follows redirects itself, validating each target
+//! `body`), and follows redirects itself, validating each target
 //! (see [`crate::redirect`]). It never fails: every problem is in the
 //! [`Probe`] it returns.
 

@@ -27,6 +27,7 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// Whether the probe found the service healthy.
     pub fn passed(&self) -> bool {
         self.problem.is_none()
     }
@@ -37,26 +38,37 @@ impl Probe {
 pub enum Problem {
     /// Another status than expected.
     Status {
+        /// The status expected.
         expected: u16,
+        /// The start of the body, to show what answered.
         snippet: String,
     },
     /// The expected text is not in the body (or not in the part read).
     TextMissing {
+        /// The text looked for.
         expected: String,
+        /// Whether case counted.
         case_sensitive: bool,
+        /// The start of the body.
         snippet: String,
         /// The cap, when the body was longer than it.
         read_limit: Option<usize>,
     },
+    /// No answer in time.
     Timeout {
+        /// How long the probe waited.
         after: Duration,
+        /// For what: the connection, the headers or the body.
         waiting_for: Waiting,
     },
     /// No connection: DNS, TCP or TLS.
     Connect {
+        /// What the client said.
         detail: String,
     },
+    /// More redirects than allowed.
     Redirects {
+        /// How many, and to where last.
         detail: String,
     },
     /// A target the check will not reach (a redirect to the metadata
@@ -67,12 +79,16 @@ pub enum Problem {
     /// retrying cannot help either. URLs as shown (password and query
     /// hidden).
     SchemeRedirect {
+        /// The URL that redirected.
         from: String,
+        /// Where to.
         to: String,
+        /// The scheme refused.
         scheme: String,
     },
     /// Anything else on the way (a broken connection, a malformed answer).
     Transport {
+        /// What the client said.
         detail: String,
     },
 }

@@ -15,6 +15,7 @@ pub const MAX_REDIRECTS: usize = 5;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("more than {max} redirects (the last to {next})")]
 pub struct TooManyRedirects {
+    /// How many were allowed.
     pub max: usize,
     /// Where the next redirect pointed (password hidden).
     pub next: String,

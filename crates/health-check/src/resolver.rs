@@ -22,8 +22,11 @@ use crate::target::TargetPolicy;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{host} resolves to {address}, which is {reason}")]
 pub struct RefusedName {
+    /// The name resolved.
     pub host: String,
+    /// The refused address it resolved to.
     pub address: IpAddr,
+    /// Why that address is refused.
     pub reason: Reason,
 }
 

@@ -18,7 +18,9 @@ pub const MIN_ATTEMPT_TIME: Duration = Duration::from_secs(1);
 /// Waits between failed attempts: `initial`, doubling, at most `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
+    /// The first wait.
     pub initial: Duration,
+    /// The longest wait, however many attempts failed.
     pub max: Duration,
 }
 
@@ -49,6 +51,7 @@ impl Backoff {
 pub struct Schedule {
     /// How long after the first attempt the check gives up.
     pub deadline: Duration,
+    /// How long to wait between attempts.
     pub backoff: Backoff,
     /// The most one attempt may take (all its probes).
     pub attempt_time: Duration,

@@ -15,18 +15,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::target::TargetPolicy;
-
-/// Allows link-local targets; see the module documentation.
-pub const ALLOW_LINK_LOCAL_VAR: &str = "HEALTH_CHECK_ALLOW_LINK_LOCAL";
-/// Allows loopback targets; see the module documentation.
-pub const ALLOW_LOOPBACK_VAR: &str = "HEALTH_CHECK_ALLOW_LOOPBACK";
+use crate::policy::TargetPolicy;
+pub use crate::policy::{ALLOW_LINK_LOCAL_VAR, ALLOW_LOOPBACK_VAR};
 /// Names a PEM file of extra trusted CA certificates.
 pub const CA_FILE_VAR: &str = "HEALTH_CHECK_CA_FILE";
 
 /// How checks are made, beyond what each check asks for.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
+    /// Which refused kinds of address are allowed after all.
     pub policy: TargetPolicy,
     /// Extra trusted CA certificates (PEM), with the file they came from.
     pub extra_roots: Option<ExtraRoots>,
@@ -35,7 +32,9 @@ pub struct Settings {
 /// CA certificates to trust besides the system's.
 #[derive(Clone)]
 pub struct ExtraRoots {
+    /// The file they were read from.
     pub path: PathBuf,
+    /// The certificates in it.
     pub certificates: Vec<reqwest::Certificate>,
 }
 
@@ -52,9 +51,12 @@ impl std::fmt::Debug for ExtraRoots {
 
 /// A setting that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[allow(missing_docs)] // the fields are named for what they hold, and the messages say the rest
 pub enum SettingsError {
+    /// A flag variable that is neither yes nor no.
     #[error("{var}={value:?} is not a yes/no value (use true or false)")]
     Flag { var: &'static str, value: String },
+    /// A CA file that cannot be read, or holds no certificate.
     #[error("{var}: cannot read the CA file {path}: {reason}")]
     CaFile {
         var: &'static str,

@@ -19,6 +19,7 @@ use reqwest::Url;
 use url::Host;
 
 use crate::addr::{self, Reason};
+pub use crate::policy::TargetPolicy;
 
 /// A URL that may be checked.
 #[derive(Clone, PartialEq, Eq)]
@@ -26,43 +27,20 @@ pub struct Target {
     url: Url,
 }
 
-/// What may be checked besides ordinary addresses. Both are off unless
-/// explicitly configured (see [`crate::settings`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TargetPolicy {
-    /// Allow link-local targets and the instance metadata address.
-    pub allow_link_local: bool,
-    /// Allow loopback targets (127.0.0.0/8, `::1`).
-    pub allow_loopback: bool,
-}
-
-impl TargetPolicy {
-    /// Ordinary addresses only: the default.
-    pub const STRICT: TargetPolicy = TargetPolicy {
-        allow_link_local: false,
-        allow_loopback: false,
-    };
-    /// Loopback too (`HEALTH_CHECK_ALLOW_LOOPBACK=true`): local tests, the demo.
-    pub const LOOPBACK: TargetPolicy = TargetPolicy {
-        allow_link_local: false,
-        allow_loopback: true,
-    };
-    /// Link-local too (`HEALTH_CHECK_ALLOW_LINK_LOCAL=true`).
-    pub const LINK_LOCAL: TargetPolicy = TargetPolicy {
-        allow_link_local: true,
-        allow_loopback: false,
-    };
-}
-
 /// A URL that cannot be checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[allow(missing_docs)] // the fields are named for what they hold, and the messages say the rest
 pub enum TargetError {
+    /// Text that does not parse as a URL.
     #[error("{text:?} is not a URL: {reason}")]
     NotAUrl { text: String, reason: String },
+    /// A URL of another scheme than `http` or `https`.
     #[error("{url} cannot be checked: only http and https URLs can, not {scheme}")]
     Scheme { url: String, scheme: String },
+    /// A URL without a host.
     #[error("{url} has no host")]
     NoHost { url: String },
+    /// A host at a refused address.
     #[error(transparent)]
     Refused(#[from] Refusal),
 }

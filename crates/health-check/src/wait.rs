@@ -23,13 +23,16 @@ pub struct Progress {
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunEnd {
+    /// This attempt was healthy.
     Healthy(Attempt),
     /// The deadline has passed without a healthy attempt.
     Unhealthy {
+        /// The last attempts, for the report.
         recent: Vec<Attempt>,
     },
     /// This run's time is up before the deadline: go on in a later run.
     Suspended {
+        /// The last attempts, for the report.
         recent: Vec<Attempt>,
     },
     /// A target was refused (see [`Attempt::refused`]): retrying cannot help.
@@ -41,7 +44,9 @@ pub enum RunEnd {
 /// The outcome of a run and where the check stands after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
+    /// How it ended.
     pub end: RunEnd,
+    /// Where the check stands, to go on from in a later run.
     pub progress: Progress,
     /// Attempts made in this run.
     pub attempts_in_run: u32,

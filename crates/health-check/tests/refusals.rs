@@ -150,6 +150,23 @@ fn refused_names(port: u16) -> Vec<String> {
     .collect()
 }
 
+/// No network needed: a refused literal never gets as far as a request.
+#[test]
+fn refused_literals_are_refused_when_parsed_as_what_they_are() {
+    for (url, kind) in refused_literals(8080) {
+        match Target::parse(&url, TargetPolicy::default()) {
+            Err(TargetError::Refused(refusal)) => {
+                assert_eq!(refusal.reason.kind, kind, "{url}");
+                assert!(!refusal.to_string().contains("k=v"), "{refusal}");
+            }
+            other => panic!("{url}: expected a refusal, got {other:?}"),
+        }
+        // Allowing loopback allows loopback only.
+        let parsed = Target::parse(&url, TargetPolicy::LOOPBACK);
+        assert_eq!(parsed.is_ok(), kind == Kind::Loopback, "{url}: {parsed:?}");
+    }
+}
+
 #[test]
 fn refused_targets_are_never_reached_first_hop_redirect_or_resolved() {
     if !netns::isolated("refused_targets_are_never_reached_first_hop_redirect_or_resolved") {
@@ -174,17 +191,8 @@ fn refused_targets_are_never_reached_first_hop_redirect_or_resolved() {
             allowed += 1;
             assert_eq!(target.connections(), allowed);
 
-            // The first URL: refused when parsed, before anything is sent.
-            for (url, kind) in refused_literals(target.port) {
-                match Target::parse(&url, deny.policy()) {
-                    Err(TargetError::Refused(refusal)) => {
-                        assert_eq!(refusal.reason.kind, kind, "{url}");
-                        assert!(!refusal.to_string().contains("k=v"), "{refusal}");
-                    }
-                    other => panic!("{url}: expected a refusal, got {other:?}"),
-                }
-            }
-
+            // The first URL is refused when parsed, before anything is sent
+            // (`refused_literals_are_refused_when_parsed_as_what_they_are`).
             // Names: refused when resolved, before connecting.
             for url in refused_names(target.port) {
                 let probe = deny.probe(&check(&url), TIMEOUT).await;
@@ -236,10 +244,6 @@ fn refused_targets_are_never_reached_first_hop_redirect_or_resolved() {
                 let probe = loopback.probe(&check(&url), TIMEOUT).await;
                 assert_eq!(probe.problem, None, "{url}: {probe}");
                 allowed += 1;
-            }
-            for (url, kind) in refused_literals(target.port) {
-                let parsed = Target::parse(&url, loopback.policy());
-                assert_eq!(parsed.is_ok(), kind == Kind::Loopback, "{url}: {parsed:?}");
             }
             for url in [
                 format!("http://zero.test:{}/", target.port),

@@ -14,7 +14,6 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_types::service_config::ServiceConfigKey;
 
 /// Timeouts for every call to AWS: a connection in 3 s, an attempt in 10 s,
 /// a whole operation (retries included) in 25 s.
@@ -41,39 +40,13 @@ pub async fn load_from_env() -> SdkConfig {
         .await
 }
 
-/// Whether calls to `service_id` (as the SDK names it: "S3", "DynamoDB", ...)
-/// go to an overridden endpoint rather than AWS.
-pub fn endpoint_overridden(sdk: &SdkConfig, service_id: &str) -> bool {
-    if sdk.endpoint_url().is_some() {
-        return true;
-    }
-    let Ok(key) = ServiceConfigKey::builder()
-        .service_id(service_id)
-        .env("AWS_ENDPOINT_URL")
-        .profile("endpoint_url")
-        .build()
-    else {
-        return false;
-    };
-    sdk.service_config()
-        .and_then(|c| c.load_config(key))
-        .is_some()
-}
-
+/// A CodePipeline client from `sdk`, with [`timeouts`] and [`retries`]
+/// whatever `sdk` says: the report is the one call a stage cannot do
+/// without, so it must neither hang nor give up at the first error.
 pub fn codepipeline_client(sdk: &SdkConfig) -> aws_sdk_codepipeline::Client {
-    aws_sdk_codepipeline::Client::new(sdk)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_endpoint_override_is_seen_in_the_config() {
-        let overridden = SdkConfig::builder()
-            .endpoint_url("http://127.0.0.1:5000")
-            .build();
-        assert!(endpoint_overridden(&overridden, "S3"));
-        assert!(!endpoint_overridden(&SdkConfig::builder().build(), "S3"));
-    }
+    let config = aws_sdk_codepipeline::config::Builder::from(sdk)
+        .timeout_config(timeouts())
+        .retry_config(retries())
+        .build();
+    aws_sdk_codepipeline::Client::from_conf(config)
 }

@@ -22,6 +22,7 @@ use tracing::Span;
 /// long the handler may run, and the work it started.
 #[derive(Debug, Clone)]
 pub struct Invocation {
+    /// The Lambda request id: the external execution id of the report.
     pub request_id: String,
     /// When the handler must be done: the Lambda deadline less the
     /// runner's reserve for reporting. `None` when there is no deadline.

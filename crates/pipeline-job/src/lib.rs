@@ -1,10 +1,12 @@
-//! What every CodePipeline Lambda stage needs.
+//! What every CodePipeline Lambda stage needs: the runner that answers each
+//! job exactly once, the reporter, logging and AWS configuration.
 //!
 //! CodePipeline invokes a Lambda action asynchronously with a job, then
 //! waits for the function to report on it (`PutJobSuccessResult` or
 //! `PutJobFailureResult`); a job never reported hangs the pipeline until the
-//! action times out. This crate reads the job ([`event`]) and its
-//! parameters ([`params`]), and [`runner::Runner`] makes
+//! action times out. The job itself ([`event`], [`params`], [`outcome`]) is
+//! plain data from the `codepipeline-types` crate, re-exported here; this
+//! crate's [`runner::Runner`] makes
 //! sure every invocation ends in exactly one report, whatever the handler
 //! does — returns, fails, panics or runs out of time — and that a report
 //! CodePipeline could not be given ends the invocation in an error, so
@@ -42,20 +44,42 @@
 //!
 //! [`logging::init`] sets up the logs: JSON lines in Lambda, and never the
 //! event or a credential, whatever level is asked for.
+//!
+//! # Where to start
+//!
+//! A stage's `main` is four lines (see `crates/cfn-validate/src/main.rs`):
+//!
+//! ```no_run
+//! # use pipeline_job::{Outcome, Runner, aws, logging};
+//! # #[tokio::main] async fn main() -> Result<(), lambda_runtime::Error> {
+//! logging::init(env!("CARGO_CRATE_NAME"));
+//! let sdk = aws::load_from_env().await;
+//! let state: Result<(), String> = Ok(()); // the handler's clients and settings
+//! Runner::from_sdk(&sdk)
+//!     .serve(state, |_state, job, _invocation| async move {
+//!         Ok(Outcome::success(format!("checked job {}", job.id)))
+//!     })
+//!     .await
+//! # }
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod aws;
-pub mod event;
 mod exit;
 mod invocation;
 pub mod logging;
-pub mod outcome;
-pub mod params;
 pub mod reporter;
 pub mod runner;
 
-pub use event::{Artifact, ArtifactCredentials, Job, JobData, Secret};
+// The job as data lives in `codepipeline-types` (no runtime, no SDK); a
+// handler finds it here too, under the same paths as before.
+pub use codepipeline_types::{event, limits, outcome, params};
+
+pub use codepipeline_types::{
+    Artifact, ArtifactCredentials, FailureKind, Job, JobData, JobError, Outcome, S3Location, Secret,
+};
 pub use exit::STILL_RUNNING_EXIT_CODE;
 pub use invocation::{Activity, Invocation};
-pub use outcome::{FailureKind, JobError, Outcome};
 pub use reporter::JobReporter;
 pub use runner::{NotReported, Runner, Setup};

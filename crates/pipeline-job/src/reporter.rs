@@ -7,33 +7,32 @@
 use aws_sdk_codepipeline::error::SdkError;
 use aws_sdk_codepipeline::types::{ExecutionDetails, FailureDetails, FailureType};
 use aws_smithy_types::error::display::DisplayErrorContext;
+use codepipeline_types::limits::valid_variable_name;
+use codepipeline_types::{FailureKind, JobError, Outcome};
 
-use crate::outcome::{FailureKind, JobError, Outcome};
-
-/// `executionDetails.summary`: at most 2048 characters.
-pub const MAX_SUMMARY: usize = 2048;
-/// `failureDetails.message`: at most 5000 characters.
-pub const MAX_MESSAGE: usize = 5000;
-/// `continuationToken`: at most 2048 characters.
-pub const MAX_CONTINUATION_TOKEN: usize = 2048;
-/// `externalExecutionId`: at most 1500 characters.
-pub const MAX_EXTERNAL_ID: usize = 1500;
-/// An output variable's value: kept to 1000 characters.
-pub const MAX_VARIABLE_VALUE: usize = 1000;
+// The limits are CodePipeline's, as data: a stage's decision keeps to them
+// too, without the SDK.
+pub use codepipeline_types::limits::{
+    MAX_CONTINUATION_TOKEN, MAX_EXTERNAL_ID, MAX_MESSAGE, MAX_SUMMARY, MAX_VARIABLE_VALUE, truncate,
+};
 
 /// What happened to a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reported {
+    /// CodePipeline took it.
     Accepted,
     /// CodePipeline already had a result for this job (a retried or
     /// duplicated invocation): nothing more to do.
     AlreadyReported,
 }
 
+/// A report CodePipeline did not take, after the SDK's retries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("CodePipeline did not accept the report for job {job_id}: {message}")]
 pub struct ReportError {
+    /// The job the report was for.
     pub job_id: String,
+    /// Why it was not accepted (the SDK's error, or no answer in time).
     pub message: String,
 }
 
@@ -44,8 +43,15 @@ pub struct JobReporter {
 }
 
 impl JobReporter {
+    /// A reporter through `client`.
     pub fn new(client: aws_sdk_codepipeline::Client) -> Self {
         JobReporter { client }
+    }
+
+    /// A reporter through a client made from `sdk` with this crate's
+    /// timeouts and retries ([`crate::aws::codepipeline_client`]).
+    pub fn from_sdk(sdk: &aws_config::SdkConfig) -> Self {
+        JobReporter::new(crate::aws::codepipeline_client(sdk))
     }
 
     /// Sends `result` for `job_id`: a success or continuation, or a
@@ -156,45 +162,5 @@ fn failure_type(kind: FailureKind) -> FailureType {
         FailureKind::JobFailed => FailureType::JobFailed,
         FailureKind::ConfigurationError => FailureType::ConfigurationError,
         FailureKind::PermissionError => FailureType::PermissionError,
-    }
-}
-
-/// CodePipeline's pattern for output variable names: `[A-Za-z0-9@\-_]+`.
-fn valid_variable_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"@-_".contains(&b))
-}
-
-/// `text` cut to at most `max` characters, ending in "…" when it was cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn truncation_keeps_to_the_limit_in_characters() {
-        assert_eq!(truncate("short", 10), "short");
-        let long = "é".repeat(3000);
-        let cut = truncate(&long, MAX_SUMMARY);
-        assert_eq!(cut.chars().count(), MAX_SUMMARY);
-        assert!(cut.ends_with('…'));
-    }
-
-    #[test]
-    fn variable_names_follow_codepipelines_pattern() {
-        assert!(valid_variable_name("verdict"));
-        assert!(valid_variable_name("risk-total_2@x"));
-        assert!(!valid_variable_name("has space"));
-        assert!(!valid_variable_name(""));
     }
 }

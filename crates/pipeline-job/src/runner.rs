@@ -63,13 +63,13 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
-use crate::event::{DecodeError, Job};
 use crate::exit::ExitAfterAnswerLayer;
 pub use crate::invocation::Invocation;
 use crate::invocation::Work;
 use crate::logging::panic_message;
-use crate::outcome::{self, JobError, Outcome};
 use crate::reporter::{JobReporter, Reported};
+use codepipeline_types::outcome::{self, JobError, Outcome};
+use codepipeline_types::{DecodeError, Job};
 
 /// A job whose result could not be delivered to CodePipeline: the
 /// invocation ends in this error so that Lambda retries it (see the module
@@ -79,9 +79,11 @@ use crate::reporter::{JobReporter, Reported};
     "the result of job {job_id} ({status}) could not be reported to CodePipeline: {reason}; failing the invocation so that Lambda retries it"
 )]
 pub struct NotReported {
+    /// The job whose result was not delivered.
     pub job_id: String,
     /// The status the report would have given the action.
     pub status: &'static str,
+    /// Why CodePipeline did not take it.
     pub reason: String,
 }
 
@@ -111,6 +113,8 @@ impl Runner {
     /// How long a stopped handler's work is given to end.
     pub const DEFAULT_GRACE: Duration = Duration::from_millis(500);
 
+    /// A runner reporting through `reporter`, with the default reserve and
+    /// grace.
     pub fn new(reporter: JobReporter) -> Self {
         Runner {
             reporter,
@@ -120,11 +124,20 @@ impl Runner {
         }
     }
 
+    /// A runner reporting to CodePipeline through a client made from
+    /// `sdk` (see [`JobReporter::from_sdk`]): what a stage's `main` starts.
+    pub fn from_sdk(sdk: &aws_config::SdkConfig) -> Self {
+        Runner::new(JobReporter::from_sdk(sdk))
+    }
+
+    /// Keeps `reserve` back from the Lambda deadline for reporting.
     pub fn with_reserve(mut self, reserve: Duration) -> Self {
         self.reserve = reserve;
         self
     }
 
+    /// Gives a stopped handler's work `grace` to end (at most a third of
+    /// the reserve).
     pub fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
         self
@@ -425,6 +438,7 @@ impl Runner {
 /// message of the error that stopped it being built.
 #[derive(Debug)]
 pub enum Setup<S> {
+    /// Every job runs the handler with this state.
     Ready(Arc<S>),
     /// Every job is reported as a `ConfigurationError` with this message.
     Failed(String),

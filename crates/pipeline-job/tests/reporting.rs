@@ -2,38 +2,29 @@
 //! CodePipeline with the real `aws-sdk-codepipeline` client.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
 use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
 use harness::events::JobEvent;
+use harness::stage::lambda_event;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY, Reported};
-use pipeline_job::{JobError, JobReporter, NotReported, Outcome, Runner, Setup, aws};
-use serde_json::{Value, json};
+use pipeline_job::{JobError, JobReporter, NotReported, Outcome, Runner, Setup};
+use serde_json::json;
 
-fn client(fake: &FakeCodePipeline) -> aws_sdk_codepipeline::Client {
-    let config = fake
-        .sdk_config()
+/// The fake's SDK configuration with the SDK's retries turned off: what
+/// the reporter is built from in these tests, so that every retry seen is
+/// one our configuration asked for (`pipeline_job::aws::retries`).
+fn without_retries(fake: &FakeCodePipeline) -> aws_config::SdkConfig {
+    fake.sdk_config()
         .into_builder()
-        .timeout_config(aws::timeouts())
-        .retry_config(aws::retries())
-        .build();
-    aws::codepipeline_client(&config)
+        .retry_config(RetryConfig::disabled())
+        .build()
 }
 
 fn runner(fake: &FakeCodePipeline) -> Runner {
-    Runner::new(JobReporter::new(client(fake)))
-}
-
-/// An invocation whose Lambda deadline is `deadline` from now.
-fn invocation(payload: Value, deadline: Option<Duration>) -> LambdaEvent<Value> {
-    let mut context = Context::default();
-    context.request_id = "request-0001".to_string();
-    if let Some(d) = deadline {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        context.deadline = (now + d).as_millis() as u64;
-    }
-    LambdaEvent::new(payload, context)
+    Runner::from_sdk(&without_retries(fake))
 }
 
 fn failure(report: &JobReport) -> (&str, &str) {
@@ -47,21 +38,21 @@ fn failure(report: &JobReport) -> (&str, &str) {
 async fn a_success_is_reported_once_with_its_summary_variables_and_request_id() {
     let fake = FakeCodePipeline::start();
     let event = JobEvent::new();
+    let invoked = lambda_event(event.build(), Some(Duration::from_secs(30)));
+    let request_id = invoked.context.request_id.clone();
+    let seen = request_id.clone();
     let answer = runner(&fake)
-        .run(
-            invocation(event.build(), Some(Duration::from_secs(30))),
-            |job, inv| async move {
-                assert_eq!(inv.request_id, "request-0001");
-                assert!(inv.remaining().unwrap() > Duration::from_secs(20));
-                let mut output_variables = BTreeMap::new();
-                output_variables.insert("verdict".to_string(), "pass".to_string());
-                output_variables.insert("not a valid name".to_string(), "dropped".to_string());
-                Ok(Outcome::Success {
-                    summary: format!("checked job {}", job.id),
-                    output_variables,
-                })
-            },
-        )
+        .run(invoked, |job, inv| async move {
+            assert_eq!(inv.request_id, seen);
+            assert!(inv.remaining().unwrap() > Duration::from_secs(20));
+            let mut output_variables = BTreeMap::new();
+            output_variables.insert("verdict".to_string(), "pass".to_string());
+            output_variables.insert("not a valid name".to_string(), "dropped".to_string());
+            Ok(Outcome::Success {
+                summary: format!("checked job {}", job.id),
+                output_variables,
+            })
+        })
         .await
         .unwrap();
     assert_eq!(
@@ -86,7 +77,7 @@ async fn a_success_is_reported_once_with_its_summary_variables_and_request_id() 
         summary.as_deref(),
         Some(format!("checked job {}", event.job_id).as_str())
     );
-    assert_eq!(external_execution_id.as_deref(), Some("request-0001"));
+    assert_eq!(external_execution_id.as_deref(), Some(request_id.as_str()));
     assert_eq!(
         output_variables.get("verdict").map(String::as_str),
         Some("pass")
@@ -99,7 +90,7 @@ async fn a_success_is_reported_once_with_its_summary_variables_and_request_id() 
 async fn an_error_is_reported_as_a_failure_of_its_kind() {
     let fake = FakeCodePipeline::start();
     runner(&fake)
-        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+        .run(lambda_event(JobEvent::new().build(), None), |_, _| async {
             Err(JobError::configuration(
                 "UserParameters: missing field `file`",
             ))
@@ -124,7 +115,7 @@ async fn a_setup_error_fails_every_job_as_a_configuration_error_once_each() {
     let jobs = [JobEvent::new(), JobEvent::new()];
     for job in &jobs {
         let answer = runner
-            .run_with(&setup, invocation(job.build(), None), |_, _, _| async {
+            .run_with(&setup, lambda_event(job.build(), None), |_, _, _| async {
                 Ok(Outcome::success("the handler never runs without its state"))
             })
             .await
@@ -158,7 +149,7 @@ async fn a_built_state_is_shared_by_every_job() {
         runner
             .run_with(
                 &setup,
-                invocation(JobEvent::new().build(), None),
+                lambda_event(JobEvent::new().build(), None),
                 |state, job, _| async move { Ok(Outcome::success(format!("{state} {}", job.id))) },
             )
             .await
@@ -191,7 +182,7 @@ async fn a_built_state_is_shared_by_every_job() {
 async fn a_panic_is_reported_as_a_failure_and_the_runner_still_returns_ok() {
     let fake = FakeCodePipeline::start();
     let answer = runner(&fake)
-        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+        .run(lambda_event(JobEvent::new().build(), None), |_, _| async {
             let parts: Vec<&str> = Vec::new();
             if parts.is_empty() {
                 panic!("index out of bounds in the template walker");
@@ -218,7 +209,7 @@ async fn a_handler_still_running_near_the_deadline_is_stopped_and_reported() {
     runner(&fake)
         .with_reserve(Duration::from_secs(2))
         .run(
-            invocation(JobEvent::new().build(), Some(Duration::from_secs(3))),
+            lambda_event(JobEvent::new().build(), Some(Duration::from_secs(3))),
             |_, _| async {
                 tokio::time::sleep(Duration::from_secs(600)).await;
                 Ok(Outcome::success("too late"))
@@ -246,7 +237,7 @@ async fn a_deadline_already_too_close_fails_at_once() {
     let fake = FakeCodePipeline::start();
     runner(&fake)
         .run(
-            invocation(JobEvent::new().build(), Some(Duration::from_secs(1))),
+            lambda_event(JobEvent::new().build(), Some(Duration::from_secs(1))),
             |_, _| async { Ok(Outcome::success("never runs to completion")) },
         )
         .await
@@ -282,10 +273,10 @@ async fn an_implausible_deadline_is_ignored_not_taken_as_past() {
 }
 
 #[tokio::test]
-async fn an_event_without_a_job_id_is_logged_and_nothing_is_reported() {
+async fn an_event_without_a_job_id_is_ignored_and_nothing_is_reported() {
     let fake = FakeCodePipeline::start();
     let answer = runner(&fake)
-        .run(invocation(json!({"Records": []}), None), |_, _| async {
+        .run(lambda_event(json!({"Records": []}), None), |_, _| async {
             panic!("the handler must not run without a job");
         })
         .await
@@ -300,7 +291,7 @@ async fn a_malformed_job_is_a_configuration_error() {
     let job_id = "6f4d7a52-1111-4b57-9b2d-0f6e3b1c2d3e";
     runner(&fake)
         .run(
-            invocation(json!({"CodePipeline.job": {"id": job_id}}), None),
+            lambda_event(json!({"CodePipeline.job": {"id": job_id}}), None),
             |_, _| async {
                 panic!("the handler must not run on a malformed job");
             },
@@ -326,7 +317,7 @@ async fn the_same_event_twice_gives_one_report_and_an_already_reported_answer() 
     let runner = runner(&fake);
     for _ in 0..2 {
         let answer = runner
-            .run(invocation(event.clone(), None), |_, _| async {
+            .run(lambda_event(event.clone(), None), |_, _| async {
                 Ok(Outcome::success("ok"))
             })
             .await
@@ -344,7 +335,7 @@ async fn the_same_event_twice_gives_one_report_and_an_already_reported_answer() 
 #[tokio::test]
 async fn limits_are_kept_by_truncation_not_by_an_api_error() {
     let fake = FakeCodePipeline::start();
-    let reporter = JobReporter::new(client(&fake));
+    let reporter = JobReporter::from_sdk(&without_retries(&fake));
     let long = "x".repeat(10_000);
     let ok = reporter
         .report(
@@ -400,12 +391,15 @@ async fn limits_are_kept_by_truncation_not_by_an_api_error() {
     assert_eq!(continuation_token.as_ref().unwrap().chars().count(), 2048);
 }
 
+/// Our retries, not the SDK's (they are off in the configuration the
+/// runner is given, see [`without_retries`]): a server error is tried again
+/// and the report lands once.
 #[tokio::test]
-async fn a_server_error_is_retried_and_the_report_lands_once() {
+async fn a_server_error_is_retried_by_our_settings_and_the_report_lands_once() {
     let fake = FakeCodePipeline::start();
     fake.inject(Fault::Status(500));
     runner(&fake)
-        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+        .run(lambda_event(JobEvent::new().build(), None), |_, _| async {
             Ok(Outcome::success("ok"))
         })
         .await
@@ -420,7 +414,7 @@ async fn errors_past_the_retry_budget_fail_the_invocation_so_that_lambda_retries
     fake.fail_every_call(Fault::Status(503));
     let event = JobEvent::new();
     let error = runner(&fake)
-        .run(invocation(event.build(), None), |_, _| async {
+        .run(lambda_event(event.build(), None), |_, _| async {
             Ok(Outcome::success("ok"))
         })
         .await
@@ -445,16 +439,12 @@ async fn errors_past_the_retry_budget_fail_the_invocation_so_that_lambda_retries
         diagnostic.error_message
     );
     assert!(fake.reports().is_empty());
-    assert_eq!(
-        fake.calls().len(),
-        3,
-        "the SDK's standard retries: three attempts"
-    );
+    assert_eq!(fake.calls().len(), 3, "our retries: three attempts");
 
     // Lambda's retry, once CodePipeline answers again: the job is reported.
     fake.stop_failing();
     let answer = runner(&fake)
-        .run(invocation(event.build(), None), |_, _| async {
+        .run(lambda_event(event.build(), None), |_, _| async {
             Ok(Outcome::success("ok"))
         })
         .await
@@ -464,7 +454,7 @@ async fn errors_past_the_retry_budget_fail_the_invocation_so_that_lambda_retries
 }
 
 #[tokio::test]
-async fn a_report_without_an_answer_before_the_deadline_fails_the_invocation() {
+async fn a_report_without_an_answer_before_the_deadline_fails_the_lambda_event() {
     let fake = FakeCodePipeline::start();
     fake.inject(Fault::Hang);
     let event = JobEvent::new();
@@ -472,7 +462,7 @@ async fn a_report_without_an_answer_before_the_deadline_fails_the_invocation() {
     let error = runner(&fake)
         .with_reserve(Duration::from_secs(1))
         .run(
-            invocation(event.build(), Some(Duration::from_secs(2))),
+            lambda_event(event.build(), Some(Duration::from_secs(2))),
             |_, _| async { Err(JobError::failed("risk 200")) },
         )
         .await
@@ -496,7 +486,7 @@ async fn an_invalid_job_state_answer_means_already_reported() {
     let fake = FakeCodePipeline::start();
     fake.inject(Fault::InvalidJobState);
     let answer = runner(&fake)
-        .run(invocation(JobEvent::new().build(), None), |_, _| async {
+        .run(lambda_event(JobEvent::new().build(), None), |_, _| async {
             Err(JobError::failed("risk 200"))
         })
         .await

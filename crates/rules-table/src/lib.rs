@@ -13,13 +13,18 @@
 //!
 //! [`RulesSource`] is what a stage reads its rules through: the table
 //! itself (seeding), [`RulesTable::read_only`], or [`MemoryRules`] in tests.
+//!
+//! Start with [`RulesSource`], then [`RulesTable::load`] (read, seeding an
+//! empty table).
 
+#![warn(missing_docs)]
+
+mod in_memory;
 mod item;
-mod memory;
 mod source;
 mod table;
 
+pub use in_memory::MemoryRules;
 pub use item::{MAX_ITEM_BYTES, from_attributes, item_size, to_attributes};
-pub use memory::MemoryRules;
 pub use source::{ReadOnlyTable, RulesSource};
 pub use table::{Loaded, RulesTable, Seeded, SyncReport, TableError};

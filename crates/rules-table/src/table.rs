@@ -14,18 +14,26 @@ use crate::item::{MAX_ITEM_BYTES, from_attributes, item_size, to_attributes};
 /// More items than this is not a rules table; reading stops there.
 pub const MAX_ITEMS: usize = 10_000;
 
+/// What went wrong with the rules table (`table` is its name).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[allow(missing_docs)] // the fields are named for what they hold, and the messages say the rest
 pub enum TableError {
+    /// There is no such table.
     #[error("the rules table {table} does not exist")]
     Missing { table: String },
+    /// The credentials may not read (or write) it.
     #[error("access to the rules table {table} was denied: {message}")]
     AccessDenied { table: String, message: String },
+    /// DynamoDB kept refusing for load, past the SDK's retries.
     #[error("the rules table {table} kept throttling requests after retries: {message}")]
     Throttled { table: String, message: String },
+    /// More than `MAX_ITEMS` (10 000): not a rules table.
     #[error("the rules table {table} holds more than {limit} items")]
     TooMany { table: String, limit: usize },
+    /// A rule asked for by id is not there.
     #[error("there is no rule {rule} in the rules table {table}")]
     NoSuchRule { table: String, rule: String },
+    /// A rule too big for one DynamoDB item.
     #[error(
         "rule {rule} is {bytes} bytes as a DynamoDB item; DynamoDB stores at most {limit} bytes per item (400 KB), so the rules table {table} cannot hold it"
     )]
@@ -35,6 +43,7 @@ pub enum TableError {
         bytes: usize,
         limit: usize,
     },
+    /// Anything else (network, timeout, a server error).
     #[error("could not use the rules table {table}: {message}")]
     Unavailable { table: String, message: String },
 }
@@ -42,27 +51,36 @@ pub enum TableError {
 /// What `load` found, and whether it had to seed the defaults first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
+    /// The rules, as read after any seeding.
     pub items: Vec<RuleItem>,
+    /// What seeding did, when the table was empty.
     pub seeded: Option<Seeded>,
 }
 
 /// Which default rules a seeding wrote, and which someone else wrote first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Seeded {
+    /// The default rules this seeding wrote.
     pub written: Vec<String>,
+    /// The ones another writer had put there first (kept as they were).
     pub already_present: Vec<String>,
 }
 
 /// What `sync` changed (or would change), by rule id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
+    /// Rules in the file and not in the table.
     pub added: Vec<String>,
+    /// Rules in both, different in the table.
     pub changed: Vec<String>,
+    /// Rules in the table and not in the file.
     pub removed: Vec<String>,
+    /// Rules the same in both.
     pub unchanged: Vec<String>,
 }
 
 impl SyncReport {
+    /// Whether nothing is (or would be) changed.
     pub fn is_noop(&self) -> bool {
         self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
     }
@@ -76,6 +94,7 @@ pub struct RulesTable {
 }
 
 impl RulesTable {
+    /// The table `name`, through `client`.
     pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
         RulesTable {
             client,
@@ -83,6 +102,7 @@ impl RulesTable {
         }
     }
 
+    /// The table's name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -214,6 +234,7 @@ impl RulesTable {
             .map_err(|e| self.missing_rule(rule, e))
     }
 
+    /// Deletes the rule `rule`; [`TableError::NoSuchRule`] when it is not there.
     pub async fn delete(&self, rule: &str) -> Result<(), TableError> {
         self.client
             .delete_item()

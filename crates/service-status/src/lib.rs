@@ -13,6 +13,10 @@
 //! The runner in `pipeline-job` sends the report, exactly once. The health
 //! checker is set up once, from the environment (`Checker::from_env`); when
 //! that fails, the runner reports every job as a `ConfigurationError`.
+//!
+//! Start with [`ServiceStatus::check`], then [`decision`].
+
+#![warn(missing_docs)]
 
 pub mod checks;
 pub mod decision;
@@ -42,6 +46,8 @@ pub struct ServiceStatus {
 }
 
 impl ServiceStatus {
+    /// The handler, reading stack outputs through `cfn` and checking with
+    /// `checker`.
     pub fn new(cfn: aws_sdk_cloudformation::Client, checker: Checker) -> Self {
         ServiceStatus {
             cfn,

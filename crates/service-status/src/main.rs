@@ -4,14 +4,14 @@
 
 use health_check::Checker;
 use lambda_runtime::Error;
-use pipeline_job::{JobReporter, Runner, aws, logging};
+use pipeline_job::{Runner, aws, logging};
 use service_status::ServiceStatus;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    logging::init();
+    logging::init(env!("CARGO_CRATE_NAME"));
     let sdk = aws::load_from_env().await;
-    let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&sdk)));
+    let runner = Runner::from_sdk(&sdk);
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     // Settings that cannot be used fail every job, saying so (see Runner::serve).
     let service = Checker::from_env().map(|checker| ServiceStatus::new(cfn, checker));

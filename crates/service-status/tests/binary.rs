@@ -1,7 +1,7 @@
 //! The real `service-status` binary under a local Lambda Runtime API, set up
 //! through the environment only, as in Lambda: the fake CodePipeline behind
-//! `AWS_ENDPOINT_URL_CODEPIPELINE`, moto behind
-//! `AWS_ENDPOINT_URL_CLOUDFORMATION`, a test CA in `HEALTH_CHECK_CA_FILE`,
+//! `AWS_ENDPOINT_URL_CODEPIPELINE`, moto behind `AWS_ENDPOINT_URL`
+//! (`harness::stage`), a test CA in `HEALTH_CHECK_CA_FILE`,
 //! loopback (where the test servers are) allowed by
 //! `HEALTH_CHECK_ALLOW_LOOPBACK`.
 
@@ -10,12 +10,11 @@ mod support;
 use std::time::Duration;
 
 use harness::calculator::Calculator;
-use harness::codepipeline::{FakeCodePipeline, Fault, JobReport};
+use harness::codepipeline::{Fault, JobReport};
 use harness::events::JobEvent;
 use harness::logs::{assert_no_secret, json_lines};
-use harness::moto::{self, MotoServer};
-use harness::runtime_api::{LambdaProcess, RuntimeApi};
 use harness::server::{Reply, TestCertificate, TestServer};
+use harness::stage::Stage;
 use harness::unique_name;
 use serde_json::json;
 use support::{closed_port, timeless};
@@ -33,32 +32,27 @@ const OWN_TOKEN: &str = "OwnServiceStatusSessionTokenDoNotLogThisIQoJb3JpZ2lu";
 /// report per job, every line JSON, none with a secret.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
-    let moto = MotoServer::shared();
-    let pipeline = FakeCodePipeline::start();
     let calculator = Calculator::start();
-    let stack = unique_name("CICD-test-stack");
-    moto.create_stack_with_output(&stack, "Url", &calculator.url())
-        .await;
     let certificate = TestCertificate::generate();
     let https = TestServer::start_tls(&certificate, |_, _| Reply::calculator());
     let coming_up = TestServer::always(Reply::bad_gateway());
     let dir = tempfile::tempdir().unwrap();
     let ca_file = certificate.write_pem(dir.path());
 
-    let api = RuntimeApi::start();
-    let env = [
-        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
-        ("AWS_ENDPOINT_URL_CLOUDFORMATION", moto.endpoint()),
-        ("AWS_ACCESS_KEY_ID", OWN_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", OWN_SECRET.to_string()),
-        ("AWS_SESSION_TOKEN", OWN_TOKEN.to_string()),
-        ("HEALTH_CHECK_CA_FILE", ca_file.display().to_string()),
-        ("HEALTH_CHECK_ALLOW_LOOPBACK", "true".to_string()),
-        ("RUST_LOG", "trace".to_string()),
-        ("AWS_LAMBDA_LOG_LEVEL", "TRACE".to_string()),
-    ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let function = LambdaProcess::spawn(&harness::binary("service-status"), &api, &env);
+    let stage = Stage::with_moto()
+        .env("AWS_ACCESS_KEY_ID", OWN_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", OWN_SECRET)
+        .env("AWS_SESSION_TOKEN", OWN_TOKEN)
+        .env("HEALTH_CHECK_CA_FILE", ca_file.display().to_string())
+        .env("HEALTH_CHECK_ALLOW_LOOPBACK", "true")
+        .env("RUST_LOG", "trace")
+        .env("AWS_LAMBDA_LOG_LEVEL", "TRACE");
+    let stack = unique_name("CICD-test-stack");
+    stage
+        .moto()
+        .create_stack_with_output(&stack, "Url", &calculator.url())
+        .await;
+    let function = stage.spawn(harness::binary("service-status"));
 
     let job = |parameters: String| {
         JobEvent::new()
@@ -89,19 +83,16 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     ]
     .map(str::to_string)
     .to_vec();
+    let mut reports = Vec::new();
     for (event, timeout, status) in &jobs {
         secrets.extend(event.credentials.secrets().iter().map(|s| s.to_string()));
-        let answer = api
-            .invoke(event.build(), Duration::from_secs(*timeout))
-            .expect_response();
-        assert_eq!(
-            answer,
-            json!({"jobId": event.job_id, "status": status, "reported": true})
-        );
+        let report = function.job(event, Duration::from_secs(*timeout));
+        assert_eq!(report.status(), *status, "{report:#?}");
+        reports.push(report);
     }
 
     // A report CodePipeline refuses: an error to the Runtime API.
-    pipeline.fail_every_call(Fault::Status(500));
+    stage.pipeline.fail_every_call(Fault::Status(500));
     let refused_report = job(calculator.url());
     secrets.extend(
         refused_report
@@ -110,23 +101,13 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
             .iter()
             .map(|s| s.to_string()),
     );
-    let error = api
+    let error = function
         .invoke(refused_report.build(), Duration::from_secs(30))
         .expect_error();
     assert_eq!(error["errorType"], "JobNotReported");
-    pipeline.stop_failing();
+    stage.pipeline.stop_failing();
+    assert_eq!(stage.pipeline.calls().len(), jobs.len() + 3);
 
-    let reports = pipeline.reports();
-    assert_eq!(
-        reports.len(),
-        jobs.len(),
-        "one report per job: {reports:#?}"
-    );
-    assert_eq!(pipeline.calls().len(), jobs.len() + 3);
-    for ((event, _, status), report) in jobs.iter().zip(&reports) {
-        assert_eq!(report.job_id(), event.job_id);
-        assert_eq!(report.status(), *status);
-    }
     let summary = |r: &JobReport| timeless(r.message().unwrap_or_default());
     assert_eq!(
         summary(&reports[0]),
@@ -199,26 +180,16 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
 /// `main` sets the checker up from the environment: a CA file that cannot
 /// be read reaches the runner, which fails the job saying so (that it does
 /// so once per job, and logs once, is checked on cfn-validate's binary).
-#[tokio::test(flavor = "multi_thread")]
-async fn a_ca_file_that_cannot_be_read_fails_the_job_as_configuration() {
-    let pipeline = FakeCodePipeline::start();
-    let api = RuntimeApi::start();
-    let env = [
-        ("AWS_ENDPOINT_URL_CODEPIPELINE", pipeline.endpoint()),
-        ("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY.to_string()),
-        ("HEALTH_CHECK_CA_FILE", "/nonexistent/ca.pem".to_string()),
-    ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let _function = LambdaProcess::spawn(&harness::binary("service-status"), &api, &env);
-    let job = JobEvent::new().user_parameters("http://127.0.0.1:9/");
-    let answer = api
-        .invoke(job.build(), Duration::from_secs(30))
-        .expect_response();
-    assert_eq!(answer["status"], "Failed");
-    let reports = pipeline.reports();
-    let [JobReport::Failure { kind, message, .. }] = reports.as_slice() else {
-        panic!("one failure report: {reports:#?}");
+#[test]
+fn a_ca_file_that_cannot_be_read_fails_the_job_as_configuration() {
+    let stage = Stage::new().env("HEALTH_CHECK_CA_FILE", "/nonexistent/ca.pem");
+    let function = stage.spawn(harness::binary("service-status"));
+    let report = function.job(
+        &JobEvent::new().user_parameters("http://127.0.0.1:9/"),
+        Duration::from_secs(30),
+    );
+    let JobReport::Failure { kind, message, .. } = &report else {
+        panic!("a failure report: {report:#?}");
     };
     assert_eq!(kind, "ConfigurationError");
     assert!(

@@ -13,9 +13,7 @@ use health_check::{Checker, FromEnvError, Settings};
 use pipeline_job::Setup;
 use serde_json::json;
 use service_status::ServiceStatus;
-use support::{
-    Stage, closed_port, continuation, event, failure, invocation, isolated, success, timeless,
-};
+use support::{Stage, closed_port, continuation, event, failure, isolated, success, timeless};
 
 /// JSON parameters for `url` that retry fast and give up after `deadline` s.
 fn quick(url: &str, deadline: f64) -> String {
@@ -169,7 +167,7 @@ async fn a_service_never_healthy_continues_then_fails_after_the_deadline() {
         )
     );
     assert_eq!(server.requests() as u64, n);
-    assert_eq!(stage.pipeline.statuses(), ["InProgress", "Failed"]);
+    assert_eq!(stage.rig.pipeline.statuses(), ["InProgress", "Failed"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -510,22 +508,17 @@ async fn settings_that_cannot_be_used_fail_every_job_as_configuration() {
     let setup = Setup::new(built.map(|checker| ServiceStatus::new(cfn, checker)));
     let stage = Stage::plain();
     for _ in 0..2 {
-        let job = event("http://127.0.0.1:8080/");
-        let answer = stage
-            .runner
-            .run_with(
-                &setup,
-                invocation(job.build(), None),
-                |service, job, inv| async move { service.check(job, inv).await },
-            )
-            .await
-            .unwrap();
-        assert_eq!(answer["status"], "Failed");
-    }
-    let reports = stage.pipeline.reports();
-    assert_eq!(reports.len(), 2, "one report per job");
-    for report in &reports {
-        assert_eq!(failure(report), ("ConfigurationError", error.as_str()));
+        let report = stage
+            .rig
+            .run(&event("http://127.0.0.1:8080/"), None, |lambda_event| {
+                stage
+                    .runner
+                    .run_with(&setup, lambda_event, |service, job, inv| async move {
+                        service.check(job, inv).await
+                    })
+            })
+            .await;
+        assert_eq!(failure(&report), ("ConfigurationError", error.as_str()));
     }
 }
 

@@ -89,7 +89,7 @@ async fn a_stack_still_coming_up_passes_once_healthy_without_a_false_failure() {
         .parse()
         .unwrap();
     assert!(attempts > 3, "{attempts}");
-    assert_eq!(stage.pipeline.statuses(), ["InProgress", "Succeeded"]);
+    assert_eq!(stage.rig.pipeline.statuses(), ["InProgress", "Succeeded"]);
     drop(calculator);
 }
 

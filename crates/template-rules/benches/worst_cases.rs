@@ -1,8 +1,10 @@
 //! Parse + evaluate on the worst cases of `tests/support/worst_cases.rs`:
 //! alias amplification, long `Fn::Join`/`Fn::Sub` chains, `Fn::If` inside
 //! `Fn::Join`, wide mappings, lookups that fan out, unions of many sources,
-//! loops that generate a lot. Each is at most 1 MiB and must end well
-//! under a second (`tests/worst_cases.rs` checks what each concludes).
+//! loops that generate a lot, containers written as `Fn::If`, standalone
+//! rules whose group is not known with thousands of groups, aliased
+//! lookups, decoys before an open group. Each is at most 1 MiB and must
+//! end within a second (`tests/worst_cases.rs` checks what each concludes).
 //!
 //! `cargo bench -p template-rules --bench worst_cases`
 

@@ -7,13 +7,14 @@ use cfn_template::display::{short, shorten};
 use cfn_template::view::{self, ResourceView};
 use cfn_template::{Node, Template};
 
-use crate::budget::Budget;
+use crate::budget::{Budget, Interrupted};
 use crate::context::TemplateContext;
 use crate::evidence::Evidence;
 use crate::guard::{self, EvaluateOptions, EvaluationError};
 use crate::kind::PreparedCheck;
 use crate::report::{Finding, Report, Thresholds};
 use crate::rules::{Guidance, Rule, RuleKind, RuleSet};
+use crate::unseen::{self, UNSEEN};
 
 /// A finding lists at most this many reasons (one per matching permission).
 const MAX_REASONS: usize = 5;
@@ -58,10 +59,11 @@ pub fn evaluate_with(
     options: &EvaluateOptions,
 ) -> Result<Report, EvaluationError> {
     let budget = &options.budget;
-    let mut guard = guard::evaluate(template, rules, options)?;
     let resources = template.resources.len();
+    // Each resource in the forms it may take, once, before any rule.
     let views = view::views(template);
-    let context = TemplateContext::new(template, &views);
+    let mut guard = guard::evaluate(template, &views, rules, options)?;
+    let context = TemplateContext::with_budget(template, &views, budget);
     let active: Vec<&Rule> = rules.active().collect();
     // Each native rule looks at the template as a whole once, before any
     // resource (open-ingress rules look at groups across resources).
@@ -70,7 +72,9 @@ pub fn evaluate_with(
         prepared.push(match &rule.kind {
             RuleKind::Native(check) => {
                 budget.check(0, resources)?;
-                Some(check.prepare(&context))
+                let prepared = check.prepare(&context);
+                stopped(&context, 0, resources)?;
+                Some(prepared)
             }
             // Evaluated above, for the whole template.
             RuleKind::Guard(_) => None,
@@ -78,9 +82,12 @@ pub fn evaluate_with(
     }
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
-    // Findings on the template as a whole come first; the template's own
-    // `Metadata.cicd.suppress` may suppress them.
-    if !guard.template.is_empty() {
+    // Findings on the template as a whole come first: what it does not
+    // show, then Guard's; the template's own `Metadata.cicd.suppress` may
+    // suppress them.
+    budget.check(0, resources)?;
+    let unseen = unseen::findings(template);
+    if !unseen.is_empty() || !guard.template.is_empty() {
         let at = "the template's Metadata";
         let metadata = template
             .other_sections
@@ -88,7 +95,7 @@ pub fn evaluate_with(
             .find(|(key, _)| key == "Metadata")
             .map(|(_, node)| node);
         let suppressions = suppressions(metadata, at, rules, &mut warnings);
-        for finding in guard.template.drain(..) {
+        for finding in unseen.into_iter().chain(guard.template.drain(..)) {
             findings.push(suppress(finding, &suppressions));
         }
     }
@@ -105,6 +112,7 @@ pub fn evaluate_with(
             }
             budget.check(index, resources)?;
             let evidence = evidence_on(prepared.as_mut(), view);
+            stopped(&context, index, resources)?;
             if evidence.is_empty() {
                 continue;
             }
@@ -154,6 +162,15 @@ pub fn evaluate_with(
         warnings,
         rules: guidance,
     })
+}
+
+/// `Err` when work was cut short by the budget, after `checked` of
+/// `resources` resources: what was found is not all there is.
+fn stopped(context: &TemplateContext, checked: usize, resources: usize) -> Result<(), Interrupted> {
+    if context.stopped() {
+        return Err(Interrupted { checked, resources });
+    }
+    Ok(())
 }
 
 /// `finding`, suppressed when `suppressions` names its rule.
@@ -220,19 +237,24 @@ fn suppressions<'r>(
             continue;
         };
         let shown = short(rule);
-        let reason = entry
-            .get("reason")
-            .and_then(Node::as_str)
-            .map(|r| shorten(r, MAX_SUPPRESSION_REASON))
-            .map(|r| r.trim().to_string())
-            .unwrap_or_default();
-        if reason.is_empty() {
+        let written = entry.get("reason").and_then(Node::as_str).unwrap_or("");
+        let reason = shorten(written, MAX_SUPPRESSION_REASON).trim().to_string();
+        // What is shown must be seen (not only the `…` of a cut).
+        let shown_part: String = written.chars().take(MAX_SUPPRESSION_REASON).collect();
+        if !visible(&shown_part) {
+            let what = if reason.is_empty() {
+                "no reason"
+            } else {
+                "no reason a person can read (only blanks, zero-width or control characters)"
+            };
             warnings.push(format!(
-                "{at}: the suppression of {shown} gives no reason, so it is not applied"
+                "{at}: the suppression of {shown} gives {what}, so it is not applied"
             ));
             continue;
         }
         match rules.get(rule) {
+            // Always applied, and suppressible.
+            None if rule == UNSEEN => {}
             None => warnings.push(format!(
                 "{at}: suppresses {shown}, which is not a rule in this rule set"
             )),
@@ -247,4 +269,79 @@ fn suppressions<'r>(
         applied.insert(rule, reason);
     }
     applied
+}
+
+/// Whether `text` holds a character a person sees: a letter, a digit, a
+/// punctuation mark or a symbol — not only white space, control and
+/// format characters (zero-width spaces and joiners, direction marks),
+/// combining marks, or letters that draw nothing (Hangul fillers, the
+/// blank Braille pattern).
+fn visible(text: &str) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    const BLANK: &[char] = &[
+        '\u{115F}',  // Hangul choseong filler
+        '\u{1160}',  // Hangul jungseong filler
+        '\u{3164}',  // Hangul filler
+        '\u{FFA0}',  // halfwidth Hangul filler
+        '\u{2800}',  // Braille pattern blank
+        '\u{1D159}', // musical symbol null notehead
+    ];
+    text.chars().any(|c| {
+        !BLANK.contains(&c)
+            && matches!(
+                get_general_category(c),
+                G::UppercaseLetter
+                    | G::LowercaseLetter
+                    | G::TitlecaseLetter
+                    | G::ModifierLetter
+                    | G::OtherLetter
+                    | G::DecimalNumber
+                    | G::LetterNumber
+                    | G::OtherNumber
+                    | G::ConnectorPunctuation
+                    | G::DashPunctuation
+                    | G::OpenPunctuation
+                    | G::ClosePunctuation
+                    | G::InitialPunctuation
+                    | G::FinalPunctuation
+                    | G::OtherPunctuation
+                    | G::MathSymbol
+                    | G::CurrencySymbol
+                    | G::ModifierSymbol
+                    | G::OtherSymbol
+            )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn a_reason_is_visible_when_some_character_draws_something() {
+        for seen in [
+            "x",
+            "reviewed 2026-11",
+            "承認済み",
+            "✓",
+            "-",
+            "é",
+            "a\u{200B}",
+        ] {
+            assert!(visible(seen), "{seen:?}");
+        }
+        for blank in [
+            "",
+            " \t\n",
+            "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
+            "\u{0001}\u{007F}\u{0085}",
+            "\u{202E}\u{2066}\u{00AD}",
+            "\u{0301}\u{FE0F}",
+            "\u{3164}\u{2800}\u{115F}",
+            "\u{3000}\u{00A0}\u{2028}",
+            "\u{E0041}\u{E007F}",
+        ] {
+            assert!(!visible(blank), "{blank:?}");
+        }
+    }
 }

@@ -72,45 +72,66 @@ impl Evidence {
         let mut unresolved = OnForms::default();
         let mut unknown = Vec::new();
         for (form, evidence) in found.into_iter().enumerate() {
-            for reason in evidence.resolved {
-                resolved.add(reason, form);
-            }
-            for reason in evidence.unresolved {
-                unresolved.add(reason, form);
-            }
+            resolved.add(evidence.resolved, form);
+            unresolved.add(evidence.unresolved, form);
             add_unknowns(&mut unknown, &evidence.unknown);
         }
         let mut out = Evidence::default();
-        for (reason, on) in resolved.0 {
-            out.fires(when(reason, &on, forms));
+        for (reason, on) in resolved.reasons {
+            out.fires(on_branches(reason, &on, forms));
         }
-        for (reason, on) in unresolved.0 {
-            out.may_fire(when(reason, &on, forms), &[]);
+        for (reason, on) in unresolved.reasons {
+            out.may_fire(on_branches(reason, &on, forms), &[]);
         }
         out.unknown = unknown;
         out
     }
 }
 
-/// Reasons in the order first found, each with the forms it is found on.
+/// Reasons, each with the forms it is found on, in an order that keeps the
+/// order of every form's own (so, for the kinds here, document order).
 #[derive(Default)]
-struct OnForms(Vec<(String, Vec<usize>)>, HashMap<String, usize>);
+struct OnForms {
+    reasons: Vec<(String, Vec<usize>)>,
+    /// Where each reason is in `reasons`.
+    at: HashMap<String, usize>,
+}
 
 impl OnForms {
-    fn add(&mut self, reason: String, form: usize) {
-        match self.1.get(&reason) {
-            Some(&at) => self.0[at].1.push(form),
-            None => {
-                self.1.insert(reason.clone(), self.0.len());
-                self.0.push((reason, vec![form]));
+    /// The reasons of one form, in its order: a reason not met before goes
+    /// after the last one of this form already placed.
+    fn add(&mut self, reasons: Vec<String>, form: usize) {
+        let mut next = 0;
+        for reason in reasons {
+            if let Some(&at) = self.at.get(&reason) {
+                self.reasons[at].1.push(form);
+                next = next.max(at + 1);
+                continue;
             }
+            for position in self.at.values_mut() {
+                if *position >= next {
+                    *position += 1;
+                }
+            }
+            self.at.insert(reason.clone(), next);
+            self.reasons.insert(next, (reason, vec![form]));
+            next += 1;
         }
     }
 }
 
+/// A reason names the branches of at most this many forms.
+const NAMED_FORMS: usize = 3;
+
 /// `reason`, with the branches that lead to the forms it is found `on`
 /// unless that is every form.
-fn when(reason: String, on: &[usize], forms: &[&[Branch]]) -> String {
+pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> String {
+    let branches: Vec<&[Branch]> = forms.iter().map(|f| f.when.as_slice()).collect();
+    on_branches(reason, on, &branches)
+}
+
+/// [`on_forms`], for forms known by their branches alone.
+fn on_branches(reason: String, on: &[usize], forms: &[&[Branch]]) -> String {
     if on.len() == forms.len() {
         return reason;
     }
@@ -131,9 +152,10 @@ fn when(reason: String, on: &[usize], forms: &[&[Branch]]) -> String {
         let branches: Vec<String> = common.iter().map(ToString::to_string).collect();
         return format!("{reason} when {}", branches.join(" and "));
     }
-    // ... else each form's branches.
-    let each: Vec<String> = on
+    // ... else each form's branches (a few: a reason stays short).
+    let mut each: Vec<String> = on
         .iter()
+        .take(NAMED_FORMS)
         .map(|&i| {
             forms[i]
                 .iter()
@@ -142,6 +164,9 @@ fn when(reason: String, on: &[usize], forms: &[&[Branch]]) -> String {
                 .join(" and ")
         })
         .collect();
+    if on.len() > NAMED_FORMS {
+        each.push(format!("{} more of its forms", on.len() - NAMED_FORMS));
+    }
     format!("{reason} when {}", each.join(", or when "))
 }
 
@@ -155,4 +180,66 @@ pub fn names(unknown: &[Unknown]) -> String {
         .map(Unknown::as_str)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use cfn_template::Template;
+    use cfn_template::view::views;
+
+    use super::*;
+
+    /// A resource of four forms: A and B, each true or false.
+    const TWO_CHOICES: &str = "Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - !If [A, {CidrIp: 10.0.0.0/8}, !Ref AWS::NoValue]
+        - !If [B, {CidrIp: 10.0.0.0/8}, !Ref AWS::NoValue]
+";
+
+    /// Evidence that fires for `reason` on the forms `on` says.
+    fn on(forms: usize, reason: &str, on: impl Fn(usize) -> bool) -> Vec<Evidence> {
+        (0..forms)
+            .map(|form| {
+                let mut evidence = Evidence::default();
+                if on(form) {
+                    evidence.fires(reason.to_string());
+                }
+                evidence
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_reason_names_the_branches_of_the_forms_it_holds_on() {
+        let template = Template::parse(TWO_CHOICES.as_bytes()).unwrap();
+        let views = views(&template);
+        let forms = &views[0].variants;
+        let described: Vec<String> = forms.iter().map(Variant::describe_when).collect();
+        assert_eq!(
+            described,
+            [
+                "A is true and B is true",
+                "A is true and B is false",
+                "A is false and B is true",
+                "A is false and B is false"
+            ]
+        );
+        let across = |found| Evidence::across(forms, found).resolved;
+        assert_eq!(across(on(4, "open", |_| true)), ["open"]);
+        assert_eq!(across(on(4, "open", |f| f < 2)), ["open when A is true"]);
+        assert_eq!(
+            across(on(4, "open", |f| f == 3)),
+            ["open when A is false and B is false"]
+        );
+        assert_eq!(
+            across(on(4, "open", |f| f != 3)),
+            [
+                "open when A is true and B is true, or when A is true and B is false, or when A is false and B is true"
+            ]
+        );
+    }
 }

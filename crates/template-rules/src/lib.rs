@@ -15,7 +15,8 @@
 //! It fails closed. A value that cannot be worked out, or a bound reached
 //! while working it out, makes the rules that depend on it **unresolved**
 //! findings ([`Finding::unresolved`] names what was not known), never a
-//! silent pass; what they do to the verdict is the [`UnresolvedPolicy`]
+//! silent pass; so does what CloudFormation will add that the template
+//! does not show (a macro, `Fn::Transform`, a nested stack: [`unseen`]); what they do to the verdict is the [`UnresolvedPolicy`]
 //! carried by [`Thresholds`] (see [`Thresholds::judge`]). Every template
 //! of at most 1 MiB is read and checked in bounded time and memory
 //! ([`Limits`], and the allowance of [`resolve`]); a caller that must get its
@@ -61,6 +62,7 @@ pub mod render;
 mod report;
 mod rules;
 mod structured;
+pub mod unseen;
 
 pub use budget::{Budget, Interrupted};
 pub use cfn_template::{
@@ -80,3 +82,4 @@ pub use rules::{
     Category, GUARD, GUARD_CATEGORY, Guidance, Rule, RuleError, RuleItem, RuleKind, RuleSet,
     RulesFileError, UnusableRules, guard_summary,
 };
+pub use unseen::{UNSEEN, UNSEEN_RISK, UNSEEN_SUMMARY};

@@ -1,6 +1,7 @@
 //! Evaluation under a budget: it gives up between steps once the budget is
 //! spent, from any thread, and otherwise gives what `evaluate` gives.
 
+use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -104,5 +105,73 @@ fn a_flag_raised_from_another_thread_stops_the_evaluation_within_a_step() {
     assert!(
         raised < Duration::from_secs(1),
         "returned {raised:?} after the flag"
+    );
+}
+
+/// `groups` groups of `parts` sources on ports of their own, whose unions
+/// take seconds to work out (every port where one joins may be where they
+/// cover the internet).
+fn costly_unions(groups: usize, parts: usize) -> String {
+    let mut out = String::from("Cidr: &c 10.0.0.0/8\nResources:\n");
+    for g in 0..groups {
+        let _ = write!(
+            out,
+            "  G{g}: {{Type: AWS::EC2::SecurityGroup, Properties: {{GroupDescription: g, SecurityGroupIngress: [{{IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 0.0.0.0/1}}, {{IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 0.0.0.0/1}}"
+        );
+        for i in 0..parts {
+            let _ = write!(
+                out,
+                ", {{IpProtocol: tcp, FromPort: {}, ToPort: 65535, CidrIp: *c}}",
+                1000 + i
+            );
+        }
+        out.push_str("]}}\n");
+    }
+    out
+}
+
+#[test]
+fn a_flag_raised_while_unions_are_worked_out_stops_them_within_a_step() {
+    let text = costly_unions(14, 1_000);
+    let template = Template::parse(text.as_bytes()).unwrap();
+    let rules = RuleSet::defaults();
+    let flag = Arc::new(AtomicBool::new(false));
+    let budget = Budget::unlimited().stop_flag(Arc::clone(&flag));
+    let raised = std::thread::scope(|scope| {
+        let raiser = scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(100));
+            flag.store(true, Ordering::Relaxed);
+            Instant::now()
+        });
+        let started = Instant::now();
+        let result = evaluate_until(&template, &rules, &Thresholds::default(), &budget);
+        let returned = Instant::now();
+        let raised = raiser.join().unwrap();
+        // The unions are one step of the engine's (the rule's preparation):
+        // stopped inside it, before any resource is reported on.
+        assert_eq!(
+            result,
+            Err(EvaluationError::Interrupted(Interrupted {
+                checked: 0,
+                resources: 14
+            })),
+            "after {:?}",
+            returned - started
+        );
+        returned.saturating_duration_since(raised)
+    });
+    assert!(
+        raised < Duration::from_secs(1),
+        "returned {raised:?} after the flag"
+    );
+    // Unstopped, the same unions are worked out to the end (seconds of
+    // work): none covers the internet.
+    let started = Instant::now();
+    let report = evaluate(&template, &rules, &Thresholds::default()).unwrap();
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert!(
+        started.elapsed() > Duration::from_millis(100),
+        "the work took less than the flag's delay: {:?}",
+        started.elapsed()
     );
 }

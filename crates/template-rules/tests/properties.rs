@@ -1386,6 +1386,116 @@ fn every_kind_fires_on_its_example_and_nowhere_else() {
     }
 }
 
+/// A step into a JSON value.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The path of every container (mapping or list) in `value`, `at` the
+/// path of `value` itself, outermost first.
+fn containers(value: &Value, at: Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    match value {
+        Value::Object(map) => {
+            out.push(at.clone());
+            for (key, value) in map {
+                let mut path = at.clone();
+                path.push(Step::Key(key.clone()));
+                containers(value, path, out);
+            }
+        }
+        Value::Array(items) => {
+            out.push(at.clone());
+            for (i, item) in items.iter().enumerate() {
+                let mut path = at.clone();
+                path.push(Step::Index(i));
+                containers(item, path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `value` with what is at `path` written as `Fn::If` on `Cond`: in the
+/// branch `holds` says, the other being `AWS::NoValue`.
+fn wrapped(value: &Value, path: &[Step], holds: bool) -> Value {
+    let mut value = value.clone();
+    let mut at = &mut value;
+    for step in path {
+        at = match step {
+            Step::Key(key) => &mut at[key.as_str()],
+            Step::Index(i) => &mut at[*i],
+        };
+    }
+    let written = at.take();
+    let no_value = json!({"Ref": "AWS::NoValue"});
+    *at = if holds {
+        json!({"Fn::If": ["Cond", written, no_value]})
+    } else {
+        json!({"Fn::If": ["Cond", no_value, written]})
+    };
+    value
+}
+
+/// Every registered kind's finding on its example survives any container
+/// of the resource (its `Properties`, a list, an entry) written as `Fn::If`
+/// on either branch, the other being `AWS::NoValue`: resolved, and naming
+/// the branch unless the kind reads what holds on both (a regex reads the
+/// text as written, where the branch is too).
+#[test]
+fn every_kind_fires_through_containers_written_as_fn_if() {
+    for kind in KINDS {
+        let ruletype = kind.describe().ruletype;
+        let (template, rules) = example(*kind);
+        let finding = |template: &Value, style: Style| {
+            let text = render(template, style);
+            let parsed = Template::parse(text.as_bytes()).unwrap();
+            let report = evaluate(&parsed, &rules, &Thresholds::default()).unwrap();
+            check_report(&parsed, &rules, &Thresholds::default(), &report);
+            let found: Vec<&Finding> = report.findings.iter().collect();
+            assert_eq!(found.len(), 1, "{ruletype} ({style:?}): {found:?}\n{text}");
+            assert_eq!(found[0].resource, "Fires");
+            assert!(
+                !found[0].is_unresolved(),
+                "{ruletype} ({style:?}): {found:?}"
+            );
+            found[0].reason.clone()
+        };
+        let written = finding(&template, Style::JsonCompact);
+        let mut paths = Vec::new();
+        containers(
+            &template["Resources"]["Fires"]["Properties"],
+            vec![
+                Step::Key("Resources".into()),
+                Step::Key("Fires".into()),
+                Step::Key("Properties".into()),
+            ],
+            &mut paths,
+        );
+        assert!(!paths.is_empty());
+        for path in &paths {
+            for holds in [true, false] {
+                let mut template = wrapped(&template, path, holds);
+                template["Conditions"] =
+                    json!({"Cond": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}});
+                let named = written
+                    .split("; ")
+                    .map(|reason| format!("{reason} when Cond is {holds}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                for style in STYLES {
+                    let reason = finding(&template, style);
+                    assert!(
+                        reason == named || reason == written,
+                        "{ruletype} at {path:?} ({style:?}): {reason}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The emitter itself: what it writes reads back as the same value.
 #[test]
 fn the_yaml_emitter_writes_what_the_parser_reads() {

@@ -358,9 +358,12 @@ Resources:
           - !Ref AWS::NoValue
 ";
     let found = findings(template);
+    // An entry written as Fn::If names the branch it is open on; a value
+    // written as Fn::If (the CidrIp) is one of the values a property may
+    // take, whatever the condition.
     assert_eq!(
         found[0].2,
-        "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0; SecurityGroupIngress[1] admits tcp 3389 from 0.0.0.0/0"
+        "SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0; SecurityGroupIngress[1] admits tcp 3389 from 0.0.0.0/0 when IsProd is true"
     );
     assert_eq!(
         found[1].2,

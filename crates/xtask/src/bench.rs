@@ -1,11 +1,12 @@
 //! `cargo xtask bench` (`make bench`): what the functions and the CLI cost.
 //! Figures that are compared are measured in this one run, on this machine.
 //!
-//! - the arm64 zip of each function (`make build`);
+//! - the arm64 zip of each function (`make build`; the functions are the
+//!   workspace's, see `functions`);
 //! - init time: from starting the (native, release) binary to its first
 //!   request for work from the Lambda Runtime API, median of cold starts;
 //! - peak resident memory after handling one real job, and cfn-validate's
-//!   on its worst inputs against its `MemorySize` (see `memory`);
+//!   on its worst inputs against its `MemorySize` (see `memory_bench`);
 //! - the rule engine (the release `cicd validate`, process start included)
 //!   against the original Python evaluation, on the same 1 MB template
 //!   (tests/bench/old_evaluator.py writes and times it);
@@ -24,41 +25,22 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use harness::calculator::Calculator;
-use harness::codepipeline::FakeCodePipeline;
 use harness::events::JobEvent;
-use harness::moto::MotoServer;
-use harness::runtime_api::{LambdaProcess, RuntimeApi};
+use harness::stage::Stage;
 use harness::zip::make_zip;
 use harness::{target_dir, workspace_root};
 use serde_json::json;
 
-const FUNCTIONS: [&str; 2] = ["cfn-validate", "service-status"];
+use crate::functions::Function;
+use crate::measure::{median, ms, release_binary};
+
 /// Each timed command runs this many times; the median is reported.
 const RUNS: usize = 21;
 const COLD_STARTS: usize = 9;
 
-pub fn release_binary(name: &str) -> PathBuf {
-    let path = target_dir().join("release").join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: cargo build --release -p {name} (or cargo xtask bench without --no-build)",
-        path.display()
-    );
-    path
-}
-
-pub fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn zip_sizes() {
+fn zip_sizes(functions: &[Function]) {
     println!("arm64 zips (make build):");
-    for name in FUNCTIONS {
+    for name in functions.iter().map(|f| f.name.as_str()) {
         let zip = target_dir().join("lambda").join(name).join("bootstrap.zip");
         match std::fs::metadata(&zip) {
             Ok(m) => println!(
@@ -71,24 +53,25 @@ fn zip_sizes() {
     }
 }
 
-fn init_times() {
+fn init_times(functions: &[Function]) {
     println!(
         "init time, process start to first poll of the Runtime API (native release build, median of {COLD_STARTS} cold starts):"
     );
-    for name in FUNCTIONS {
+    for function in functions {
+        let name = function.name.as_str();
         let binary = release_binary(name);
+        // The environment it is deployed with.
+        let stage = function
+            .deploy_env()
+            .fold(Stage::new(), |stage, (k, v)| stage.env(k, v));
         let mut times = Vec::new();
         for _ in 0..COLD_STARTS {
-            let api = RuntimeApi::start();
-            let process = LambdaProcess::spawn(
-                &binary,
-                &api,
-                &[("RULES_TABLE", "bench"), ("AWS_REGION", "us-east-1")],
-            );
-            let first = api
+            let started = stage.spawn(&binary);
+            let first = started
+                .api()
                 .wait_first_poll(Duration::from_secs(10))
                 .expect("the function polls the Runtime API");
-            times.push(first.duration_since(process.spawned_at()));
+            times.push(first.duration_since(started.process().spawned_at()));
         }
         let (min, max) = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
         println!(
@@ -100,42 +83,46 @@ fn init_times() {
     }
 }
 
-async fn peak_memory() {
+/// The job each function handles for its peak memory: a real one of its
+/// stage. A function with none here still gets a job (which it refuses,
+/// having no parameters), so every function is measured.
+fn bench_job(name: &str, bucket: &str, calculator: &Calculator) -> JobEvent {
+    match name {
+        "cfn-validate" => JobEvent::new()
+            .user_parameters(
+                json!({"input": "Source", "file": "cloudformation/application.json"}).to_string(),
+            )
+            .input_artifact("Source", bucket, "src.zip"),
+        "service-status" => JobEvent::new().user_parameters(calculator.url()),
+        _ => JobEvent::new(),
+    }
+}
+
+async fn peak_memory(functions: &[Function]) {
     println!("peak resident memory (VmHWM) after one job:");
-    let moto = MotoServer::start();
-    let pipeline = FakeCodePipeline::start();
+    let stage = Stage::with_moto().env("RULES_TABLE", "bench-rules");
+    let moto = stage.moto();
     let calculator = Calculator::start();
-    moto.create_bucket("bench").await;
+    let bucket = harness::unique_name("bench");
+    moto.create_bucket(&bucket).await;
     moto.create_rules_table("bench-rules").await;
     let template =
         std::fs::read(workspace_root().join("calculator/cloudformation/application.json"))
             .expect("template");
     moto.put_object(
-        "bench",
+        &bucket,
         "src.zip",
         make_zip(&[("cloudformation/application.json", &template)]),
     )
     .await;
-    let mut env = moto.env_vars();
-    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
-    env.push(("RULES_TABLE".into(), "bench-rules".into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let jobs = [
-        JobEvent::new()
-            .user_parameters(
-                json!({"input": "Source", "file": "cloudformation/application.json"}).to_string(),
-            )
-            .input_artifact("Source", "bench", "src.zip"),
-        JobEvent::new().user_parameters(calculator.url()),
-    ];
-    for (name, job) in FUNCTIONS.into_iter().zip(jobs) {
-        let api = RuntimeApi::start();
-        let process = LambdaProcess::spawn(&release_binary(name), &api, &env);
-        let answer = api
+    for name in functions.iter().map(|f| f.name.as_str()) {
+        let function = stage.spawn(release_binary(name));
+        let job = bench_job(name, &bucket, &calculator);
+        let answer = function
             .invoke_async(job.build(), Duration::from_secs(30))
             .await
             .expect_response();
-        let rss = process.peak_rss_kib().unwrap_or(0);
+        let rss = function.process().peak_rss_kib().unwrap_or(0);
         println!(
             "  {name:<15} {:>6} KiB ({:.1} MiB), job {}",
             rss,
@@ -211,26 +198,27 @@ pub fn run(build: bool, cli_only: bool) -> Result<(), String> {
         crate::cli_bench::run();
         return Ok(());
     }
+    let functions = crate::functions::functions()?;
     if build {
         // The functions on their own, so that no other package's features
         // reach them (cargo unifies features across one build).
         let mut args = vec!["build", "--release", "--locked"];
-        for name in FUNCTIONS {
-            args.extend(["-p", name]);
+        for function in &functions {
+            args.extend(["-p", function.name.as_str()]);
         }
         crate::cargo(&args)?;
         crate::cargo(&["build", "--release", "--locked", "-p", "cicd-cli"])?;
     }
-    zip_sizes();
-    init_times();
+    zip_sizes(&functions);
+    init_times(&functions);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?
         .block_on(async {
-            peak_memory().await;
-            crate::memory::run().await;
-        });
+            peak_memory(&functions).await;
+            crate::memory_bench::run().await
+        })?;
     engine_against_python();
     crate::cli_bench::run();
     for (package, bench) in [
@@ -256,6 +244,5 @@ pub fn memory(build: bool) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?
-        .block_on(crate::memory::run());
-    Ok(())
+        .block_on(crate::memory_bench::run())
 }

@@ -16,7 +16,7 @@ const RUNS: usize = 11;
 pub fn run() {
     let dir = target_dir().join("bench-templates");
     let (bytes, resources) = generate(&dir);
-    let cicd = crate::bench::release_binary("cicd");
+    let cicd = crate::measure::release_binary("cicd");
     let time = |jobs: Option<&str>| {
         let mut times = Vec::new();
         for _ in 0..RUNS {
@@ -35,7 +35,7 @@ pub fn run() {
             );
         }
         let fastest = times.iter().min().copied().unwrap_or_default();
-        (crate::bench::median(times), fastest)
+        (crate::measure::median(times), fastest)
     };
     let one = time(Some("1"));
     let all = time(None);

@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 use harness::calculator::Calculator;
 use harness::codepipeline::{FakeCodePipeline, JobReport};
 use harness::events::JobEvent;
-use harness::moto::MotoServer;
-use harness::runtime_api::{Invocation, LambdaProcess, RuntimeApi};
+use harness::runtime_api::Invocation;
 use harness::server::ServerThread;
+use harness::stage::{Function, Stage};
 use harness::zip::make_zip;
 use harness::{binary, free_port, http_client, workspace_root};
 use serde_json::json;
@@ -34,26 +34,6 @@ use serde_json::json;
 const BUCKET: &str = "cicd-artifactbucket";
 const TABLE: &str = "CICD-Rules";
 const TEST_STACK: &str = "CICD-test-stack";
-
-/// A running function: its Runtime API and process.
-struct Function {
-    name: &'static str,
-    api: RuntimeApi,
-    _process: LambdaProcess,
-}
-
-impl Function {
-    fn start(name: &'static str, env: &[(String, String)]) -> Function {
-        let api = RuntimeApi::start();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let process = LambdaProcess::spawn(&binary(name), &api, &env);
-        Function {
-            name,
-            api,
-            _process: process,
-        }
-    }
-}
 
 /// A load balancer in front of the calculator while CodeDeploy installs it:
 /// `502 Bad Gateway` until `ready`, then each request forwarded.
@@ -84,21 +64,16 @@ fn load_balancer(target: String, ready: Instant) -> ServerThread {
 /// Plays CodePipeline for one action: invokes the function with the job,
 /// and again with the continuation token while it reports "in progress".
 async fn run_action(
-    stage: &str,
-    function: &Function,
+    action: &str,
+    (name, function): &(&str, Function<'_>),
     pipeline: &FakeCodePipeline,
     mut event: JobEvent,
 ) {
-    println!(
-        "\n▶ {stage} — {} ({})",
-        function.name,
-        event.user_parameters_text()
-    );
+    println!("\n▶ {action} — {name} ({})", event.user_parameters_text());
     let started = Instant::now();
     loop {
         let seen = pipeline.reports().len();
         match function
-            .api
             .invoke_async(event.build(), Duration::from_secs(60))
             .await
         {
@@ -177,8 +152,8 @@ async fn demo() {
     println!(
         "Starting moto (S3, DynamoDB, CloudFormation), the fake CodePipeline and the calculator…"
     );
-    let moto = MotoServer::start();
-    let pipeline = FakeCodePipeline::start();
+    let stage = Stage::with_moto().env("RULES_TABLE", TABLE);
+    let (moto, pipeline) = (stage.moto(), &stage.pipeline);
     let calculator = Calculator::start();
     println!("  moto              {}", moto.endpoint());
     println!("  CodePipeline API  {}", pipeline.endpoint());
@@ -206,14 +181,16 @@ async fn demo() {
     moto.create_stack_with_output(TEST_STACK, "Url", &calculator.url())
         .await;
 
-    let mut env = moto.env_vars();
-    env.push(("AWS_ENDPOINT_URL_CODEPIPELINE".into(), pipeline.endpoint()));
-    env.push(("RULES_TABLE".into(), TABLE.into()));
-    let cfn_validate = Function::start("cfn-validate", &env);
+    let cfn_validate = ("cfn-validate", stage.spawn(binary("cfn-validate")));
     // The demo's calculator and load balancer are on this machine: loopback,
     // which the function refuses unless told (in Lambda it is the Runtime API).
-    env.push(("HEALTH_CHECK_ALLOW_LOOPBACK".into(), "true".into()));
-    let service_status = Function::start("service-status", &env);
+    let service_status = (
+        "service-status",
+        stage.spawn_with(
+            binary("service-status"),
+            &[("HEALTH_CHECK_ALLOW_LOOPBACK", "true")],
+        ),
+    );
 
     let static_check = |file: &str| {
         JobEvent::new()
@@ -227,14 +204,14 @@ async fn demo() {
     run_action(
         "Static_Check: the calculator's template",
         &cfn_validate,
-        &pipeline,
+        pipeline,
         static_check("cloudformation/application.json"),
     )
     .await;
     run_action(
         "Static_Check: a template with SSH open to the world",
         &cfn_validate,
-        &pipeline,
+        pipeline,
         static_check("cloudformation/bastion.yaml"),
     )
     .await;
@@ -242,7 +219,7 @@ async fn demo() {
     run_action(
         "Service_Status: the test stack's Url output (the running calculator)",
         &service_status,
-        &pipeline,
+        pipeline,
         JobEvent::new()
             .function_name("CICD-service-status")
             .user_parameters(json!({"stack": TEST_STACK, "output": "Url"}).to_string()),
@@ -261,7 +238,7 @@ async fn demo() {
     run_action(
         "Service_Status: a test stack still coming up",
         &service_status,
-        &pipeline,
+        pipeline,
         JobEvent::new()
             .function_name("CICD-service-status")
             .user_parameters(format!("http://{}/", balancer.addr())),
@@ -279,7 +256,7 @@ async fn demo() {
     run_action(
         "Service_Status: the calculator started on the wrong port",
         &service_status,
-        &pipeline,
+        pipeline,
         JobEvent::new().function_name("CICD-service-status").user_parameters(
             json!({"url": format!("http://127.0.0.1:{load_balancer_port}/"), "deadline_seconds": 6}).to_string(),
         ),

@@ -14,7 +14,9 @@ use std::process::{Command, ExitCode};
 mod bench;
 mod cli_bench;
 mod demo;
-mod memory;
+mod functions;
+mod measure;
+mod memory_bench;
 
 const USAGE: &str = "usage: cargo xtask demo|bench|bench cli|bench memory [--no-build]";
 

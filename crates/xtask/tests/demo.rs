@@ -6,7 +6,7 @@
 use std::process::Command;
 
 #[test]
-fn the_demo_plays_the_five_actions_and_cleans_up() {
+fn the_demo_plays_the_five_actions_with_their_verdicts() {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["demo", "--no-build"])
         .output()

@@ -33,7 +33,7 @@ mod text;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT};
+pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT, StopCheck};
 pub use attributes::SAME_AS_PROPERTY;
 pub use candidate::{Candidate, Unknown, Value, Via, add_unknowns, integer};
 
@@ -101,6 +101,14 @@ impl<'t> Resolver<'t> {
             self.resource_ids.insert(id);
             self.bodies.insert(id, body);
         }
+        self
+    }
+
+    /// The same resolver, asking `stop` now and then (every
+    /// [`allowance::STOP_CHECK_EVERY`] steps) whether to give up: once it
+    /// says so, every value is unknown ("the evaluation was stopped").
+    pub fn stop_when(mut self, stop: impl Fn() -> bool + 'static) -> Self {
+        self.allowance.stop_when(Box::new(stop));
         self
     }
 

@@ -1,4 +1,8 @@
-//! Scalars: the YAML 1.2 core schema for plain ones, strings for the rest.
+//! Scalars: the YAML 1.2 core schema for plain ones, strings for the rest;
+//! but a plain number that YAML 1.1 (which CloudFormation reads) reads
+//! otherwise is kept as its text: `022` is 18 in YAML 1.1 (octal) and 22 in
+//! YAML 1.2, `0o26` is 22 in YAML 1.2 and text in YAML 1.1. Readers of
+//! such a value (ports, protocols) take it both ways, unresolved.
 
 use std::borrow::Cow;
 
@@ -65,6 +69,9 @@ fn plain_scalar(text: Cow<'_, str>) -> Node<'_> {
         "false" | "False" | "FALSE" => return Node::Bool(false),
         _ => {}
     }
+    if read_otherwise_by_yaml_1_1(&text) {
+        return Node::String(text);
+    }
     if let Some(n) = integer(&text) {
         return Node::Number(n);
     }
@@ -74,6 +81,17 @@ fn plain_scalar(text: Cow<'_, str>) -> Node<'_> {
         return Node::Number(n);
     }
     Node::String(text)
+}
+
+/// `022`, `-0017`, `0o26`: a whole number YAML 1.1 and 1.2 read apart.
+fn read_otherwise_by_yaml_1_1(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let leading_zero =
+        digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit());
+    let octal = digits
+        .strip_prefix("0o")
+        .is_some_and(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b)));
+    leading_zero || octal
 }
 
 fn integer(text: &str) -> Option<Number> {

@@ -1,28 +1,28 @@
-//! What the cfn-validate tests need: [`memory`] runs the handler in
+//! What the cfn-validate tests need: [`in_memory`] runs the handler in
 //! process with its ports in memory; [`Stage`] runs it end to end, against
-//! moto (S3, DynamoDB) and the fake CodePipeline, through the runner as the
-//! binary runs it.
+//! moto (S3, DynamoDB) and the fake CodePipeline (`harness::stage`),
+//! through the runner as the binary runs it.
 
 #![allow(dead_code)]
 
-pub mod memory;
+pub mod in_memory;
 
 use cfn_validate::{Settings, Validator};
-use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::codepipeline::JobReport;
 use harness::events::JobEvent;
 use harness::moto::MotoServer;
+use harness::unique_name;
+use harness::workspace_root;
 use harness::zip::{make_zip, read_zip};
-use harness::{unique_name, workspace_root};
-use lambda_runtime::{Context, LambdaEvent};
-use pipeline_job::{JobReporter, Runner, aws};
+use pipeline_job::Runner;
 use rules_table::RulesTable;
 use serde_json::json;
 use template_rules::Thresholds;
 
-/// A bucket and an empty rules table in the shared moto, and a fake CodePipeline.
+/// The stage rig with moto, a bucket and an empty rules table in it.
 pub struct Stage {
+    pub rig: harness::stage::Stage,
     pub moto: &'static MotoServer,
-    pub pipeline: FakeCodePipeline,
     pub bucket: String,
     pub table: String,
 }
@@ -33,14 +33,15 @@ pub const APP_TEMPLATE: &str = "cloudformation/application.json";
 
 impl Stage {
     pub async fn new() -> Stage {
-        let moto = MotoServer::shared();
+        let rig = harness::stage::Stage::with_moto();
+        let moto = rig.moto();
         let bucket = unique_name("artifacts");
         let table = unique_name("rules");
         moto.create_bucket(&bucket).await;
         moto.create_rules_table(&table).await;
         Stage {
+            rig,
             moto,
-            pipeline: FakeCodePipeline::start(),
             bucket,
             table,
         }
@@ -79,26 +80,17 @@ impl Stage {
         let settings = Settings {
             rules_table: self.table.clone(),
             thresholds: Thresholds::default(),
-            guard_memory_limit: cfn_validate::memory::guard_memory_limit(None),
+            guard_memory_limit: cfn_validate::guard_memory::limit(None),
         };
         let validator = Validator::from_sdk(&self.moto.sdk_config(), settings);
-        let answer = runner(&self.pipeline)
-            .run(lambda_event(event, None), |job, inv| async move {
-                validator.validate(job, inv).await
+        let runner = runner(&self.rig.pipeline);
+        self.rig
+            .run(event, None, |lambda_event| {
+                runner.run(lambda_event, |job, inv| async move {
+                    validator.validate(job, inv).await
+                })
             })
             .await
-            .unwrap();
-        let reports = self.pipeline.reports();
-        assert_eq!(
-            reports.len(),
-            1,
-            "exactly one report; calls: {:?}",
-            self.pipeline.calls()
-        );
-        assert_eq!(self.pipeline.calls().len(), 1);
-        assert_eq!(reports[0].job_id(), event.job_id);
-        assert_eq!(answer["reported"], true);
-        reports.into_iter().next().unwrap()
     }
 
     pub async fn object(&self, key: &str) -> Option<std::collections::BTreeMap<String, Vec<u8>>> {
@@ -110,31 +102,8 @@ impl Stage {
 }
 
 /// A runner reporting to `pipeline`, as the binary's does.
-pub fn runner(pipeline: &FakeCodePipeline) -> Runner {
-    let config = pipeline
-        .sdk_config()
-        .into_builder()
-        .timeout_config(aws::timeouts())
-        .build();
-    Runner::new(JobReporter::new(aws::codepipeline_client(&config)))
-}
-
-/// The invocation of `event` (request id `req-cfn-validate`), with a
-/// Lambda deadline `timeout` from now, if any.
-pub fn lambda_event(
-    event: &JobEvent,
-    timeout: Option<std::time::Duration>,
-) -> LambdaEvent<serde_json::Value> {
-    let mut context = Context::default();
-    context.request_id = "req-cfn-validate".into();
-    if let Some(timeout) = timeout {
-        let deadline = std::time::SystemTime::now() + timeout;
-        context.deadline = deadline
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or_default();
-    }
-    LambdaEvent::new(event.build(), context)
+pub fn runner(pipeline: &harness::codepipeline::FakeCodePipeline) -> Runner {
+    Runner::from_sdk(&pipeline.sdk_config())
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -147,12 +116,8 @@ pub fn success(report: JobReport) -> (String, std::collections::BTreeMap<String,
             summary,
             output_variables,
             continuation_token: None,
-            external_execution_id,
             ..
-        } => {
-            assert_eq!(external_execution_id.as_deref(), Some("req-cfn-validate"));
-            (summary.unwrap_or_default(), output_variables)
-        }
+        } => (summary.unwrap_or_default(), output_variables),
         other => panic!("expected a success, got {other:?}"),
     }
 }

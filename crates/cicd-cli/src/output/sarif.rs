@@ -17,7 +17,8 @@
 
 use serde_json::{Value, json};
 use template_rules::{
-    Finding, Guidance, Rule, RuleKind, RuleSet, Thresholds, UnresolvedPolicy, Verdict,
+    Finding, Guidance, Rule, RuleKind, RuleSet, Thresholds, UNSEEN, UNSEEN_RISK, UNSEEN_SUMMARY,
+    UnresolvedPolicy, Verdict,
 };
 
 use super::checked::{Checked, locate, unresolved_note};
@@ -29,7 +30,7 @@ pub fn document(
     thresholds: &Thresholds,
 ) -> anyhow::Result<String> {
     let active: Vec<&Rule> = rules.active().collect();
-    let descriptors: Vec<Value> = active
+    let mut descriptors: Vec<Value> = active
         .iter()
         .map(|rule| {
             let (short, help) = match &rule.kind {
@@ -69,6 +70,23 @@ pub fn document(
             descriptor
         })
         .collect();
+    // The rule the engine applies itself, after the active ones, when a
+    // template has its findings.
+    let unseen = checked.iter().any(|entry| {
+        matches!(entry, Checked::Evaluated { report, .. }
+            if report.report.findings.iter().any(|f| f.rule == UNSEEN))
+    });
+    if unseen {
+        descriptors.push(json!({
+            "id": UNSEEN,
+            "name": UNSEEN,
+            "shortDescription": {"text": "what the template does not show"},
+            "fullDescription": {"text": UNSEEN_SUMMARY},
+            "help": {"text": UNSEEN_SUMMARY},
+            "defaultConfiguration": {"level": "warning"},
+            "properties": {"risk": UNSEEN_RISK, "category": "Template", "ruletype": "built-in"},
+        }));
+    }
     let mut results = Vec::new();
     let mut notifications = Vec::new();
     for entry in checked {
@@ -165,6 +183,8 @@ fn result(
     });
     if let Some(index) = active.iter().position(|r| r.id == f.rule) {
         result["ruleIndex"] = json!(index);
+    } else if f.rule == UNSEEN {
+        result["ruleIndex"] = json!(active.len());
     }
     if f.is_unresolved() {
         result["properties"]["unresolved"] = json!(f.unresolved);

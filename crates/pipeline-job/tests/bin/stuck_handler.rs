@@ -8,13 +8,13 @@
 use std::time::Duration;
 
 use lambda_runtime::Error;
-use pipeline_job::{JobReporter, Outcome, Runner, aws, logging};
+use pipeline_job::{Outcome, Runner, aws, logging};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    logging::init();
+    logging::init(env!("CARGO_CRATE_NAME"));
     let sdk = aws::load_from_env().await;
-    let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&sdk)));
+    let runner = Runner::from_sdk(&sdk);
     runner
         .serve(Ok::<(), String>(()), |_, _job, invocation| async move {
             invocation

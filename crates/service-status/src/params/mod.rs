@@ -47,10 +47,13 @@ pub const DEFAULT_EXPECT_TEXT: &str = "Simple Calculator Service";
 /// Where the URL comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// A URL given as it is.
     Url(String),
     /// A CloudFormation stack's output.
     Stack {
+        /// The stack's name.
         stack: String,
+        /// The output holding the URL.
         output: String,
     },
 }
@@ -58,20 +61,28 @@ pub enum Source {
 /// An extra check: a path (resolved against the URL) and its expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtraCheck {
+    /// The path, relative to the URL.
     pub path: String,
+    /// What it should answer.
     pub expect: Expectation,
 }
 
 /// The parameters, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
+    /// Where the URL comes from.
     pub source: Source,
     /// Checked instead of the URL itself, resolved against it.
     pub path: Option<String>,
+    /// What a healthy answer looks like.
     pub expect: Expectation,
+    /// More URLs that must be healthy too, in the same attempt.
     pub checks: Vec<ExtraCheck>,
+    /// How long the service has to become healthy, across invocations.
     pub deadline: Duration,
+    /// How long one probe may take.
     pub timeout: Duration,
+    /// How long to wait between attempts.
     pub backoff: Backoff,
 }
 

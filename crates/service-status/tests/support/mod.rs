@@ -1,21 +1,21 @@
-//! What the service-status tests share: a stage (the fake CodePipeline and
-//! the runner in front of the real handler) and invocations with a Lambda
-//! deadline. The scripted test servers are `harness::server`.
+//! What the service-status tests share: the stage rig (`harness::stage`)
+//! with the runner in front of the real handler, and what reading its
+//! reports takes. The scripted test servers are `harness::server`.
 
 #![allow(dead_code)]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use harness::codepipeline::{FakeCodePipeline, JobReport};
+use harness::codepipeline::JobReport;
 use harness::events::JobEvent;
 use health_check::{Checker, Settings, TargetPolicy};
-use lambda_runtime::{Context, LambdaEvent};
-use pipeline_job::{JobReporter, Runner, aws};
+use pipeline_job::Runner;
 use service_status::ServiceStatus;
 
-/// The fake CodePipeline, a runner reporting to it, and the handler.
+/// The stage rig, a runner reporting to its fake CodePipeline, and the
+/// handler.
 pub struct Stage {
-    pub pipeline: FakeCodePipeline,
+    pub rig: harness::stage::Stage,
     pub runner: Runner,
     pub service: ServiceStatus,
 }
@@ -24,18 +24,12 @@ impl Stage {
     /// A stage whose CloudFormation client points at `cfn_endpoint` (an
     /// unused port when the test reads no stack).
     pub fn new(cfn_endpoint: &str, checker: Checker) -> Stage {
-        let pipeline = FakeCodePipeline::start();
-        let config = pipeline
-            .sdk_config()
-            .into_builder()
-            .timeout_config(aws::timeouts())
-            .retry_config(aws::retries())
-            .build();
-        let runner = Runner::new(JobReporter::new(aws::codepipeline_client(&config)))
-            .with_reserve(Duration::from_millis(300));
+        let rig = harness::stage::Stage::new();
+        let runner =
+            Runner::from_sdk(&rig.pipeline.sdk_config()).with_reserve(Duration::from_millis(300));
         let cfn = aws_sdk_cloudformation::Client::new(&harness::sdk_config(cfn_endpoint));
         Stage {
-            pipeline,
+            rig,
             runner,
             service: ServiceStatus::new(cfn, checker).with_margin(Duration::from_millis(100)),
         }
@@ -63,34 +57,15 @@ impl Stage {
         job_id: &str,
         timeout: Option<Duration>,
     ) -> JobReport {
-        let calls_before = self.pipeline.calls().len();
-        let reports_before = self.pipeline.reports().len();
         let service = self.service.clone();
-        let answer = self
-            .runner
-            .run(
-                invocation(payload, timeout),
-                move |job, invocation| async move { service.check(job, invocation).await },
-            )
+        self.rig
+            .run_payload(payload, job_id, timeout, |lambda_event| {
+                self.runner
+                    .run(lambda_event, move |job, invocation| async move {
+                        service.check(job, invocation).await
+                    })
+            })
             .await
-            .expect("the runner always answers Ok");
-        let calls = self.pipeline.calls();
-        let reports = self.pipeline.reports();
-        assert_eq!(
-            calls.len() - calls_before,
-            1,
-            "exactly one call to CodePipeline per invocation: {calls:#?}"
-        );
-        assert_eq!(
-            reports.len() - reports_before,
-            1,
-            "exactly one accepted report per invocation: {reports:#?}"
-        );
-        let report = reports[reports.len() - 1].clone();
-        assert_eq!(report.job_id(), job_id);
-        assert_eq!(answer["status"], report.status());
-        assert_eq!(answer["reported"], true);
-        report
     }
 }
 
@@ -120,23 +95,6 @@ pub fn isolated<F: std::future::Future<Output = ()>>(test: &str, body: impl FnOn
         .build()
         .unwrap()
         .block_on(body());
-}
-
-/// A Lambda invocation of `payload` whose deadline is `timeout` from now.
-pub fn invocation(
-    payload: serde_json::Value,
-    timeout: Option<Duration>,
-) -> LambdaEvent<serde_json::Value> {
-    let mut context = Context::default();
-    context.request_id = harness::uuid_v4();
-    if let Some(timeout) = timeout {
-        let deadline = SystemTime::now() + timeout;
-        context.deadline = deadline
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or_default();
-    }
-    LambdaEvent::new(payload, context)
 }
 
 /// A job event for the Service_Status action with these `UserParameters`.

@@ -16,10 +16,13 @@ use super::permission::{Owner, Permission, Place, Reader, SourceKind, referenced
 /// Every ingress permission of a template, by security group.
 pub struct Analysis<'t> {
     pub(super) permissions: Vec<Permission<'t>>,
-    /// Indexes into `permissions`, one list per group whose identity is
-    /// known (each form of the groups of the template, or a group id
-    /// written out).
+    /// One per group whose identity is known (each form of the groups of
+    /// the template, or a group id written out).
     pub(super) groups: Vec<Group>,
+    /// Indexes into `permissions`: the standalone ingress rules that name a
+    /// resource of the template (`!Ref Sg`), one list per such resource,
+    /// shared by the groups of its forms.
+    pub(super) named: Vec<Vec<usize>>,
     /// Permissions of standalone ingress resources whose group cannot be
     /// worked out: any of them may belong to any group.
     pub(super) unplaced: Vec<usize>,
@@ -29,10 +32,16 @@ pub(super) struct Group {
     /// The form of the `AWS::EC2::SecurityGroup` resource, when the template
     /// defines it.
     pub home: Option<Owner>,
+    /// Indexes into `permissions`: inline in this form, or standalone rules
+    /// naming the group by its id.
     pub permissions: Vec<usize>,
-    /// Whether its sources (with the unplaced ones) hold enough addresses
-    /// to cover a family: when not, no union of them needs checking.
+    /// Index into `named`: the standalone rules naming the group's resource.
+    pub named: Option<usize>,
+    /// Whether its own sources hold enough addresses to cover a family:
+    /// when not, no union of them needs checking.
     pub may_cover: bool,
+    /// The same, with the sources of the rules whose group is not known.
+    pub may_cover_with_unplaced: bool,
 }
 
 /// Which security group a permission belongs to.
@@ -43,6 +52,14 @@ enum GroupKey {
     /// A group named by its id (or name), written out or a parameter's default.
     Literal(String),
     Unknown,
+}
+
+/// The groups of the forms of a resource, and its list of the standalone
+/// rules that name it (made when one does).
+#[derive(Clone)]
+struct OfResource {
+    groups: Vec<usize>,
+    named: Option<usize>,
 }
 
 impl<'t> Analysis<'t> {
@@ -56,11 +73,12 @@ impl<'t> Analysis<'t> {
         let mut analysis = Analysis {
             permissions: Vec::new(),
             groups: Vec::new(),
+            named: Vec::new(),
             unplaced: Vec::new(),
         };
         // The groups of each resource a permission names (one per form of
         // the resource), and of each group id written out.
-        let mut of_resource: Vec<Option<Vec<usize>>> = vec![None; views.len()];
+        let mut of_resource: Vec<Option<OfResource>> = vec![None; views.len()];
         let mut by_literal: HashMap<String, usize> = HashMap::new();
         let reader = Reader::new(template, resolver);
         for view in views {
@@ -84,53 +102,76 @@ impl<'t> Analysis<'t> {
                     &mut analysis.permissions,
                 );
                 let added = first..analysis.permissions.len();
-                let groups = match key {
-                    GroupKey::Unknown => {
-                        analysis.unplaced.extend(added);
-                        continue;
-                    }
+                match key {
+                    GroupKey::Unknown => analysis.unplaced.extend(added),
                     GroupKey::Resource(i) => {
-                        let forms = views.get(i).map_or(1, |v| v.variants.len());
-                        let groups = of_resource[i].get_or_insert_with(|| {
-                            (0..forms)
+                        let of = of_resource[i].get_or_insert_with(|| {
+                            let forms = views.get(i).map_or(1, |v| v.variants.len());
+                            let groups = (0..forms)
                                 .map(|_| new_group(&mut analysis.groups))
-                                .collect()
+                                .collect();
+                            OfResource {
+                                groups,
+                                named: None,
+                            }
                         });
                         if i == view.index && !standalone {
-                            vec![groups[variant]]
-                        } else {
-                            groups.clone()
+                            let group = &mut analysis.groups[of.groups[variant]];
+                            group.home = Some(owner);
+                            group.permissions.extend(added);
+                            continue;
                         }
+                        let list = *of.named.get_or_insert_with(|| {
+                            analysis.named.push(Vec::new());
+                            analysis.named.len() - 1
+                        });
+                        for &group in &of.groups {
+                            analysis.groups[group].named = Some(list);
+                        }
+                        analysis.named[list].extend(added);
                     }
-                    GroupKey::Literal(id) => vec![
-                        *by_literal
+                    GroupKey::Literal(id) => {
+                        let group = *by_literal
                             .entry(id)
-                            .or_insert_with(|| new_group(&mut analysis.groups)),
-                    ],
-                };
-                for index in groups {
-                    let group = &mut analysis.groups[index];
-                    if !standalone {
-                        group.home = Some(owner);
+                            .or_insert_with(|| new_group(&mut analysis.groups));
+                        analysis.groups[group].permissions.extend(added);
                     }
-                    group.permissions.extend(added.clone());
                 }
             }
         }
-        let unplaced: Vec<&Permission> = analysis
-            .unplaced
-            .iter()
-            .map(|&i| &analysis.permissions[i])
-            .collect();
-        for group in &mut analysis.groups {
-            let members = group
-                .permissions
-                .iter()
-                .map(|&i| &analysis.permissions[i])
-                .chain(unplaced.iter().copied());
-            group.may_cover = may_cover(members);
+        let unplaced = Blocks::of(analysis.unplaced.iter().map(|&i| &analysis.permissions[i]));
+        let mut may_cover = Vec::with_capacity(analysis.groups.len());
+        for group in &analysis.groups {
+            let mut blocks = Blocks::of(analysis.members(group).into_iter());
+            let alone = blocks.may_cover();
+            blocks.add(&unplaced);
+            may_cover.push((alone, blocks.may_cover()));
+        }
+        for (group, (alone, with_unplaced)) in analysis.groups.iter_mut().zip(may_cover) {
+            group.may_cover = alone;
+            group.may_cover_with_unplaced = with_unplaced;
         }
         analysis
+    }
+
+    /// The permissions of a group: its own, and the standalone rules naming
+    /// its resource.
+    pub(super) fn members(&self, group: &Group) -> Vec<&Permission<'t>> {
+        let named = group.named.map_or(&[][..], |list| &self.named[list]);
+        group
+            .permissions
+            .iter()
+            .chain(named)
+            .map(|&i| &self.permissions[i])
+            .collect()
+    }
+
+    /// The permissions whose group is not known.
+    pub(super) fn unplaced(&self) -> Vec<&Permission<'t>> {
+        self.unplaced
+            .iter()
+            .map(|&i| &self.permissions[i])
+            .collect()
     }
 }
 
@@ -138,7 +179,9 @@ fn new_group(groups: &mut Vec<Group>) -> usize {
     groups.push(Group {
         home: None,
         permissions: Vec::new(),
+        named: None,
         may_cover: false,
+        may_cover_with_unplaced: false,
     });
     groups.len() - 1
 }
@@ -232,20 +275,46 @@ fn place<'t>(reader: &Reader<'_, 't>, value: Option<&'t Node<'t>>) -> (GroupKey,
     }
 }
 
-/// Whether these permissions' blocks hold enough addresses to cover every
-/// IPv4 or every IPv6 address (whatever their ports).
-pub(super) fn may_cover<'p, 't: 'p>(permissions: impl Iterator<Item = &'p Permission<'t>>) -> bool {
-    let mut v4 = [0usize; 129];
-    let mut v6 = [0usize; 129];
-    for permission in permissions {
-        for source in &permission.sources {
-            if let SourceKind::Net { v6: six, prefix } | SourceKind::SomeNet { v6: six, prefix } =
-                source.kind
-            {
-                let counts = if six { &mut v6 } else { &mut v4 };
-                counts[usize::from(prefix.min(128))] += 1;
+/// How many blocks of each prefix length some permissions' sources hold,
+/// by family: enough to tell whether they could cover every address.
+#[derive(Clone)]
+pub(super) struct Blocks {
+    v4: [usize; 129],
+    v6: [usize; 129],
+}
+
+impl Blocks {
+    pub fn of<'p, 't: 'p>(permissions: impl Iterator<Item = &'p Permission<'t>>) -> Blocks {
+        let mut blocks = Blocks {
+            v4: [0; 129],
+            v6: [0; 129],
+        };
+        for permission in permissions {
+            for source in &permission.sources {
+                let (v6, prefix, count) = match source.kind {
+                    SourceKind::Net { v6, prefix } => (v6, prefix, 1),
+                    SourceKind::SomeNet { v6, prefix, count } => (v6, prefix, count),
+                    _ => continue,
+                };
+                let counts = if v6 { &mut blocks.v6 } else { &mut blocks.v4 };
+                let at = usize::from(prefix.min(128));
+                counts[at] = counts[at].saturating_add(count as usize);
+            }
+        }
+        blocks
+    }
+
+    pub fn add(&mut self, other: &Blocks) {
+        for (mine, theirs) in [(&mut self.v4, &other.v4), (&mut self.v6, &other.v6)] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a = a.saturating_add(*b);
             }
         }
     }
-    could_cover_counted(Family::V4, &v4) || could_cover_counted(Family::V6, &v6)
+
+    /// Whether they hold enough addresses to cover every IPv4 or every
+    /// IPv6 address (whatever their ports).
+    pub fn may_cover(&self) -> bool {
+        could_cover_counted(Family::V4, &self.v4) || could_cover_counted(Family::V6, &self.v6)
+    }
 }

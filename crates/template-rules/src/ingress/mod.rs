@@ -11,7 +11,7 @@
 //! `AWS::EC2::SecurityGroupEgress` resource) never does.
 //!
 //! `permission` reads what one permission admits, `analysis` places every
-//! permission of the template on its group ([`Analysis`]), [`check`]
+//! permission of the template on its group ([`Analysis`]), `check`
 //! applies an `open-ingress` rule to that, with `coverage` for unions of
 //! sources.
 
@@ -26,14 +26,15 @@ use std::str::FromStr;
 use ipnet::IpNet;
 
 pub use analysis::Analysis;
-pub use check::{PerResource, check};
+pub use check::PerResource;
+pub(crate) use check::check;
 
 /// Longest text read as a CIDR, a protocol or a port. Longer text is no
 /// valid value, so CloudFormation would refuse it: the rules look no further.
 pub(crate) const MAX_VALUE_TEXT: usize = 64;
 
 /// An IP protocol as a security group rule names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Protocol {
     /// `-1`: every protocol, every port.
     All,
@@ -101,7 +102,7 @@ impl fmt::Display for Protocol {
 }
 
 /// An inclusive port range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ports {
     /// The first port.
     pub from: u16,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use cfn_template::Node;
 use cfn_template::display::short;
 use cfn_template::resolve::{Resolver, Value};
-use cfn_template::view::ResourceView;
+use cfn_template::view::{Reached, ResourceView, reach};
 
 use crate::category::Category;
 use crate::context::TemplateContext;
@@ -66,29 +66,40 @@ impl Check for ForbiddenAmiCheck {
 
     fn prepare<'v>(&'v self, context: &'v TemplateContext<'v>) -> Box<dyn PreparedCheck<'v> + 'v> {
         Box::new(move |view: &'v ResourceView<'v>, variant: usize| {
+            let mut evidence = Evidence::default();
             let properties = view.variants[variant].properties();
-            match image_id(view.resource_type(), properties) {
-                Some((path, value)) => forbidden_ami(path, value, &self.0, context.resolver()),
-                None => Evidence::default(),
+            let (Some(properties), Some((path, keys))) =
+                (properties, image_id(view.resource_type()))
+            else {
+                return evidence;
+            };
+            for reached in reach(properties, keys) {
+                match reached {
+                    Reached::Value(value) => {
+                        forbidden_ami(path, value, &self.0, context.resolver(), &mut evidence)
+                    }
+                    // A container on the way cannot be known: it may hold any image.
+                    Reached::Unknown(why) => evidence.may_fire(
+                        format!("{path} may be a forbidden AMI ({why})"),
+                        std::slice::from_ref(&why),
+                    ),
+                }
             }
+            evidence
         })
     }
 }
 
 /// Where each resource type in the `EC2Instance` category names its image.
-fn image_id<'t>(
-    resource_type: &str,
-    properties: Option<&'t Node<'t>>,
-) -> Option<(&'static str, &'t Node<'t>)> {
-    let properties = properties?;
+fn image_id(resource_type: &str) -> Option<(&'static str, &'static [&'static str])> {
     match resource_type {
         "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
-            properties.get("ImageId").map(|v| ("ImageId", v))
+            Some(("ImageId", &["ImageId"]))
         }
-        "AWS::EC2::LaunchTemplate" => properties
-            .get("LaunchTemplateData")?
-            .get("ImageId")
-            .map(|v| ("LaunchTemplateData.ImageId", v)),
+        "AWS::EC2::LaunchTemplate" => Some((
+            "LaunchTemplateData.ImageId",
+            &["LaunchTemplateData", "ImageId"],
+        )),
         _ => None,
     }
 }
@@ -99,8 +110,8 @@ fn forbidden_ami<'t>(
     value: &'t Node<'t>,
     forbidden: &[String],
     resolver: &Resolver<'t>,
-) -> Evidence {
-    let mut evidence = Evidence::default();
+    evidence: &mut Evidence,
+) {
     let is_forbidden = |ami: &str| forbidden.iter().any(|f| f.eq_ignore_ascii_case(ami.trim()));
     for candidate in resolver.resolve(value) {
         let via = candidate
@@ -150,5 +161,4 @@ fn forbidden_ami<'t>(
             _ => {}
         }
     }
-    evidence
 }

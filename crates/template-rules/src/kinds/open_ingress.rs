@@ -56,7 +56,7 @@ impl Check for OpenIngressCheck {
     /// Security groups and standalone ingress: the permissions are read
     /// across them (see [`ingress`]).
     fn prepare<'v>(&'v self, context: &'v TemplateContext<'v>) -> Box<dyn PreparedCheck<'v> + 'v> {
-        let mut evidence = ingress::check(context.ingress(), &self.0);
+        let mut evidence = ingress::check(context.ingress(), &self.0, context.work());
         Box::new(move |view: &'v ResourceView<'v>, variant: usize| {
             evidence.take(view.index, variant)
         })

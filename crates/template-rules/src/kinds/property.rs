@@ -51,9 +51,9 @@ Booleans and numbers written as text compare as CloudFormation reads them; every
             categories: Categories::Label,
             example: Example {
                 category: "S3",
-                ruledata: "{types: [AWS::S3::Bucket], require: {path: VersioningConfiguration.Status, equals: Enabled, missing: fails}}",
-                fires: r#"{"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Suspended"}}}"#,
-                passes: r#"{"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Enabled"}}}"#,
+                ruledata: "{types: [AWS::S3::Bucket], require: {path: AccessControl, not-one-of: [PublicRead, PublicReadWrite], missing: holds}}",
+                fires: r#"{"Type": "AWS::S3::Bucket", "Properties": {"AccessControl": "PublicRead"}}"#,
+                passes: r#"{"Type": "AWS::S3::Bucket", "Properties": {"AccessControl": "Private"}}"#,
                 with: "",
             },
         }

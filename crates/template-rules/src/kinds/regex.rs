@@ -72,7 +72,7 @@ impl Check for RegexCheck {
         let pattern = short(self.0.as_str()).into_owned();
         Box::new(move |view: &'v ResourceView<'v>, _variant: usize| {
             let mut evidence = Evidence::default();
-            match context.rendering(view.index) {
+            match context.rendering(view.index).as_ref() {
                 Ok(text) if self.0.is_match(text) => {
                     evidence.fires(format!("matches the pattern {pattern}"));
                 }

@@ -1,7 +1,11 @@
 //! Templates of at most 1 MiB built to cost the most: alias amplification,
 //! long `Fn::Join`/`Fn::Sub` chains, `Fn::If` inside `Fn::Join`, wide
 //! mappings, lookups that fan out, unions of many sources, loops that
-//! generate a lot. Each says what the engine must conclude, so that
+//! generate a lot, containers written as `Fn::If`; and work bounded for
+//! the template as a whole: standalone ingress rules whose group is not
+//! known joined with thousands of groups, aliased permissions and lookups,
+//! decoys that use up the steps before a group open through a `Default`.
+//! Each says what the engine must conclude, so that
 //! `tests/worst_cases.rs` checks the outcome, `benches/worst_cases.rs` the
 //! time and `examples/worst_case.rs` (one per process) the peak memory.
 
@@ -151,6 +155,36 @@ pub fn cases() -> Vec<Case> {
             name: "foreach-generates-a-lot",
             make: foreach_many,
             expected: Expected::Refused("Fn::ForEach generates more than"),
+        },
+        Case {
+            name: "fn-if-containers-64-forms-each",
+            make: if_containers,
+            expected: verdict(Verdict::Fail, false),
+        },
+        Case {
+            name: "unplaced-ingress-x-many-groups",
+            make: unplaced_many_groups,
+            expected: verdict(Verdict::Flagged, true),
+        },
+        Case {
+            name: "unplaced-ingress-that-cover-only-with-a-group",
+            make: unplaced_with_each_group,
+            expected: verdict(Verdict::Flagged, true),
+        },
+        Case {
+            name: "aliased-entries-64-way-lookup",
+            make: aliased_lookups,
+            expected: verdict(Verdict::Flagged, true),
+        },
+        Case {
+            name: "aliased-permissions-52k",
+            make: aliased_permissions,
+            expected: verdict(Verdict::Fail, false),
+        },
+        Case {
+            name: "decoys-then-open-default",
+            make: decoys_then_open_default,
+            expected: verdict(Verdict::Fail, true),
         },
         Case {
             name: "deep-nesting",
@@ -340,6 +374,33 @@ fn many_lookups() -> String {
     out
 }
 
+/// Groups whose six ingress entries are each written as `Fn::If` on a
+/// condition of its own: 64 forms each, until the forms of the template
+/// reach their cap (the groups after it are read as written).
+fn if_containers() -> String {
+    let mut out = String::from("Conditions:\n");
+    for c in 0..6 {
+        let _ = writeln!(out, "  C{c}: !Equals [!Ref AWS::Region, r{c}]");
+    }
+    out.push_str("Resources:\n");
+    let mut g = 0;
+    while out.len() < MAX_BYTES - 1_000 {
+        let _ = write!(
+            out,
+            "  Sg{g}:\n    {SG}\n    Properties:\n      GroupDescription: g\n      SecurityGroupIngress:\n"
+        );
+        for c in 0..6 {
+            let cidr = if c == 5 { "0.0.0.0/0" } else { "10.0.0.0/8" };
+            let _ = writeln!(
+                out,
+                "        - !If [C{c}, {{IpProtocol: tcp, FromPort: {c}, ToPort: {c}, CidrIp: {cidr}}}, !Ref AWS::NoValue]"
+            );
+        }
+        g += 1;
+    }
+    out
+}
+
 /// Each mapping entry looks up every entry of the next mapping: 4^30 paths.
 fn fan_out() -> String {
     let mut text = String::from("Mappings:\n");
@@ -414,5 +475,116 @@ fn deep_nesting() -> String {
         );
         i += 1;
     }
+    out
+}
+
+/// 1 500 standalone ingress rules whose group cannot be placed (`GroupId:
+/// !ImportValue`), each open on the lower half of the internet from its own
+/// port up, and as many groups as fit (aliases), each of which the rules
+/// may belong to.
+fn unplaced_many_groups() -> String {
+    let mut out = String::from(
+        "Group: &g {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: g, SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 1, ToPort: 1, CidrIp: 10.0.0.0/8}]}}\nResources:\n",
+    );
+    for i in 0..1_500 {
+        let _ = writeln!(
+            out,
+            "  In{i}: {{Type: AWS::EC2::SecurityGroupIngress, Properties: {{GroupId: !ImportValue x, IpProtocol: tcp, FromPort: {}, ToPort: 65535, CidrIp: 0.0.0.0/1}}}}",
+            i + 1
+        );
+    }
+    let mut g = 0;
+    while out.len() < MAX_BYTES - 100 && g < 25_000 {
+        let _ = writeln!(out, "  G{g}: *g");
+        g += 1;
+    }
+    out
+}
+
+/// Like [`unplaced_many_groups`], but the rules whose group is not known
+/// cannot cover the internet alone: only with each group's own sources,
+/// so every group's union is worked out with them, as far as the
+/// template's work allows.
+fn unplaced_with_each_group() -> String {
+    unplaced_with_groups(1_500, 12_000)
+}
+
+/// `rules` standalone ingress rules whose group is not known, each open on
+/// a /12 from its own port up, and `groups` groups whose own sources cover
+/// the internet but for what the last 1 280 rules may fill: a union with
+/// them may cover only at the last port.
+pub fn unplaced_with_groups(rules: usize, groups: usize) -> String {
+    let mut out = String::from(
+        "Group: &g {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: g, SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 0.0.0.0/1}, {IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 128.0.0.0/3}, {IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 160.0.0.0/4}]}}\nResources:\n",
+    );
+    let filling = rules.saturating_sub(1_280);
+    for i in 0..rules {
+        // 176.0.0.0 up is what the groups leave open.
+        let block = match i.checked_sub(filling) {
+            Some(j) => (176 + j / 16, (j % 16) * 16),
+            None => (10 + i / 16 % 100, (i % 16) * 16),
+        };
+        let _ = writeln!(
+            out,
+            "  In{i}: {{Type: AWS::EC2::SecurityGroupIngress, Properties: {{GroupId: !ImportValue x, IpProtocol: tcp, FromPort: {}, ToPort: 65535, CidrIp: {}.{}.0.0/12}}}}",
+            i + 1,
+            block.0,
+            block.1
+        );
+    }
+    for g in 0..groups {
+        let _ = writeln!(out, "  G{g}: *g");
+    }
+    out
+}
+
+/// 30 000 aliases of one ingress entry whose source is looked up by region
+/// in a mapping of 64 entries.
+fn aliased_lookups() -> String {
+    let mut out = String::from("Mappings:\n  Cidrs:\n");
+    for r in 0..64 {
+        let _ = writeln!(out, "    r{r}: {{c: 10.{r}.0.0/16}}");
+    }
+    out.push_str(
+        "Entry: &e {IpProtocol: '-1', CidrIp: !FindInMap [Cidrs, !Ref AWS::Region, c]}\nList: &l [",
+    );
+    for _ in 0..30_000 {
+        out.push_str("*e, ");
+    }
+    out.push_str("*e]\nResources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties: {GroupDescription: g, SecurityGroupIngress: *l}\n  Open:\n    Type: AWS::EC2::SecurityGroup\n    Properties: {GroupDescription: g, SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !ImportValue x}]}\n");
+    out
+}
+
+/// As many permissions as the values cap allows (aliases of one entry),
+/// the last one open.
+fn aliased_permissions() -> String {
+    let mut out = String::from(
+        "Perm: &p {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}\nResources:\n  Sg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: g, SecurityGroupIngress: [",
+    );
+    for _ in 0..52_000 {
+        out.push_str("*p, ");
+    }
+    out.push_str("{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}]}}\n");
+    out
+}
+
+/// 5 400 groups whose sources are looked up in a wide mapping by region,
+/// using up the steps resolving may take, then a group open to the world
+/// through a parameter's `Default`: it must still fail.
+fn decoys_then_open_default() -> String {
+    let mut out = String::from(
+        "Parameters:\n  Open: {Type: String, Default: 0.0.0.0/0}\nMappings:\n  Wide:\n",
+    );
+    for r in 0..400 {
+        let _ = writeln!(out, "    r{r}: {{c: 10.{}.{}.0/24}}", r / 256, r % 256);
+    }
+    out.push_str("Resources:\n");
+    for g in 0..5_400 {
+        let _ = writeln!(
+            out,
+            "  D{g}: {{Type: AWS::EC2::SecurityGroup, Properties: {{SecurityGroupIngress: [{{IpProtocol: '-1', CidrIp: !FindInMap [Wide, !Ref AWS::Region, c]}}]}}}}"
+        );
+    }
+    out.push_str("  Real: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: r, SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Open}]}}\n");
     out
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use pipeline_job::event::{ArtifactCredentials, S3Location};
+use codepipeline_types::{ArtifactCredentials, S3Location};
 
 use crate::{ArtifactError, ArtifactStore, JobStores};
 
@@ -27,11 +27,14 @@ struct Inner {
 /// An object as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
+    /// The object's bytes.
     pub zip: Vec<u8>,
+    /// The KMS key it was written with, if any.
     pub kms_key_id: Option<String>,
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         MemoryStore::default()
     }
@@ -52,6 +55,7 @@ impl MemoryStore {
         );
     }
 
+    /// The object at `location`, as written.
     pub fn object(&self, location: &S3Location) -> Option<Stored> {
         self.inner().objects.get(&key(location)).cloned()
     }

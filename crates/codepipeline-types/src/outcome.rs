@@ -17,6 +17,7 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// The name CodePipeline gives it (`failureDetails.type`).
     pub fn as_str(self) -> &'static str {
         match self {
             FailureKind::JobFailed => "JobFailed",
@@ -37,11 +38,14 @@ impl fmt::Display for FailureKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}: {message}")]
 pub struct JobError {
+    /// The failure type reported.
     pub kind: FailureKind,
+    /// What went wrong, for the person looking at the pipeline.
     pub message: String,
 }
 
 impl JobError {
+    /// A failure of `kind` saying `message`.
     pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         JobError {
             kind,
@@ -49,14 +53,17 @@ impl JobError {
         }
     }
 
+    /// A `JobFailed`: the check ran and failed, or could not finish.
     pub fn failed(message: impl Into<String>) -> Self {
         JobError::new(FailureKind::JobFailed, message)
     }
 
+    /// A `ConfigurationError`: the stage is set up wrong.
     pub fn configuration(message: impl Into<String>) -> Self {
         JobError::new(FailureKind::ConfigurationError, message)
     }
 
+    /// A `PermissionError`: the function was not allowed to do what it needed.
     pub fn permission(message: impl Into<String>) -> Self {
         JobError::new(FailureKind::PermissionError, message)
     }
@@ -76,16 +83,24 @@ impl JobError {
 pub enum Outcome {
     /// `PutJobSuccessResult` with a summary and output variables.
     Success {
+        /// What the console shows for the action.
         summary: String,
+        /// Variables later actions read as `#{Namespace.name}`.
         output_variables: BTreeMap<String, String>,
     },
     /// `PutJobSuccessResult` with a continuation token: CodePipeline invokes
     /// the function again with the token, for work that takes longer than one
     /// invocation may.
-    Continue { token: String, summary: String },
+    Continue {
+        /// What the function is given back on its next invocation.
+        token: String,
+        /// What the console shows meanwhile.
+        summary: String,
+    },
 }
 
 impl Outcome {
+    /// A success with `summary` and no output variables.
     pub fn success(summary: impl Into<String>) -> Self {
         Outcome::Success {
             summary: summary.into(),

@@ -15,8 +15,9 @@
 //! headers — the job's session token, for the artifact S3 client — and the
 //! identity it resolved (`aws_smithy_runtime`, `aws_sigv4`). So every event
 //! must pass two filters: the one the settings above build, and a hard cap
-//! ([`cap`]) that no setting lifts. Targets outside this workspace are
-//! capped at DEBUG; the AWS SDK's (`aws_*`) at INFO, since at DEBUG it
+//! ([`cap`]) that no setting lifts. Targets outside this workspace (the
+//! function's own crate, which [`init`] is given, and the libraries it
+//! links) are capped at DEBUG; the AWS SDK's (`aws_*`) at INFO, since at DEBUG it
 //! shows the identity it resolved, access key id included; `aws_config`'s
 //! at WARN, since at INFO it shows credentials read from a profile. Our own
 //! crates never log the event, its credentials, a password or a query
@@ -27,7 +28,7 @@
 //! CloudWatch takes log events of at most 256 KB. A field's value (the
 //! message included) is cut to [`MAX_FIELD_BYTES`] and ends with how long
 //! it was: a failure listing thousands of findings is still one readable
-//! event.
+//! event ([`format`] writes the lines).
 //!
 //! Panics are logged through the same subscriber, so they too are one JSON
 //! line instead of free text on stderr. The hook sees every panic, in any
@@ -35,41 +36,29 @@
 //! happened and no more; the runner logs, and reports, the ones that end a
 //! handler.
 
-use std::fmt::{self, Write as _};
+mod filter;
+mod format;
+
 use std::io;
 
-use serde_json::{Map, Value};
-use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber, span};
-use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, Targets};
-use tracing_subscriber::fmt::format::Writer;
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
+use tracing::Subscriber;
+use tracing_subscriber::filter::FilterExt;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{Layer, Registry};
 
-/// A field's value is cut to this many bytes in a log event.
-pub const MAX_FIELD_BYTES: usize = 8 * 1024;
+pub use filter::{Settings, cap};
+pub use format::MAX_FIELD_BYTES;
 
-/// This workspace's crates: the only targets logged at TRACE when asked.
-const OUR_CRATES: [&str; 10] = [
-    "pipeline_job",
-    "cfn_validate",
-    "service_status",
-    "health_check",
-    "artifacts",
-    "rules_table",
-    "template_rules",
-    "aws_errors",
-    "cicd",
-    "stuck_handler",
-];
-
-/// Sets up logging for a Lambda function. Call once, first thing in `main`.
-pub fn init() {
+/// Sets up logging for a Lambda function. Call once, first thing in
+/// `main`, with the function's crate name (`env!("CARGO_CRATE_NAME")`):
+/// its own targets are logged at any level asked for, like this
+/// workspace's libraries.
+pub fn init(function_crate: &'static str) {
     let settings = Settings::from_env();
     // Fails only if a subscriber is already set; that one is kept.
-    let _ = tracing::subscriber::set_global_default(subscriber(&settings, io::stdout));
+    let _ =
+        tracing::subscriber::set_global_default(subscriber(&settings, function_crate, io::stdout));
     std::panic::set_hook(Box::new(|info| {
         let location = info
             .location()
@@ -96,277 +85,38 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// What the environment asks of the logs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settings {
-    /// `AWS_LAMBDA_LOG_FORMAT=JSON`.
-    pub json: bool,
-    /// `AWS_LAMBDA_LOG_LEVEL`.
-    pub lambda_level: Option<String>,
-    /// `RUST_LOG`.
-    pub rust_log: Option<String>,
-}
-
-impl Settings {
-    pub fn from_env() -> Settings {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Settings {
-            json: var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
-            lambda_level: var("AWS_LAMBDA_LOG_LEVEL"),
-            rust_log: var("RUST_LOG"),
-        }
-    }
-
-    /// The filter the settings ask for, before the [`cap`].
-    fn filter(&self) -> EnvFilter {
-        let level = match self.lambda_level.as_deref().map(str::trim) {
-            Some(l) if l.eq_ignore_ascii_case("fatal") => LevelFilter::ERROR,
-            Some(l) => l.parse().unwrap_or(LevelFilter::INFO),
-            None => LevelFilter::INFO,
-        };
-        EnvFilter::builder()
-            .with_default_directive(level.into())
-            .parse_lossy(self.rust_log.as_deref().unwrap_or_default())
-    }
-}
-
-/// The hard cap: this workspace's targets at any level, every other at
-/// DEBUG at most, the AWS SDK's at INFO, `aws_config`'s at WARN (see the
-/// module documentation). The most specific target wins.
-pub fn cap() -> Targets {
-    Targets::new()
-        .with_default(LevelFilter::DEBUG)
-        .with_target("aws_", LevelFilter::INFO)
-        .with_target("aws_config", LevelFilter::WARN)
-        .with_targets(OUR_CRATES.map(|t| (t, LevelFilter::TRACE)))
-}
-
-/// The subscriber [`init`] installs, writing to `writer`.
-pub fn subscriber<W>(settings: &Settings, writer: W) -> impl Subscriber + Send + Sync + 'static
+/// The subscriber [`init`] installs for `function_crate`, writing to
+/// `writer`: the settings' filter under the [`cap`], JSON lines or text.
+pub fn subscriber<W>(
+    settings: &Settings,
+    function_crate: &str,
+    writer: W,
+) -> impl Subscriber + Send + Sync + 'static
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = settings.filter().and(cap());
+    let filter = settings.filter().and(cap(function_crate));
     let layer = if settings.json {
         tracing_subscriber::fmt::layer()
-            .event_format(JsonLines)
-            .fmt_fields(JsonFields)
+            .event_format(format::JsonLines)
+            .fmt_fields(format::JsonFields)
             .with_writer(writer)
             .boxed()
     } else {
         tracing_subscriber::fmt::layer()
             .without_time()
-            .fmt_fields(TextFields)
+            .fmt_fields(format::TextFields)
             .with_writer(writer)
             .boxed()
     };
     Registry::default().with(layer.with_filter(filter))
 }
 
-/// A value's text, cut to [`MAX_FIELD_BYTES`] (at a character boundary)
-/// with its full length noted, without writing out more than that.
-fn capped(value: impl fmt::Display) -> String {
-    let mut out = Capped::default();
-    let _ = write!(out, "{value}");
-    out.finish()
-}
-
-#[derive(Default)]
-struct Capped {
-    kept: String,
-    total: usize,
-}
-
-impl fmt::Write for Capped {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.total += s.len();
-        let room = MAX_FIELD_BYTES.saturating_sub(self.kept.len());
-        if room > 0 {
-            let mut cut = s.len().min(room);
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            self.kept.push_str(&s[..cut]);
-        }
-        Ok(())
-    }
-}
-
-impl Capped {
-    fn finish(mut self) -> String {
-        if self.total > self.kept.len() {
-            let _ = write!(
-                self.kept,
-                "… [cut to {} of {} bytes]",
-                self.kept.len(),
-                self.total
-            );
-        }
-        self.kept
-    }
-}
-
-/// Records fields as JSON values, each capped.
-struct JsonVisitor<'a>(&'a mut Map<String, Value>);
-
-impl Visit for JsonVisitor<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.insert(
-            field.name().to_string(),
-            Value::String(capped(format_args!("{value:?}"))),
-        );
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0
-            .insert(field.name().to_string(), Value::String(capped(value)));
-    }
-
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0
-            .insert(field.name().to_string(), Value::String(capped(value)));
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().to_string(), value.into());
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().to_string(), value.into());
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name().to_string(), value.into());
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().to_string(), value.into());
-    }
-}
-
-/// Span fields as a JSON object (kept in the span until an event shows it).
-struct JsonFields;
-
-impl<'w> FormatFields<'w> for JsonFields {
-    fn format_fields<R: tracing_subscriber::field::RecordFields>(
-        &self,
-        mut writer: Writer<'w>,
-        fields: R,
-    ) -> fmt::Result {
-        let mut map = Map::new();
-        fields.record(&mut JsonVisitor(&mut map));
-        write!(writer, "{}", Value::Object(map))
-    }
-
-    fn add_fields(
-        &self,
-        current: &'w mut FormattedFields<Self>,
-        fields: &span::Record<'_>,
-    ) -> fmt::Result {
-        let mut map = match serde_json::from_str(&current.fields) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
-        fields.record(&mut JsonVisitor(&mut map));
-        current.fields = Value::Object(map).to_string();
-        Ok(())
-    }
-}
-
-/// One JSON object per event.
-struct JsonLines;
-
-impl<S, N> FormatEvent<S, N> for JsonLines
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'w> FormatFields<'w> + 'static,
-{
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        let meta = event.metadata();
-        let mut fields = Map::new();
-        event.record(&mut JsonVisitor(&mut fields));
-        let mut line = Map::new();
-        line.insert("level".into(), meta.level().as_str().into());
-        line.insert("target".into(), meta.target().into());
-        line.insert("fields".into(), Value::Object(fields));
-        if let Some(scope) = ctx.event_scope() {
-            let spans: Vec<Value> = scope
-                .from_root()
-                .map(|span| {
-                    let mut shown = match span
-                        .extensions()
-                        .get::<FormattedFields<N>>()
-                        .map(|f| serde_json::from_str(&f.fields))
-                    {
-                        Some(Ok(Value::Object(map))) => map,
-                        _ => Map::new(),
-                    };
-                    shown.insert("name".into(), span.name().into());
-                    Value::Object(shown)
-                })
-                .collect();
-            if let Some(current) = spans.last() {
-                line.insert("span".into(), current.clone());
-            }
-            line.insert("spans".into(), Value::Array(spans));
-        }
-        writeln!(writer, "{}", Value::Object(line))
-    }
-}
-
-/// Fields as text, `message` first without its name, each capped.
-struct TextFields;
-
-impl<'w> FormatFields<'w> for TextFields {
-    fn format_fields<R: tracing_subscriber::field::RecordFields>(
-        &self,
-        mut writer: Writer<'w>,
-        fields: R,
-    ) -> fmt::Result {
-        let mut visitor = TextVisitor {
-            writer: &mut writer,
-            first: true,
-            result: Ok(()),
-        };
-        fields.record(&mut visitor);
-        visitor.result
-    }
-}
-
-struct TextVisitor<'a, 'w> {
-    writer: &'a mut Writer<'w>,
-    first: bool,
-    result: fmt::Result,
-}
-
-impl Visit for TextVisitor<'_, '_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = capped(format_args!("{value:?}"));
-        let separator = if self.first { "" } else { " " };
-        self.first = false;
-        self.result = self.result.and_then(|()| match field.name() {
-            "message" => write!(self.writer, "{separator}{text}"),
-            name => write!(self.writer, "{separator}{name}={text}"),
-        });
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.record_debug(field, &format_args!("{value}"));
-        } else {
-            self.record_debug(field, &value);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
+
+    use serde_json::Value;
 
     use super::*;
 
@@ -405,7 +155,10 @@ mod tests {
 
     fn logged(settings: Settings, emit: impl FnOnce()) -> Vec<String> {
         let capture = Capture::default();
-        tracing::subscriber::with_default(subscriber(&settings, capture.clone()), emit);
+        tracing::subscriber::with_default(
+            subscriber(&settings, "cfn_validate", capture.clone()),
+            emit,
+        );
         capture.lines()
     }
 
@@ -458,6 +211,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_function_given_to_init_is_logged_at_trace_and_no_other_function_is() {
+        let lines = logged(
+            Settings {
+                rust_log: Some("trace".into()),
+                ..Settings::default()
+            },
+            || {
+                tracing::trace!(target: "cfn_validate::decision", "the function's own trace");
+                tracing::trace!(target: "service_status", "another function's trace");
+            },
+        );
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert!(lines[0].contains("the function's own trace"), "{lines:#?}");
     }
 
     #[test]
@@ -554,6 +323,5 @@ mod tests {
                 );
             }
         }
-        assert_eq!(capped("short"), "short");
     }
 }

@@ -1,8 +1,8 @@
 //! Reading jobs and their parameters: no network.
 
+use codepipeline_types::DecodeError;
+use codepipeline_types::{FailureKind, Job, Secret, params};
 use harness::events::JobEvent;
-use pipeline_job::event::DecodeError;
-use pipeline_job::{FailureKind, Job, Secret, params};
 use serde::Deserialize;
 use serde_json::json;
 

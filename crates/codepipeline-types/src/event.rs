@@ -27,10 +27,12 @@ use crate::outcome::JobError;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value`, which no `Debug` output will show.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
 
+    /// The secret itself, for where it is really needed (signing requests).
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -45,22 +47,33 @@ impl fmt::Debug for Secret {
 /// A job to do, as read from the event.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The job id: what the report names.
     pub id: String,
+    /// The account the pipeline is in, when the event says.
     pub account_id: Option<String>,
+    /// What the job is about: configuration, artifacts, credentials.
     pub data: JobData,
 }
 
+/// `CodePipeline.job.data`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobData {
+    /// The action's configuration (its `UserParameters`).
     #[serde(default)]
     pub action_configuration: ActionConfiguration,
+    /// The artifacts the action reads.
     #[serde(default)]
     pub input_artifacts: Vec<Artifact>,
+    /// The artifacts the action writes.
     #[serde(default)]
     pub output_artifacts: Vec<Artifact>,
+    /// Temporary credentials for the artifacts, and for nothing else.
     pub artifact_credentials: Option<ArtifactCredentials>,
+    /// Set when the function is invoked again on a job it asked to
+    /// continue: the token it reported.
     pub continuation_token: Option<String>,
+    /// The key the pipeline's artifacts are encrypted with, if any.
     pub encryption_key: Option<EncryptionKey>,
 }
 
@@ -99,16 +112,21 @@ fn find<'a>(
     })
 }
 
+/// `actionConfiguration`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ActionConfiguration {
+    /// The action's `Configuration` in the pipeline.
     #[serde(default)]
     pub configuration: Configuration,
 }
 
+/// The Lambda action's `Configuration`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Configuration {
+    /// The function the action invokes.
     #[serde(rename = "FunctionName")]
     pub function_name: Option<String>,
+    /// The action's parameters, as written in the pipeline (see [`crate::params`]).
     #[serde(rename = "UserParameters")]
     pub user_parameters: Option<String>,
 }
@@ -117,8 +135,11 @@ pub struct Configuration {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Artifact {
+    /// The artifact's name in the pipeline (`SourceArtifact`).
     pub name: String,
+    /// The source revision it was built from, when there is one.
     pub revision: Option<String>,
+    /// Where it is stored.
     pub location: ArtifactLocation,
 }
 
@@ -136,22 +157,29 @@ impl Artifact {
     }
 }
 
+/// Where an artifact is stored: `S3` is the only kind CodePipeline uses.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactLocation {
+    /// The store's kind (`S3`).
     #[serde(rename = "type")]
     pub kind: String,
+    /// The object, for an artifact in S3.
     pub s3_location: Option<S3Location>,
 }
 
+/// An object in S3; shown as `s3://bucket/key`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct S3Location {
+    /// The bucket.
     pub bucket_name: String,
+    /// The object's key in it.
     pub object_key: String,
 }
 
 impl S3Location {
+    /// The object `object_key` in `bucket_name`.
     pub fn new(bucket_name: impl Into<String>, object_key: impl Into<String>) -> Self {
         S3Location {
             bucket_name: bucket_name.into(),
@@ -170,8 +198,11 @@ impl fmt::Display for S3Location {
 #[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactCredentials {
+    /// The access key id (not secret; `Debug` shows its prefix only).
     pub access_key_id: String,
+    /// The secret access key.
     pub secret_access_key: Secret,
+    /// The session token that goes with them.
     pub session_token: Secret,
     /// Epoch milliseconds.
     #[serde(default, deserialize_with = "epoch_millis")]
@@ -206,9 +237,12 @@ fn epoch_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D
     }
 }
 
+/// The key the pipeline's artifacts are encrypted with.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EncryptionKey {
+    /// The key's id or ARN: what an output artifact is written with.
     pub id: String,
+    /// Its kind (`KMS`).
     #[serde(rename = "type")]
     pub kind: String,
 }
@@ -221,7 +255,12 @@ pub enum DecodeError {
     NoJobId,
     /// The job id is known, so this can be reported as a failure.
     #[error("the job event is malformed: {message}")]
-    Malformed { job_id: String, message: String },
+    Malformed {
+        /// The job to report the failure to.
+        job_id: String,
+        /// What is wrong, naming the field.
+        message: String,
+    },
 }
 
 impl Job {
@@ -252,6 +291,7 @@ impl Job {
         })
     }
 
+    /// The action's `UserParameters`, as written (see [`crate::params`]).
     pub fn user_parameters(&self) -> Option<&str> {
         self.data
             .action_configuration
