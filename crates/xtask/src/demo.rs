@@ -11,11 +11,14 @@
 //! 1. Static_Check passes the calculator's template;
 //! 2. Static_Check fails a template with SSH open to the world, naming the
 //!    rule and the resource;
-//! 3. Service_Status passes the running calculator;
-//! 4. Service_Status waits out a test stack still coming up (its load
+//! 3. Static_Check fails a template with a public bucket that declares no
+//!    encryption, on the standard policy pack's rules, saying for each what
+//!    to change;
+//! 4. Service_Status passes the running calculator;
+//! 5. Service_Status waits out a test stack still coming up (its load
 //!    balancer answers 502 until CodeDeploy is done) and passes it, with no
 //!    false failure;
-//! 5. Service_Status fails the calculator started on the wrong port.
+//! 6. Service_Status fails the calculator started on the wrong port.
 //!
 //! Everything it starts stops when it ends, Ctrl-C included.
 
@@ -160,12 +163,15 @@ async fn demo() {
     println!("  calculator        {}", calculator.url());
 
     // The pipeline's artifact bucket holds the source artifact; the rules
-    // table is empty, as after `make stack` (the first job seeds it).
+    // table is empty, as after `make stack` (the first job seeds it with
+    // the default rules and the standard policy pack).
     moto.create_bucket(BUCKET).await;
     moto.create_rules_table(TABLE).await;
     let app_template = std::fs::read(root.join("calculator/cloudformation/application.json"))
         .expect("calculator template");
     let bastion = std::fs::read(root.join("tests/fixtures/templates/bastion-ssh-open.yaml"))
+        .expect("fixture template");
+    let public_bucket = std::fs::read(root.join("tests/fixtures/templates/public-bucket.yaml"))
         .expect("fixture template");
     let source_key = "CICD/SourceArti/demo.zip";
     moto.put_object(
@@ -174,6 +180,7 @@ async fn demo() {
         make_zip(&[
             ("cloudformation/application.json", &app_template),
             ("cloudformation/bastion.yaml", &bastion),
+            ("cloudformation/assets.yaml", &public_bucket),
         ]),
     )
     .await;
@@ -213,6 +220,13 @@ async fn demo() {
         &cfn_validate,
         pipeline,
         static_check("cloudformation/bastion.yaml"),
+    )
+    .await;
+    run_action(
+        "Static_Check: a public bucket without encryption declared (the standard policy pack)",
+        &cfn_validate,
+        pipeline,
+        static_check("cloudformation/assets.yaml"),
     )
     .await;
 
@@ -263,7 +277,7 @@ async fn demo() {
     ).await;
 
     println!(
-        "\nCodePipeline recorded {} reports for 5 actions:",
+        "\nCodePipeline recorded {} reports for 6 actions:",
         pipeline.reports().len()
     );
     for report in pipeline.reports() {
