@@ -30,6 +30,11 @@ pub struct Args {
     /// rule), or a directory of `.guard` files. Repeat to combine.
     #[arg(long, value_name = "FILE", conflicts_with = "table")]
     rules: Vec<PathBuf>,
+    /// The policy pack applied with the rules: `standard` (with the default
+    /// rules when neither --rules nor --table is given) or `none`. With
+    /// --rules, a pack named here is added to the rules files.
+    #[arg(long, value_name = "PACK", conflicts_with = "table", value_parser = pack_names())]
+    pack: Option<String>,
     /// The risk of each item made of a `.guard` file given to --rules.
     #[arg(long, value_name = "N", default_value_t = 100)]
     guard_risk: u64,
@@ -122,7 +127,7 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
             let items = runtime.block_on(table_items(table, &args.endpoint))?;
             usable(items, &format!("rules table {table}")).map_err(anyhow::Error::msg)?
         }
-        None => load_rules(&args.rules, args.guard_risk)?,
+        None => load_rules(&args.rules, args.pack.as_deref(), args.guard_risk)?,
     };
     let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates);
 
@@ -323,20 +328,45 @@ async fn table_items(
     let items = table.items().await?;
     if items.is_empty() {
         eprintln!(
-            "cicd validate: note: the rules table {} is empty; using the default rules, which cfn-validate writes into it on its first job",
+            "cicd validate: note: the rules table {} is empty; using the default rules and the standard pack, which cfn-validate writes into it on its first job",
             table.name()
         );
-        return Ok(RuleSet::default_items());
+        return Ok(policy_pack::seed_items());
     }
     Ok(items)
 }
 
-/// The rule set of `--rules` (the built-in rules without it), with what
-/// is wrong in it said on stderr. Rules that were meant to be applied but
-/// cannot be make the whole run unusable.
-fn load_rules(paths: &[PathBuf], guard_risk: u64) -> anyhow::Result<RuleSet> {
+/// `--pack`'s values: every pack, and `none`.
+fn pack_names() -> clap::builder::PossibleValuesParser {
+    let mut names = policy_pack::Pack::names();
+    names.push(NO_PACK);
+    clap::builder::PossibleValuesParser::new(names)
+}
+
+/// `--pack none`.
+const NO_PACK: &str = "none";
+
+/// The rule set of `--rules` and `--pack` (without --rules, the built-in
+/// rules and the standard pack unless `--pack none`), with what is wrong in
+/// it said on stderr. Rules that were meant to be applied but cannot be
+/// make the whole run unusable.
+fn load_rules(paths: &[PathBuf], pack: Option<&str>, guard_risk: u64) -> anyhow::Result<RuleSet> {
+    let pack = match (pack, paths.is_empty()) {
+        (Some(NO_PACK), _) | (None, false) => None,
+        (Some(name), _) => Some(name),
+        (None, true) => Some(policy_pack::STANDARD),
+    };
+    let pack_items = match pack {
+        Some(name) => match policy_pack::Pack::find(name) {
+            Some(pack) => pack.items(),
+            None => bail!("--pack {name}: there is no such pack"),
+        },
+        None => Vec::new(),
+    };
     if paths.is_empty() {
-        return Ok(RuleSet::defaults());
+        let mut items = RuleSet::default_items();
+        items.extend(pack_items);
+        return usable(items, "the built-in rules").map_err(anyhow::Error::msg);
     }
     let settings = ItemSettings {
         id: None,
@@ -368,12 +398,13 @@ fn load_rules(paths: &[PathBuf], guard_risk: u64) -> anyhow::Result<RuleSet> {
             );
         }
     }
-    let shown = match paths {
-        [one] if !guard_files::is_guard_file(one) && !one.is_dir() => {
+    let shown = match (paths, pack) {
+        ([one], None) if !guard_files::is_guard_file(one) && !one.is_dir() => {
             format!("rules file {}", one.display())
         }
         _ => "--rules".to_string(),
     };
+    items.extend(pack_items);
     usable(items, &shown).map_err(anyhow::Error::msg)
 }
 

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use cfn_template::resolve::{Unknown, add_unknowns};
-use cfn_template::view::Variant;
+use cfn_template::view::{Branch, Variant};
 
 /// Reasons a rule fires on one resource, or may. Empty when it does not.
 #[derive(Debug, Default)]
@@ -61,6 +61,13 @@ impl Evidence {
     /// it is; one found on some names the branches that lead there ("SSH
     /// open to the world when IsProd is false").
     pub fn across(forms: &[Variant], found: Vec<Evidence>) -> Evidence {
+        let branches: Vec<&[Branch]> = forms.iter().map(|f| f.when.as_slice()).collect();
+        Evidence::across_branches(&branches, found)
+    }
+
+    /// [`Evidence::across`], for forms known by their branches alone
+    /// (`found[i]` is on the form `forms[i]` leads to).
+    pub fn across_branches(forms: &[&[Branch]], found: Vec<Evidence>) -> Evidence {
         let mut resolved = OnForms::default();
         let mut unresolved = OnForms::default();
         let mut unknown = Vec::new();
@@ -71,10 +78,10 @@ impl Evidence {
         }
         let mut out = Evidence::default();
         for (reason, on) in resolved.reasons {
-            out.fires(on_forms(reason, &on, forms));
+            out.fires(on_branches(reason, &on, forms));
         }
         for (reason, on) in unresolved.reasons {
-            out.may_fire(on_forms(reason, &on, forms), &[]);
+            out.may_fire(on_branches(reason, &on, forms), &[]);
         }
         out.unknown = unknown;
         out
@@ -119,6 +126,12 @@ const NAMED_FORMS: usize = 3;
 /// `reason`, with the branches that lead to the forms it is found `on`
 /// unless that is every form.
 pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> String {
+    let branches: Vec<&[Branch]> = forms.iter().map(|f| f.when.as_slice()).collect();
+    on_branches(reason, on, &branches)
+}
+
+/// [`on_forms`], for forms known by their branches alone.
+fn on_branches(reason: String, on: &[usize], forms: &[&[Branch]]) -> String {
     if on.len() == forms.len() {
         return reason;
     }
@@ -128,13 +141,12 @@ pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> Strin
     // The branches every one of these forms takes: when no other form takes
     // them all, they say it (`IsProd is false`) ...
     let common: Vec<_> = forms[first]
-        .when
         .iter()
-        .filter(|b| on.iter().all(|&i| forms[i].when.contains(b)))
+        .filter(|b| on.iter().all(|&i| forms[i].contains(b)))
         .collect();
     let taking_them = forms
         .iter()
-        .filter(|f| common.iter().all(|b| f.when.contains(b)))
+        .filter(|f| common.iter().all(|b| f.contains(b)))
         .count();
     if !common.is_empty() && taking_them == on.len() {
         let branches: Vec<String> = common.iter().map(ToString::to_string).collect();
@@ -144,7 +156,13 @@ pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> Strin
     let mut each: Vec<String> = on
         .iter()
         .take(NAMED_FORMS)
-        .map(|&i| forms[i].describe_when())
+        .map(|&i| {
+            forms[i]
+                .iter()
+                .map(Branch::to_string)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
         .collect();
     if on.len() > NAMED_FORMS {
         each.push(format!("{} more of its forms", on.len() - NAMED_FORMS));

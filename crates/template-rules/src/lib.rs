@@ -61,6 +61,7 @@ pub mod kinds;
 pub mod render;
 mod report;
 mod rules;
+mod structured;
 pub mod unseen;
 
 pub use budget::{Budget, Interrupted};
@@ -78,7 +79,7 @@ pub use report::{
     Verdict,
 };
 pub use rules::{
-    Category, GUARD, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
-    UnusableRules, guard_summary,
+    Category, GUARD, GUARD_CATEGORY, Guidance, Rule, RuleError, RuleItem, RuleKind, RuleSet,
+    RulesFileError, UnusableRules, guard_summary,
 };
 pub use unseen::{UNSEEN, UNSEEN_RISK, UNSEEN_SUMMARY};

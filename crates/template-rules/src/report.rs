@@ -1,7 +1,11 @@
 //! What an evaluation says, and the JSON shape `cicd validate --format json`
 //! and the Lambda's `validation-report.json` share.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::rules::Guidance;
 
 /// The outcome for one template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,6 +295,11 @@ pub struct Report {
     /// as a suppression without a reason.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// What the rules that found something say of it (remediation, link,
+    /// frameworks), once per rule, by rule id; rules that say nothing are
+    /// left out, and the field is left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, Guidance>,
 }
 
 impl Report {
@@ -322,6 +331,11 @@ impl Report {
     /// How many suppressed findings (`suppressed=N`).
     pub fn suppressed_count(&self) -> usize {
         self.suppressed_findings().count()
+    }
+
+    /// What the rule `rule` says of its findings, when it says anything.
+    pub fn guidance(&self, rule: &str) -> Option<&Guidance> {
+        self.rules.get(rule)
     }
 }
 

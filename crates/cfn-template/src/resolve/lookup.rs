@@ -14,8 +14,8 @@ impl<'t> Resolver<'t> {
     }
 
     /// What `Ref: name` (or `${name}` in `Fn::Sub`) gives.
-    pub(super) fn named(&self, name: &'t str, out: &mut Vec<Candidate<'t>>) {
-        if let Some(parameter) = self.parameters.get(name) {
+    pub(super) fn named(&self, name: &str, out: &mut Vec<Candidate<'t>>) {
+        if let Some((name, parameter)) = self.parameters.get_entry(name) {
             self.parameter(name, parameter, out);
         } else if name == "AWS::NoValue" {
             // The property is left out: no value at all.

@@ -9,9 +9,11 @@
 //! every item; `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::Cidr`
 //! and `Fn::Length` are computed from their parts.
 //!
-//! What depends on the deployed stack (`Fn::GetAtt`, `Fn::ImportValue`, a
-//! parameter without a default, an SSM parameter, pseudo parameters) does
-//! not resolve; neither does what reaches a bound of the [`allowance`]
+//! `Fn::GetAtt` of an attribute that is a property the template writes (a
+//! VPC's `CidrBlock`: see [`SAME_AS_PROPERTY`]) is that property's value.
+//! What depends on the deployed stack (any other `Fn::GetAtt`,
+//! `Fn::ImportValue`, a parameter without a default, an SSM parameter,
+//! pseudo parameters) does not resolve; neither does what reaches a bound of the [`allowance`]
 //! (`MAX_*`). Such a value is a candidate that says what is unknown
 //! ([`Candidate::unknown`]), so that a rule can report that it may fire
 //! rather than stay silent.
@@ -22,15 +24,17 @@
 //! there is a template.
 
 pub mod allowance;
+mod attributes;
 mod candidate;
 mod lists;
 mod lookup;
 mod text;
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT, StopCheck};
+pub use attributes::SAME_AS_PROPERTY;
 pub use candidate::{Candidate, Unknown, Value, Via, add_unknowns, integer};
 
 use crate::node::{Node, Object};
@@ -49,6 +53,9 @@ pub struct Resolver<'t> {
     mappings: &'t Object<'t>,
     /// The logical ids of the template's resources.
     resource_ids: HashSet<&'t str>,
+    /// The resources' bodies, by logical id, for `Fn::GetAtt` of an
+    /// attribute the template itself writes (see [`SAME_AS_PROPERTY`]).
+    bodies: HashMap<&'t str, &'t Node<'t>>,
     allowance: Allowance,
     /// Values being worked out through a lookup, to spot one that leads back
     /// to itself.
@@ -77,9 +84,24 @@ impl<'t> Resolver<'t> {
             parameters,
             mappings,
             resource_ids: resource_ids.into_iter().collect(),
+            bodies: HashMap::new(),
             allowance: Allowance::default(),
             in_progress: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The same resolver, which also knows the resources' bodies (by
+    /// logical id): `Fn::GetAtt` of an attribute that is a property the
+    /// template writes ([`SAME_AS_PROPERTY`]) is that property's value.
+    pub fn with_bodies(
+        mut self,
+        bodies: impl IntoIterator<Item = (&'t str, &'t Node<'t>)>,
+    ) -> Self {
+        for (id, body) in bodies {
+            self.resource_ids.insert(id);
+            self.bodies.insert(id, body);
+        }
+        self
     }
 
     /// The same resolver, asking `stop` now and then (every
@@ -271,6 +293,7 @@ impl<'t> Resolver<'t> {
             "Fn::Select" => self.select(args, out),
             "Fn::FindInMap" => self.find_in_map(args, out),
             "Fn::Length" => self.length(args, out),
+            "Fn::GetAtt" => self.get_att(args, out),
             // A value `Fn::ForEach` could not give its identifier.
             foreach if foreach.starts_with(UNRESOLVED_ITEM) => {
                 out.push(Candidate::unknown(Unknown::new(
@@ -279,13 +302,14 @@ impl<'t> Resolver<'t> {
                 )));
             }
             // Lists where one value is expected, and what depends on the
-            // deployed stack: Fn::GetAtt, Fn::ImportValue, Fn::GetAZs,
+            // deployed stack: Fn::ImportValue, Fn::GetAZs,
             // Fn::Base64, Fn::Transform, Fn::ToJsonString, ...
             _ => out.push(Candidate::unknown(Unknown::function(function, args))),
         }
     }
 
-    fn is_resource(&self, name: &str) -> bool {
+    /// Whether `name` is the logical id of a resource of the template.
+    pub fn is_resource(&self, name: &str) -> bool {
         self.resource_ids.contains(name)
     }
 }

@@ -13,7 +13,7 @@ use super::Resolver;
 use super::allowance::{MAX_ALTERNATIVES, MAX_TEXT};
 use super::candidate::{Candidate, Unknown, Value, Via, add_unknowns};
 use super::lists::ListItem;
-use crate::node::Node;
+use crate::node::{Node, Object};
 
 /// How much of a text's end is kept once the rest is unknown or too long.
 const TAIL_KEPT: usize = 64;
@@ -108,6 +108,26 @@ impl<'t> Resolver<'t> {
                 return;
             }
         };
+        self.sub_pattern(pattern, vars, out);
+    }
+
+    /// Every text `Fn::Sub` makes of `pattern` (which need not be in the
+    /// template: a policy document written as JSON inside `Fn::Sub` is
+    /// read first, and each of its strings is a pattern of its own), with
+    /// `vars` its mapping of variables.
+    pub fn resolve_sub(&self, pattern: &str, vars: Option<&'t Object<'t>>) -> Vec<Candidate<'t>> {
+        self.allowance.start_value();
+        let mut out = Vec::new();
+        self.sub_pattern(pattern, vars, &mut out);
+        out
+    }
+
+    fn sub_pattern(
+        &self,
+        pattern: &str,
+        vars: Option<&'t Object<'t>>,
+        out: &mut Vec<Candidate<'t>>,
+    ) {
         // Reading the pattern is work in proportion to its length.
         if let Err(why) = self.allowance.bytes(pattern.len()) {
             out.push(Candidate::unknown(why));
@@ -130,10 +150,7 @@ impl<'t> Resolver<'t> {
                 if let Some(value) = vars.and_then(|v| v.get(name)) {
                     self.nested(value, &mut candidates);
                 } else if let Some((resource, attribute)) = name.split_once('.') {
-                    candidates.push(Candidate::unknown(Unknown::function(
-                        "Fn::GetAtt",
-                        &Node::string(format!("{resource}.{attribute}")),
-                    )));
+                    self.sub_attribute(resource.trim(), attribute.trim(), &mut candidates);
                 } else {
                     self.named(name.trim(), &mut candidates);
                 }

@@ -33,6 +33,7 @@ impl NativeKind for ForbiddenAmi {
                 ruledata: "ami-7a11e211, ami-08111162",
                 fires: r#"{"Type": "AWS::EC2::Instance", "Properties": {"ImageId": "ami-7a11e211", "InstanceType": "t3.micro"}}"#,
                 passes: r#"{"Type": "AWS::EC2::Instance", "Properties": {"ImageId": "ami-0abcdef1", "InstanceType": "t3.micro"}}"#,
+                with: "",
             },
         }
     }

@@ -1,7 +1,8 @@
 //! Rules, in the item shape the original function kept in DynamoDB:
 //! `rule` (id), `category`, `ruletype`, `ruledata`, `riskvalue`, `active`,
 //! and optionally `suppressible` (`Y`, the default, or `N`: a template may
-//! not suppress the rule's findings).
+//! not suppress the rule's findings), `remediation`, `link` and
+//! `frameworks` (what its findings show a reader: see [`Guidance`]).
 //!
 //! `ruletype` names a native kind ([`crate::kinds::KINDS`]: `open-ingress`,
 //! `forbidden-ami`, `regex`, each describing its `ruledata`), or `guard`:
@@ -18,6 +19,7 @@
 
 mod fields;
 mod file;
+mod guidance;
 mod item;
 mod legacy;
 mod read;
@@ -27,6 +29,7 @@ mod usable;
 
 pub use crate::category::{Category, GUARD_CATEGORY};
 pub use file::RulesFileError;
+pub use guidance::Guidance;
 pub use item::RuleItem;
 pub use rule::{GUARD, Rule, RuleKind, guard_summary};
 pub use set::{RuleError, RuleSet};

@@ -6,6 +6,7 @@ use guard_rules::GuardRules;
 use serde_json::Value;
 
 use super::fields::{parse_active, parse_flag, parse_risk, required_text};
+use super::guidance::Guidance;
 use super::item::RuleItem;
 use super::legacy;
 use super::rule::{GUARD, Rule, RuleKind};
@@ -29,6 +30,11 @@ impl Rule {
             None | Some(Value::Null) => true,
             Some(value) => parse_flag(value, "suppressible")?,
         };
+        let guidance = Guidance::read(
+            item.remediation.as_ref(),
+            item.link.as_ref(),
+            item.frameworks.as_ref(),
+        )?;
         let rule = |category, kind| Rule {
             id: id.clone(),
             category,
@@ -36,6 +42,7 @@ impl Rule {
             risk,
             active,
             suppressible,
+            guidance: guidance.clone(),
         };
         if ruletype == GUARD {
             let category = match item.category.as_ref() {
@@ -91,7 +98,7 @@ fn unknown_category(category: &str) -> String {
     )
 }
 
-/// "open-ingress, forbidden-ami, regex or guard".
+/// "open-ingress, forbidden-ami, regex, property, policy, relation or guard".
 fn ruletypes() -> String {
     let all: Vec<&str> = KINDS
         .iter()

@@ -8,6 +8,8 @@ use guard_rules::GuardRules;
 use crate::category::Category;
 use crate::kind::Check;
 
+use super::guidance::Guidance;
+
 /// The `ruletype` of a guard item.
 pub const GUARD: &str = "guard";
 
@@ -34,7 +36,7 @@ impl RuleKind {
     /// rules (the first is its default id), not its text.
     pub fn summary(&self) -> String {
         match self {
-            RuleKind::Native(check) => check.ruledata(),
+            RuleKind::Native(check) => check.summary(),
             RuleKind::Guard(rules) => guard_summary(rules),
         }
     }
@@ -68,6 +70,8 @@ pub struct Rule {
     pub active: bool,
     /// Whether a template may suppress the rule's findings.
     pub suppressible: bool,
+    /// How to fix what it finds, where to read more, the controls it serves.
+    pub guidance: Guidance,
 }
 
 impl Rule {

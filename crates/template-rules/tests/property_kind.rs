@@ -1,0 +1,420 @@
+//! The `property` kind: requirements on property values, judged on every
+//! value a property may take, failing closed.
+
+mod support;
+
+use support::one_rule::{expected, findings, refused, rules};
+use template_rules::RuleItem;
+
+fn fired(ruledata: &str, template: &str) -> Vec<(String, String, bool)> {
+    findings("property", ruledata, template)
+}
+
+fn one(ruledata: &str, template: &str) -> (String, bool) {
+    let found = fired(ruledata, template);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (_, reason, unresolved) = found.into_iter().next().unwrap();
+    (reason, unresolved)
+}
+
+const VERSIONING: &str = "{types: [AWS::S3::Bucket], require: {path: VersioningConfiguration.Status, equals: Enabled, missing: fails}}";
+
+#[test]
+fn a_value_that_is_not_the_one_required_fires_and_says_so() {
+    let template = "Resources:
+  Off: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: Suspended}}}
+  On: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: Enabled}}}
+  Unset: {Type: AWS::S3::Bucket}
+  Other: {Type: AWS::SNS::Topic}
+";
+    assert_eq!(
+        fired(VERSIONING, template),
+        [
+            (
+                "Off".to_string(),
+                "VersioningConfiguration.Status is Suspended, not Enabled".to_string(),
+                false
+            ),
+            (
+                "Unset".to_string(),
+                "VersioningConfiguration is not set".to_string(),
+                false
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_misspelt_property_is_judged_as_missing() {
+    let template = "Resources:
+  Typo: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {\"Status'\": Enabled}}}
+";
+    assert_eq!(
+        one(VERSIONING, template),
+        (
+            "VersioningConfiguration.Status is not set".to_string(),
+            false
+        )
+    );
+    // With CloudFormation's default written into the rule, it is judged
+    // as that value.
+    let encrypted = "{types: [AWS::RDS::DBInstance], require: {path: StorageEncrypted, equals: true, default: false}}";
+    let template = "Resources:
+  Db: {Type: AWS::RDS::DBInstance, Properties: {StorageEncypted: true}}
+";
+    assert_eq!(
+        one(encrypted, template),
+        (
+            "StorageEncrypted is not set (CloudFormation's default: false)".to_string(),
+            false
+        )
+    );
+}
+
+#[test]
+fn values_are_resolved_and_every_one_counts() {
+    let template = "Parameters:
+  Status: {Type: String, Default: Suspended}
+  Chosen: {Type: String, Default: Enabled, AllowedValues: [Enabled, Suspended]}
+  Open: {Type: String}
+Mappings:
+  Env: {prod: {Status: Enabled}, dev: {Status: Suspended}}
+Conditions:
+  IsProd: !Equals [!Ref AWS::AccountId, '1']
+Resources:
+  ByDefault: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: !Ref Status}}}
+  ByMapping: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: !FindInMap [Env, !Ref AWS::Region, Status]}}}
+  ByBranch: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: !If [IsProd, Enabled, Suspended]}}}
+  Allowed: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: !Ref Chosen}}}
+  Unknown: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: !Ref Open}}}
+  Sub: {Type: AWS::S3::Bucket, Properties: {VersioningConfiguration: {Status: !Sub '${Status}'}}}
+";
+    let found = fired(VERSIONING, template);
+    let expected_found = [
+        (
+            "ByDefault",
+            "VersioningConfiguration.Status is Suspended (default of parameter Status), not Enabled",
+            false,
+        ),
+        (
+            "ByMapping",
+            "VersioningConfiguration.Status is Suspended, not Enabled",
+            false,
+        ),
+        (
+            "ByBranch",
+            "VersioningConfiguration.Status is Suspended, not Enabled when IsProd is false",
+            false,
+        ),
+        (
+            "Allowed",
+            "VersioningConfiguration.Status may be Suspended (allowed value of parameter Chosen), not Enabled (parameter Chosen may be set to Suspended, one of its AllowedValues)",
+            true,
+        ),
+        (
+            "Unknown",
+            "VersioningConfiguration.Status is not resolved (parameter Open has no Default)",
+            true,
+        ),
+        (
+            "Sub",
+            "VersioningConfiguration.Status is Suspended (default of parameter Status), not Enabled",
+            false,
+        ),
+    ];
+    assert_eq!(found, expected(&expected_found));
+}
+
+#[test]
+fn a_container_written_with_if_or_left_out_is_judged_in_each_branch() {
+    let template = "Conditions:
+  IsProd: !Equals [!Ref AWS::AccountId, '1']
+Resources:
+  Left:
+    Type: AWS::S3::Bucket
+    Properties:
+      VersioningConfiguration: !If [IsProd, {Status: Enabled}, !Ref AWS::NoValue]
+  Whole:
+    Type: AWS::S3::Bucket
+    Properties: {VersioningConfiguration: !Ref Unknown}
+Parameters:
+  Unknown: {Type: String}
+";
+    assert_eq!(
+        fired(VERSIONING, template),
+        [
+            (
+                "Left".to_string(),
+                "VersioningConfiguration is not set when IsProd is false".to_string(),
+                false
+            ),
+            (
+                "Whole".to_string(),
+                "VersioningConfiguration is not known (parameter Unknown has no Default)"
+                    .to_string(),
+                true
+            ),
+        ]
+    );
+}
+
+#[test]
+fn booleans_and_numbers_written_as_text_compare_as_cloudformation_reads_them() {
+    let rule = "{types: [AWS::RDS::DBInstance], require: [{path: StorageEncrypted, equals: true, default: false}, {path: BackupRetentionPeriod, at-least: 7, default: 1}]}";
+    let template = "Resources:
+  Text: {Type: AWS::RDS::DBInstance, Properties: {StorageEncrypted: 'True', BackupRetentionPeriod: '7'}}
+  Numbers: {Type: AWS::RDS::DBInstance, Properties: {StorageEncrypted: true, BackupRetentionPeriod: 35}}
+  Short: {Type: AWS::RDS::DBInstance, Properties: {StorageEncrypted: 'false', BackupRetentionPeriod: '3'}}
+  Nonsense: {Type: AWS::RDS::DBInstance, Properties: {StorageEncrypted: yes please, BackupRetentionPeriod: a week}}
+";
+    assert_eq!(
+        fired(rule, template),
+        [
+            (
+                "Short".to_string(),
+                "StorageEncrypted is false, not true; BackupRetentionPeriod is 3, less than 7"
+                    .to_string(),
+                false
+            ),
+            (
+                "Nonsense".to_string(),
+                "StorageEncrypted is yes please, not true; BackupRetentionPeriod is a week, not a number (at least 7 expected)".to_string(),
+                false
+            ),
+        ]
+    );
+}
+
+#[test]
+fn every_item_of_a_list_is_read_and_an_item_left_out_is_none() {
+    let rule = "{types: [AWS::ElasticLoadBalancingV2::Listener], require: {path: 'Certificates[*].CertificateArn', matches: '^arn:', missing: holds}}";
+    let https = "{types: [AWS::ElasticLoadBalancing::LoadBalancer], require: {path: 'Listeners[*].Protocol', one-of: [HTTPS, SSL], missing: fails}}";
+    let template = "Conditions:
+  C: !Equals [!Ref AWS::Region, eu-west-1]
+Resources:
+  Lb:
+    Type: AWS::ElasticLoadBalancing::LoadBalancer
+    Properties:
+      Listeners:
+        - {Protocol: HTTPS, LoadBalancerPort: 443, InstancePort: 80}
+        - !If [C, {Protocol: HTTP, LoadBalancerPort: 80, InstancePort: 80}, !Ref AWS::NoValue]
+  NoListeners:
+    Type: AWS::ElasticLoadBalancing::LoadBalancer
+    Properties: {Listeners: []}
+";
+    assert_eq!(
+        fired(https, template),
+        [(
+            "Lb".to_string(),
+            "Listeners[1].Protocol is HTTP, not one of HTTPS, SSL when C is true".to_string(),
+            false
+        )]
+    );
+    assert!(
+        fired(
+            rule,
+            "Resources:\n  L: {Type: AWS::ElasticLoadBalancingV2::Listener}\n"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn values_of_one_resource_are_read_in_the_same_branches() {
+    // Aurora encrypts at the cluster: the rule is for other engines. Both
+    // values depend on IsAurora, and are never mixed across its branches.
+    let rule = "{types: [AWS::RDS::DBInstance],
+      when: {path: Engine, not-one-of: [aurora-mysql, aurora-postgresql], missing: holds},
+      require: {path: StorageEncrypted, equals: true, default: false}}";
+    let template = "Conditions:
+  IsAurora: !Equals [!Ref AWS::AccountId, '1']
+Resources:
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: !If [IsAurora, aurora-mysql, mysql]
+      StorageEncrypted: !If [IsAurora, false, true]
+  Plain:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: !If [IsAurora, aurora-mysql, mysql]
+      StorageEncrypted: false
+";
+    assert_eq!(
+        fired(rule, template),
+        [(
+            "Plain".to_string(),
+            "StorageEncrypted is false, not true when IsAurora is false".to_string(),
+            false
+        )]
+    );
+    // An engine that cannot be known may be one the rule is for.
+    let unknown = "Parameters:
+  Engine: {Type: String}
+Resources:
+  Db: {Type: AWS::RDS::DBInstance, Properties: {Engine: !Ref Engine}}
+";
+    assert_eq!(
+        one(rule, unknown),
+        (
+            "StorageEncrypted is not set (CloudFormation's default: false), if the rule applies (parameter Engine has no Default)".to_string(),
+            true
+        )
+    );
+}
+
+#[test]
+fn any_of_several_ways_to_comply_is_enough() {
+    let rule = "{types: [AWS::SQS::Queue], require: {any: [{path: KmsMasterKeyId, exists: true}, {path: SqsManagedSseEnabled, equals: true, missing: fails}]}}";
+    let template = "Parameters:
+  Key: {Type: String}
+Resources:
+  Kms: {Type: AWS::SQS::Queue, Properties: {KmsMasterKeyId: !Ref Key}}
+  Managed: {Type: AWS::SQS::Queue, Properties: {SqsManagedSseEnabled: 'true'}}
+  Neither: {Type: AWS::SQS::Queue, Properties: {SqsManagedSseEnabled: false}}
+";
+    assert_eq!(
+        fired(rule, template),
+        [(
+            "Neither".to_string(),
+            "KmsMasterKeyId is not set, and SqsManagedSseEnabled is false, not true".to_string(),
+            false
+        )]
+    );
+}
+
+#[test]
+fn includes_asks_for_one_item_of_a_list() {
+    let rule = "{types: [AWS::EKS::Cluster], require: {path: 'Logging.ClusterLogging.EnabledTypes[*].Type', includes: audit, missing: fails}}";
+    let template = "Parameters:
+  Type: {Type: String}
+Resources:
+  Audited:
+    Type: AWS::EKS::Cluster
+    Properties: {Logging: {ClusterLogging: {EnabledTypes: [{Type: api}, {Type: audit}]}}}
+  ApiOnly:
+    Type: AWS::EKS::Cluster
+    Properties: {Logging: {ClusterLogging: {EnabledTypes: [{Type: api}]}}}
+  Unset: {Type: AWS::EKS::Cluster, Properties: {}}
+  Open:
+    Type: AWS::EKS::Cluster
+    Properties: {Logging: {ClusterLogging: {EnabledTypes: [{Type: api}, {Type: !Ref Type}]}}}
+";
+    assert_eq!(
+        fired(rule, template),
+        [
+            (
+                "ApiOnly".to_string(),
+                "Logging.ClusterLogging.EnabledTypes[*].Type does not include audit".to_string(),
+                false
+            ),
+            (
+                "Unset".to_string(),
+                "Logging.ClusterLogging.EnabledTypes[*].Type does not include audit".to_string(),
+                false
+            ),
+            (
+                "Open".to_string(),
+                "Logging.ClusterLogging.EnabledTypes[*].Type may not include audit (parameter Type has no Default)".to_string(),
+                true
+            ),
+        ]
+    );
+}
+
+#[test]
+fn absent_and_exists_need_no_word_on_missing_values() {
+    let rule = "{types: [AWS::IAM::Policy], require: {path: 'Users[*]', absent: true}}";
+    let template = "Resources:
+  OnUser: {Type: AWS::IAM::Policy, Properties: {Users: [alice]}}
+  OnRole: {Type: AWS::IAM::Policy, Properties: {Roles: [r]}}
+  Empty: {Type: AWS::IAM::Policy, Properties: {Users: []}}
+";
+    assert_eq!(
+        fired(rule, template),
+        [(
+            "OnUser".to_string(),
+            "Users[0] is set (alice)".to_string(),
+            false
+        )]
+    );
+}
+
+#[test]
+fn ruledata_that_is_wrong_is_refused_saying_what_is_wrong() {
+    for (ruledata, says) in [
+        (
+            "{type: [AWS::S3::Bucket], require: {path: A, exists: true}}",
+            "unknown field `type`",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A, equal: x, missing: fails}}",
+            "unknown field `equal`",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A, equals: x}}",
+            "must say what a missing value means",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A, equals: x, one-of: [y], missing: fails}}",
+            "more than one operator",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A}}",
+            "has no operator",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {equals: x, missing: fails}}",
+            "has no path",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: 'A[x]', exists: true}}",
+            "not * or a number",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A, missing: sometimes, equals: x}}",
+            "unknown variant `sometimes`",
+        ),
+        (
+            "{types: [S3 Bucket], require: {path: A, exists: true}}",
+            "is not a resource type",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A, exists: true, missing: fails}}",
+            "exists and absent say themselves",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A, matches: '(', missing: fails}}",
+            "not a valid regex",
+        ),
+        (
+            "{types: [AWS::S3::Bucket], require: {path: A, at-least: many, missing: fails}}",
+            "must be a number",
+        ),
+        ("{types: [AWS::S3::Bucket], require: []}", "empty list"),
+        ("{types: [AWS::S3::Bucket]}", "missing field `require`"),
+        ("types: [", "not YAML or JSON"),
+    ] {
+        let message = refused("property", ruledata);
+        assert!(message.contains(says), "{ruledata}: {message}");
+    }
+}
+
+#[test]
+fn ruledata_is_stored_in_one_line_and_reads_back_the_same() {
+    let set = rules(
+        "property",
+        "types: [AWS::S3::Bucket]\nrequire:\n  path: A\n  exists: true\n",
+    );
+    let item = RuleItem::from(&set.rules()[0]);
+    let stored = item
+        .ruledata
+        .as_ref()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!stored.contains('\n'), "{stored}");
+    let again = rules("property", &stored);
+    assert_eq!(RuleItem::from(&again.rules()[0]).ruledata, item.ruledata);
+}
