@@ -24,14 +24,6 @@ pub(crate) trait Leaves<'n> {
     /// Whether intrinsic functions are read as such (in a template), not
     /// as data (in a policy document written as JSON text).
     fn reads_intrinsics(&self) -> bool;
-
-    /// Whether `node` is an identifier or attribute of a resource of the
-    /// template (`Fn::GetAtt`, `Ref` to a resource): not known, but never
-    /// a wildcard such as `*`.
-    fn names_a_resource(&self, node: &Node<'_>) -> bool {
-        let _ = node;
-        false
-    }
 }
 
 /// A template's values, through its resolver.
@@ -42,14 +34,6 @@ impl<'t> Leaves<'t> for Resolver<'t> {
 
     fn reads_intrinsics(&self) -> bool {
         true
-    }
-
-    fn names_a_resource(&self, node: &Node<'_>) -> bool {
-        match intrinsic(node) {
-            Some(("Fn::GetAtt", _)) => true,
-            Some(("Ref", name)) => name.as_str().is_some_and(|n| self.is_resource(n)),
-            _ => false,
-        }
     }
 }
 
@@ -257,11 +241,6 @@ impl<'n> Walk<'_, 'n> {
     /// parameter's default (`"a,b"`), or one value.
     fn items_of_value(&mut self, node: &'n Node<'n>, at: String) {
         let candidates = self.leaves.values(node);
-        // A resource's ARN or id is one value, not a list.
-        if self.leaves.names_a_resource(node) {
-            self.push(at, Found::Values { node, candidates });
-            return;
-        }
         if let [one] = candidates.as_slice()
             && let (Value::Node(Node::Array(items)), true) = (&one.value, one.is_resolved())
         {
@@ -299,6 +278,8 @@ impl<'n> Walk<'_, 'n> {
                         );
                     }
                 }
+                // One value: text, or of a known shape (a resource's ARN, a
+                // parameter's text).
                 _ => whole.push(candidate),
             }
         }
