@@ -16,6 +16,8 @@
 //!   at: Bucket.VersioningConfiguration.Status   # fires: the value that makes it fire
 //!   fixed: Enabled                    # and one that makes it pass
 //!   reason: Suspended                 # optional: text a finding's reason holds
+//!   without-default: passes           # optional, with `at`: what a parameter
+//!                                     #   without Default there gives (unresolved)
 //! ```
 //!
 //! `fires` means a resolved finding of the rule, `passes` none, and
@@ -24,7 +26,9 @@
 //! `fires` case with `at` with its value there replaced: by `fixed` (it
 //! passes); behind a parameter's `Default` and a mapping entry (a value);
 //! in either branch of `Fn::If` (it fires, naming the branch); behind a
-//! parameter without `Default` (a value or a list: unresolved). Every rule must have a `fires`
+//! parameter without `Default` (a value or a list: unresolved, or what
+//! `without-default` says: a secret given when the stack is deployed is not
+//! written in the template, and passes). Every rule must have a `fires`
 //! case with `at` and a `passes` case.
 
 use std::collections::{BTreeMap, HashSet};
@@ -53,6 +57,8 @@ struct Case {
     at: Option<String>,
     fixed: Option<Value>,
     reason: Option<String>,
+    #[serde(rename = "without-default")]
+    without_default: Option<Expect>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -179,6 +185,9 @@ fn every_rule_has_a_case_that_fires_with_its_value_and_one_that_passes() {
             }
             if case.at.is_some() && case.expect != Expect::Fires {
                 problems.push(format!("{}: `at` is for a case that fires", case.rule));
+            }
+            if case.without_default.is_some() && case.at.is_none() {
+                problems.push(format!("{}: `without-default` goes with `at`", case.rule));
             }
         }
         for id in ids {
@@ -419,7 +428,7 @@ fn variants(case: &Case, base: &Value) -> Vec<(String, Value, Expect, Option<Str
         out.push((
             format!("with {at} a parameter without Default"),
             with_value(&unknown, at, json!({"Ref": "PackUnknown"})),
-            Expect::Unresolved,
+            case.without_default.unwrap_or(Expect::Unresolved),
             None,
         ));
     }
