@@ -497,6 +497,65 @@ Resources:
 }
 
 #[test]
+fn list_items_are_selected_by_the_value_of_a_key_failing_closed() {
+    let logs = "{types: [AWS::ElasticLoadBalancingV2::LoadBalancer], require: {path: 'LoadBalancerAttributes[Key=access_logs.s3.enabled].Value', equals: true, default: false}}";
+    let many: String = (0..20)
+        .map(|i| format!("{{Key: a{i}, Value: x}}, "))
+        .collect();
+    let template = format!(
+        "Parameters:
+  Attribute: {{Type: String}}
+Conditions:
+  IsProd: !Equals [!Ref AWS::AccountId, '1']
+Resources:
+  Late: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{many}{{Key: access_logs.s3.enabled, Value: 'false'}}]}}}}
+  On: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{many}{{Key: access_logs.s3.enabled, Value: 'true'}}]}}}}
+  Other: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: access_logs.s3.bucket, Value: logs}}]}}}}
+  Unknown: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: !Ref Attribute, Value: 'true'}}]}}}}
+  Twice: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: access_logs.s3.enabled, Value: 'true'}}, {{Key: access_logs.s3.enabled, Value: 'false'}}]}}}}
+  ByBranch: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [!If [IsProd, {{Key: access_logs.s3.enabled, Value: 'true'}}, !Ref AWS::NoValue]]}}}}
+  Shaped: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: !Ref AWS::Region, Value: 'true'}}]}}}}
+"
+    );
+    assert_eq!(
+        fired(logs, &template),
+        expected(&[
+            (
+                "Late",
+                "LoadBalancerAttributes[20].Value is false, not true",
+                false
+            ),
+            (
+                "Other",
+                "LoadBalancerAttributes[Key=access_logs.s3.enabled] is not set (CloudFormation's default: false)",
+                false
+            ),
+            (
+                "Unknown",
+                "LoadBalancerAttributes[0] is not known (parameter Attribute has no Default)",
+                true
+            ),
+            (
+                "Twice",
+                "LoadBalancerAttributes[1].Value is false, not true",
+                false
+            ),
+            (
+                "ByBranch",
+                "LoadBalancerAttributes[Key=access_logs.s3.enabled] is not set (CloudFormation's default: false) when IsProd is false",
+                false
+            ),
+            // A region is never access_logs.s3.enabled: the attribute is not set.
+            (
+                "Shaped",
+                "LoadBalancerAttributes[Key=access_logs.s3.enabled] is not set (CloudFormation's default: false)",
+                false
+            ),
+        ])
+    );
+}
+
+#[test]
 fn ruledata_that_is_wrong_is_refused_saying_what_is_wrong() {
     for (ruledata, says) in [
         (

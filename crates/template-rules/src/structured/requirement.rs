@@ -13,7 +13,8 @@
 //!
 //! A path with `[*]` reads every item of a list: the requirement holds when
 //! it holds for each of them (`includes` asks that one of them be the
-//! value). Every value a property may take counts, each `Fn::If` branch in
+//! value); `[Key=text]` reads the items whose `Key` is `text`, and none is
+//! a value not written. Every value a property may take counts, each `Fn::If` branch in
 //! its world; a value that cannot be known makes the answer unresolved,
 //! unless its shape decides it (an account id or a resource's ARN is never
 //! `*`: see `cfn_template::resolve::Shape`).
