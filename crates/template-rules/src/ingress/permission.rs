@@ -500,7 +500,7 @@ fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Option<Sour
             let text = if kind == SourceKind::Unknown {
                 format!("a {key} not resolved")
             } else {
-                format!("…{}", short(&tail))
+                format!("…{}", short(tail))
             };
             return Some(Source {
                 kind,

@@ -560,7 +560,7 @@ impl Op {
             Op::Exists => true,
             Op::Absent => false,
             Op::Includes(v) => v.matches(text),
-            Op::Written(written) => !dynamic_reference(text) == *written,
+            Op::Written(written) => dynamic_reference(text) != *written,
         })
     }
 
