@@ -1,11 +1,10 @@
 //! What the resolver makes of values the template itself defines.
 
 use cfn_template::Template;
-use cfn_template::resolve::{Class, Pseudo, Shape, Value};
+use cfn_template::resolve::{Candidate, Class, Pseudo, Shape, Value};
 
-/// Every candidate of `Properties.Value` of the resource `Out`, as text or
-/// as what is unknown.
-fn candidates(text: &str) -> Vec<Result<String, Vec<String>>> {
+/// `f` of every candidate of `Properties.Value` of the resource `Out`.
+fn with_candidates<R>(text: &str, f: impl FnOnce(Vec<Candidate<'_>>) -> R) -> R {
     let template = Template::parse(text.as_bytes()).unwrap();
     let resolver = template.resolver();
     let value = template
@@ -15,16 +14,23 @@ fn candidates(text: &str) -> Vec<Result<String, Vec<String>>> {
         .unwrap()
         .get("Value")
         .unwrap();
-    resolver
-        .resolve(value)
-        .into_iter()
-        .map(|c| match (&c.value, c.as_text()) {
-            (_, Some(text)) if c.is_resolved() => Ok(text.into_owned()),
-            (Value::Unknown | Value::Shaped(_), _) | (_, _) => {
-                Err(c.unknown.iter().map(ToString::to_string).collect())
-            }
-        })
-        .collect()
+    f(resolver.resolve(value))
+}
+
+/// Every candidate of `Properties.Value` of the resource `Out`, as text or
+/// as what is unknown.
+fn candidates(text: &str) -> Vec<Result<String, Vec<String>>> {
+    with_candidates(text, |candidates| {
+        candidates
+            .into_iter()
+            .map(|c| match (&c.value, c.as_text()) {
+                (_, Some(text)) if c.is_resolved() => Ok(text.into_owned()),
+                (Value::Unknown | Value::Shaped(_), _) | (_, _) => {
+                    Err(c.unknown.iter().map(ToString::to_string).collect())
+                }
+            })
+            .collect()
+    })
 }
 
 const VPC: &str = "Parameters:
@@ -135,28 +141,18 @@ Resources:
 /// What the resolver makes of `Properties.Value` of `Out` in `text`: the
 /// shape of each candidate (`None` for a value known, or not known at all).
 fn shapes(text: &str) -> Vec<Option<Shape>> {
-    let template = Template::parse(text.as_bytes()).unwrap();
-    let resolver = template.resolver();
-    let value = template
-        .resource("Out")
-        .unwrap()
-        .properties()
-        .unwrap()
-        .get("Value")
-        .unwrap();
-    resolver
-        .resolve(value)
-        .into_iter()
-        .map(|c| {
-            if let Value::Shaped(_) = c.value {
-                assert!(!c.is_resolved(), "a shape says what is not known");
-            }
-            match c.value {
-                Value::Shaped(shape) => Some(shape),
+    with_candidates(text, |candidates| {
+        candidates
+            .into_iter()
+            .map(|c| match c.value {
+                Value::Shaped(shape) => {
+                    assert!(!c.unknown.is_empty(), "a shape says what is not known");
+                    Some(shape)
+                }
                 _ => None,
-            }
-        })
-        .collect()
+            })
+            .collect()
+    })
 }
 
 const SHAPES: &str = "Parameters:
