@@ -13,17 +13,18 @@
 //! findings, then unresolved ones (saying what could not be resolved), then
 //! those a baseline held already and the verdict left out, then suppressed
 //! ones (with their reasons, so the approver sees what was waived), then
-//! the template's warnings. What does not fit is counted in a last "… and N
-//! more" line, never cut mid-line.
+//! the template's warnings. After the first finding of a rule that says how
+//! to fix it comes its remediation, once. What does not fit is counted in a
+//! last "… and N more" line, never cut mid-line.
 //!
 //! Compared with a baseline (a deployed stack's template), the headline
 //! says how many findings are new and how many existing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY, truncate};
 use pipeline_job::{JobError, Outcome};
-use template_rules::{Finding, Report, Thresholds, UnresolvedPolicy, Verdict};
+use template_rules::{Finding, Guidance, Report, Thresholds, UnresolvedPolicy, Verdict};
 
 /// The result to report for `file`, whose report is `report`: a success
 /// for a template that may go on, a `JobFailed` for one that may not.
@@ -176,13 +177,26 @@ struct Listing<'a> {
 #[derive(Clone, Copy)]
 enum Item<'a> {
     Finding(&'a Finding),
+    /// How to fix what a rule found, after its first finding.
+    Fix(&'a Guidance),
     Warning(&'a str),
 }
 
 impl<'a> Listing<'a> {
     fn of(report: &'a Report) -> Listing<'a> {
-        let findings = |it: &mut dyn Iterator<Item = &'a Finding>| -> Vec<Item<'a>> {
-            it.map(Item::Finding).collect()
+        // A rule's remediation follows its first finding, once.
+        let mut fixed: HashSet<&str> = HashSet::new();
+        let mut findings = |it: &mut dyn Iterator<Item = &'a Finding>| -> Vec<Item<'a>> {
+            let mut items = Vec::new();
+            for finding in it {
+                items.push(Item::Finding(finding));
+                if let Some(guidance) = report.guidance(&finding.rule)
+                    && fixed.insert(&finding.rule)
+                {
+                    items.push(Item::Fix(guidance));
+                }
+            }
+            items
         };
         Listing {
             sections: vec![
@@ -201,7 +215,7 @@ impl<'a> Listing<'a> {
                 ),
                 (
                     Some("suppressed in the template:"),
-                    findings(&mut report.suppressed_findings()),
+                    report.suppressed_findings().map(Item::Finding).collect(),
                 ),
                 (
                     Some("warnings:"),
@@ -227,6 +241,7 @@ impl<'a> Listing<'a> {
                 if !full {
                     let line = match item {
                         Item::Finding(f) => finding_line(f),
+                        Item::Fix(guidance) => fix_line(guidance),
                         Item::Warning(w) => w.to_string(),
                     };
                     let line = truncate(&line, MAX_LINE);
@@ -248,6 +263,8 @@ impl<'a> Listing<'a> {
                 match item {
                     Item::Finding(_) => findings_left += 1,
                     Item::Warning(_) => warnings_left += 1,
+                    // The report (and `cicd validate`) has it.
+                    Item::Fix(_) => {}
                 }
             }
         }
@@ -267,6 +284,21 @@ fn more(findings: usize, warnings: usize, elsewhere: &str) -> String {
         (f, w) => format!("{}, {}", count(f, "more finding"), count(w, "warning")),
     };
     format!("… and {what}: {elsewhere}")
+}
+
+/// How to fix what a rule found: `  fix: remediation [frameworks] link`.
+fn fix_line(guidance: &Guidance) -> String {
+    let mut line = match &guidance.remediation {
+        Some(remediation) => format!("  fix: {remediation}"),
+        None => "  see:".to_string(),
+    };
+    if !guidance.frameworks.is_empty() {
+        line.push_str(&format!(" [{}]", guidance.frameworks.join(", ")));
+    }
+    if let Some(link) = &guidance.link {
+        line.push_str(&format!(" {link}"));
+    }
+    line
 }
 
 /// One finding: rule, resource, line, why, and what it weighs — or what
@@ -371,6 +403,45 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_rule_s_remediation_follows_its_first_finding_once() {
+        let rules = RuleSet::from_file_str(
+            r#"
+- rule: Versioned
+  category: S3
+  ruletype: property
+  ruledata: {types: [AWS::S3::Bucket], require: {path: VersioningConfiguration.Status, equals: Enabled, missing: fails}}
+  riskvalue: 60
+  active: "Y"
+  remediation: Set VersioningConfiguration.Status to Enabled.
+  link: https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+  frameworks: [AWS FSBP S3.14]
+"#,
+        )
+        .unwrap();
+        let template = "Resources:
+  A: {Type: AWS::S3::Bucket}
+  B: {Type: AWS::S3::Bucket}
+";
+        let thresholds = Thresholds::default();
+        let report = evaluate(
+            &Template::parse(template.as_bytes()).unwrap(),
+            &rules,
+            &thresholds,
+        )
+        .unwrap();
+        let Err(error) = decide("t.yaml", &report, &thresholds) else {
+            panic!("a risk of 120 fails")
+        };
+        assert_eq!(
+            error.message,
+            "t.yaml has risk 120 (fails from 50):\n\
+             Versioned on A (line 2): VersioningConfiguration is not set [risk 60]\n  \
+             fix: Set VersioningConfiguration.Status to Enabled. [AWS FSBP S3.14] https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html\n\
+             Versioned on B (line 3): VersioningConfiguration is not set [risk 60]"
+        );
+    }
+
     fn finding(rule: &str, reason: &str) -> Finding {
         Finding {
             rule: rule.to_string(),
@@ -417,6 +488,7 @@ mod tests {
                 .map(|i| finding(&format!("Rule{i:03}"), &"x".repeat(60)))
                 .collect(),
             warnings: vec!["a warning".to_string()],
+            rules: BTreeMap::new(),
             baseline: None,
         };
         let listing = Listing::of(&report);

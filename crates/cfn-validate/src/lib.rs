@@ -13,7 +13,9 @@
 //!    `template-rules` (`score`), and the baseline's template too, each
 //!    finding then new or existing (only new ones count): CPU-bound, so on
 //!    a blocking thread ([`Invocation::spawn_blocking`]), under a budget
-//!    that gives up when the runner stops the handler.
+//!    that gives up when the runner stops the handler. Guard items run in
+//!    worker processes of this binary (`guard-worker`), within the memory
+//!    [`guard_memory`] gives them and killed when the budget is spent.
 //!    [`decision::decide`] turns the report into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
@@ -41,6 +43,7 @@ use std::sync::Arc;
 
 use artifacts::{ArtifactStore, JobStores, MAX_ARTIFACT_BYTES, S3Store, S3Stores, archive};
 use aws_config::SdkConfig;
+use guard_worker::Worker;
 use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
@@ -74,6 +77,8 @@ pub struct Validator<R, J, O, D = NoStacks> {
     own_store: O,
     /// Memory one Guard item may take (see [`guard_memory`]).
     guard_memory_limit: usize,
+    /// Where Guard runs: always a bounded worker process.
+    guard: Worker,
     /// Where a baseline stack's template is read.
     deployed: D,
 }
@@ -116,6 +121,7 @@ where
             job_stores,
             own_store,
             guard_memory_limit: EvaluateOptions::default().guard_memory_limit,
+            guard: Worker::new(),
             deployed: NoStacks,
         }
     }
@@ -136,6 +142,7 @@ where
             job_stores: self.job_stores,
             own_store: self.own_store,
             guard_memory_limit: self.guard_memory_limit,
+            guard: self.guard,
             deployed,
         }
     }
@@ -143,6 +150,14 @@ where
     /// The memory one Guard item may take, in bytes.
     pub fn with_guard_memory_limit(mut self, limit: usize) -> Self {
         self.guard_memory_limit = limit;
+        self
+    }
+
+    /// The Guard workers to run items in: by default this executable's
+    /// (the `cfn-validate` binary serves them); tests of the handler in
+    /// process give the binary's.
+    pub fn with_guard_worker(mut self, worker: Worker) -> Self {
+        self.guard = worker;
         self
     }
 
@@ -184,13 +199,14 @@ where
             let (template, file, thresholds) =
                 (Arc::clone(&template), params.file.clone(), self.thresholds);
             let guard_memory_limit = self.guard_memory_limit;
+            let worker = self.guard.clone();
             let budget = Budget::unlimited().stop_flag(invocation.stop_flag());
             let activity = invocation.activity();
             invocation
                 .spawn_blocking(move || {
-                    // Guard runs items in chunks it cannot be interrupted
-                    // in: the runner names them if it stops the handler
-                    // while one runs.
+                    // Guard runs items in chunks: the runner names them if
+                    // it stops the handler while one runs (the worker is
+                    // then killed).
                     let on_guard_chunk = |ids: &[&str]| match ids {
                         [] => activity.clear(),
                         [one] => {
@@ -203,6 +219,7 @@ where
                     };
                     let options = EvaluateOptions {
                         guard_memory_limit,
+                        guard: &worker,
                         budget,
                         on_guard_chunk: &on_guard_chunk,
                         ..EvaluateOptions::default()

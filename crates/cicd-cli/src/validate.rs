@@ -3,8 +3,10 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+use guard_worker::Worker;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use rules_table::{RulesSource, RulesTable};
@@ -29,14 +31,25 @@ pub struct Args {
     /// rule), or a directory of `.guard` files. Repeat to combine.
     #[arg(long, value_name = "FILE", conflicts_with = "table")]
     rules: Vec<PathBuf>,
+    /// The policy pack applied with the rules: `standard` (with the default
+    /// rules when neither --rules nor --table is given) or `none`. With
+    /// --rules, a pack named here is added to the rules files.
+    #[arg(long, value_name = "PACK", conflicts_with = "table", value_parser = pack_names())]
+    pack: Option<String>,
     /// The risk of each item made of a `.guard` file given to --rules.
     #[arg(long, value_name = "N", default_value_t = 100)]
     guard_risk: u64,
-    /// Memory, in MiB, Guard may need for one item on one template (its
-    /// estimate, before running it); an item that would need more is an
-    /// unresolved finding. Templates are evaluated in parallel (--jobs).
+    /// Memory, in MiB, Guard may take for the items it runs at once on one
+    /// template (a process of its own, bounded); an item that needs more is
+    /// an unresolved finding. Templates are evaluated in parallel (--jobs),
+    /// each with its own.
     #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     guard_memory: u64,
+    /// Time, in seconds, Guard may take for the items it runs at once (up to
+    /// 8; one when it runs an item again alone); an item that takes longer
+    /// is an unresolved finding.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    guard_timeout: u64,
     /// Evaluate against the rules in this DynamoDB rules table, as the pipeline does (read only).
     #[arg(long, value_name = "NAME")]
     table: Option<String>,
@@ -158,13 +171,17 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
             let items = runtime.block_on(table_items(table, &args.endpoint))?;
             usable(items, &format!("rules table {table}")).map_err(anyhow::Error::msg)?
         }
-        None => load_rules(&args.rules, args.guard_risk)?,
+        None => load_rules(&args.rules, args.pack.as_deref(), args.guard_risk)?,
     };
     let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates);
 
+    // Guard in child processes of this binary, within --guard-memory and
+    // --guard-timeout.
+    let worker = Worker::new().with_time_limit(Duration::from_secs(args.guard_timeout));
     let options = EvaluateOptions {
         guard_memory_limit: usize::try_from(args.guard_memory.saturating_mul(1 << 20))
             .unwrap_or(usize::MAX),
+        guard: &worker,
         ..EvaluateOptions::default()
     };
     let checked = check_all(
@@ -332,19 +349,23 @@ fn check(
         Ok(None) => return Ok(Examined::NotATemplate(reading::OTHER_DOCUMENT)),
         Err(error) => return unreadable(error),
     };
-    let mut rules_applied: Vec<String> = rules
-        .active()
-        .filter(|rule| rule.applies_to(&template))
-        .map(|rule| rule.id.clone())
-        .collect();
     let mut report = evaluate_with(&template, rules, thresholds, options)
         .map_err(|e| (input.shown.clone(), NotChecked::Rules(e)))?;
     if let Some(compare) = compare {
         compared(&mut report, input, compare, rules, thresholds, options)
             .map_err(|e| (input.shown.clone(), e))?;
     }
-    // A finding of a rule the engine applies itself (`(unseen)`) is
-    // reported like the others' (a JUnit test case of its own).
+    // Whether a guard item applies is told without running Guard: one
+    // with a finding applied whatever its types ("must have a trail"). A
+    // finding of a rule the engine applies itself (`(unseen)`) is reported
+    // like the others' (a JUnit test case of its own).
+    let mut rules_applied: Vec<String> = rules
+        .active()
+        .filter(|rule| {
+            rule.applies_to(&template) || report.findings.iter().any(|f| f.rule == rule.id)
+        })
+        .map(|rule| rule.id.clone())
+        .collect();
     for finding in &report.findings {
         if !rules_applied.contains(&finding.rule) {
             rules_applied.push(finding.rule.clone());
@@ -424,20 +445,45 @@ async fn table_items(
     let items = table.items().await?;
     if items.is_empty() {
         eprintln!(
-            "cicd validate: note: the rules table {} is empty; using the default rules, which cfn-validate writes into it on its first job",
+            "cicd validate: note: the rules table {} is empty; using the default rules and the standard pack, which cfn-validate writes into it on its first job",
             table.name()
         );
-        return Ok(RuleSet::default_items());
+        return Ok(policy_pack::seed_items());
     }
     Ok(items)
 }
 
-/// The rule set of `--rules` (the built-in rules without it), with what
-/// is wrong in it said on stderr. Rules that were meant to be applied but
-/// cannot be make the whole run unusable.
-fn load_rules(paths: &[PathBuf], guard_risk: u64) -> anyhow::Result<RuleSet> {
+/// `--pack`'s values: every pack, and `none`.
+fn pack_names() -> clap::builder::PossibleValuesParser {
+    let mut names = policy_pack::Pack::names();
+    names.push(NO_PACK);
+    clap::builder::PossibleValuesParser::new(names)
+}
+
+/// `--pack none`.
+const NO_PACK: &str = "none";
+
+/// The rule set of `--rules` and `--pack` (without --rules, the built-in
+/// rules and the standard pack unless `--pack none`), with what is wrong in
+/// it said on stderr. Rules that were meant to be applied but cannot be
+/// make the whole run unusable.
+fn load_rules(paths: &[PathBuf], pack: Option<&str>, guard_risk: u64) -> anyhow::Result<RuleSet> {
+    let pack = match (pack, paths.is_empty()) {
+        (Some(NO_PACK), _) | (None, false) => None,
+        (Some(name), _) => Some(name),
+        (None, true) => Some(policy_pack::STANDARD),
+    };
+    let pack_items = match pack {
+        Some(name) => match policy_pack::Pack::find(name) {
+            Some(pack) => pack.items(),
+            None => bail!("--pack {name}: there is no such pack"),
+        },
+        None => Vec::new(),
+    };
     if paths.is_empty() {
-        return Ok(RuleSet::defaults());
+        let mut items = RuleSet::default_items();
+        items.extend(pack_items);
+        return usable(items, "the built-in rules").map_err(anyhow::Error::msg);
     }
     let settings = ItemSettings {
         id: None,
@@ -469,12 +515,13 @@ fn load_rules(paths: &[PathBuf], guard_risk: u64) -> anyhow::Result<RuleSet> {
             );
         }
     }
-    let shown = match paths {
-        [one] if !guard_files::is_guard_file(one) && !one.is_dir() => {
+    let shown = match (paths, pack) {
+        ([one], None) if !guard_files::is_guard_file(one) && !one.is_dir() => {
             format!("rules file {}", one.display())
         }
         _ => "--rules".to_string(),
     };
+    items.extend(pack_items);
     usable(items, &shown).map_err(anyhow::Error::msg)
 }
 

@@ -1,6 +1,8 @@
 //! Applies a rule set to a template: one finding per (rule, resource), and
 //! for guard items one per (Guard rule, resource).
 
+use std::collections::{BTreeMap, HashSet};
+
 use cfn_template::Template;
 use cfn_template::display::short;
 use cfn_template::view::{self, ResourceView};
@@ -12,7 +14,7 @@ use crate::fingerprint::{self, Identity};
 use crate::guard::{self, EvaluateOptions, EvaluationError};
 use crate::kind::PreparedCheck;
 use crate::report::{Finding, Report, Thresholds};
-use crate::rules::{Rule, RuleKind, RuleSet};
+use crate::rules::{Guidance, Rule, RuleKind, RuleSet};
 use crate::suppression::{self, Suppressions};
 use crate::unseen;
 
@@ -162,6 +164,14 @@ pub fn evaluate_with(
         }
     }
     let judgement = thresholds.judge(&findings);
+    // What each rule that found something says of it, once per rule (in
+    // time linear in the findings: a large template has many).
+    let fired: HashSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    let guidance: BTreeMap<String, Guidance> = active
+        .iter()
+        .filter(|rule| !rule.guidance.is_empty() && fired.contains(rule.id.as_str()))
+        .map(|rule| (rule.id.clone(), rule.guidance.clone()))
+        .collect();
     Ok(Report {
         verdict: judgement.verdict,
         risk: judgement.risk,
@@ -169,6 +179,7 @@ pub fn evaluate_with(
         unresolved_policy: thresholds.unresolved(),
         findings,
         warnings,
+        rules: guidance,
         baseline: None,
     })
 }

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use cfn_template::resolve::{Unknown, add_unknowns};
-use cfn_template::view::Variant;
+use cfn_template::view::{Branch, Variant};
 
 use crate::fingerprint;
 
@@ -100,6 +100,13 @@ impl Evidence {
     /// it is; one found on some names the branches that lead there ("SSH
     /// open to the world when IsProd is false").
     pub fn across(forms: &[Variant], found: Vec<Evidence>) -> Evidence {
+        let branches: Vec<&[Branch]> = forms.iter().map(|f| f.when.as_slice()).collect();
+        Evidence::across_branches(&branches, found)
+    }
+
+    /// [`Evidence::across`], for forms known by their branches alone
+    /// (`found[i]` is on the form `forms[i]` leads to).
+    pub fn across_branches(forms: &[&[Branch]], found: Vec<Evidence>) -> Evidence {
         let mut resolved = OnForms::default();
         let mut unresolved = OnForms::default();
         let mut unknown = Vec::new();
@@ -119,16 +126,16 @@ impl Evidence {
                 Some(key) => key.clone(),
                 None => fingerprint::key(reason),
             };
-            on_forms(key, on, forms)
+            on_branches(key, on, forms)
         };
         let mut out = Evidence::default();
         for (reason, on) in resolved.reasons {
             let key = key_on(&reason, &on);
-            out.fires_as(on_forms(reason, &on, forms), key);
+            out.fires_as(on_branches(reason, &on, forms), key);
         }
         for (reason, on) in unresolved.reasons {
             let key = key_on(&reason, &on);
-            out.may_fire_as(on_forms(reason, &on, forms), &[], key);
+            out.may_fire_as(on_branches(reason, &on, forms), &[], key);
         }
         out.unknown = unknown;
         out
@@ -173,6 +180,12 @@ const NAMED_FORMS: usize = 3;
 /// `reason`, with the branches that lead to the forms it is found `on`
 /// unless that is every form.
 pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> String {
+    let branches: Vec<&[Branch]> = forms.iter().map(|f| f.when.as_slice()).collect();
+    on_branches(reason, on, &branches)
+}
+
+/// [`on_forms`], for forms known by their branches alone.
+fn on_branches(reason: String, on: &[usize], forms: &[&[Branch]]) -> String {
     if on.len() == forms.len() {
         return reason;
     }
@@ -182,13 +195,12 @@ pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> Strin
     // The branches every one of these forms takes: when no other form takes
     // them all, they say it (`IsProd is false`) ...
     let common: Vec<_> = forms[first]
-        .when
         .iter()
-        .filter(|b| on.iter().all(|&i| forms[i].when.contains(b)))
+        .filter(|b| on.iter().all(|&i| forms[i].contains(b)))
         .collect();
     let taking_them = forms
         .iter()
-        .filter(|f| common.iter().all(|b| f.when.contains(b)))
+        .filter(|f| common.iter().all(|b| f.contains(b)))
         .count();
     if !common.is_empty() && taking_them == on.len() {
         let branches: Vec<String> = common.iter().map(ToString::to_string).collect();
@@ -198,7 +210,13 @@ pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> Strin
     let mut each: Vec<String> = on
         .iter()
         .take(NAMED_FORMS)
-        .map(|&i| forms[i].describe_when())
+        .map(|&i| {
+            forms[i]
+                .iter()
+                .map(Branch::to_string)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
         .collect();
     if on.len() > NAMED_FORMS {
         each.push(format!("{} more of its forms", on.len() - NAMED_FORMS));

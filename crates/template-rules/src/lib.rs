@@ -64,6 +64,7 @@ pub mod kinds;
 pub mod render;
 mod report;
 mod rules;
+mod structured;
 mod suppression;
 pub mod unseen;
 
@@ -85,8 +86,8 @@ pub use report::{
     Thresholds, UnresolvedPolicy, ValidationReport, Verdict,
 };
 pub use rules::{
-    Category, GUARD, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
-    SuppressionPolicy, UnusableRules, guard_summary,
+    Category, GUARD, GUARD_CATEGORY, Guidance, Rule, RuleError, RuleItem, RuleKind, RuleSet,
+    RulesFileError, SuppressionPolicy, UnusableRules, guard_summary,
 };
 pub use suppression::EXPIRY_WARNING_DAYS;
 /// A calendar day (the `time` crate's): [`EvaluateOptions::today`].

@@ -1,7 +1,11 @@
 //! What an evaluation says, and the JSON shape `cicd validate --format json`
 //! and the Lambda's `validation-report.json` share.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::rules::Guidance;
 
 /// The outcome for one template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,6 +317,11 @@ pub struct Report {
     /// as a suppression without a reason.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// What the rules that found something say of it (remediation, link,
+    /// frameworks), once per rule, by rule id; rules that say nothing are
+    /// left out, and the field is left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, Guidance>,
     /// What the findings were compared with, when they were (see
     /// [`Report::compare`]); left out of JSON otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -386,6 +395,11 @@ impl Report {
     /// How many suppressed findings (`suppressed=N`).
     pub fn suppressed_count(&self) -> usize {
         self.suppressed_findings().count()
+    }
+
+    /// What the rule `rule` says of its findings, when it says anything.
+    pub fn guidance(&self, rule: &str) -> Option<&Guidance> {
+        self.rules.get(rule)
     }
 }
 

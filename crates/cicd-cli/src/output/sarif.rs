@@ -1,6 +1,8 @@
 //! SARIF 2.1.0, the format GitHub code scanning (and other services) read.
 //!
-//! Each active rule is a SARIF rule; each finding a result at its template
+//! Each active rule is a SARIF rule (its `help` the rule's remediation, in
+//! text and Markdown, `helpUri` its link, `properties.tags` its
+//! frameworks); each finding a result at its template
 //! and line, at the level it alone would give the template (error from the
 //! fail threshold, warning from the flag threshold, note below). An
 //! unresolved finding is tagged `unresolved`, names what could not be
@@ -19,8 +21,8 @@
 
 use serde_json::{Value, json};
 use template_rules::{
-    Finding, Report, Rule, RuleKind, RuleSet, Thresholds, UNSEEN, UNSEEN_RISK, UNSEEN_SUMMARY,
-    UnresolvedPolicy, Verdict,
+    Finding, Guidance, Report, Rule, RuleKind, RuleSet, Thresholds, UNSEEN, UNSEEN_RISK,
+    UNSEEN_SUMMARY, UnresolvedPolicy, Verdict,
 };
 
 use super::checked::{Checked, locate, notes, unresolved_note};
@@ -50,22 +52,30 @@ pub fn document(
                         format!(
                             "{} {} on {} resources",
                             kind.ruletype,
-                            check.ruledata(),
+                            check.summary(),
                             rule.category.name()
                         ),
                         format!("{}: {}", kind.ruletype, kind.summary),
                     )
                 }
             };
-            json!({
+            let guidance = &rule.guidance;
+            let mut descriptor = json!({
                 "id": rule.id,
                 "name": rule.id,
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": format!("{} rule {} ({}), risk {}", rule.category.name(), rule.id, rule.kind.type_name(), rule.risk)},
-                "help": {"text": help},
+                "help": help_of(guidance, &help),
                 "defaultConfiguration": {"level": level(thresholds, rule.risk)},
                 "properties": {"risk": rule.risk, "category": rule.category.name(), "ruletype": rule.kind.type_name()},
-            })
+            });
+            if let Some(link) = &guidance.link {
+                descriptor["helpUri"] = json!(link);
+            }
+            if !guidance.frameworks.is_empty() {
+                descriptor["properties"]["tags"] = json!(guidance.frameworks);
+            }
+            descriptor
         })
         .collect();
     // The rule the engine applies itself, after the active ones, when a
@@ -124,6 +134,27 @@ pub fn document(
         }],
     });
     Ok(serde_json::to_string_pretty(&document)?)
+}
+
+/// A rule's `help`: its remediation (text and Markdown, with its link and
+/// frameworks) when it has one, else what its kind looks for.
+fn help_of(guidance: &Guidance, kind: &str) -> Value {
+    let Some(remediation) = &guidance.remediation else {
+        return json!({"text": kind});
+    };
+    let mut text = remediation.clone();
+    let mut markdown = format!("**Remediation.** {remediation}");
+    if !guidance.frameworks.is_empty() {
+        let frameworks = guidance.frameworks.join(", ");
+        text.push_str(&format!(" Frameworks: {frameworks}."));
+        markdown.push_str(&format!("\n\n**Frameworks:** {frameworks}"));
+    }
+    if let Some(link) = &guidance.link {
+        text.push_str(&format!(" {link}"));
+        markdown.push_str(&format!("\n\n[Documentation]({link})"));
+    }
+    markdown.push_str(&format!("\n\n*{kind}*"));
+    json!({"text": text, "markdown": markdown})
 }
 
 /// The level of a result of this risk: what it alone would make the template.

@@ -1,12 +1,15 @@
 //! The text report, for people: one line per finding, aligned within a
-//! template, then one verdict line per template; in colour on a terminal.
+//! template (a rule's remediation under its first finding), then one
+//! verdict line per template; in colour on a terminal.
 
 use std::io::IsTerminal;
 
 use anstyle::{AnsiColor, Style};
 use template_rules::{Finding, Report, TemplateReport, Thresholds, UnresolvedPolicy, Verdict};
 
-use super::checked::{Checked, comparison, notes, unresolved_note};
+use std::collections::HashSet;
+
+use super::checked::{Checked, comparison, fix_line, notes, unresolved_note};
 
 /// Colours, on a terminal only (and never with NO_COLOR set).
 #[derive(Clone, Copy, Default)]
@@ -77,8 +80,25 @@ pub fn document(checked: &[Checked], thresholds: &Thresholds, palette: Palette) 
                 .max()
                 .unwrap_or(0),
         };
+        // A rule's remediation follows its first unsuppressed finding, once.
+        let mut fixed: HashSet<&str> = HashSet::new();
         for f in &report.findings {
             out.push_str(&finding_line(path, f, report.counts(f), &widths, palette));
+            if f.suppressed {
+                continue;
+            }
+            if let Some(guidance) = report.guidance(&f.rule)
+                && fixed.insert(&f.rule)
+            {
+                out.push_str(&format!(
+                    "{:w$}  {}{}{:#}\n",
+                    "",
+                    palette.dim,
+                    fix_line(guidance),
+                    palette.dim,
+                    w = widths.location,
+                ));
+            }
         }
         for warning in &report.warnings {
             out.push_str(&format!(

@@ -138,7 +138,7 @@ pub fn template(resources: &[String]) -> String {
 
 /// A template with nothing the rules look at.
 pub fn clean_template() -> String {
-    "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n".to_string()
+    "Resources:\n  Handle:\n    Type: AWS::CloudFormation::WaitConditionHandle\n".to_string()
 }
 
 /// Gives `command` only PATH and moto's AWS settings (region, credentials),

@@ -34,6 +34,7 @@ impl NativeKind for Regex {
                     "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]}}"#,
                 passes: r#"{"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
                     "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/8"}]}}"#,
+                with: "",
             },
         }
     }

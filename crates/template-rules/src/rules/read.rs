@@ -6,6 +6,7 @@ use guard_rules::GuardRules;
 use serde_json::Value;
 
 use super::fields::{parse_active, parse_flag, parse_risk, required_text};
+use super::guidance::Guidance;
 use super::item::RuleItem;
 use super::legacy;
 use super::rule::{GUARD, Rule, RuleKind, SuppressionPolicy};
@@ -33,6 +34,11 @@ impl Rule {
             None | Some(Value::Null) => SuppressionPolicy::Reason,
             Some(value) => parse_suppression(value)?,
         };
+        let guidance = Guidance::read(
+            item.remediation.as_ref(),
+            item.link.as_ref(),
+            item.frameworks.as_ref(),
+        )?;
         let rule = |category, kind| Rule {
             id: id.clone(),
             category,
@@ -41,6 +47,7 @@ impl Rule {
             active,
             suppressible,
             suppression,
+            guidance: guidance.clone(),
         };
         if ruletype == GUARD {
             let category = match item.category.as_ref() {
@@ -112,7 +119,7 @@ fn unknown_category(category: &str) -> String {
     )
 }
 
-/// "open-ingress, forbidden-ami, regex or guard".
+/// "open-ingress, forbidden-ami, regex, property, policy, relation or guard".
 fn ruletypes() -> String {
     let all: Vec<&str> = KINDS
         .iter()

@@ -8,6 +8,8 @@ use guard_rules::GuardRules;
 use crate::category::Category;
 use crate::kind::Check;
 
+use super::guidance::Guidance;
+
 /// The `ruletype` of a guard item.
 pub const GUARD: &str = "guard";
 
@@ -34,7 +36,7 @@ impl RuleKind {
     /// rules (the first is its default id), not its text.
     pub fn summary(&self) -> String {
         match self {
-            RuleKind::Native(check) => check.ruledata(),
+            RuleKind::Native(check) => check.summary(),
             RuleKind::Guard(rules) => guard_summary(rules),
         }
     }
@@ -70,6 +72,8 @@ pub struct Rule {
     pub suppressible: bool,
     /// What a suppression of the rule's findings must give.
     pub suppression: SuppressionPolicy,
+    /// How to fix what it finds, where to read more, the controls it serves.
+    pub guidance: Guidance,
 }
 
 /// What a suppression must give (an item's `suppression`).
@@ -106,10 +110,12 @@ impl Rule {
 
     /// Whether the rule has anything to look at in `template`: a native
     /// rule, a resource it covers; a guard item, a resource of a type its
-    /// rules select, or anything when they may read any part of it.
+    /// rules read, or anything when they may read any part of it. (Told
+    /// without running Guard, so a guard item may still have a finding on a
+    /// template it does not apply to: "the template must have a trail".)
     pub fn applies_to(&self, template: &Template) -> bool {
         match &self.kind {
-            RuleKind::Guard(rules) => match rules.selected_types() {
+            RuleKind::Guard(rules) => match rules.types_read() {
                 None => true,
                 Some(types) => template
                     .resources
