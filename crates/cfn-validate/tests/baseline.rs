@@ -49,7 +49,7 @@ async fn a_template_that_opens_one_more_port_fails_on_exactly_that_finding() {
     assert_eq!(
         message,
         "cloudformation/application.json has risk 100 (fails from 50); 1 new, 1 existing in stack calculator-prod (not counted):\n\
-         IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 3389 from 0.0.0.0/0 [risk 100]\n\
+         IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 8443 from 0.0.0.0/0 [risk 100]\n\
          existing (in the baseline already; not counted):\n\
          IngressOpenToWorld on WebSg (line 9): SecurityGroupIngress[0] admits tcp 80 from 0.0.0.0/0 [risk 100, existing]"
     );
@@ -69,7 +69,7 @@ async fn the_same_open_port_already_deployed_passes_and_says_what_exists() {
         summary,
         "no new risk found in cloudformation/application.json; 0 new, 2 existing in stack calculator-prod (not counted)\n\
          existing (in the baseline already; not counted):\n\
-         IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 3389 from 0.0.0.0/0 [risk 100, existing]\n\
+         IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 8443 from 0.0.0.0/0 [risk 100, existing]\n\
          IngressOpenToWorld on WebSg (line 9): SecurityGroupIngress[0] admits tcp 80 from 0.0.0.0/0 [risk 100, existing]"
     );
     assert_eq!(variables["verdict"], "pass");

@@ -21,10 +21,20 @@ async fn the_calculators_template_passes_the_seeded_rules_and_the_outputs_hold_i
         .await;
 
     let (summary, variables) = success(stage.run(&stage.event(&stage.parameters())).await);
-    assert_eq!(summary, "no risk found in cloudformation/application.json");
+    // The seeded rules are the defaults and the standard pack: two of the
+    // pack's findings are suppressed in the template, with their reasons.
+    assert_eq!(
+        summary.lines().next(),
+        Some("no risk found in cloudformation/application.json; 2 suppressed findings")
+    );
+    assert!(
+        summary.contains("ElbListenerHttpsRedirect on Listener (line 293)"),
+        "{summary}"
+    );
     assert_eq!(variables["verdict"], "pass");
     assert_eq!(variables["risk"], "0");
     assert_eq!(variables["findings"], "0");
+    assert_eq!(variables["suppressed"], "2");
 
     let output = stage
         .object(OUTPUT_KEY)
@@ -173,7 +183,7 @@ async fn a_template_fails_only_on_the_open_port_it_adds_over_the_deployed_stack(
         .source(&[(APP_TEMPLATE, ONE_MORE_PORT.as_bytes())])
         .await;
 
-    // Port 80 was deployed; 3389 is what the commit adds: it fails on that.
+    // Port 80 was deployed; 8443 is what the commit adds: it fails on that.
     let stack = deploy(&stage, DEPLOYED).await;
     let (kind, message) = failure(stage.run(&stage.event(&with_baseline(&stack))).await);
     assert_eq!(kind, "JobFailed");
@@ -181,7 +191,7 @@ async fn a_template_fails_only_on_the_open_port_it_adds_over_the_deployed_stack(
         message,
         format!(
             "{APP_TEMPLATE} has risk 100 (fails from 50); 1 new, 1 existing in stack {stack} (not counted):\n\
-             IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 3389 from 0.0.0.0/0 [risk 100]\n\
+             IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 8443 from 0.0.0.0/0 [risk 100]\n\
              existing (in the baseline already; not counted):\n\
              IngressOpenToWorld on WebSg (line 9): SecurityGroupIngress[0] admits tcp 80 from 0.0.0.0/0 [risk 100, existing]"
         )

@@ -30,13 +30,14 @@ const BEFORE: &str = "Resources:
         - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 10.0.0.0/8}
 ";
 
-/// The same groups as JSON, in another order, with RDP on the admin group
-/// opened to the world.
+/// The same groups as JSON, in another order, with one more port (8443,
+/// which only the rule about all traffic is about) open to the world on
+/// the admin group.
 const AFTER: &str = r#"{
   "Resources": {
     "AdminSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
       "SecurityGroupIngress": [
-        {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "CidrIp": "0.0.0.0/0"},
+        {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "CidrIp": "0.0.0.0/0"},
         {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "CidrIp": "10.0.0.0/8"}
       ],
       "GroupDescription": "admin"}},
@@ -88,7 +89,7 @@ fn an_earlier_report_makes_its_findings_existing_and_only_new_ones_count() {
     assert_eq!(added.status.code(), Some(1), "{}", stderr(&added));
     assert_eq!(
         stdout(&added),
-        "t.yaml:3  IngressOpenToWorld  AdminSg  SecurityGroupIngress[0] admits tcp 3389 from 0.0.0.0/0\n\
+        "t.yaml:3  IngressOpenToWorld  AdminSg  SecurityGroupIngress[0] admits tcp 8443 from 0.0.0.0/0\n\
          t.yaml:9  IngressOpenToWorld  WebSg    SecurityGroupIngress[0] admits tcp 80 from 0.0.0.0/0  (existing)\n\
          t.yaml: FAIL  risk 100 (2 findings, 1 existing); compared with report.json: 1 new, 1 existing (not counted)\n"
     );

@@ -141,8 +141,9 @@ pub const DEPLOYED: &str = r#"{
   }
 }"#;
 
-/// The same, as YAML and reordered, with RDP on the admin group opened to
-/// the world.
+/// The same, as YAML and reordered, with one more port (8443, which only
+/// the rule about all traffic is about) on the admin group open to the
+/// world.
 pub const ONE_MORE_PORT: &str = "Resources:
   AdminSg:
     Type: AWS::EC2::SecurityGroup
@@ -150,7 +151,7 @@ pub const ONE_MORE_PORT: &str = "Resources:
       GroupDescription: admin
       SecurityGroupIngress:
         - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 10.0.0.0/8}
-        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 0.0.0.0/0}
+        - {IpProtocol: tcp, FromPort: 8443, ToPort: 8443, CidrIp: 0.0.0.0/0}
   WebSg:
     Type: AWS::EC2::SecurityGroup
     Properties:
