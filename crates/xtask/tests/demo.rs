@@ -29,7 +29,7 @@ fn the_demo_plays_the_eight_actions_with_their_verdicts() {
         "{text}"
     );
     assert!(
-        summary[1].contains("Failed     cloudformation/bastion.yaml has risk 200"),
+        summary[1].contains("Failed     cloudformation/bastion.yaml has risk 210"),
         "{text}"
     );
     // The standard policy pack, seeded with the defaults, fails the public
