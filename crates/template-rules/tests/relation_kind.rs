@@ -218,21 +218,8 @@ Resources:
 /// that may name it and counts the others.
 #[test]
 fn comparisons_are_bounded_by_the_templates_work() {
-    use std::fmt::Write;
     let n = 2900;
-    let mut template = String::from("Parameters:\n  P: {Type: String}\nResources:\n");
-    for i in 0..n {
-        let _ = writeln!(
-            template,
-            "  B{i}: {{Type: AWS::S3::Bucket, Properties: {{BucketName: bucket-{i}}}}}"
-        );
-    }
-    for i in 0..n {
-        let _ = writeln!(
-            template,
-            "  P{i}: {{Type: AWS::S3::BucketPolicy, Properties: {{Bucket: !Ref P, PolicyDocument: {{Statement: [{{Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', Condition: {{Bool: {{aws:SecureTransport: false}}}}}}]}}}}}}"
-        );
-    }
+    let template = support::relation_worst::may_name_any(n);
     let found = fired(TLS_POLICY, &template);
     assert_eq!(found.len(), n, "one finding per bucket");
     assert!(found.iter().all(|(_, _, unresolved)| *unresolved));

@@ -13,8 +13,8 @@
 //!   without and with the pack: the whole should take under 3 s of CPU
 //!   time (one core's worth); and on the relation kind's worst case, a
 //!   template of buckets and as many bucket policies that may each name
-//!   any of them ([`may_name_any`]), which the template's work allowance
-//!   cuts short.
+//!   any of them (template-rules' `tests/support/relation_worst.rs`),
+//!   which the template's work allowance cuts short.
 //!
 //! Each is given in wall time and in CPU time (user and system, every
 //! thread counted): on a machine shared with other work the CPU time is
@@ -24,6 +24,9 @@
 //! `MemorySize`.
 //!
 //! [`pack_estate`]: crate::pack_estate
+
+#[path = "../../template-rules/tests/support/relation_worst.rs"]
+mod relation_worst;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -60,27 +63,6 @@ pub fn large_template() -> Result<(PathBuf, usize), String> {
     let path = target_dir().join("bench-pack-1mib.json");
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok((path, resources))
-}
-
-/// `n` buckets with their names written, and `n` bucket policies whose
-/// bucket is a parameter without a `Default`: each policy may name each
-/// bucket, n² comparisons for the TLS-only rule.
-pub fn may_name_any(n: usize) -> String {
-    use std::fmt::Write as _;
-    let mut template = String::from("Parameters:\n  P: {Type: String}\nResources:\n");
-    for i in 0..n {
-        let _ = writeln!(
-            template,
-            "  B{i}: {{Type: AWS::S3::Bucket, Properties: {{BucketName: bucket-{i}}}}}"
-        );
-    }
-    for i in 0..n {
-        let _ = writeln!(
-            template,
-            "  P{i}: {{Type: AWS::S3::BucketPolicy, Properties: {{Bucket: !Ref P, PolicyDocument: {{Statement: [{{Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', Condition: {{Bool: {{aws:SecureTransport: false}}}}}}]}}}}}}"
-        );
-    }
-    template
 }
 
 /// The default rules, every one active: the native rules of this bench.
@@ -261,7 +243,7 @@ pub async fn run() -> Result<(), String> {
 
     let worst = target_dir().join("bench-pack-relation-worst.yaml");
     let n = 2900;
-    let text = may_name_any(n);
+    let text = relation_worst::may_name_any(n);
     std::fs::write(&worst, &text).map_err(|e| format!("cannot write {}: {e}", worst.display()))?;
     let worst = worst.to_string_lossy();
     let without = cicd(&["--rules", &rules, "--pack", "none", &worst], LARGE_RUNS);
