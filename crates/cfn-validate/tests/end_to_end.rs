@@ -21,10 +21,20 @@ async fn the_calculators_template_passes_the_seeded_rules_and_the_outputs_hold_i
         .await;
 
     let (summary, variables) = success(stage.run(&stage.event(&stage.parameters())).await);
-    assert_eq!(summary, "no risk found in cloudformation/application.json");
+    // The seeded rules are the defaults and the standard pack: two of the
+    // pack's findings are suppressed in the template, with their reasons.
+    assert_eq!(
+        summary.lines().next(),
+        Some("no risk found in cloudformation/application.json; 2 suppressed findings")
+    );
+    assert!(
+        summary.contains("ElbListenerHttpsRedirect on Listener (line 293)"),
+        "{summary}"
+    );
     assert_eq!(variables["verdict"], "pass");
     assert_eq!(variables["risk"], "0");
     assert_eq!(variables["findings"], "0");
+    assert_eq!(variables["suppressed"], "2");
 
     let output = stage
         .object(OUTPUT_KEY)

@@ -16,6 +16,8 @@
 //!   at: Bucket.VersioningConfiguration.Status   # fires: the value that makes it fire
 //!   fixed: Enabled                    # and one that makes it pass
 //!   reason: Suspended                 # optional: text a finding's reason holds
+//!   without-default: passes           # optional, with `at`: what a parameter
+//!                                     #   without Default there gives (unresolved)
 //! ```
 //!
 //! `fires` means a resolved finding of the rule, `passes` none, and
@@ -23,8 +25,11 @@
 //! written, every case is checked again wrapped in `Fn::ForEach`, and every
 //! `fires` case with `at` with its value there replaced: by `fixed` (it
 //! passes); behind a parameter's `Default` and a mapping entry (a value);
-//! in either branch of `Fn::If` (it fires, naming the branch); behind a
-//! parameter without `Default` (a value or a list: unresolved). Every rule must have a `fires`
+//! in either branch of `Fn::If` (it fires, naming the branch, for the
+//! structured kinds: open-ingress does not name it); behind a
+//! parameter without `Default` (a value or a list: unresolved, or what
+//! `without-default` says: a secret given when the stack is deployed is not
+//! written in the template, and passes). Every rule must have a `fires`
 //! case with `at` and a `passes` case.
 
 use std::collections::{BTreeMap, HashSet};
@@ -33,7 +38,9 @@ use std::path::PathBuf;
 use policy_pack::Pack;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use template_rules::{Finding, RuleItem, RuleSet, Template, Thresholds, evaluate, parse_document};
+use template_rules::{
+    Categories, Finding, RuleItem, RuleSet, Template, Thresholds, evaluate, parse_document,
+};
 
 /// The risk from which a finding fails a pipeline with the default
 /// thresholds, and from which it flags one (README: the pack's bands).
@@ -53,6 +60,8 @@ struct Case {
     at: Option<String>,
     fixed: Option<Value>,
     reason: Option<String>,
+    #[serde(rename = "without-default")]
+    without_default: Option<Expect>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -126,8 +135,11 @@ fn every_rule_can_be_applied_is_banded_documented_and_unique() {
     assert!(all.errors().is_empty(), "{:#?}", all.errors());
     let mut problems = Vec::new();
     for (pack, service, items, _) in services() {
+        // A kind that reads its own category's types (open-ingress reads
+        // SecurityGroup's) keeps that category in any service file.
         let categories: HashSet<String> = items
             .iter()
+            .filter(|i| !fixed_category(i))
             .filter_map(|i| i.category.as_ref()?.as_str().map(str::to_string))
             .collect();
         if categories.len() != 1 {
@@ -148,9 +160,12 @@ fn every_rule_can_be_applied_is_banded_documented_and_unique() {
             if rule.guidance.remediation.is_none() || rule.guidance.link.is_none() {
                 problems.push(format!("{id}: a pack rule needs a remediation and a link"));
             }
-            if !matches!(rule.kind.type_name(), "property" | "policy" | "relation") {
+            if !matches!(
+                rule.kind.type_name(),
+                "property" | "policy" | "relation" | "open-ingress"
+            ) {
                 problems.push(format!(
-                    "{id}: ruletype {} does not fail closed on intrinsics; write pack rules with the structured kinds",
+                    "{id}: ruletype {} does not fail closed on intrinsics; write pack rules with the structured kinds or open-ingress",
                     rule.kind.type_name()
                 ));
             }
@@ -179,6 +194,9 @@ fn every_rule_has_a_case_that_fires_with_its_value_and_one_that_passes() {
             }
             if case.at.is_some() && case.expect != Expect::Fires {
                 problems.push(format!("{}: `at` is for a case that fires", case.rule));
+            }
+            if case.without_default.is_some() && case.at.is_none() {
+                problems.push(format!("{}: `without-default` goes with `at`", case.rule));
             }
         }
         for id in ids {
@@ -221,6 +239,16 @@ fn shown(findings: &[Finding]) -> String {
     } else {
         lines.join("; ")
     }
+}
+
+/// Whether `item`'s kind names its category itself (`SecurityGroup` for
+/// open-ingress), rather than taking the service's.
+fn fixed_category(item: &RuleItem) -> bool {
+    item.ruletype
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(template_rules::kinds::find)
+        .is_some_and(|kind| matches!(kind.describe().categories, Categories::Only(_)))
 }
 
 /// The one rule `id`, active (some pack rules are off by default).
@@ -376,8 +404,15 @@ fn with_section(template: &Value, section: &str, name: &str, value: Value) -> Va
 }
 
 /// The variants of a `fires` case with `at`: a name, the template, and
-/// what it must give (and a text its reasons must hold).
-fn variants(case: &Case, base: &Value) -> Vec<(String, Value, Expect, Option<String>)> {
+/// what it must give (and a text its reasons must hold). `by_branch`: the
+/// rule's kind reads each branch of `Fn::If` on its own and names it
+/// (the structured kinds); open-ingress reads both branches' values as
+/// what the property may be, and fires without naming one.
+fn variants(
+    case: &Case,
+    base: &Value,
+    by_branch: bool,
+) -> Vec<(String, Value, Expect, Option<String>)> {
     let (Some(at), Some(fixed)) = (&case.at, &case.fixed) else {
         return Vec::new();
     };
@@ -405,7 +440,7 @@ fn variants(case: &Case, base: &Value) -> Vec<(String, Value, Expect, Option<Str
             format!("with {at} in the {holds} branch of Fn::If"),
             with_value(&conditional, at, json!({"Fn::If": branches})),
             Expect::Fires,
-            Some(format!("when {CONDITION} is {holds}")),
+            by_branch.then(|| format!("when {CONDITION} is {holds}")),
         ));
     }
     // A value or a list can be a parameter's (a mapping, or nothing, cannot).
@@ -419,7 +454,7 @@ fn variants(case: &Case, base: &Value) -> Vec<(String, Value, Expect, Option<Str
         out.push((
             format!("with {at} a parameter without Default"),
             with_value(&unknown, at, json!({"Ref": "PackUnknown"})),
-            Expect::Unresolved,
+            case.without_default.unwrap_or(Expect::Unresolved),
             None,
         ));
     }
@@ -491,7 +526,10 @@ fn every_case_gives_what_it_expects_as_written_in_foreach_and_behind_intrinsics(
                         .then(|| "generated by Fn::ForEach::Loop".to_string()),
                 ),
             ];
-            runs.extend(variants(case, &base));
+            let by_branch = rules
+                .get(&case.rule)
+                .is_some_and(|rule| rule.kind.type_name() != "open-ingress");
+            runs.extend(variants(case, &base, by_branch));
             for (how, template, expect, reason) in runs {
                 checked += 1;
                 let result = findings(&rules, &template)

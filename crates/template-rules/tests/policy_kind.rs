@@ -175,7 +175,7 @@ Resources:
             ),
             (
                 "Unknown",
-                "PolicyDocument.Statement[0] (Effect Allow, PolicyDocument.Statement[0].Action is not known (parameter Open has no Default), Resource *) may match",
+                "PolicyDocument.Statement[0] (Effect Allow, PolicyDocument.Statement[0].Action is not resolved (parameter Open has no Default), Resource *) may match",
                 true
             ),
             (
@@ -239,6 +239,68 @@ fn public_principals_without_a_condition_fire_in_resource_and_trust_documents() 
             ),
         ])
     );
+}
+
+#[test]
+fn accounts_and_resources_are_no_wildcard_whatever_their_value() {
+    // Principals and resources written as pseudo parameters, a resource's
+    // ARN or id, or an account's root ARN built with Fn::Sub: not known,
+    // but never "*". A parameter without a Default, or a custom resource's
+    // attribute, may be anything.
+    let template = r#"Parameters:
+  Open: {Type: String}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {AssumeRolePolicyDocument: {Statement: []}}
+  Custom:
+    Type: Custom::Principal
+  Account:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: !Ref AWS::AccountId}, Action: 'kms:*', Resource: '*'}
+          - {Effect: Allow, Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}, Action: 'kms:*', Resource: '*'}
+          - {Effect: Allow, Principal: {AWS: [!GetAtt Role.Arn, !Ref Role]}, Action: 'kms:*', Resource: '*'}
+          - {Effect: Allow, Principal: {Service: !Sub 'logs.${AWS::Region}.${AWS::URLSuffix}'}, Action: 'kms:*', Resource: '*'}
+  ByParameter:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [q]
+      PolicyDocument: {Statement: [{Effect: Allow, Principal: {AWS: !Ref Open}, Action: sqs:SendMessage, Resource: '*'}]}
+  ByCustom:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [q]
+      PolicyDocument: {Statement: [{Effect: Allow, Principal: !GetAtt Custom.Principal, Action: sqs:SendMessage, Resource: '*'}]}
+"#;
+    assert_eq!(
+        fired(PUBLIC, template),
+        expected(&[
+            (
+                "ByParameter",
+                "PolicyDocument.Statement[0] (Effect Allow, PolicyDocument.Statement[0].Principal.AWS is not resolved (parameter Open has no Default), no Condition) may match",
+                true
+            ),
+            (
+                "ByCustom",
+                "PolicyDocument.Statement[0] (Effect Allow, PolicyDocument.Statement[0].Principal is not resolved (Fn::GetAtt Custom.Principal), no Condition) may match",
+                true
+            ),
+        ])
+    );
+    // Resources: a bucket's objects by its ARN, or its name, are not "*".
+    let template = r#"Resources:
+  Bucket: {Type: AWS::S3::Bucket}
+  Scoped:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: '*', Resource: [!GetAtt Bucket.Arn, !Sub '${Bucket.Arn}/*', !Sub 'arn:${AWS::Partition}:s3:::${Bucket}/*']}
+"#;
+    assert_eq!(fired(ADMIN, template), expected(&[]));
 }
 
 #[test]

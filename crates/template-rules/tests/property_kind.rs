@@ -4,7 +4,7 @@
 mod support;
 
 use support::one_rule::{expected, findings, refused, rules};
-use template_rules::RuleItem;
+use template_rules::{RuleItem, Template, Thresholds, evaluate};
 
 fn fired(ruledata: &str, template: &str) -> Vec<(String, String, bool)> {
     findings("property", ruledata, template)
@@ -337,6 +337,221 @@ fn absent_and_exists_need_no_word_on_missing_values() {
             "Users[0] is set (alice)".to_string(),
             false
         )]
+    );
+}
+
+#[test]
+fn values_of_a_known_shape_are_decided_where_every_value_of_it_answers_alike() {
+    let public = "{types: [AWS::Lambda::Permission], require: {path: Principal, not-equals: '*', missing: fails}}";
+    let template = "Parameters:
+  Open: {Type: String}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {AssumeRolePolicyDocument: {}}
+  Custom: {Type: Custom::Thing}
+  Account: {Type: AWS::Lambda::Permission, Properties: {Action: lambda:InvokeFunction, FunctionName: f, Principal: !Ref AWS::AccountId}}
+  Root: {Type: AWS::Lambda::Permission, Properties: {Action: lambda:InvokeFunction, FunctionName: f, Principal: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}}
+  Service: {Type: AWS::Lambda::Permission, Properties: {Action: lambda:InvokeFunction, FunctionName: f, Principal: !Sub 's3.${AWS::URLSuffix}'}}
+  ByArn: {Type: AWS::Lambda::Permission, Properties: {Action: lambda:InvokeFunction, FunctionName: f, Principal: !GetAtt Role.Arn}}
+  ByParameter: {Type: AWS::Lambda::Permission, Properties: {Action: lambda:InvokeFunction, FunctionName: f, Principal: !Ref Open}}
+  ByCustom: {Type: AWS::Lambda::Permission, Properties: {Action: lambda:InvokeFunction, FunctionName: f, Principal: !GetAtt Custom.Principal}}
+  Anyone: {Type: AWS::Lambda::Permission, Properties: {Action: lambda:InvokeFunction, FunctionName: f, Principal: '*'}}
+";
+    assert_eq!(
+        fired(public, template),
+        expected(&[
+            (
+                "ByParameter",
+                "Principal is not resolved (parameter Open has no Default)",
+                true
+            ),
+            (
+                "ByCustom",
+                "Principal is not resolved (Fn::GetAtt Custom.Principal)",
+                true
+            ),
+            ("Anyone", "Principal is *", false),
+        ])
+    );
+    // A resource's id is a name the template gives it, or a generated one:
+    // never a literal such as `default` unless the template names it so.
+    let subnet_group = "{types: [AWS::ElastiCache::CacheCluster], require: {path: CacheSubnetGroupName, not-equals: default, missing: fails}}";
+    let template = "Resources:
+  Private:
+    Type: AWS::ElastiCache::SubnetGroup
+    Properties: {Description: private, SubnetIds: [a, b]}
+  Named:
+    Type: AWS::ElastiCache::SubnetGroup
+    Properties: {Description: private, CacheSubnetGroupName: !Sub '${AWS::StackName}-cache', SubnetIds: [a]}
+  Default:
+    Type: AWS::ElastiCache::SubnetGroup
+    Properties: {Description: private, CacheSubnetGroupName: default, SubnetIds: [a]}
+  ByRef: {Type: AWS::ElastiCache::CacheCluster, Properties: {CacheSubnetGroupName: !Ref Private}}
+  ByName: {Type: AWS::ElastiCache::CacheCluster, Properties: {CacheSubnetGroupName: !Ref Named}}
+  NamedDefault: {Type: AWS::ElastiCache::CacheCluster, Properties: {CacheSubnetGroupName: !Ref Default}}
+  Written: {Type: AWS::ElastiCache::CacheCluster, Properties: {CacheSubnetGroupName: default}}
+";
+    assert_eq!(
+        fired(subnet_group, template),
+        expected(&[
+            (
+                "NamedDefault",
+                "CacheSubnetGroupName is not resolved (Ref Default (the id of a resource, known once it is created))",
+                true
+            ),
+            ("Written", "CacheSubnetGroupName is default", false),
+        ])
+    );
+    // Comparisons the shape cannot decide stay unresolved: an account id
+    // may be any 12 digits, a region any region.
+    let account = "{types: [AWS::Lambda::Permission], require: {path: SourceAccount, not-equals: '123456789012', missing: holds}}";
+    let template = "Resources:
+  Mine: {Type: AWS::Lambda::Permission, Properties: {Action: a, FunctionName: f, Principal: s3.amazonaws.com, SourceAccount: !Ref AWS::AccountId}}
+  Short: {Type: AWS::Lambda::Permission, Properties: {Action: a, FunctionName: f, Principal: s3.amazonaws.com, SourceAccount: !Sub '${AWS::AccountId}0'}}
+";
+    assert_eq!(
+        fired(account, template),
+        expected(&[(
+            "Mine",
+            "SourceAccount is not resolved (pseudo parameter AWS::AccountId)",
+            true
+        )])
+    );
+}
+
+#[test]
+fn written_in_template_tells_secrets_written_out_from_those_kept_elsewhere() {
+    let rule = "{types: [AWS::RDS::DBInstance], require: {path: MasterUserPassword, written-in-template: false, missing: holds}}";
+    let template = "Parameters:
+  Given: {Type: String, NoEcho: true}
+  Defaulted: {Type: String, NoEcho: true, Default: hunter2}
+  Stored: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /db/password}
+  Chosen: {Type: String, Default: '{{resolve:ssm-secure:/db/password}}', AllowedValues: ['{{resolve:ssm-secure:/db/password}}', hunter2]}
+Conditions:
+  IsProd: !Equals [!Ref AWS::AccountId, '1']
+Resources:
+  Secret: {Type: AWS::SecretsManager::Secret, Properties: {GenerateSecretString: {}}}
+  Literal: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: hunter2}}
+  ByDefault: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Ref Defaulted}}
+  ByBranch: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !If [IsProd, !Ref Given, hunter2]}}
+  ByAllowed: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Ref Chosen}}
+  InPart: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Sub 'hunter2${Given}'}}
+  Computed: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Base64 hunter2}}
+  ByParameter: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Ref Given}}
+  BySsm: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Ref Stored}}
+  Dynamic: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: '{{resolve:secretsmanager:db:SecretString:password}}'}}
+  BuiltDynamic: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Sub '{{resolve:secretsmanager:${Secret}::password}}'}}
+  Joined: {Type: AWS::RDS::DBInstance, Properties: {MasterUserPassword: !Join ['', ['{{resolve:secretsmanager:', !Ref Secret, ':SecretString:password}}']]}}
+  Managed: {Type: AWS::RDS::DBInstance, Properties: {ManageMasterUserPassword: true}}
+";
+    let found = fired(rule, template);
+    assert_eq!(
+        found,
+        expected(&[
+            (
+                "Literal",
+                "MasterUserPassword is written in the template",
+                false
+            ),
+            (
+                "ByDefault",
+                "MasterUserPassword is written in the template (default of parameter Defaulted)",
+                false
+            ),
+            (
+                "ByBranch",
+                "MasterUserPassword is written in the template when IsProd is false",
+                false
+            ),
+            (
+                "ByAllowed",
+                "MasterUserPassword may be written in the template (allowed value of parameter Chosen) (parameter Chosen may be set to another of its AllowedValues)",
+                true
+            ),
+            (
+                "InPart",
+                "MasterUserPassword may be written in the template, in whole or in part (parameter Given has no Default)",
+                true
+            ),
+            (
+                "Computed",
+                "MasterUserPassword may be written in the template, in whole or in part (Fn::Base64)",
+                true
+            ),
+        ])
+    );
+    // The secret itself never shows in a finding: neither in its reason
+    // nor in what it says is not known.
+    let parsed = Template::parse(template.as_bytes()).unwrap();
+    let report = evaluate(&parsed, &rules("property", rule), &Thresholds::default()).unwrap();
+    let shown = serde_json::to_string(&report.findings).unwrap();
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        refused(
+            "property",
+            "{types: [AWS::RDS::DBInstance], require: {path: P, written-in-template: false, default: x}}"
+        )
+        .contains("never written in the template")
+    );
+}
+
+#[test]
+fn list_items_are_selected_by_the_value_of_a_key_failing_closed() {
+    let logs = "{types: [AWS::ElasticLoadBalancingV2::LoadBalancer], require: {path: 'LoadBalancerAttributes[Key=access_logs.s3.enabled].Value', equals: true, default: false}}";
+    let many: String = (0..20)
+        .map(|i| format!("{{Key: a{i}, Value: x}}, "))
+        .collect();
+    let template = format!(
+        "Parameters:
+  Attribute: {{Type: String}}
+Conditions:
+  IsProd: !Equals [!Ref AWS::AccountId, '1']
+Resources:
+  Late: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{many}{{Key: access_logs.s3.enabled, Value: 'false'}}]}}}}
+  On: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{many}{{Key: access_logs.s3.enabled, Value: 'true'}}]}}}}
+  Other: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: access_logs.s3.bucket, Value: logs}}]}}}}
+  Unknown: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: !Ref Attribute, Value: 'true'}}]}}}}
+  Twice: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: access_logs.s3.enabled, Value: 'true'}}, {{Key: access_logs.s3.enabled, Value: 'false'}}]}}}}
+  ByBranch: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [!If [IsProd, {{Key: access_logs.s3.enabled, Value: 'true'}}, !Ref AWS::NoValue]]}}}}
+  Shaped: {{Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{LoadBalancerAttributes: [{{Key: !Ref AWS::Region, Value: 'true'}}]}}}}
+"
+    );
+    assert_eq!(
+        fired(logs, &template),
+        expected(&[
+            (
+                "Late",
+                "LoadBalancerAttributes[20].Value is false, not true",
+                false
+            ),
+            (
+                "Other",
+                "LoadBalancerAttributes[Key=access_logs.s3.enabled] is not set (CloudFormation's default: false)",
+                false
+            ),
+            (
+                "Unknown",
+                "LoadBalancerAttributes[0] is not known (parameter Attribute has no Default)",
+                true
+            ),
+            (
+                "Twice",
+                "LoadBalancerAttributes[1].Value is false, not true",
+                false
+            ),
+            (
+                "ByBranch",
+                "LoadBalancerAttributes[Key=access_logs.s3.enabled] is not set (CloudFormation's default: false) when IsProd is false",
+                false
+            ),
+            // A region is never access_logs.s3.enabled: the attribute is not set.
+            (
+                "Shaped",
+                "LoadBalancerAttributes[Key=access_logs.s3.enabled] is not set (CloudFormation's default: false)",
+                false
+            ),
+        ])
     );
 }
 

@@ -11,12 +11,15 @@
 //!
 //! `Fn::GetAtt` of an attribute that is a property the template writes (a
 //! VPC's `CidrBlock`: see [`SAME_AS_PROPERTY`]) is that property's value.
-//! What depends on the deployed stack (any other `Fn::GetAtt`,
-//! `Fn::ImportValue`, a parameter without a default, an SSM parameter,
-//! pseudo parameters) does not resolve; neither does what reaches a bound of the [`allowance`]
-//! (`MAX_*`). Such a value is a candidate that says what is unknown
-//! ([`Candidate::unknown`]), so that a rule can report that it may fire
-//! rather than stay silent.
+//! What depends on the deployed stack (any other `Fn::GetAtt`, a `Ref` to
+//! a resource, `Fn::ImportValue`, a parameter without a default, an SSM
+//! parameter, pseudo parameters) does not resolve; neither does what
+//! reaches a bound of the [`allowance`] (`MAX_*`). Such a value is a
+//! candidate that says what is unknown ([`Candidate::unknown`]), so that a
+//! rule can report that it may fire rather than stay silent; where the
+//! kind of text it is is known (an account id, a resource's ARN), the
+//! candidate is a [`Shape`], which answers the comparisons every possible
+//! value answers alike.
 //!
 //! A resolver sees the template through what values may refer to (its
 //! parameters, mappings and resource ids), not through
@@ -28,6 +31,7 @@ mod attributes;
 mod candidate;
 mod lists;
 mod lookup;
+mod shape;
 mod text;
 
 use std::cell::RefCell;
@@ -36,6 +40,7 @@ use std::collections::{HashMap, HashSet};
 pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT, StopCheck};
 pub use attributes::SAME_AS_PROPERTY;
 pub use candidate::{Candidate, Unknown, Value, Via, add_unknowns, integer};
+pub use shape::{Class, Part, Pseudo, Shape};
 
 use crate::node::{Node, Object};
 use allowance::{Allowance, MAX_NESTING};
@@ -60,6 +65,9 @@ pub struct Resolver<'t> {
     /// Values being worked out through a lookup, to spot one that leads back
     /// to itself.
     in_progress: RefCell<Vec<*const Node<'t>>>,
+    /// The names of each resource a `Ref` has named (see [`Class::Resource`]),
+    /// worked out once; `None` while being worked out.
+    names: RefCell<HashMap<&'t str, Option<Vec<Shape>>>>,
 }
 
 /// An entry of a list-valued property (such as `SecurityGroupIngress`).
@@ -87,6 +95,7 @@ impl<'t> Resolver<'t> {
             bodies: HashMap::new(),
             allowance: Allowance::default(),
             in_progress: RefCell::new(Vec::new()),
+            names: RefCell::new(HashMap::new()),
         }
     }
 
@@ -149,7 +158,7 @@ impl<'t> Resolver<'t> {
                     index: None,
                     value: candidate,
                 }),
-                Value::Tail(_) | Value::Unknown => out.push(Item {
+                Value::Shaped(_) | Value::Unknown => out.push(Item {
                     index: None,
                     value: candidate,
                 }),
@@ -170,7 +179,7 @@ impl<'t> Resolver<'t> {
         for candidate in self.resolve(item) {
             let keep = match candidate.value {
                 Value::Node(node) => node.is_object(),
-                Value::Tail(_) | Value::Unknown => true,
+                Value::Shaped(_) | Value::Unknown => true,
                 Value::Text(_) => false,
             };
             if keep {
@@ -301,8 +310,13 @@ impl<'t> Resolver<'t> {
                         .unwrap_or("an item of a Fn::ForEach collection"),
                 )));
             }
+            // Another stack's export: text from outside the template.
+            "Fn::ImportValue" => out.push(Candidate::shaped(
+                Shape::of(Class::Import),
+                Unknown::function(function, args),
+            )),
             // Lists where one value is expected, and what depends on the
-            // deployed stack: Fn::ImportValue, Fn::GetAZs,
+            // deployed stack: Fn::GetAZs,
             // Fn::Base64, Fn::Transform, Fn::ToJsonString, ...
             _ => out.push(Candidate::unknown(Unknown::function(function, args))),
         }
@@ -339,7 +353,7 @@ fn dedup(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
                 Value::Node(node @ (Node::Object(_) | Node::Array(_))) => {
                     Key::At(*node as *const Node)
                 }
-                Value::Tail(t) => Key::Tail(t.as_str()),
+                Value::Shaped(s) => Key::Shape(s),
                 Value::Unknown => Key::Unknown,
                 _ => match c.as_text() {
                     Some(t) => Key::Text(t.into_owned()),
@@ -360,6 +374,6 @@ fn dedup(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
 enum Key<'a> {
     At(*const Node<'a>),
     Text(String),
-    Tail(&'a str),
+    Shape(&'a Shape),
     Unknown,
 }

@@ -14,10 +14,27 @@
 //!     default: false                      # CloudFormation's default when not written
 //! ```
 //!
+//! A path may select the items of a list of mappings by a key's value:
+//! `LoadBalancerAttributes[Key=deletion_protection.enabled].Value` reads
+//! the `Value` of every item whose `Key` is that text; when none is, the
+//! value is not written.
+//!
 //! Every value a property may take counts (each `Fn::If` branch, each
 //! mapping entry a key may select, a parameter's `Default` and its other
 //! allowed values); a value that cannot be known makes the finding
-//! unresolved, never a pass.
+//! unresolved, never a pass, unless its shape decides the test: a pseudo
+//! parameter (`AWS::AccountId` is 12 digits), a resource's id or ARN
+//! (`Ref`, `Fn::GetAtt`) and text built from them with `Fn::Sub` are never
+//! `*`, nor a literal such as `default` unless the template names the
+//! resource so.
+//!
+//! `written-in-template: false` asks that a secret not be written in the
+//! template: it fails on a literal, a parameter's `Default` (naming the
+//! parameter) or a mapping entry; it holds for a dynamic reference
+//! (`{{resolve:secretsmanager:...}}`, also built with `Fn::Sub` or
+//! `Fn::Join`), a parameter without a `Default`, an SSM parameter, a
+//! resource's attribute or another stack's export; text written in part is
+//! unresolved. Its reasons never show the value.
 
 use std::sync::Arc;
 
@@ -45,9 +62,9 @@ impl NativeKind for Property {
             ruletype: PROPERTY,
             summary: "a resource of the listed types whose properties do not meet a requirement",
             ruledata: "YAML or JSON: `types` (resource types), `require` (a requirement or a list of them, all of which must hold) and optionally `when` (a requirement that selects the resources the rule applies to). \
-A requirement is `path` (dotted, `[*]` for every item of a list, `[0]` for one) with one operator — `equals`, `not-equals`, `one-of`, `not-one-of`, `at-least`, `at-most`, `matches`, `not-matches` (a regex), `includes` (a list holds the value), `exists: true`, `absent: true` — \
+A requirement is `path` (dotted, `[*]` for every item of a list, `[0]` for one, `[Key=text]` for the items whose Key is that text) with one operator — `equals`, `not-equals`, `one-of`, `not-one-of`, `at-least`, `at-most`, `matches`, `not-matches` (a regex), `includes` (a list holds the value), `exists: true`, `absent: true`, `written-in-template: false` (a secret: not a literal or a parameter's Default, but a dynamic reference or a value given at deployment) — \
 and, except for exists and absent, what a value that is not written means: `missing: fails`, `missing: holds`, or `default: V` (CloudFormation's default, judged like a written value); or `all: [...]` / `any: [...]` of requirements. \
-Booleans and numbers written as text compare as CloudFormation reads them; every value a property may take counts, and one that cannot be known makes the finding unresolved.",
+Booleans and numbers written as text compare as CloudFormation reads them; every value a property may take counts, and one that cannot be known makes the finding unresolved unless its shape decides (an account id, a resource's id or ARN is never `*`).",
             categories: Categories::Label,
             example: Example {
                 category: "S3",

@@ -1,5 +1,7 @@
 //! Property paths, as rules write them: `VersioningConfiguration.Status`,
-//! `Listeners[*].Protocol` (every item of a list), `Statement[0]`.
+//! `Listeners[*].Protocol` (every item of a list), `Statement[0]`,
+//! `LoadBalancerAttributes[Key=access_logs.s3.enabled].Value` (the items of
+//! a list whose `Key` is that text).
 
 use std::fmt;
 
@@ -12,6 +14,9 @@ pub(crate) enum Segment {
     Each,
     /// One item of a list (`[2]`).
     Index(usize),
+    /// The items of a list of mappings whose `key` is `value`
+    /// (`[Key=deletion_protection.enabled]`).
+    Select { key: String, value: String },
 }
 
 /// A path into a resource's properties (or into any value).
@@ -25,18 +30,18 @@ pub(crate) struct PropertyPath {
 const MAX_SEGMENTS: usize = 32;
 
 impl PropertyPath {
-    /// Reads `A.B[*].C`, `A[0]`; keys are any text without `.`, `[` or `]`.
+    /// Reads `A.B[*].C`, `A[0]`, `A[Key=a.b].Value`; keys are any text
+    /// without `.`, `[` or `]`, and a selected value any text without `]`.
     pub fn parse(text: &str) -> Result<PropertyPath, String> {
         let bad = |why: &str| Err(format!("path \"{text}\" {why}"));
-        let mut segments = Vec::new();
         if text.trim().is_empty() {
             return bad("is empty");
         }
-        for part in text.split('.') {
-            let (key, mut rest) = match part.find('[') {
-                Some(at) => (&part[..at], &part[at..]),
-                None => (part, ""),
-            };
+        let mut segments = Vec::new();
+        let mut rest = text;
+        loop {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let key = &rest[..end];
             if key.is_empty() {
                 return bad("has an empty key (two dots, or a dot before [)");
             }
@@ -44,22 +49,37 @@ impl PropertyPath {
                 return bad("has a key with `]` or surrounding spaces");
             }
             segments.push(Segment::Key(key.to_string()));
-            while !rest.is_empty() {
-                let Some(end) = rest.find(']') else {
+            rest = &rest[end..];
+            while let Some(inner) = rest.strip_prefix('[') {
+                let Some(close) = inner.find(']') else {
                     return bad("has a `[` without `]`");
                 };
-                let inside = &rest[1..end];
-                segments.push(match inside {
+                segments.push(match &inner[..close] {
                     "*" => Segment::Each,
-                    n => match n.parse::<usize>() {
-                        Ok(i) => Segment::Index(i),
-                        Err(_) => return bad("has an index that is not * or a number"),
+                    inside => match (inside.parse::<usize>(), inside.split_once('=')) {
+                        (Ok(i), _) => Segment::Index(i),
+                        (_, Some((key, value)))
+                            if !key.is_empty()
+                                && key.trim() == key
+                                && !key.contains('.')
+                                && !value.is_empty() =>
+                        {
+                            Segment::Select {
+                                key: key.to_string(),
+                                value: value.to_string(),
+                            }
+                        }
+                        _ => return bad("has an index that is not * or a number (or Key=value)"),
                     },
                 });
-                rest = &rest[end + 1..];
-                if !rest.is_empty() && !rest.starts_with('[') {
-                    return bad("has text after `]` that is not `.` or `[`");
-                }
+                rest = &inner[close + 1..];
+            }
+            if rest.is_empty() {
+                break;
+            }
+            match rest.strip_prefix('.') {
+                Some(next) => rest = next,
+                None => return bad("has text after `]` that is not `.` or `[`"),
             }
         }
         if segments.len() > MAX_SEGMENTS {
@@ -117,6 +137,20 @@ mod tests {
                 .len(),
             3
         );
+        // A selected value may hold dots.
+        assert_eq!(
+            PropertyPath::parse("LoadBalancerAttributes[Key=access_logs.s3.enabled].Value")
+                .unwrap()
+                .segments,
+            [
+                Segment::Key("LoadBalancerAttributes".into()),
+                Segment::Select {
+                    key: "Key".into(),
+                    value: "access_logs.s3.enabled".into()
+                },
+                Segment::Key("Value".into()),
+            ]
+        );
     }
 
     #[test]
@@ -129,6 +163,9 @@ mod tests {
             ("A[0", "without `]`"),
             ("A[0]B", "text after `]`"),
             ("A ", "surrounding spaces"),
+            ("A[Key=]", "not * or a number"),
+            ("A[=x]", "not * or a number"),
+            ("A[Key=a]b", "text after `]`"),
         ] {
             let error = PropertyPath::parse(path).unwrap_err();
             assert!(error.contains(why), "{path}: {error}");

@@ -2,12 +2,15 @@
 //! the values there may be.
 //!
 //! `Fn::If` on the way takes the world's branch; `Ref: AWS::NoValue` (or
-//! `null`) leaves the value out, and drops a list item; a container written
+//! `null`) leaves the value out, and drops a list item; `[Key=text]`
+//! follows the items whose `Key` is `text` (none: the value is missing; an
+//! item whose `Key` cannot be known: unknown); a container written
 //! through another intrinsic (`Fn::FindInMap` giving a mapping, say) is
 //! followed when it resolves to one mapping or list, and is unknown
 //! otherwise. Values at the end are what [`Leaves`] makes of them.
 
-use cfn_template::resolve::{Candidate, Resolver, Unknown, Value, intrinsic};
+use cfn_template::display::short;
+use cfn_template::resolve::{Candidate, Resolver, Unknown, Value, add_unknowns, intrinsic};
 use cfn_template::{Node, Object};
 
 use super::path::{Segment, join};
@@ -24,14 +27,6 @@ pub(crate) trait Leaves<'n> {
     /// Whether intrinsic functions are read as such (in a template), not
     /// as data (in a policy document written as JSON text).
     fn reads_intrinsics(&self) -> bool;
-
-    /// Whether `node` is an identifier or attribute of a resource of the
-    /// template (`Fn::GetAtt`, `Ref` to a resource): not known, but never
-    /// a wildcard such as `*`.
-    fn names_a_resource(&self, node: &Node<'_>) -> bool {
-        let _ = node;
-        false
-    }
 }
 
 /// A template's values, through its resolver.
@@ -42,14 +37,6 @@ impl<'t> Leaves<'t> for Resolver<'t> {
 
     fn reads_intrinsics(&self) -> bool {
         true
-    }
-
-    fn names_a_resource(&self, node: &Node<'_>) -> bool {
-        match intrinsic(node) {
-            Some(("Fn::GetAtt", _)) => true,
-            Some(("Ref", name)) => name.as_str().is_some_and(|n| self.is_resource(n)),
-            _ => false,
-        }
     }
 }
 
@@ -83,6 +70,13 @@ impl<'n, 't: 'n> Leaves<'n> for SubText<'_, 't> {
     fn reads_intrinsics(&self) -> bool {
         false
     }
+}
+
+/// Whether a list item is one a `[Key=value]` step selects.
+enum Selects {
+    Yes,
+    No,
+    Unknown(Vec<Unknown>),
 }
 
 /// One place a path leads to.
@@ -234,6 +228,42 @@ impl<'n> Walk<'_, 'n> {
                 // One mapping or value where a list may be written: one item.
                 _ => self.step(Some(node), rest, at)?,
             },
+            Segment::Select { key, value } => {
+                let items = match node.value() {
+                    Node::Array(items) => items.as_slice(),
+                    // One mapping where a list may be written: one item.
+                    _ => std::slice::from_ref(node),
+                };
+                let mut selected = false;
+                for (i, item) in items.iter().enumerate() {
+                    let at = if node.value().as_array().is_some() {
+                        format!("{at}[{i}]")
+                    } else {
+                        at.clone()
+                    };
+                    let before = self.out.len();
+                    if self.chosen(item, &at)?.is_none() {
+                        // Left out, or an Fn::If that cannot be read (said).
+                        selected |= self.out.len() > before;
+                        continue;
+                    }
+                    match self.selects(item, key, value, &at)? {
+                        Selects::Yes => {
+                            selected = true;
+                            self.step(Some(item), rest, at)?;
+                        }
+                        Selects::No => {}
+                        Selects::Unknown(unknown) => {
+                            selected = true;
+                            self.push(at, Found::Unknown(unknown));
+                        }
+                    }
+                }
+                // No item has it: the setting is not written.
+                if !selected {
+                    self.push(format!("{at}[{key}={value}]"), Found::Missing);
+                }
+            }
             Segment::Index(i) => match node.value() {
                 Node::Array(items) => {
                     let at = format!("{at}[{i}]");
@@ -248,6 +278,50 @@ impl<'n> Walk<'_, 'n> {
         Ok(())
     }
 
+    /// Whether the list item `item` (at `at`) has `key` equal to `value`;
+    /// an item whose key cannot be known may.
+    fn selects(
+        &mut self,
+        item: &'n Node<'n>,
+        key: &str,
+        value: &str,
+        at: &str,
+    ) -> Result<Selects, NeedsCondition> {
+        let path = [Segment::Key(key.to_string())];
+        let (mut yes, mut no) = (false, false);
+        let mut unknown = Vec::new();
+        for reached in reach(self.leaves, Some(item), &path, at, self.world)? {
+            match reached.found {
+                Found::Missing => no = true,
+                Found::Unknown(why) => add_unknowns(&mut unknown, &why),
+                Found::Values { candidates, .. } => {
+                    for candidate in &candidates {
+                        let is = match &candidate.value {
+                            Value::Shaped(shape) if !shape.may_be(value) => Some(false),
+                            Value::Shaped(_) | Value::Unknown => None,
+                            _ => Some(candidate.as_text().is_some_and(|t| t == value)),
+                        };
+                        match is {
+                            Some(true) => yes = true,
+                            Some(false) => no = true,
+                            None => add_unknowns(&mut unknown, &candidate.unknown),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(match (yes, no, unknown.is_empty()) {
+            (true, false, true) => Selects::Yes,
+            (false, _, true) => Selects::No,
+            // A key that is the value in one case and not in another.
+            (true, true, true) => Selects::Unknown(vec![Unknown::new(format!(
+                "{at}.{key}, which may or may not be {}",
+                short(value)
+            ))]),
+            (_, _, false) => Selects::Unknown(unknown),
+        })
+    }
+
     fn is_intrinsic(&self, node: &Node<'_>) -> bool {
         self.leaves.reads_intrinsics() && intrinsic(node).is_some()
     }
@@ -257,11 +331,6 @@ impl<'n> Walk<'_, 'n> {
     /// parameter's default (`"a,b"`), or one value.
     fn items_of_value(&mut self, node: &'n Node<'n>, at: String) {
         let candidates = self.leaves.values(node);
-        // A resource's ARN or id is one value, not a list.
-        if self.leaves.names_a_resource(node) {
-            self.push(at, Found::Values { node, candidates });
-            return;
-        }
         if let [one] = candidates.as_slice()
             && let (Value::Node(Node::Array(items)), true) = (&one.value, one.is_resolved())
         {
@@ -299,6 +368,8 @@ impl<'n> Walk<'_, 'n> {
                         );
                     }
                 }
+                // One value: text, or of a known shape (a resource's ARN, a
+                // parameter's text).
                 _ => whole.push(candidate),
             }
         }

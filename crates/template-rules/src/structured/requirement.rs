@@ -13,12 +13,20 @@
 //!
 //! A path with `[*]` reads every item of a list: the requirement holds when
 //! it holds for each of them (`includes` asks that one of them be the
-//! value). Every value a property may take counts, each `Fn::If` branch in
-//! its world; a value that cannot be known makes the answer unresolved.
+//! value); `[Key=text]` reads the items whose `Key` is `text`, and none is
+//! a value not written. Every value a property may take counts, each `Fn::If` branch in
+//! its world; a value that cannot be known makes the answer unresolved,
+//! unless its shape decides it (an account id or a resource's ARN is never
+//! `*`: see `cfn_template::resolve::Shape`).
+//!
+//! `written-in-template: false` is for secrets: whether the value is
+//! written in the template (a literal, a parameter's `Default`, a mapping
+//! entry) or kept elsewhere (a dynamic reference, a parameter without a
+//! `Default`, a resource's attribute). Its reasons never show the value.
 
 use cfn_template::Node;
 use cfn_template::display::short;
-use cfn_template::resolve::{Candidate, Via};
+use cfn_template::resolve::{Candidate, Class, Part, Shape, Unknown, Value as Resolved, Via};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -53,6 +61,7 @@ struct Written {
     exists: Option<bool>,
     absent: Option<bool>,
     includes: Option<Value>,
+    written_in_template: Option<bool>,
     missing: Option<Missing>,
     default: Option<Value>,
 }
@@ -104,6 +113,9 @@ enum Op {
     Exists,
     Absent,
     Includes(Scalar),
+    /// Whether the value is written in the template (`true`) or comes from
+    /// outside it (`false`).
+    Written(bool),
 }
 
 impl Requirement {
@@ -166,6 +178,7 @@ impl Requirement {
             || w.exists.is_some()
             || w.absent.is_some()
             || w.includes.is_some()
+            || w.written_in_template.is_some()
             || w.missing.is_some()
             || w.default.is_some();
         match (w.all, w.any) {
@@ -255,11 +268,14 @@ impl Requirement {
         if let Some(v) = &w.includes {
             ops.push(Op::Includes(scalar(v, "includes")?));
         }
+        if let Some(written) = w.written_in_template {
+            ops.push(Op::Written(written));
+        }
         let op = match ops.len() {
             1 => ops.remove(0),
             0 => {
                 return Err(format!(
-                    "{field} has no operator (equals, not-equals, one-of, not-one-of, at-least, at-most, matches, not-matches, exists, absent or includes)"
+                    "{field} has no operator (equals, not-equals, one-of, not-one-of, at-least, at-most, matches, not-matches, exists, absent, includes or written-in-template)"
                 ));
             }
             _ => {
@@ -277,6 +293,11 @@ impl Requirement {
             }
             (_, Some(_), Some(_)) => {
                 return Err(format!("{field} has both missing and default: give one"));
+            }
+            (Op::Written(_), None, Some(_)) => {
+                return Err(format!(
+                    "{field}: a default is CloudFormation's, never written in the template: say missing: holds or missing: fails"
+                ));
             }
             (_, Some(Missing::Fails), None) => OnMissing::Fails,
             (_, Some(Missing::Holds), None) => OnMissing::Holds,
@@ -357,6 +378,8 @@ impl Test {
             Op::Exists => "is set".to_string(),
             Op::Absent => "is not set".to_string(),
             Op::Includes(v) => format!("includes {}", v.shown()),
+            Op::Written(true) => "is written in the template".to_string(),
+            Op::Written(false) => "is not written in the template".to_string(),
         };
         let missing = match (&self.op, &self.missing) {
             (Op::Exists | Op::Absent, _) | (_, OnMissing::Fails) => String::new(),
@@ -431,6 +454,7 @@ impl Test {
         match &self.op {
             // Written, whatever its value: it is there.
             Op::Exists => return Truth::holds(),
+            Op::Written(expected) => return written_truth(at, candidate, *expected, &via),
             Op::Absent => {
                 let shown = match read(candidate) {
                     Read::Text(text) => format!(" ({}{via})", short(&text)),
@@ -441,8 +465,8 @@ impl Test {
             _ => {}
         }
         // Whether the value is certain to be possible: a value only partly
-        // known is, when its known end decides the test (and it is not one
-        // of a parameter's other allowed values).
+        // known is, when its shape decides the test (and it is not one of a
+        // parameter's other allowed values).
         let mut certain = candidate.is_resolved();
         let (outcome, shown, numeric) = match read(candidate) {
             Read::Text(text) => (
@@ -451,11 +475,11 @@ impl Test {
                 number(&text).is_some(),
             ),
             Read::Container(what) => (Some(self.op.on_container()), what.to_string(), false),
-            Read::Tail(tail) => {
-                let outcome = self.op.test_tail(tail);
+            Read::Shape(shape) => {
+                let outcome = self.op.test_shape(shape);
                 certain =
                     outcome.is_some() && !matches!(candidate.via, Some(Via::AllowedValueOf(_)));
-                (outcome, format!("…{}", short(tail)), false)
+                (outcome, short(&shape.to_string()).into_owned(), false)
             }
             Read::Unknown => (None, String::new(), false),
         };
@@ -536,24 +560,26 @@ impl Op {
             Op::Exists => true,
             Op::Absent => false,
             Op::Includes(v) => v.matches(text),
+            Op::Written(written) => dynamic_reference(text) != *written,
         })
     }
 
-    /// Whether a text of which only the end, `tail`, is known passes:
-    /// `None` unless that end decides it.
-    fn test_tail(&self, tail: &str) -> Option<bool> {
-        let equal = |v: &Scalar| (!v.may_end_with(tail)).then_some(false);
-        let any_equal = |vs: &[Scalar]| vs.iter().all(|v| !v.may_end_with(tail)).then_some(false);
-        // An unanchored pattern found in the end is found in the whole; a
-        // pattern that is a literal end (`:policy/Admin$`) is decided by an
-        // end at least as long.
+    /// Whether a text of which only the shape is known passes: `None`
+    /// unless the shape decides it.
+    fn test_shape(&self, shape: &Shape) -> Option<bool> {
+        let equal = |v: &Scalar| (!v.may_be(shape)).then_some(false);
+        let any_equal = |vs: &[Scalar]| vs.iter().all(|v| !v.may_be(shape)).then_some(false);
+        // An unanchored pattern found in the known end is found in the
+        // whole; a pattern that is a literal end (`:policy/Admin$`) is
+        // decided by what the text may end with.
+        let tail = shape.tail();
         let found = |r: &regex::Regex| {
             if !r.as_str().starts_with('^') && r.is_match(tail) {
                 return Some(true);
             }
             match literal_end(r.as_str()) {
-                Some(end) if tail.len() >= end.len() => Some(tail.ends_with(&end)),
-                Some(end) if !end.ends_with(tail) => Some(false),
+                Some(end) if !shape.may_end_with(&end) => Some(false),
+                Some(end) if tail.len() >= end.len() => Some(true),
                 _ => None,
             }
         };
@@ -567,6 +593,7 @@ impl Op {
             Op::Exists => Some(true),
             Op::Absent => Some(false),
             Op::AtLeast(..) | Op::AtMost(..) => None,
+            Op::Written(written) => written_shape(shape).map(|w| w == *written),
         }
     }
 
@@ -574,7 +601,7 @@ impl Op {
     fn on_container(&self) -> bool {
         matches!(
             self,
-            Op::NotEquals(_) | Op::NotOneOf(_) | Op::NotMatches(_) | Op::Exists
+            Op::NotEquals(_) | Op::NotOneOf(_) | Op::NotMatches(_) | Op::Exists | Op::Written(true)
         )
     }
 
@@ -602,6 +629,95 @@ impl Op {
             ),
             Op::Exists => format!("{at} is not set"),
             Op::Absent => format!("{at} is set"),
+            // Never the value: it may be a secret.
+            Op::Written(true) => format!("{at} is not written in the template"),
+            Op::Written(false) => format!("{at} is written in the template"),
         }
+    }
+}
+
+/// Whether `text` is a dynamic reference (`{{resolve:secretsmanager:...}}`,
+/// `{{resolve:ssm-secure:...}}`, `{{resolve:ssm:...}}`): the template holds
+/// where the value is kept, not the value.
+fn dynamic_reference(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with("{{resolve:") && text.ends_with("}}")
+}
+
+/// Whether a text of this shape is written in the template: `Some(false)`
+/// when it is a dynamic reference, or made only of values from outside the
+/// template (a parameter without a `Default`, a pseudo parameter, a
+/// resource's id or attribute, another stack's export); `None` when part of
+/// it is written and part is not (which part is the secret cannot be told),
+/// or part of it was not worked out.
+fn written_shape(shape: &Shape) -> Option<bool> {
+    let parts = shape.parts();
+    let starts =
+        matches!(parts.first(), Some(Part::Text(t)) if t.trim_start().starts_with("{{resolve:"));
+    let ends = matches!(parts.last(), Some(Part::Text(t)) if t.trim_end().ends_with("}}"));
+    if starts && ends {
+        return Some(false);
+    }
+    let from_outside = parts
+        .iter()
+        .all(|p| matches!(p, Part::Class(c) if *c != Class::Any));
+    from_outside.then_some(false)
+}
+
+/// [`Op::Written`] on one value a property may take. Its reasons never show
+/// the value (it may be a secret): only where it comes from.
+fn written_truth(at: &str, candidate: &Candidate<'_>, expected: bool, via: &str) -> Truth {
+    let unknown: Vec<Unknown> = candidate
+        .unknown
+        .iter()
+        .map(Unknown::without_values)
+        .collect();
+    let unknown = &unknown;
+    let written = match &candidate.value {
+        Resolved::Shaped(shape) => written_shape(shape),
+        Resolved::Unknown => None,
+        _ => Some(match candidate.as_text() {
+            Some(text) => !dynamic_reference(&text),
+            // A boolean, a number, a list or a mapping: written out.
+            None => true,
+        }),
+    };
+    let Some(written) = written else {
+        return Truth::unknown(
+            format!(
+                "{at} may be written in the template, in whole or in part ({})",
+                names(unknown)
+            ),
+            unknown,
+        );
+    };
+    // A value of a known shape is certain to be possible, unless it is one
+    // of a parameter's other allowed values.
+    let certain = candidate.is_resolved()
+        || (matches!(candidate.value, Resolved::Shaped(_))
+            && !matches!(candidate.via, Some(Via::AllowedValueOf(_))));
+    let reason = if written {
+        format!("{at} is written in the template{via}")
+    } else {
+        format!("{at} is not written in the template{via}")
+    };
+    match (written == expected, certain) {
+        (true, true) => Truth::holds(),
+        (false, true) => Truth::fails(reason),
+        (true, false) => Truth {
+            holds: Side::maybe(reason, unknown),
+            fails: Side::no(),
+        },
+        (false, false) => Truth {
+            holds: Side::no(),
+            fails: Side::maybe(
+                format!(
+                    "{} ({})",
+                    reason.replacen(" is ", " may be ", 1),
+                    names(unknown)
+                ),
+                unknown,
+            ),
+        },
     }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use cfn_template::Node;
 use cfn_template::display::short;
-use cfn_template::resolve::{Candidate, Value};
+use cfn_template::resolve::{Candidate, Shape, Value};
 
 /// A value a rule compares with, as its ruledata writes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,12 +42,12 @@ impl Scalar {
         }
     }
 
-    /// Whether a text ending in `tail` may be this value (`false` when the
-    /// end alone rules it out).
-    pub fn may_end_with(&self, tail: &str) -> bool {
+    /// Whether a text of this shape may be this value (`false` when the
+    /// shape rules it out).
+    pub fn may_be(&self, shape: &Shape) -> bool {
         match self {
-            Scalar::Text(s) => s.ends_with(tail),
-            // "True", " 7.0 ": whatever the end, it may be.
+            Scalar::Text(s) => shape.may_be(s),
+            // "True", " 7.0 ": written many ways, it may be.
             Scalar::Bool(_) | Scalar::Number(..) => true,
         }
     }
@@ -68,9 +68,9 @@ pub(crate) enum Read<'a> {
     Text(Cow<'a, str>),
     /// A list or a mapping: no scalar equals it.
     Container(&'static str),
-    /// Text whose end alone is known (`arn:${AWS::Partition}:...` is
-    /// known from its first unknown piece on).
-    Tail(&'a str),
+    /// Text of which only the shape is known (`arn:${AWS::Partition}:...`,
+    /// `!Ref AWS::AccountId`, a resource's ARN).
+    Shape(&'a Shape),
     /// Not known (a parameter without a `Default`, ...).
     Unknown,
 }
@@ -82,7 +82,7 @@ pub(crate) fn read<'a>(candidate: &'a Candidate<'_>) -> Read<'a> {
         Value::Node(Node::Object(_)) => Read::Container("a mapping"),
         Value::Node(Node::Array(_)) => Read::Container("a list"),
         Value::Node(Node::Null) => Read::Text(Cow::Borrowed("")),
-        Value::Tail(tail) => Read::Tail(tail),
+        Value::Shaped(shape) => Read::Shape(shape),
         Value::Unknown => Read::Unknown,
         _ => match candidate.as_text() {
             Some(text) => Read::Text(text),

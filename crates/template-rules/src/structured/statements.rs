@@ -21,7 +21,7 @@
 //! resolved, and what cannot be resolved makes the match unresolved.
 
 use cfn_template::display::short;
-use cfn_template::resolve::{Candidate, Resolver, Unknown, Value as Resolved, intrinsic};
+use cfn_template::resolve::{Candidate, Resolver, Shape, Unknown, Value as Resolved, intrinsic};
 use cfn_template::{Node, parse_node};
 use serde::Deserialize;
 use serde_json::Value;
@@ -363,7 +363,7 @@ impl StatementPattern {
             at,
             world,
             |text| (text == effect).then(|| format!("Effect {effect}")),
-            |tail| effect.ends_with(tail),
+            |shape| shape.may_be(effect),
         )?];
         if let Some(actions) = &self.actions {
             let wanted = |text: &str| match actions {
@@ -376,9 +376,11 @@ impl StatementPattern {
                     .any(|n| glob(text, n))
                     .then(|| format!("Action {}", short(text))),
             };
-            let may_end_with = |tail: &str| match actions {
-                Actions::All => "*".ends_with(tail) || "*:*".ends_with(tail),
-                Actions::ServiceWildcard => tail.ends_with('*'),
+            let may_be = |shape: &Shape| match actions {
+                Actions::All => shape.may_be("*") || shape.may_be("*:*"),
+                Actions::ServiceWildcard => shape.may_end_with("*"),
+                // An action matches with its wildcards: text that may hold
+                // none may still be one of the names.
                 Actions::Named(_) => true,
             };
             let listed = field(
@@ -388,7 +390,7 @@ impl StatementPattern {
                 at,
                 world,
                 wanted,
-                may_end_with,
+                may_be,
             )?;
             let not_action = match actions {
                 Actions::Named(names) => left_out(leaves, statement, names, at, world)?,
@@ -404,7 +406,7 @@ impl StatementPattern {
                 at,
                 world,
                 |text| (text == "*").then(|| "Resource *".to_string()),
-                |tail| "*".ends_with(tail),
+                |shape| shape.may_be("*"),
             )?;
             let not_resource = present(leaves, statement, "NotResource", at, world)?;
             parts.push(Side::either([listed, not_resource]));
@@ -599,7 +601,9 @@ fn statements<'n>(
 }
 
 /// Whether a value at `path` of `statement` is one `wanted` names (its
-/// reason), each value of each place counted; unknown values may be.
+/// reason), each value of each place counted; a value of which only the
+/// shape is known may be one when `may_be` says so, and unknown values may
+/// be.
 fn field<'n>(
     leaves: &dyn Leaves<'n>,
     statement: &'n Node<'n>,
@@ -607,7 +611,7 @@ fn field<'n>(
     at: &str,
     world: &World,
     wanted: impl Fn(&str) -> Option<String>,
-    may_end_with: impl Fn(&str) -> bool,
+    may_be: impl Fn(&Shape) -> bool,
 ) -> Result<Side, NeedsCondition> {
     let segments: Vec<Segment> = path
         .iter()
@@ -624,9 +628,6 @@ fn field<'n>(
                 format!("{} is not known ({})", reached.at, names(unknown)),
                 unknown,
             )),
-            // A resource's ARN or id: not known, but no wildcard, effect or
-            // action.
-            Found::Values { node, .. } if leaves.names_a_resource(node) => {}
             Found::Values { candidates, .. } => {
                 for candidate in candidates {
                     sides.push(match read(candidate) {
@@ -636,9 +637,10 @@ fn field<'n>(
                             None => Side::no(),
                         },
                         Read::Text(_) | Read::Container(_) => Side::no(),
-                        // Known from some point on: it may be, unless its end rules it out.
-                        Read::Tail(tail) if !may_end_with(tail) => Side::no(),
-                        Read::Tail(_) | Read::Unknown => Side::maybe(
+                        // Of a known shape (a resource's ARN, an account's
+                        // root): it may be, unless its shape rules it out.
+                        Read::Shape(shape) if !may_be(shape) => Side::no(),
+                        Read::Shape(_) | Read::Unknown => Side::maybe(
                             format!(
                                 "{} is not resolved ({})",
                                 reached.at,
@@ -744,7 +746,7 @@ fn public<'n>(
                         &reached.at,
                         world,
                         |text| (text == "*").then(|| "Principal AWS *".to_string()),
-                        |tail| "*".ends_with(tail),
+                        |shape| shape.may_be("*"),
                     )?);
                     continue;
                 }
@@ -757,8 +759,8 @@ fn public<'n>(
                             Side::maybe("Principal *", &candidate.unknown)
                         }
                         Read::Text(_) | Read::Container(_) => Side::no(),
-                        Read::Tail(tail) if !"*".ends_with(tail) => Side::no(),
-                        Read::Tail(_) | Read::Unknown => Side::maybe(
+                        Read::Shape(shape) if !shape.may_be("*") => Side::no(),
+                        Read::Shape(_) | Read::Unknown => Side::maybe(
                             format!(
                                 "{} is not resolved ({})",
                                 reached.at,
@@ -849,12 +851,19 @@ fn condition<'n>(
                         }
                         let at = format!("{}.{op}.{k}", reached.at);
                         let shown = format!("Condition {op} {k}");
-                        sides.push(field_of(leaves, value, &at, world, |text| {
-                            values
-                                .iter()
-                                .any(|v| v.matches(text))
-                                .then(|| format!("{shown} {}", short(text)))
-                        })?);
+                        sides.push(field_of(
+                            leaves,
+                            value,
+                            &at,
+                            world,
+                            |text| {
+                                values
+                                    .iter()
+                                    .any(|v| v.matches(text))
+                                    .then(|| format!("{shown} {}", short(text)))
+                            },
+                            |shape| values.iter().any(|v| v.may_be(shape)),
+                        )?);
                     }
                 }
             }
@@ -870,6 +879,7 @@ fn field_of<'n>(
     at: &str,
     world: &World,
     wanted: impl Fn(&str) -> Option<String>,
+    may_be: impl Fn(&Shape) -> bool,
 ) -> Result<Side, NeedsCondition> {
     let mut sides = Vec::new();
     for reached in reach(leaves, Some(value), &[Segment::Each], at, world)? {
@@ -882,7 +892,8 @@ fn field_of<'n>(
                         None => Side::no(),
                     },
                     Read::Container(_) => Side::no(),
-                    Read::Tail(_) | Read::Unknown => Side::maybe(
+                    Read::Shape(shape) if !may_be(shape) => Side::no(),
+                    Read::Shape(_) | Read::Unknown => Side::maybe(
                         format!(
                             "{} is not resolved ({})",
                             reached.at,
