@@ -179,3 +179,68 @@ fn relation_ruledata_that_is_wrong_is_refused_saying_what_is_wrong() {
         assert!(message.contains(says), "{ruledata}: {message}");
     }
 }
+
+/// A name written the same way in both (`!Sub` of a parameter without a
+/// `Default` and pseudo parameters, as AWS's compliant-bucket sample
+/// writes it) is one name, whatever its value: every intrinsic function
+/// gives one value per stack. A name written otherwise may still be it.
+#[test]
+fn a_name_written_the_same_way_names_the_resource() {
+    let template = r#"Parameters:
+  AppName: {Type: String}
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: !Sub "${AppName}-${AWS::Region}-${AWS::AccountId}"}
+  Logs:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: !Sub "${AppName}-logs-${AWS::Region}-${AWS::AccountId}"}
+  DataPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Sub "${AppName}-${AWS::Region}-${AWS::AccountId}"
+      PolicyDocument:
+        Statement: [{Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', Condition: {Bool: {aws:SecureTransport: false}}}]
+"#;
+    assert_eq!(
+        fired(TLS_POLICY, template),
+        expected(&[(
+            "Logs",
+            "AWS::S3::BucketPolicy DataPolicy may name it in Bucket (parameter AppName has no Default; pseudo parameter AWS::Region; pseudo parameter AWS::AccountId)",
+            true
+        )])
+    );
+}
+
+/// Thousands of resources that may each name thousands: each comparison
+/// is a step of the template's work, so past it the rest are unresolved
+/// findings that say so (never passes); a finding lists a few of those
+/// that may name it and counts the others.
+#[test]
+fn comparisons_are_bounded_by_the_templates_work() {
+    let n = 2900;
+    let template = support::relation_worst::may_name_any(n);
+    let found = fired(TLS_POLICY, &template);
+    assert_eq!(found.len(), n, "one finding per bucket");
+    assert!(found.iter().all(|(_, _, unresolved)| *unresolved));
+    let (resource, reason, _) = &found[0];
+    assert_eq!(resource, "B0");
+    assert!(
+        reason.starts_with(
+            "AWS::S3::BucketPolicy P0 may name it in Bucket (parameter P has no Default); AWS::S3::BucketPolicy P1 may name it"
+        ) && reason.ends_with(&format!(
+            "and {} more AWS::S3::BucketPolicy that may name it",
+            n - 4
+        )),
+        "{reason}"
+    );
+    // 8 000 000 steps: the last buckets are not compared.
+    let (resource, reason, _) = &found[n - 1];
+    assert_eq!(resource, &format!("B{}", n - 1));
+    assert_eq!(
+        reason,
+        &format!(
+            "AWS::S3::BucketPolicy not compared (the {n} resources that may name it, past the work one template may take)"
+        )
+    );
+}

@@ -7,6 +7,8 @@
 //!   request for work from the Lambda Runtime API, median of cold starts;
 //! - peak resident memory after handling one real job, and cfn-validate's
 //!   on its worst inputs against its `MemorySize` (see `memory_bench`);
+//! - what the standard policy pack adds to a job, and what it takes on a
+//!   1 MiB template (see `pack_bench`);
 //! - the rule engine (the release `cicd validate`, process start included)
 //!   against the original Python evaluation, on the same 1 MB template
 //!   (tests/bench/old_evaluator.py writes and times it);
@@ -18,7 +20,8 @@
 //!   guard-rules' (Guard alone, with and without its shortcuts, and the
 //!   `cfn-guard validate` CLI side by side when it is installed).
 //!
-//! `cargo xtask bench cli` runs the `cicd validate DIR` part alone.
+//! `cargo xtask bench cli` runs the `cicd validate DIR` part alone, `cargo
+//! xtask bench pack` the pack's.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -217,7 +220,8 @@ pub fn run(build: bool, cli_only: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?
         .block_on(async {
             peak_memory(&functions).await;
-            crate::memory_bench::run().await
+            crate::memory_bench::run().await?;
+            crate::pack_bench::run().await
         })?;
     engine_against_python();
     crate::cli_bench::run();
@@ -245,4 +249,17 @@ pub fn memory(build: bool) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?
         .block_on(crate::memory_bench::run())
+}
+
+/// What the standard policy pack costs alone (`cargo xtask bench pack`).
+pub fn pack(build: bool) -> Result<(), String> {
+    if build {
+        crate::cargo(&["build", "--release", "--locked", "-p", "cfn-validate"])?;
+        crate::cargo(&["build", "--release", "--locked", "-p", "cicd-cli"])?;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(crate::pack_bench::run())
 }

@@ -4,7 +4,8 @@
 //!   (`make demo`).
 //! - `bench`: what the functions and the CLI cost (`make bench`); `bench
 //!   cli`: only `cicd validate` on a directory of 500 templates; `bench
-//!   memory`: only cfn-validate's peak memory on its worst inputs.
+//!   memory`: only cfn-validate's peak memory on its worst inputs; `bench
+//!   pack`: only what the standard policy pack costs.
 //!
 //! Both build what they run first (with the same cargo that runs them);
 //! `--no-build` skips that, for a caller that already built it.
@@ -17,8 +18,10 @@ mod demo;
 mod functions;
 mod measure;
 mod memory_bench;
+mod pack_bench;
+mod pack_estate;
 
-const USAGE: &str = "usage: cargo xtask demo|bench|bench cli|bench memory [--no-build]";
+const USAGE: &str = "usage: cargo xtask demo|bench|bench cli|bench memory|bench pack [--no-build]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         ["bench"] => bench::run(build, false),
         ["bench", "cli"] => bench::run(build, true),
         ["bench", "memory"] => bench::memory(build),
+        ["bench", "pack"] => bench::pack(build),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -2,7 +2,9 @@
 //! process per input, as Lambda configures it (`MemorySize` from the
 //! crate's `[package.metadata.lambda.deploy]`): a zip at the artifact size
 //! cap, each 1 MiB template built to cost the parser and the engine the
-//! most (template-rules' `tests/support/worst_cases.rs`), Guard items on a
+//! most (template-rules' `tests/support/worst_cases.rs`), with every
+//! native rule type and the standard policy pack; the pack on a 1 MiB
+//! template of its own test cases (`pack_bench`), Guard items on a
 //! 1 MiB estate (guard-rules' realistic policy, and one item that reads
 //! every resource), and the Guard items that need the most (issue 19 item
 //! 2: `guard-worker`'s `tests/support/hungry.rs`). Reports, for each, the
@@ -88,12 +90,14 @@ fn inputs() -> Vec<Input> {
         rules: defaults,
     });
 
-    // 1 MiB templates at every parser cap, with every native rule type.
-    let native: Vec<RuleItem> = worst_cases::rules()
+    // 1 MiB templates at every parser cap, with every native rule type and
+    // the standard pack (which an empty table is seeded with).
+    let mut native: Vec<RuleItem> = worst_cases::rules()
         .rules()
         .iter()
         .map(RuleItem::from)
         .collect();
+    native.extend(policy_pack::Pack::standard().items());
     for case in worst_cases::cases() {
         inputs.push(Input {
             name: case.name.to_string(),
@@ -101,6 +105,15 @@ fn inputs() -> Vec<Input> {
             rules: native.clone(),
         });
     }
+
+    // The default rules and the pack on 1 MiB of the pack's test cases.
+    let (pack_template, resources) =
+        crate::pack_bench::large_template().expect("the pack's test cases");
+    inputs.push(Input {
+        name: format!("the pack's test cases, 1 MiB ({resources} resources)"),
+        zip: zip_of(&std::fs::read(pack_template).expect("the pack's template")),
+        rules: policy_pack::seed_items(),
+    });
 
     // Guard items on a 1 MiB estate.
     let estate = serde_json::to_vec(&realistic::template(1024 * 1024 - 4 * 1024)).unwrap();

@@ -23,12 +23,12 @@
 //! satisfied or violated. A resource with a `Condition` exists in the
 //! branches where it holds.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use cfn_template::Node;
 use cfn_template::display::short;
-use cfn_template::resolve::{Resolver, intrinsic};
+use cfn_template::resolve::{Resolver, Unknown, intrinsic};
 use cfn_template::view::ResourceView;
 use serde::Deserialize;
 use serde_json::Value;
@@ -182,13 +182,18 @@ struct Mentions {
 }
 
 /// The name a resource is known by, in one world.
-struct Name {
+struct Name<'t> {
     texts: Vec<String>,
     /// It has a name that cannot be resolved.
     unknown: bool,
+    /// The names written that cannot be resolved, as written: another
+    /// resource that writes the same (`!Sub "${AppName}-logs"` in both)
+    /// names it, whatever the value is, for every intrinsic function gives
+    /// one value per stack.
+    written: Vec<&'t Node<'t>>,
 }
 
-impl Name {
+impl Name<'_> {
     fn may_be_written(&self) -> bool {
         self.unknown || !self.texts.is_empty()
     }
@@ -205,10 +210,11 @@ impl RelationCheck {
         context: &TemplateContext<'t>,
         properties: Option<&'t Node<'t>>,
         world: &World,
-    ) -> Result<Name, NeedsCondition> {
+    ) -> Result<Name<'t>, NeedsCondition> {
         let mut name = Name {
             texts: Vec::new(),
             unknown: false,
+            written: Vec::new(),
         };
         let Some(path) = &self.name else {
             return Ok(name);
@@ -217,12 +223,15 @@ impl RelationCheck {
             match &reached.found {
                 Found::Missing => {}
                 Found::Unknown(_) => name.unknown = true,
-                Found::Values { candidates, .. } => {
+                Found::Values { node, candidates } => {
                     for c in candidates {
                         match read(c) {
                             Read::Text(t) if c.is_resolved() => name.texts.push(t.into_owned()),
                             _ => name.unknown = true,
                         }
+                    }
+                    if name.unknown && !name.written.contains(node) {
+                        name.written.push(node);
                     }
                 }
             }
@@ -230,16 +239,15 @@ impl RelationCheck {
         Ok(name)
     }
 
-    /// Whether `other` (one form, in `world`) names the resource `id`, and
-    /// meets the rule's requirements on it: its reasons say which and why.
-    fn names_it<'t>(
+    /// What `other` may name and whether it meets the rule's requirements,
+    /// in `world`, whatever resource it is compared with: worked out once
+    /// per resource (see [`Referencers`]); `None` where it does not exist.
+    fn referencer<'t>(
         &self,
         context: &TemplateContext<'t>,
         other: &'t ResourceView<'t>,
-        id: &str,
-        name: &Name,
         world: &World,
-    ) -> Result<Option<(Side, Side)>, NeedsCondition> {
+    ) -> Result<Option<Referencer<'t>>, NeedsCondition> {
         let resource = other.resource;
         // A resource with a Condition exists where it holds.
         if let Some(condition) = resource.body.get("Condition").and_then(Node::as_str)
@@ -248,7 +256,7 @@ impl RelationCheck {
             return Ok(None);
         }
         let who = format!("{} {}", resource.resource_type, short(&resource.logical_id));
-        let mut best: Option<(Side, Side)> = None;
+        let mut forms = Vec::new();
         for form in &other.variants {
             let mut compatible = true;
             for branch in &form.when {
@@ -268,108 +276,323 @@ impl RelationCheck {
                 "",
                 world,
             )? {
-                let at = &reached.at;
-                references.push(match &reached.found {
-                    Found::Missing => Side::no(),
-                    Found::Unknown(unknown) if name.may_be_written() => Side::maybe(
-                        format!("{who} may name it in {at} ({})", names(unknown)),
+                references.push(match reached.found {
+                    Found::Missing => Reference::Missing,
+                    Found::Unknown(unknown) => Reference::Unknown {
+                        at: reached.at,
                         unknown,
-                    ),
-                    Found::Unknown(_) => Side::no(),
-                    Found::Values { node, candidates } => {
-                        let mentioned = mentioned_ids(node, context.resolver());
-                        if mentioned.contains(id) {
-                            Side::yes(format!("{who} names it in {at}"))
-                        } else if !mentioned.is_empty() {
-                            // Made of another resource's id or attribute.
-                            Side::no()
-                        } else {
-                            let mut sides = Vec::new();
-                            for c in candidates {
-                                sides.push(match read(c) {
-                                    Read::Text(t) if c.is_resolved() => {
-                                        if name.texts.iter().any(|n| same_name(&t, n)) {
-                                            Side::yes(format!("{who} names it in {at}"))
-                                        } else if name.unknown {
-                                            Side::maybe(
-                                                format!("{who} may name it in {at}"),
-                                                &[cfn_template::Unknown::new(
-                                                    "the name of the resource",
-                                                )],
-                                            )
-                                        } else {
-                                            Side::no()
-                                        }
-                                    }
-                                    _ if name.may_be_written() => Side::maybe(
-                                        format!(
-                                            "{who} may name it in {at} ({})",
-                                            names(&c.unknown)
-                                        ),
-                                        &c.unknown,
-                                    ),
-                                    _ => Side::no(),
-                                });
-                            }
-                            Side::either(sides)
-                        }
-                    }
+                    },
+                    Found::Values { node, candidates } => Reference::Values {
+                        at: reached.at,
+                        node,
+                        mentioned: mentioned_ids(node, context.resolver()),
+                        candidates: candidates
+                            .iter()
+                            .map(|c| match read(c) {
+                                Read::Text(t) if c.is_resolved() => Ok(t.into_owned()),
+                                _ => Err(c.unknown.clone()),
+                            })
+                            .collect(),
+                    },
                 });
             }
-            let reference = Side::either(references);
-            if reference.certainty == Certainty::No {
+            let met = self.met(context, properties, world)?;
+            forms.push((references, met));
+        }
+        Ok(Some(Referencer { who, forms }))
+    }
+
+    /// Whether one form of a resource of `referenced-by.types` meets the
+    /// rule's requirements on it (`where`, `has-statement`), with why not.
+    fn met<'t>(
+        &self,
+        context: &TemplateContext<'t>,
+        properties: Option<&'t Node<'t>>,
+        world: &World,
+    ) -> Result<Side, NeedsCondition> {
+        let mut meets = vec![Side::all([])];
+        if let Some(requirement) = &self.requirement {
+            let truth = requirement.truth(context.resolver(), properties, "", world)?;
+            meets.push(if truth.holds.certainty == Certainty::Yes {
+                truth.holds
+            } else {
+                Side {
+                    certainty: truth.holds.certainty,
+                    reasons: truth.fails.reasons,
+                    unknown: truth.holds.unknown,
+                }
+            });
+        }
+        if let Some((document, patterns)) = &self.statement {
+            let found = find(context.resolver(), properties, document, patterns, world)?;
+            let described = patterns
+                .iter()
+                .map(|p| format!("({})", p.describe()))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            meets.push(if found.is_empty() {
+                Side {
+                    reasons: vec![format!("it has no {document}")],
+                    ..Side::no()
+                }
+            } else {
+                least(found.into_iter().map(|(at, side)| match side.certainty {
+                    Certainty::Yes => side,
+                    Certainty::Maybe => Side {
+                        reasons: vec![format!("{at} may have no statement with {described}")],
+                        ..side
+                    },
+                    Certainty::No => Side {
+                        reasons: vec![format!("{at} has no statement with {described}")],
+                        ..side
+                    },
+                }))
+            });
+        }
+        Ok(least(meets))
+    }
+}
+
+/// A resource of `referenced-by.types` as the rule sees it in one world:
+/// for each of its forms there, what it has at `path`, and whether it meets
+/// the rule's requirements.
+struct Referencer<'t> {
+    who: String,
+    forms: Vec<(Vec<Reference<'t>>, Side)>,
+}
+
+/// What one form has at `path`.
+enum Reference<'t> {
+    Missing,
+    /// A container on the way cannot be known.
+    Unknown {
+        at: String,
+        unknown: Vec<Unknown>,
+    },
+    Values {
+        at: String,
+        /// As written.
+        node: &'t Node<'t>,
+        /// The logical ids it uses.
+        mentioned: HashSet<String>,
+        /// Each value it may take: a text, or what it depends on.
+        candidates: Vec<Result<String, Vec<Unknown>>>,
+    },
+}
+
+impl Referencer<'_> {
+    /// Whether it names the resource `id` called `name` (in the world it
+    /// was worked out in), and meets the rule's requirements, in its best
+    /// form: how surely each, without the reasons (cheap: it is asked of
+    /// every pair); `None` when it does not name it.
+    fn names(&self, id: &str, name: &Name) -> Option<Compared> {
+        let mut best: Option<Compared> = None;
+        for (form, (references, met)) in self.forms.iter().enumerate() {
+            let reference = references
+                .iter()
+                .map(|r| r.names(id, name))
+                .max()
+                .unwrap_or(Certainty::No);
+            if reference == Certainty::No {
                 continue;
             }
-            // What else it must be, each with why it is not.
-            let mut meets = vec![Side::all([])];
-            if let Some(requirement) = &self.requirement {
-                let truth = requirement.truth(context.resolver(), properties, "", world)?;
-                meets.push(if truth.holds.certainty == Certainty::Yes {
-                    truth.holds
-                } else {
-                    Side {
-                        certainty: truth.holds.certainty,
-                        reasons: truth.fails.reasons,
-                        unknown: truth.holds.unknown,
-                    }
-                });
-            }
-            if let Some((document, patterns)) = &self.statement {
-                let found = find(context.resolver(), properties, document, patterns, world)?;
-                let described = patterns
-                    .iter()
-                    .map(|p| format!("({})", p.describe()))
-                    .collect::<Vec<_>>()
-                    .join(" or ");
-                meets.push(if found.is_empty() {
-                    Side {
-                        reasons: vec![format!("it has no {document}")],
-                        ..Side::no()
-                    }
-                } else {
-                    least(found.into_iter().map(|(at, side)| match side.certainty {
-                        Certainty::Yes => side,
-                        Certainty::Maybe => Side {
-                            reasons: vec![format!("{at} may have no statement with {described}")],
-                            ..side
-                        },
-                        Certainty::No => Side {
-                            reasons: vec![format!("{at} has no statement with {described}")],
-                            ..side
-                        },
-                    }))
-                });
-            }
-            let met = least(meets);
-            let better = best.as_ref().is_none_or(|(r, m)| {
-                (reference.certainty.min(met.certainty), reference.certainty)
-                    > (r.certainty.min(m.certainty), r.certainty)
-            });
-            if better {
-                best = Some((reference, met));
+            let compared = Compared {
+                form,
+                reference,
+                met: met.certainty,
+            };
+            if best.is_none_or(|b| compared.key() > b.key()) {
+                best = Some(compared);
             }
         }
-        Ok(best)
+        best
+    }
+
+    /// The reasons of `compared`, one of its answers.
+    fn explain(&self, compared: Compared, id: &str, name: &Name) -> (Side, Side) {
+        let (references, met) = &self.forms[compared.form];
+        let who = &self.who;
+        let reference = Side::either(references.iter().map(|reference| match reference {
+            Reference::Missing => Side::no(),
+            Reference::Unknown { at, unknown } if name.may_be_written() => Side::maybe(
+                format!("{who} may name it in {at} ({})", names(unknown)),
+                unknown,
+            ),
+            Reference::Unknown { .. } => Side::no(),
+            Reference::Values { at, candidates, .. } => match reference.names(id, name) {
+                Certainty::Yes => Side::yes(format!("{who} names it in {at}")),
+                Certainty::No => Side::no(),
+                Certainty::Maybe => {
+                    Side::either(candidates.iter().map(|candidate| match candidate {
+                        Ok(_) if name.unknown => Side::maybe(
+                            format!("{who} may name it in {at}"),
+                            &[Unknown::new("the name of the resource")],
+                        ),
+                        Err(unknown) if name.may_be_written() => Side::maybe(
+                            format!("{who} may name it in {at} ({})", names(unknown)),
+                            unknown,
+                        ),
+                        _ => Side::no(),
+                    }))
+                }
+            },
+        }));
+        (reference, met.clone())
+    }
+}
+
+impl Reference<'_> {
+    /// How surely what is here names the resource `id` called `name`.
+    fn names(&self, id: &str, name: &Name) -> Certainty {
+        match self {
+            Reference::Missing => Certainty::No,
+            Reference::Unknown { .. } if name.may_be_written() => Certainty::Maybe,
+            Reference::Unknown { .. } => Certainty::No,
+            Reference::Values {
+                node,
+                mentioned,
+                candidates,
+                ..
+            } => {
+                if mentioned.contains(id) || name.written.contains(node) {
+                    return Certainty::Yes;
+                }
+                if !mentioned.is_empty() {
+                    // Made of another resource's id or attribute.
+                    return Certainty::No;
+                }
+                candidates
+                    .iter()
+                    .map(|candidate| match candidate {
+                        Ok(text) if name.texts.iter().any(|n| same_name(text, n)) => Certainty::Yes,
+                        Ok(_) if name.unknown => Certainty::Maybe,
+                        Ok(_) => Certainty::No,
+                        Err(_) if name.may_be_written() => Certainty::Maybe,
+                        Err(_) => Certainty::No,
+                    })
+                    .max()
+                    .unwrap_or(Certainty::No)
+            }
+        }
+    }
+}
+
+/// How surely a resource names another, and meets the rule's requirements
+/// on it, in its form `form`.
+#[derive(Debug, Clone, Copy)]
+struct Compared {
+    form: usize,
+    reference: Certainty,
+    met: Certainty,
+}
+
+impl Compared {
+    /// Both together, then naming alone: the better answer is the greater.
+    fn key(self) -> (Certainty, Certainty) {
+        (self.reference.min(self.met), self.reference)
+    }
+}
+
+/// What the resources that may name one resource answer: a few of each
+/// kind of answer kept with their reasons (a finding lists a few), the
+/// others counted.
+#[derive(Default)]
+struct Answers {
+    kept: Vec<(Side, Side)>,
+    /// By kind of answer ([`Compared::key`]): how many were kept, and how
+    /// many more there were.
+    counts: BTreeMap<(Certainty, Certainty), (usize, usize)>,
+}
+
+/// Answers of one kind kept with their reasons: with the count of the
+/// others, the five reasons a finding lists.
+const KEPT: usize = 4;
+
+impl Answers {
+    /// Counts an answer, and keeps it (its reasons from `explain`) while
+    /// there are fewer than [`KEPT`] of its kind.
+    fn add(&mut self, compared: Compared, explain: impl FnOnce() -> (Side, Side)) {
+        let (kept, more) = self.counts.entry(compared.key()).or_default();
+        if *kept < KEPT {
+            *kept += 1;
+            self.kept.push(explain());
+        } else {
+            *more += 1;
+        }
+    }
+
+    /// How many answers of the kind `key` were not kept.
+    fn more(&self, key: (Certainty, Certainty)) -> usize {
+        self.counts.get(&key).map_or(0, |(_, more)| *more)
+    }
+}
+
+/// The referencers of one template, each worked out once where it can be:
+/// what a resource names and whether it meets the rule's requirements do
+/// not depend on the resource it is compared with, and one worked out in
+/// the world where nothing is chosen (it read no condition) holds in every
+/// world.
+struct Referencers<'t> {
+    check: &'t RelationCheck,
+    context: &'t TemplateContext<'t>,
+    index: Index<'t>,
+    /// By index in [`Index::views`]: not worked out yet, worked out for
+    /// every world, or read a condition (worked out in each world).
+    known: Vec<Known<'t>>,
+}
+
+enum Known<'t> {
+    NotYet,
+    Anywhere(Option<Referencer<'t>>),
+    InWorlds,
+}
+
+impl<'t> Referencers<'t> {
+    fn new(check: &'t RelationCheck, context: &'t TemplateContext<'t>) -> Self {
+        let index = check.index(context);
+        Referencers {
+            check,
+            context,
+            known: index.views.iter().map(|_| Known::NotYet).collect(),
+            index,
+        }
+    }
+
+    /// How resource `other` of the index answers for the resource `id`
+    /// called `name`, in `world`, added to `answers`; whether it names it
+    /// and meets the rule's requirements for sure.
+    fn answer(
+        &mut self,
+        other: usize,
+        (id, name): (&str, &Name<'t>),
+        world: &World,
+        answers: &mut Answers,
+    ) -> Result<bool, NeedsCondition> {
+        let (check, context, view) = (self.check, self.context, self.index.views[other]);
+        let mut add = |referencer: Option<&Referencer<'_>>| {
+            let Some(referencer) = referencer else {
+                return false;
+            };
+            let Some(compared) = referencer.names(id, name) else {
+                return false;
+            };
+            answers.add(compared, || referencer.explain(compared, id, name));
+            compared.key().0 == Certainty::Yes
+        };
+        match &self.known[other] {
+            Known::Anywhere(referencer) => return Ok(add(referencer.as_ref())),
+            Known::InWorlds => {}
+            Known::NotYet => match check.referencer(context, view, &World::new(&[])) {
+                Ok(referencer) => {
+                    let sure = add(referencer.as_ref());
+                    self.known[other] = Known::Anywhere(referencer);
+                    return Ok(sure);
+                }
+                Err(NeedsCondition(_)) => self.known[other] = Known::InWorlds,
+            },
+        }
+        let referencer = check.referencer(context, view, world)?;
+        Ok(add(referencer.as_ref()))
     }
 }
 
@@ -548,21 +771,36 @@ impl Check for RelationCheck {
     }
 
     fn prepare<'v>(&'v self, context: &'v TemplateContext<'v>) -> Box<dyn PreparedCheck<'v> + 'v> {
-        let index = self.index(context);
+        let mut referencers = Referencers::new(self, context);
         Box::new(move |view: &'v ResourceView<'v>, variant: usize| {
             let form = &view.variants[variant];
             let id = view.resource.logical_id.as_str();
             in_worlds(&form.when, |world| {
                 let name = self.name(context, form.properties(), world)?;
-                let mut found: Vec<(Side, Side)> = Vec::new();
-                for other in index.may_name(id, &name) {
-                    if let Some(pair) =
-                        self.names_it(context, index.views[other], id, &name, world)?
-                    {
-                        found.push(pair);
+                let others = referencers.index.may_name(id, &name);
+                // Each comparison is a step of the template's native work.
+                if !context.work().take(others.len()) {
+                    let why = Unknown::new(format!(
+                        "the {} resources that may name it, past the work one template may take",
+                        others.len()
+                    ));
+                    let mut evidence = Evidence::default();
+                    evidence.may_fire(
+                        format!("{} not compared ({why})", self.by()),
+                        std::slice::from_ref(&why),
+                    );
+                    return Ok(evidence);
+                }
+                let mut answers = Answers::default();
+                for other in others {
+                    let sure = referencers.answer(other, (id, &name), world, &mut answers)?;
+                    // One that names it and meets the requirements is
+                    // enough: the rest cannot change the answer.
+                    if sure && self.must == Must::Exist {
+                        return Ok(Evidence::default());
                     }
                 }
-                Ok(self.judge(found))
+                Ok(self.judge(answers))
             })
         })
     }
@@ -616,8 +854,8 @@ impl RelationCheck {
 impl Index<'_> {
     /// The resources that may name the resource `id` called `name`, in
     /// the template's order.
-    fn may_name(&self, id: &str, name: &Name) -> BTreeSet<usize> {
-        let mut out: BTreeSet<usize> = BTreeSet::new();
+    fn may_name(&self, id: &str, name: &Name) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
         out.extend(self.by_id.get(id).into_iter().flatten());
         for text in &name.texts {
             out.extend(self.by_text.get(text).into_iter().flatten());
@@ -628,6 +866,8 @@ impl Index<'_> {
         if name.unknown {
             out.extend(&self.with_text);
         }
+        out.sort_unstable();
+        out.dedup();
         out
     }
 }
@@ -635,34 +875,47 @@ impl Index<'_> {
 impl RelationCheck {
     /// The evidence, from each resource that names (or may name) this one:
     /// whether it does, and whether it meets what the rule asks of it.
-    fn judge(&self, found: Vec<(Side, Side)>) -> Evidence {
+    fn judge(&self, answers: Answers) -> Evidence {
+        use Certainty::{Maybe, No, Yes};
         let mut evidence = Evidence::default();
+        // What was counted but not kept, in a reason of its own.
+        let more = |evidence: &mut Evidence, keys: &[(Certainty, Certainty)], what: &str| {
+            let n: usize = keys.iter().map(|&key| answers.more(key)).sum();
+            match (n, what) {
+                (0, _) => {}
+                (_, "may name it") => {
+                    evidence.may_fire(format!("and {n} more {} that {what}", self.by()), &[])
+                }
+                _ => evidence.fires(format!("and {n} more {} that {what}", self.by())),
+            }
+        };
+        let found = &answers.kept;
         match self.must {
             Must::Exist => {
                 let both = |(r, m): &(Side, Side)| r.certainty.min(m.certainty);
-                if found.iter().any(|f| both(f) == Certainty::Yes) {
+                if found.iter().any(|f| both(f) == Yes) {
                     return evidence;
                 }
-                let maybe: Vec<&(Side, Side)> = found
-                    .iter()
-                    .filter(|f| both(f) == Certainty::Maybe)
-                    .collect();
+                let maybe: Vec<&(Side, Side)> = found.iter().filter(|f| both(f) == Maybe).collect();
                 if !maybe.is_empty() {
                     for (reference, met) in maybe {
                         let mut unknown = reference.unknown.clone();
                         cfn_template::resolve::add_unknowns(&mut unknown, &met.unknown);
                         let mut reason = reference.reasons.join("; ");
-                        if met.certainty < Certainty::Yes && !met.reasons.is_empty() {
+                        if met.certainty < Yes && !met.reasons.is_empty() {
                             reason = format!("{reason}, but {}", met.reasons.join("; "));
                         }
                         evidence.may_fire(reason, &unknown);
                     }
+                    more(
+                        &mut evidence,
+                        &[(Maybe, Maybe), (Maybe, Yes)],
+                        "may name it",
+                    );
                     return evidence;
                 }
-                let named: Vec<&(Side, Side)> = found
-                    .iter()
-                    .filter(|(r, _)| r.certainty == Certainty::Yes)
-                    .collect();
+                let named: Vec<&(Side, Side)> =
+                    found.iter().filter(|(r, _)| r.certainty == Yes).collect();
                 if named.is_empty() {
                     evidence.fires(format!("no {} names it in {}", self.by(), self.path));
                 }
@@ -673,20 +926,31 @@ impl RelationCheck {
                         met.reasons.join("; ")
                     ));
                 }
+                more(
+                    &mut evidence,
+                    &[(No, Yes)],
+                    "name it but do not meet the rule",
+                );
             }
             Must::NotExist => {
                 for (reference, met) in found {
                     let reason = reference.reasons.join("; ");
                     match reference.certainty.min(met.certainty) {
-                        Certainty::Yes => evidence.fires(reason),
-                        Certainty::Maybe => {
+                        Yes => evidence.fires(reason),
+                        Maybe => {
                             let mut unknown = reference.unknown.clone();
                             cfn_template::resolve::add_unknowns(&mut unknown, &met.unknown);
                             evidence.may_fire(reason, &unknown);
                         }
-                        Certainty::No => {}
+                        No => {}
                     }
                 }
+                more(&mut evidence, &[(Yes, Yes)], "name it");
+                more(
+                    &mut evidence,
+                    &[(Maybe, Maybe), (Maybe, Yes)],
+                    "may name it",
+                );
             }
         }
         evidence

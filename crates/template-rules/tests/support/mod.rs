@@ -3,4 +3,5 @@
 
 pub mod emit;
 pub mod one_rule;
+pub mod relation_worst;
 pub mod worst_cases;
