@@ -65,6 +65,67 @@ PUBLIC_ACCESS_BLOCK = (
     without("PublicAccessBlockConfiguration"),
 )
 
+def listed(properties, path):
+    """The values at `path` (dot-separated keys; `*` for every item of a
+    list) in `properties`."""
+    values = [properties]
+    for key in path.split("."):
+        found = []
+        for value in values:
+            if key == "*" and isinstance(value, list):
+                found += value
+            elif isinstance(value, dict) and key in value:
+                found.append(value[key])
+        values = found
+    return values
+
+
+def statements(properties, document):
+    """The statements of the policy document `document` in `properties`."""
+    found = []
+    for value in listed(properties, f"{document}.Statement"):
+        found += value if isinstance(value, list) else [value]
+    return [s for s in found if isinstance(s, dict)]
+
+
+def principal_star(statement):
+    principal = statement.get("Principal")
+    if isinstance(principal, dict):
+        principal = principal.get("AWS")
+    return principal == "*" or (isinstance(principal, list) and "*" in principal)
+
+
+def star_with_condition_or_deny(document):
+    """A statement names the principal `*` with a Condition, or in a Deny:
+    checkov fails both, the pack neither (a Condition narrows who, a Deny
+    grants nothing)."""
+
+    def applies(properties):
+        return any(
+            principal_star(s) and ("Condition" in s or s.get("Effect") == "Deny")
+            for s in statements(properties, document)
+        )
+
+    return applies
+
+
+def equals(path, *values):
+    return lambda properties: any(v in values for v in listed(properties, path))
+
+
+def either(*predicates):
+    return lambda properties: any(p(properties) for p in predicates)
+
+
+SERVERLESS_V1 = equals("EngineMode", "serverless")
+
+RESTORED = (
+    "checkov fails a cluster restored from a snapshot or cloned from "
+    "another without StorageEncrypted; it inherits its source's encryption "
+    "(the property is not to be set), so the pack does not judge it",
+    lambda p: "SnapshotIdentifier" in p or "SourceDBClusterIdentifier" in p,
+)
+
 MAPPING = {
     # S3
     "CKV_AWS_18": (("S3BucketAccessLogging",), "", None),
@@ -106,6 +167,234 @@ MAPPING = {
         "actions",
         always,
     ),
+    # API Gateway
+    "CKV_AWS_76": (("ApiGatewayStageAccessLogging",), "", None),
+    "CKV_AWS_95": (("ApiGatewayV2StageAccessLogging",), "", None),
+    "CKV_AWS_73": (("ApiGatewayStageTracing",), "", None),
+    "CKV_AWS_59": (
+        ("ApiGatewayMethodNoAuthorization",),
+        "checkov judges a method only when its AuthorizationType is written; "
+        "the pack reads a method without one as NONE, API Gateway's default",
+        without("AuthorizationType"),
+    ),
+    # CloudFront
+    "CKV_AWS_34": (("CloudFrontViewerHttps",), "", None),
+    "CKV_AWS_86": (("CloudFrontLogging",), "", None),
+    "CKV_AWS_68": (("CloudFrontWaf",), "", None),
+    "CKV_AWS_174": (("CloudFrontMinimumTls", "CloudFrontCustomCertificate"), "", None),
+    "CKV2_AWS_72": (
+        ("CloudFrontOriginHttpOnly",),
+        "checkov also fails a custom origin with OriginProtocolPolicy "
+        "match-viewer, which reaches the origin over HTTPS whenever the viewer "
+        "uses HTTPS (which CloudFrontViewerHttps asks for); the pack fails "
+        "http-only",
+        lambda p: "match-viewer"
+        in listed(p, "DistributionConfig.Origins.*.CustomOriginConfig.OriginProtocolPolicy"),
+    ),
+    # CloudTrail
+    "CKV_AWS_35": (("CloudTrailKmsEncryption",), "", None),
+    "CKV_AWS_36": (("CloudTrailLogFileValidation",), "", None),
+    "CKV_AWS_67": (("CloudTrailMultiRegion",), "", None),
+    # CodeBuild
+    "CKV_AWS_78": (
+        ("CodeBuildArtifactEncryptionDisabled",),
+        "checkov reads only Artifacts of Type S3; the pack also "
+        "SecondaryArtifacts and artifacts whose Type is not written as S3",
+        lambda p: bool(listed(p, "SecondaryArtifacts")) or not equals("Artifacts.Type", "S3")(p),
+    ),
+    # DynamoDB and DAX
+    "CKV_AWS_28": (("DynamoDbTablePointInTimeRecovery",), "", None),
+    "CKV_AWS_165": (
+        ("DynamoDbGlobalTablePointInTimeRecovery",),
+        "checkov reads only the first replica; the pack reads them all",
+        lambda p: len(listed(p, "Replicas.*")) > 1,
+    ),
+    "CKV_AWS_119": (("DynamoDbTableKmsKey",), "", None),
+    "CKV_AWS_47": (("DaxClusterEncryption",), "", None),
+    # EC2
+    "CKV_AWS_3": (("Ec2VolumeEncrypted",), "", None),
+    "CKV_AWS_8": (("Ec2BlockDeviceEncrypted",), "", None),
+    "CKV_AWS_79": (("Ec2LaunchTemplateImdsv2",), "", None),
+    "CKV_AWS_88": (("Ec2PublicIpOnLaunch",), "", None),
+    "CKV_AWS_25": (("Ec2RdpOpenToWorld",), "", None),
+    # ECR
+    "CKV_AWS_163": (("EcrScanOnPush",), "", None),
+    "CKV_AWS_51": (
+        ("EcrImmutableTags",),
+        "checkov fails IMMUTABLE_WITH_EXCLUSION (tags immutable but for the "
+        "exclusion filters written), which the pack accepts",
+        equals("ImageTagMutability", "IMMUTABLE_WITH_EXCLUSION"),
+    ),
+    "CKV_AWS_32": (
+        ("EcrRepositoryPolicyPublic",),
+        "checkov fails a statement naming the principal * in a Deny, or with "
+        "any Condition but aws:PrincipalOrgID; the pack only an Allow without "
+        "a Condition",
+        star_with_condition_or_deny("RepositoryPolicyText"),
+    ),
+    "CKV_AWS_136": (
+        ("EcrKmsEncryption",),
+        "checkov fails KMS_DSSE (dual-layer encryption with a KMS key), which "
+        "the pack accepts",
+        equals("EncryptionConfiguration.EncryptionType", "KMS_DSSE"),
+    ),
+    # ECS
+    "CKV_AWS_65": (("EcsClusterContainerInsights",), "", None),
+    # EFS
+    "CKV_AWS_42": (("EfsEncryption",), "", None),
+    # EKS
+    "CKV_AWS_58": (("EksSecretsEncryption",), "", None),
+    "CKV_AWS_100": (("EksNodegroupSshOpenToWorld",), "", None),
+    # ElastiCache
+    "CKV_AWS_29": (("ElastiCacheAtRestEncryption",), "", None),
+    "CKV_AWS_30": (("ElastiCacheTransitEncryption",), "", None),
+    "CKV_AWS_31": (("ElastiCacheTransitEncryption", "ElastiCacheAuthentication"), "", None),
+    # Load balancers
+    "CKV_AWS_131": (("ElbDropInvalidHeaders",), "", None),
+    "CKV_AWS_2": (
+        ("ElbListenerHttpsRedirect",),
+        "checkov fails a listener without Protocol (a Gateway Load "
+        "Balancer's, which has none); the pack judges HTTP listeners",
+        without("Protocol"),
+    ),
+    "CKV_AWS_103": (
+        ("ElbListenerTlsPolicy", "ElbListenerHttpsRedirect"),
+        "checkov fails a listener without Protocol (a Gateway Load "
+        "Balancer's, which has none); the pack judges HTTP, HTTPS and TLS "
+        "listeners",
+        without("Protocol"),
+    ),
+    "CKV_AWS_91": (
+        ("ElbAccessLogs",),
+        "checkov also fails network and gateway load balancers; the pack "
+        "judges application load balancers (a network load balancer logs "
+        "only its TLS listeners, a gateway load balancer has no access logs)",
+        equals("Type", "network", "gateway"),
+    ),
+    "CKV_AWS_92": (("ClassicElbAccessLogs",), "", None),
+    # Kinesis
+    "CKV_AWS_43": (("KinesisStreamEncryption",), "", None),
+    # KMS
+    "CKV_AWS_7": (
+        ("KmsKeyRotation",),
+        "checkov fails HMAC keys and keys of imported or custom key store "
+        "material without rotation; KMS rotates automatically only symmetric "
+        "encryption keys whose material it generates, which the pack judges",
+        lambda p: any(str(v).startswith("HMAC") for v in listed(p, "KeySpec"))
+        or any(v != "AWS_KMS" for v in listed(p, "Origin")),
+    ),
+    "CKV_AWS_33": (
+        ("KmsKeyPolicyPublic",),
+        "checkov fails a key policy naming the principal * whatever its "
+        "Condition (kms:CallerAccount, kms:ViaService...); the pack only one "
+        "without a Condition",
+        star_with_condition_or_deny("KeyPolicy"),
+    ),
+    # Lambda
+    "CKV_AWS_258": (("LambdaUrlPublic",), "", None),
+    "CKV_AWS_364": (("LambdaPermissionServiceWithoutSource",), "", None),
+    "CKV_AWS_363": (("LambdaDeprecatedRuntime",), "", None),
+    "CKV_AWS_173": (("LambdaEnvironmentKmsKey",), "", None),
+    # CloudWatch Logs
+    "CKV_AWS_66": (("LogsLogGroupRetention",), "", None),
+    "CKV_AWS_158": (("LogsLogGroupKms",), "", None),
+    # Amazon MQ
+    "CKV_AWS_69": (("MqBrokerPubliclyAccessible",), "", None),
+    "CKV_AWS_197": (("MqBrokerAuditLogging",), "", None),
+    # OpenSearch and Elasticsearch
+    "CKV_AWS_5": (("OpenSearchEncryptionAtRest",), "", None),
+    "CKV_AWS_6": (("OpenSearchNodeToNodeEncryption",), "", None),
+    "CKV_AWS_83": (("OpenSearchEnforceHttps",), "", None),
+    "CKV_AWS_317": (("OpenSearchAuditLogs",), "", None),
+    "CKV_AWS_84": (
+        ("OpenSearchErrorLogs",),
+        "checkov passes a domain that publishes any log (slow logs, say); the "
+        "pack asks for the error logs (ES_APPLICATION_LOGS)",
+        lambda p: bool(listed(p, "LogPublishingOptions")),
+    ),
+    # RDS, Aurora, DocumentDB, Neptune
+    "CKV_AWS_16": (
+        ("RdsInstanceStorageEncrypted",),
+        "checkov judges an instance restored from a snapshot, a read replica "
+        "or an instance of a cluster, whose encryption is its source's or "
+        "its cluster's; the pack does not",
+        lambda p: any(
+            k in p
+            for k in (
+                "DBClusterIdentifier",
+                "DBSnapshotIdentifier",
+                "SourceDBInstanceIdentifier",
+                "SourceDbiResourceId",
+                "SourceDBInstanceAutomatedBackupsArn",
+                "SourceDBClusterIdentifier",
+            )
+        ),
+    ),
+    "CKV_AWS_96": (
+        ("RdsClusterStorageEncrypted", "AuroraClusterStorageEncrypted"),
+        "checkov fails an Aurora Serverless v1 cluster without "
+        "StorageEncrypted; such a cluster is always encrypted",
+        SERVERLESS_V1,
+    ),
+    "CKV_AWS_17": (("RdsInstancePubliclyAccessible",), "", None),
+    "CKV_AWS_161": (("RdsInstanceIamAuthentication",), "", None),
+    "CKV_AWS_162": (
+        ("RdsClusterIamAuthentication",),
+        "checkov fails an Aurora Serverless v1 cluster, which does not "
+        "support IAM database authentication",
+        SERVERLESS_V1,
+    ),
+    "CKV_AWS_118": (("RdsInstanceEnhancedMonitoring",), "", None),
+    "CKV_AWS_157": (
+        ("RdsInstanceMultiAz",),
+        "checkov judges an instance of a cluster (DBClusterIdentifier), "
+        "which takes no MultiAZ; the pack does not",
+        lambda p: "DBClusterIdentifier" in p,
+    ),
+    "CKV_AWS_74": (("DocDbClusterStorageEncrypted",), *RESTORED),
+    "CKV_AWS_85": (
+        ("DocDbClusterAuditLogs",),
+        "checkov passes a cluster that exports only the profiler log; the "
+        "pack asks for the audit log",
+        lambda p: "profiler" in listed(p, "EnableCloudwatchLogsExports.*"),
+    ),
+    "CKV_AWS_90": (("DocDbParameterGroupTls",), "", None),
+    "CKV_AWS_360": (("RdsClusterBackupRetention",), "", None),
+    "CKV_AWS_361": (("RdsClusterBackupRetention",), "", None),
+    "CKV_AWS_44": (("NeptuneClusterStorageEncrypted",), *RESTORED),
+    "CKV_AWS_101": (("NeptuneClusterAuditLogs",), "", None),
+    # Redshift
+    "CKV_AWS_64": (
+        ("RedshiftEncryption",),
+        "checkov fails a cluster without Encrypted; Redshift encrypts a new "
+        "provisioned cluster by default (since January 2025)",
+        without("Encrypted"),
+    ),
+    "CKV_AWS_71": (
+        ("RedshiftAuditLogging",),
+        "checkov asks for LoggingProperties.BucketName; a cluster that logs "
+        "to CloudWatch (LogDestinationType cloudwatch) has none",
+        lambda p: bool(listed(p, "LoggingProperties")) and not listed(p, "LoggingProperties.BucketName"),
+    ),
+    "CKV_AWS_87": (
+        ("RedshiftPubliclyAccessible",),
+        "checkov fails a cluster without PubliclyAccessible; a cluster is "
+        "not publicly accessible unless it is set",
+        without("PubliclyAccessible"),
+    ),
+    # SageMaker
+    "CKV_AWS_187": (("SageMakerKmsEncryption",), "", None),
+    "CKV_AWS_371": (("SageMakerNotebookImdsV2",), "", None),
+    "CKV_AWS_370": (("SageMakerModelNetworkIsolation",), "", None),
+    # Secrets Manager
+    "CKV_AWS_149": (("SecretsManagerSecretKms",), "", None),
+    # SNS
+    "CKV_AWS_26": (("SnsTopicEncryption",), "", None),
+    # SQS: checkov asks for a KMS key; the pack tells a queue with none
+    # (SqsQueueKmsKey, SSE-SQS) from an unencrypted one (SqsQueueUnencrypted).
+    "CKV_AWS_27": (("SqsQueueKmsKey", "SqsQueueUnencrypted"), "", None),
+    # VPC
+    "CKV_AWS_123": (("VpcEndpointServiceAcceptance",), "", None),
 }
 
 # The service a resource type belongs to, for the summary: AWS::S3::Bucket
