@@ -387,7 +387,16 @@ MAPPING = {
     "CKV_AWS_371": (("SageMakerNotebookImdsV2",), "", None),
     "CKV_AWS_370": (("SageMakerModelNetworkIsolation",), "", None),
     # Secrets Manager
-    "CKV_AWS_149": (("SecretsManagerSecretKms",), "", None),
+    "CKV_AWS_149": (
+        ("SecretsManagerSecretKms",),
+        "checkov fails any KmsKeyId holding aws/ (a customer managed key "
+        "aliased app/aws/secretsmanager, say); the pack the AWS managed "
+        "key's alias",
+        lambda p: any(
+            isinstance(v, str) and "aws/" in v and not v.endswith("alias/aws/secretsmanager")
+            for v in listed(p, "KmsKeyId")
+        ),
+    ),
     # SNS
     "CKV_AWS_26": (("SnsTopicEncryption",), "", None),
     # SQS: checkov asks for a KMS key; the pack tells a queue with none
