@@ -7,9 +7,9 @@
 //! 3. Load the rules from the [`RulesSource`] (in Lambda, the `RULES_TABLE`
 //!    DynamoDB table, seeded with the defaults when empty).
 //! 4. Parse the template, build the rules and evaluate with
-//!    `template-rules` (`score`): CPU-bound, so on a blocking thread
-//!    ([`Invocation::spawn_blocking`]), under a budget that gives up when
-//!    the runner stops the handler. [`decision::decide`] turns the report
+//!    `template-rules` (through `scoring`, which cfn-hook shares):
+//!    CPU-bound, so on a blocking thread ([`Invocation::spawn_blocking`]),
+//!    under a budget that gives up when the runner stops the handler. [`decision::decide`] turns the report
 //!    into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
@@ -26,9 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod decision;
-pub mod guard_memory;
 pub mod params;
-pub mod settings;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -38,14 +36,16 @@ use aws_config::SdkConfig;
 use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
+use scoring::ScoreError;
 use template_rules::{
-    Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, EvaluationError, Report, RuleItem,
-    RuleSet, Template, TemplateReport, Thresholds, ValidationReport, Verdict, evaluate_with,
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, Report, TemplateReport, Thresholds,
+    ValidationReport, Verdict,
 };
 use tracing::{info, warn};
 
 pub use params::Params;
-pub use settings::{Settings, SettingsError};
+// The settings and Guard's memory are shared with cfn-hook (crate `scoring`).
+pub use scoring::{Settings, SettingsError, guard_memory, settings};
 
 /// The name of the report file in the output artifact.
 pub const REPORT_FILE: &str = "validation-report.json";
@@ -134,32 +134,12 @@ where
         let report = {
             let (template, file, thresholds) =
                 (Arc::clone(&template), params.file.clone(), self.thresholds);
-            let guard_memory_limit = self.guard_memory_limit;
-            let budget = Budget::unlimited().stop_flag(invocation.stop_flag());
-            let activity = invocation.activity();
-            invocation
-                .spawn_blocking(move || {
-                    // Guard runs items in chunks it cannot be interrupted
-                    // in: the runner names them if it stops the handler
-                    // while one runs.
-                    let on_guard_chunk = |ids: &[&str]| match ids {
-                        [] => activity.clear(),
-                        [one] => {
-                            activity.set(format!("evaluating the Guard rules of the item {one}"))
-                        }
-                        ids => activity.set(format!(
-                            "evaluating the Guard rules of the items {}",
-                            ids.join(", ")
-                        )),
-                    };
-                    let options = EvaluateOptions {
-                        guard_memory_limit,
-                        budget,
-                        on_guard_chunk: &on_guard_chunk,
-                    };
-                    score(&template, &file, &table, items, &thresholds, &options)
-                })
-                .await?
+            scoring::on_blocking_thread(&invocation, self.guard_memory_limit, move |options| {
+                let rules = scoring::rule_set(&table, items)?;
+                scoring::score(&template, &file, &table, &rules, &thresholds, options)
+            })
+            .await
+            .map_err(score_error)?
         };
         info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
@@ -229,50 +209,18 @@ where
     }
 }
 
-/// Reads `template` (the file `file`), builds the rules of `table` from
-/// `items` and evaluates: the CPU-bound part of a job, run on a blocking
-/// thread, giving up when the options' budget is spent (the runner then
-/// reports the job as stopped). An active rule that cannot be applied is a
-/// configuration error, since a check that skips it proves nothing.
-fn score(
-    template: &[u8],
-    file: &str,
-    table: &str,
-    items: Vec<RuleItem>,
-    thresholds: &Thresholds,
-    options: &EvaluateOptions,
-) -> Result<Report, JobError> {
-    let template = Template::parse(template).map_err(|e| {
-        JobError::failed(format!(
-            "{file} cannot be read as a CloudFormation template: {e}"
-        ))
-    })?;
-    let rules = RuleSet::from_items(items);
-    for note in rules.notes() {
-        info!(table, %note, "rule note");
-    }
-    rules.check_usable().map_err(|unusable| {
-        JobError::configuration(format!(
-            "the rules table {table} has active rules that cannot be applied:\n{unusable}"
-        ))
-    })?;
-    for error in rules.errors() {
-        warn!(table, %error, "inactive rule cannot be applied");
-    }
-    evaluate_with(&template, &rules, thresholds, options)
-        .map_err(|e| evaluation_error(table, file, e))
-}
-
-/// A check that cannot be trusted is never a verdict: a rule Guard failed
-/// on is the table's to fix (a `ConfigurationError` naming it, with Guard's
-/// message); an evaluation stopped before its end is a failed check.
-fn evaluation_error(table: &str, file: &str, e: EvaluationError) -> JobError {
+/// A check that cannot be trusted is never a verdict: a template that
+/// cannot be read, or an evaluation stopped before its end, is a failed
+/// check; rules that cannot be applied, or that Guard failed on, are the
+/// table's to fix (a `ConfigurationError` naming them, with Guard's
+/// message).
+fn score_error(e: ScoreError) -> JobError {
     match e {
-        EvaluationError::Rules(_) => JobError::configuration(format!(
-            "the rules table {table} has rules that cannot be evaluated on {file}:\n{e}"
-        )),
-        EvaluationError::Stopped { .. } | EvaluationError::Interrupted(_) => {
-            JobError::failed(format!("{file}: {e}"))
+        ScoreError::Unreadable { .. } | ScoreError::Stopped { .. } => {
+            JobError::failed(e.to_string())
+        }
+        ScoreError::UnusableRules { .. } | ScoreError::NotEvaluated { .. } => {
+            JobError::configuration(e.to_string())
         }
     }
 }

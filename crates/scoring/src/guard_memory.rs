@@ -1,14 +1,16 @@
 //! How much memory Guard may take for one item: what the function has,
 //! less what everything else needs, less the headroom kept free.
 //!
-//! `make bench` measures the function's peak memory on its worst inputs (a
+//! `make bench` measures cfn-validate's peak memory on its worst inputs (a
 //! zip at the artifact cap, 1 MiB templates at every parser cap, Guard
 //! items on a 1 MiB template); `MemorySize` (cicd.yaml, and `memory` in
-//! this crate's `[package.metadata.lambda.deploy]`) is kept at least 40 %
-//! above it. Guard is the one part whose need grows with the rules: each
-//! item's estimated need is checked against this limit before it runs (an
-//! item over it is an unresolved finding, never run), so the peak stays
-//! within the headroom whatever the rules table holds.
+//! each function's `[package.metadata.lambda.deploy]`) is kept at least
+//! 40 % above it. cfn-hook holds less besides Guard (a payload of at most
+//! 16 MiB instead of a 64 MiB zip), so the same limit suits it too. Guard
+//! is the one part whose need grows with the rules: each item's estimated
+//! need is checked against this limit before it runs (an item over it is
+//! an unresolved finding, never run), so the peak stays within the
+//! headroom whatever the rules table holds.
 
 /// What the function needs besides Guard, at most (MiB): the runtime and
 /// its clients, a zip at the artifact cap while the template is read out

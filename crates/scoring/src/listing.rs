@@ -1,0 +1,265 @@
+//! A report's findings as lines of text that fit a limit: what
+//! cfn-validate's summaries and failure messages and cfn-hook's messages
+//! list, most important first, so that what does not fit is what matters
+//! least.
+//!
+//! Resolved findings come first, then unresolved ones (saying what could
+//! not be resolved), then suppressed ones (with their reasons, so that
+//! what was waived is seen), then the template's warnings. What does not
+//! fit is counted in a last "… and N more" line, never cut mid-line.
+
+use pipeline_job::limits::truncate;
+use template_rules::{Finding, Report, UnresolvedPolicy};
+
+/// A finding or warning line is kept to this many characters, so that one
+/// long line cannot crowd the others out.
+pub const MAX_LINE: usize = 500;
+
+/// "; 2 unresolved findings, not counted (UNRESOLVED=pass); 1 suppressed
+/// finding": what the headline's risk does not show (the unresolved
+/// findings only when the headline has not said them in its own words).
+pub fn clauses(report: &Report, unresolved_said: bool) -> String {
+    let mut clauses = Vec::new();
+    let unresolved = report.unresolved_count();
+    if unresolved > 0 && !unresolved_said {
+        let counted = match report.unresolved_policy {
+            UnresolvedPolicy::Fail => "counted (UNRESOLVED=fail)",
+            UnresolvedPolicy::Flag => "to check",
+            UnresolvedPolicy::Pass => "not counted (UNRESOLVED=pass)",
+        };
+        clauses.push(format!(
+            "{}, {counted}",
+            count(unresolved, "unresolved finding")
+        ));
+    }
+    let suppressed = report.suppressed_count();
+    if suppressed > 0 {
+        clauses.push(count(suppressed, "suppressed finding"));
+    }
+    clauses.iter().map(|c| format!("; {c}")).collect()
+}
+
+/// "1 thing", "2 things".
+pub fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// A report's findings and warnings, in the order they are listed.
+pub struct Listing<'a> {
+    /// Each section: its heading (none for resolved findings, which come
+    /// first, under the headline) and what it lists.
+    sections: Vec<(Option<&'static str>, Vec<Item<'a>>)>,
+}
+
+#[derive(Clone, Copy)]
+enum Item<'a> {
+    Finding(&'a Finding),
+    Warning(&'a str),
+}
+
+impl<'a> Listing<'a> {
+    /// The report's findings: resolved ones first (under the headline),
+    /// then unresolved ones, suppressed ones and the warnings, each under
+    /// its heading.
+    pub fn of(report: &'a Report) -> Listing<'a> {
+        let findings = |it: &mut dyn Iterator<Item = &'a Finding>| -> Vec<Item<'a>> {
+            it.map(Item::Finding).collect()
+        };
+        Listing {
+            sections: vec![
+                (None, findings(&mut report.resolved_findings())),
+                (
+                    Some("unresolved (could not be resolved; check by hand):"),
+                    findings(&mut report.unresolved_findings()),
+                ),
+                (
+                    Some("suppressed in the template:"),
+                    findings(&mut report.suppressed_findings()),
+                ),
+                (
+                    Some("warnings:"),
+                    report.warnings.iter().map(|w| Item::Warning(w)).collect(),
+                ),
+            ],
+        }
+    }
+
+    /// Adds `findings` under `heading`, before the warnings: findings the
+    /// verdict did not count, say, listed for context.
+    pub fn with_section(
+        mut self,
+        heading: &'static str,
+        findings: impl IntoIterator<Item = &'a Finding>,
+    ) -> Listing<'a> {
+        let items: Vec<Item<'a>> = findings.into_iter().map(Item::Finding).collect();
+        let at = self.sections.len().saturating_sub(1);
+        self.sections.insert(at, (Some(heading), items));
+        self
+    }
+
+    /// `headline` and as many lines as fit in `limit` characters, in order;
+    /// the rest counted in a last line that says where `elsewhere` they are.
+    /// Lines are rendered only while they fit.
+    pub fn fit(&self, headline: String, limit: usize, elsewhere: &str) -> String {
+        let total: usize = self.sections.iter().map(|(_, items)| items.len()).sum();
+        // Room for the last line, however many are left out.
+        let reserve = more(total, 0, elsewhere).chars().count() + 1;
+        let mut text = headline;
+        let mut used = text.chars().count();
+        let (mut findings_left, mut warnings_left) = (0usize, 0usize);
+        let mut full = false;
+        for (heading, items) in &self.sections {
+            for (i, item) in items.iter().enumerate() {
+                if !full {
+                    let line = match item {
+                        Item::Finding(f) => finding_line(f),
+                        Item::Warning(w) => w.to_string(),
+                    };
+                    let line = truncate(&line, MAX_LINE);
+                    let heading = heading.filter(|_| i == 0);
+                    let needed =
+                        line.chars().count() + 1 + heading.map_or(0, |h| h.chars().count() + 1);
+                    if used + needed + reserve <= limit {
+                        if let Some(heading) = heading {
+                            text.push('\n');
+                            text.push_str(heading);
+                        }
+                        text.push('\n');
+                        text.push_str(&line);
+                        used += needed;
+                        continue;
+                    }
+                    full = true;
+                }
+                match item {
+                    Item::Finding(_) => findings_left += 1,
+                    Item::Warning(_) => warnings_left += 1,
+                }
+            }
+        }
+        if findings_left + warnings_left > 0 {
+            text.push('\n');
+            text.push_str(&more(findings_left, warnings_left, elsewhere));
+        }
+        text
+    }
+}
+
+/// "… and 3 more findings, 1 warning: …".
+fn more(findings: usize, warnings: usize, elsewhere: &str) -> String {
+    let what = match (findings, warnings) {
+        (f, 0) => count(f, "more finding"),
+        (0, w) => count(w, "more warning"),
+        (f, w) => format!("{}, {}", count(f, "more finding"), count(w, "warning")),
+    };
+    format!("… and {what}: {elsewhere}")
+}
+
+/// One finding: rule, resource, line, why, and what it weighs — or what
+/// could not be resolved, or why it was suppressed.
+pub fn finding_line(f: &Finding) -> String {
+    let mut notes = vec![format!("risk {}", f.risk)];
+    if f.is_unresolved() {
+        let unsaid = f.unresolved_not_in_reason();
+        notes.push(if unsaid.is_empty() {
+            "unresolved".to_string()
+        } else {
+            format!("unresolved: {}", unsaid.join("; "))
+        });
+    }
+    if f.suppressed {
+        notes.push(format!(
+            "suppressed: {}",
+            f.suppression_reason.as_deref().unwrap_or("no reason given")
+        ));
+    }
+    format!(
+        "{} on {} (line {}): {} [{}]",
+        f.rule,
+        f.resource,
+        f.line,
+        f.reason,
+        notes.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use template_rules::Verdict;
+
+    fn finding(rule: &str, reason: &str) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            resource: "Sg".to_string(),
+            line: 3,
+            risk: 100,
+            reason: reason.to_string(),
+            suppressed: false,
+            suppression_reason: None,
+            resource_type: "AWS::EC2::SecurityGroup".to_string(),
+            unresolved: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_finding_line_says_what_was_not_resolved_once_and_why_it_was_suppressed() {
+        let mut f = finding("Ssh", "may admit tcp 22 (parameter Cidr has no Default)");
+        f.unresolved = vec!["parameter Cidr has no Default".to_string()];
+        assert_eq!(
+            finding_line(&f),
+            "Ssh on Sg (line 3): may admit tcp 22 (parameter Cidr has no Default) [risk 100, unresolved]"
+        );
+        f.reason = "may be open".to_string();
+        f.suppressed = true;
+        f.suppression_reason = Some("VPN only".to_string());
+        assert_eq!(
+            finding_line(&f),
+            "Ssh on Sg (line 3): may be open [risk 100, unresolved: parameter Cidr has no Default, suppressed: VPN only]"
+        );
+    }
+
+    #[test]
+    fn what_does_not_fit_is_counted_in_whole_lines_after_the_most_important() {
+        let report = Report {
+            verdict: Verdict::Flagged,
+            risk: 10,
+            unresolved_risk: 0,
+            unresolved_policy: UnresolvedPolicy::Flag,
+            findings: (0..100)
+                .map(|i| finding(&format!("Rule{i:03}"), &"x".repeat(60)))
+                .collect(),
+            warnings: vec!["a warning".to_string()],
+        };
+        let listing = Listing::of(&report);
+        let text = listing.fit("headline".to_string(), 2048, "elsewhere");
+        assert!(text.chars().count() <= 2048, "{}", text.chars().count());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "headline");
+        assert_eq!(
+            lines[1],
+            format!("Rule000 on Sg (line 3): {} [risk 100]", "x".repeat(60))
+        );
+        let shown = lines.len() - 2;
+        assert!(lines[1..=shown].iter().all(|l| l.starts_with("Rule")));
+        assert_eq!(
+            *lines.last().unwrap(),
+            format!("… and {} more findings, 1 warning: elsewhere", 100 - shown)
+        );
+        // One line longer than the limit is cut, and the rest still counted.
+        let long = Report {
+            findings: vec![finding("Long", &"y".repeat(5000)), finding("Next", "z")],
+            warnings: Vec::new(),
+            ..report
+        };
+        let text = Listing::of(&long).fit("h".to_string(), 2048, "elsewhere");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1].chars().count(), MAX_LINE);
+        assert!(lines[1].ends_with('…'));
+        assert_eq!(lines[2], "Next on Sg (line 3): z [risk 100]");
+    }
+}
