@@ -1,0 +1,236 @@
+//! What the Hook judges, and how: the template scored as Static_Check
+//! scores it, and what of its report counts. Pure (the CPU-bound part of
+//! an invocation: it runs on a blocking thread).
+//!
+//! - a stack: its template; every finding counts;
+//! - a change set: its template; only findings on the resources it
+//!   creates or changes count (and those on the template as a whole), the
+//!   others are listed as context. A resource it creates or changes that
+//!   its template does not show (made by a macro, say) is an unresolved
+//!   `(unseen)` finding: it is not checked, so it is never a pass;
+//! - a resource: its properties, as CloudFormation sends them, as a
+//!   template of that one resource.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+use template_rules::guard::TEMPLATE;
+use template_rules::{
+    EvaluateOptions, Finding, Report, Rule, RuleSet, Template, Thresholds, UNSEEN, UNSEEN_RISK,
+};
+
+use crate::answer::MessageLimit;
+use crate::payload::ChangedResource;
+use scoring::ScoreError;
+
+/// What an invocation asks to judge, read and ready.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    /// How messages name it: `stack web`, `change set c-1`,
+    /// `resource BastionSg (AWS::EC2::SecurityGroup)`.
+    pub what: String,
+    /// The template, as text (JSON or YAML).
+    pub template: Vec<u8>,
+    /// For a change set, what it changes: only those resources count.
+    pub changes: Option<Vec<ChangedResource>>,
+    /// How long the answer's message may be.
+    pub limit: MessageLimit,
+}
+
+impl Subject {
+    /// A stack's template, named `what`.
+    pub fn stack(what: String, template: String) -> Subject {
+        Subject {
+            what,
+            template: template.into_bytes(),
+            changes: None,
+            limit: MessageLimit::CloudFormation,
+        }
+    }
+
+    /// A change set's template and changes, named `what`.
+    pub fn change_set(what: String, template: String, changes: Vec<ChangedResource>) -> Subject {
+        Subject {
+            what,
+            template: template.into_bytes(),
+            changes: Some(changes),
+            limit: MessageLimit::CloudFormation,
+        }
+    }
+
+    /// One resource's properties as a template of that resource alone,
+    /// named `what`.
+    pub fn resource(
+        what: String,
+        resource_type: &str,
+        logical_id: &str,
+        properties: &Map<String, Value>,
+    ) -> Subject {
+        let template = json!({
+            "Resources": {logical_id: {"Type": resource_type, "Properties": properties}}
+        });
+        Subject {
+            what,
+            template: template.to_string().into_bytes(),
+            changes: None,
+            limit: MessageLimit::CloudControl,
+        }
+    }
+
+    /// How [`ScoreError`]s name the template.
+    pub fn file(&self) -> String {
+        format!("the template of {}", self.what)
+    }
+}
+
+/// A rule applied to the subject, for its annotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedRule {
+    /// Its id.
+    pub id: String,
+    /// The risk of one of its findings.
+    pub risk: u64,
+    /// What to change and where to read more, from its item.
+    pub guidance: Guidance,
+}
+
+/// A rule item's advice on what to do about its findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guidance {
+    /// What to change (an annotation's `remediationMessage`).
+    pub remediation: Option<String>,
+    /// Where to read more (an annotation's `remediationLink`).
+    pub link: Option<String>,
+}
+
+impl Guidance {
+    /// The advice `rule`'s item gives. Rule items hold none in this
+    /// version of the rules table (their fields are `rule`, `category`,
+    /// `ruletype`, `ruledata`, `riskvalue`, `active`, `suppressible`), so
+    /// annotations carry none; an item field for it is read here, and only
+    /// here.
+    pub fn of(_rule: &Rule) -> Guidance {
+        Guidance::default()
+    }
+}
+
+/// The subject judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    /// How messages name it.
+    pub what: String,
+    /// What counts, with its verdict.
+    pub report: Report,
+    /// Findings that do not count (on resources a change set leaves as
+    /// they are), listed for context.
+    pub context: Vec<Finding>,
+    /// Every rule applied: the active rules with something to look at in
+    /// the template, and those the engine applies itself (`(unseen)`) when
+    /// they found something.
+    pub applied: Vec<AppliedRule>,
+    /// How long the answer's message may be.
+    pub limit: MessageLimit,
+}
+
+/// Reads the subject's template and evaluates `rules` (from `table`) on
+/// it, within `options`' budget.
+pub fn judge(
+    subject: &Subject,
+    rules: &RuleSet,
+    table: &str,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Result<Judged, ScoreError> {
+    let file = subject.file();
+    let template = Template::parse(&subject.template).map_err(|error| ScoreError::Unreadable {
+        file: file.clone(),
+        error,
+    })?;
+    let report = scoring::evaluate(&template, &file, table, rules, thresholds, options)?;
+    let (report, context) = match &subject.changes {
+        None => (report, Vec::new()),
+        Some(changes) => scope(report, changes, &template, thresholds),
+    };
+    let mut applied: Vec<AppliedRule> = rules
+        .active()
+        .filter(|rule| rule.applies_to(&template))
+        .map(|rule| AppliedRule {
+            id: rule.id.clone(),
+            risk: rule.risk,
+            guidance: Guidance::of(rule),
+        })
+        .collect();
+    for finding in report.findings.iter().chain(&context) {
+        if !applied.iter().any(|rule| rule.id == finding.rule) {
+            applied.push(AppliedRule {
+                id: finding.rule.clone(),
+                risk: finding.risk,
+                guidance: Guidance::default(),
+            });
+        }
+    }
+    Ok(Judged {
+        what: subject.what.clone(),
+        report,
+        context,
+        applied,
+        limit: subject.limit,
+    })
+}
+
+/// A change set's report cut to what counts: findings on the template as
+/// a whole and on the resources it does not delete, plus an `(unseen)`
+/// finding for each of those its template does not show; judged again.
+/// The rest is context.
+fn scope(
+    report: Report,
+    changes: &[ChangedResource],
+    template: &Template,
+    thresholds: &Thresholds,
+) -> (Report, Vec<Finding>) {
+    let changed: HashSet<&str> = changes
+        .iter()
+        .filter(|c| c.action.counts())
+        .map(|c| c.logical_id.as_str())
+        .collect();
+    let (mut counted, context): (Vec<Finding>, Vec<Finding>) = report
+        .findings
+        .into_iter()
+        .partition(|f| f.resource == TEMPLATE || changed.contains(f.resource.as_str()));
+    for change in changes.iter().filter(|c| c.action.counts()) {
+        if template.resource(&change.logical_id).is_some() {
+            continue;
+        }
+        let resource_type = change.resource_type.clone().unwrap_or_default();
+        let shown = if resource_type.is_empty() {
+            change.logical_id.clone()
+        } else {
+            format!("{} ({resource_type})", change.logical_id)
+        };
+        counted.push(Finding {
+            rule: UNSEEN.to_string(),
+            resource: change.logical_id.clone(),
+            line: change.line.unwrap_or(1).max(1),
+            risk: UNSEEN_RISK,
+            reason: format!(
+                "the change set provisions {shown}, which its template does not show: it is not checked"
+            ),
+            suppressed: false,
+            suppression_reason: None,
+            resource_type,
+            unresolved: vec![format!("{} is not in the template", change.logical_id)],
+        });
+    }
+    let judgement = thresholds.judge(&counted);
+    (
+        Report {
+            verdict: judgement.verdict,
+            risk: judgement.risk,
+            unresolved_risk: judgement.unresolved_risk,
+            unresolved_policy: report.unresolved_policy,
+            findings: counted,
+            warnings: report.warnings,
+        },
+        context,
+    )
+}
