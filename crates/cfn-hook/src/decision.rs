@@ -15,7 +15,7 @@
 //! reasons), `PASSED` otherwise; its severity follows its risk
 //! ([`Severity::of_risk`]).
 
-use scoring::listing::{Listing, clauses, count};
+use scoring::listing::{Listing, count, headline};
 use template_rules::{Finding, Thresholds, Verdict};
 
 use crate::answer::{
@@ -49,34 +49,20 @@ pub fn decide(
     token: Option<String>,
 ) -> HookAnswer {
     let report = &judged.report;
-    let what = &judged.what;
-    let (hook_status, error_code, headline) = match report.verdict {
-        Verdict::Pass => (HookStatus::Success, None, pass_headline(judged, thresholds)),
-        Verdict::Flagged => {
-            let why = flagged_headline(judged, thresholds);
-            match flagged {
-                Flagged::Warn => (
-                    HookStatus::Success,
-                    None,
-                    format!("{why}; the operation goes on (HOOK_FLAGGED=warn)"),
-                ),
-                Flagged::Fail => (
-                    HookStatus::Failed,
-                    Some(ErrorCode::NonCompliant),
-                    format!("{why}; HOOK_FLAGGED=fail stops the operation"),
-                ),
-            }
-        }
-        Verdict::Fail => (
+    let headline = headline(&judged.what, report, thresholds);
+    let (hook_status, error_code, headline) = match (report.verdict, flagged) {
+        (Verdict::Pass, _) => (HookStatus::Success, None, headline),
+        (Verdict::Flagged, Flagged::Warn) => (
+            HookStatus::Success,
+            None,
+            format!("{headline}; the operation goes on (HOOK_FLAGGED=warn)"),
+        ),
+        (Verdict::Flagged, Flagged::Fail) => (
             HookStatus::Failed,
             Some(ErrorCode::NonCompliant),
-            format!(
-                "{what} has risk {} (fails from {}){}:",
-                report.risk,
-                thresholds.fail_at(),
-                clauses(report, false)
-            ),
+            format!("{headline}; HOOK_FLAGGED=fail stops the operation"),
         ),
+        (Verdict::Fail, _) => (HookStatus::Failed, Some(ErrorCode::NonCompliant), headline),
     };
     let mut listing = Listing::of(report);
     if !judged.context.is_empty() {
@@ -94,50 +80,6 @@ pub fn decide(
         message: listing.fit(headline, judged.limit.chars(), ELSEWHERE),
         client_request_token: token,
         annotations,
-    }
-}
-
-fn pass_headline(judged: &Judged, thresholds: &Thresholds) -> String {
-    let (report, what) = (&judged.report, &judged.what);
-    if report.findings.is_empty() {
-        format!("no risk found in {what}")
-    } else if report.active_findings().next().is_none() {
-        format!("no risk found in {what}{}", clauses(report, false))
-    } else {
-        format!(
-            "no risk found in {what}: risk {} is below {}{}",
-            report.risk,
-            thresholds.flag_at(),
-            clauses(report, false)
-        )
-    }
-}
-
-fn flagged_headline(judged: &Judged, thresholds: &Thresholds) -> String {
-    let (report, what) = (&judged.report, &judged.what);
-    if thresholds.flags_only_for_unresolved(report) {
-        let unresolved = report.unresolved_count();
-        let (rules, they) = if unresolved == 1 {
-            ("a rule that may fire", "it does")
-        } else {
-            ("rules that may fire", "they do")
-        };
-        format!(
-            "{what} is flagged for {}: {rules} on values the check could not resolve (risk {} if {they}; the resolved risk {} is below {}){}",
-            count(unresolved, "unresolved finding"),
-            report.unresolved_risk,
-            report.risk,
-            thresholds.flag_at(),
-            clauses(report, true)
-        )
-    } else {
-        format!(
-            "{what} is flagged: risk {} (flagged from {}, fails from {}){}",
-            report.risk,
-            thresholds.flag_at(),
-            thresholds.fail_at(),
-            clauses(report, false)
-        )
     }
 }
 

@@ -105,7 +105,7 @@ async fn a_flagged_stack_goes_on_with_failed_annotations_unless_hook_flagged_is_
     assert_eq!(
         answer.message,
         format!(
-            "stack web is flagged: risk 10 (flagged from 5, fails from 50); the operation goes on (HOOK_FLAGGED=warn){listed}"
+            "stack web has risk 10 (flagged from 5, fails from 50); the operation goes on (HOOK_FLAGGED=warn){listed}"
         )
     );
     assert_eq!(answer.annotations, annotations);
@@ -123,7 +123,7 @@ async fn a_flagged_stack_goes_on_with_failed_annotations_unless_hook_flagged_is_
     assert_eq!(
         answer.message,
         format!(
-            "stack web is flagged: risk 10 (flagged from 5, fails from 50); HOOK_FLAGGED=fail stops the operation{listed}"
+            "stack web has risk 10 (flagged from 5, fails from 50); HOOK_FLAGGED=fail stops the operation{listed}"
         )
     );
     assert_eq!(answer.annotations, annotations);

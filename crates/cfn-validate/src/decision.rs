@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use pipeline_job::reporter::{MAX_MESSAGE, MAX_SUMMARY};
 use pipeline_job::{JobError, Outcome};
-use scoring::listing::{Listing, clauses, count};
+use scoring::listing::{Listing, headline};
 use template_rules::{Report, Thresholds, Verdict};
 
 /// The result to report for `file`, whose report is `report`: a success
@@ -43,67 +43,25 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
     variables.insert("suppressed".to_string(), suppressed.to_string());
 
     let listing = Listing::of(report);
+    let headline = headline(file, report, thresholds);
     match report.verdict {
-        Verdict::Pass => {
-            let summary = if report.findings.is_empty() {
-                format!("no risk found in {file}")
-            } else if report.active_findings().next().is_none() {
-                format!("no risk found in {file}{}", clauses(report, false))
-            } else {
-                format!(
-                    "no risk found in {file}: risk {} is below {}{}",
-                    report.risk,
-                    thresholds.flag_at(),
-                    clauses(report, false)
-                )
-            };
-            Ok(Outcome::Success {
-                summary: listing.fit(summary, MAX_SUMMARY, IN_THE_REPORT),
-                output_variables: variables,
-            })
-        }
-        Verdict::Flagged => {
-            let summary = if thresholds.flags_only_for_unresolved(report) {
-                let (rules, they) = if unresolved == 1 {
-                    ("a rule that may fire", "it does")
-                } else {
-                    ("rules that may fire", "they do")
-                };
-                format!(
-                    "manual approval needed: {file} is flagged for {}: {rules} on values the check could not resolve (risk {} if {they}; the resolved risk {} is below {}){}",
-                    count(unresolved, "unresolved finding"),
-                    report.unresolved_risk,
-                    report.risk,
-                    thresholds.flag_at(),
-                    clauses(report, true)
-                )
-            } else {
-                format!(
-                    "manual approval needed: {file} has risk {} (flagged from {}, fails from {}){}",
-                    report.risk,
-                    thresholds.flag_at(),
-                    thresholds.fail_at(),
-                    clauses(report, false)
-                )
-            };
-            Ok(Outcome::Success {
-                summary: listing.fit(summary, MAX_SUMMARY, IN_THE_REPORT),
-                output_variables: variables,
-            })
-        }
-        Verdict::Fail => {
-            let message = format!(
-                "{file} has risk {} (fails from {}){}:",
-                report.risk,
-                thresholds.fail_at(),
-                clauses(report, false)
-            );
-            Err(JobError::failed(listing.fit(
-                message,
-                MAX_MESSAGE,
-                "`cicd validate` on the template lists them all",
-            )))
-        }
+        Verdict::Pass => Ok(Outcome::Success {
+            summary: listing.fit(headline, MAX_SUMMARY, IN_THE_REPORT),
+            output_variables: variables,
+        }),
+        Verdict::Flagged => Ok(Outcome::Success {
+            summary: listing.fit(
+                format!("manual approval needed: {headline}"),
+                MAX_SUMMARY,
+                IN_THE_REPORT,
+            ),
+            output_variables: variables,
+        }),
+        Verdict::Fail => Err(JobError::failed(listing.fit(
+            headline,
+            MAX_MESSAGE,
+            "`cicd validate` on the template lists them all",
+        ))),
     }
 }
 

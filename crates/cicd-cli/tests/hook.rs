@@ -116,7 +116,7 @@ fn the_functions_settings_and_rules_files_apply() {
         answer(&warned)["message"]
             .as_str()
             .unwrap()
-            .starts_with("stack web is flagged: risk 10")
+            .starts_with("stack web has risk 10 (flagged from 5")
     );
     let stopped = hook(
         &[

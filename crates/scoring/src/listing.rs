@@ -9,7 +9,60 @@
 //! fit is counted in a last "… and N more" line, never cut mid-line.
 
 use pipeline_job::limits::truncate;
-use template_rules::{Finding, Report, UnresolvedPolicy};
+use template_rules::{Finding, Report, Thresholds, UnresolvedPolicy, Verdict};
+
+/// What the verdict on `what` (a template, as a message names it) is, in
+/// one line: the first of a summary or a failure message.
+///
+/// - pass: `no risk found in t.yaml` (and, when there are findings, the
+///   risk below the flag threshold, and what the risk does not show);
+/// - flagged: `t.yaml has risk 10 (flagged from 5, fails from 50)`, or,
+///   when only unresolved findings flag it, that rules may fire on values
+///   the check could not resolve;
+/// - fail: `t.yaml has risk 200 (fails from 50):`, the findings following.
+pub fn headline(what: &str, report: &Report, thresholds: &Thresholds) -> String {
+    match report.verdict {
+        Verdict::Pass if report.findings.is_empty() => format!("no risk found in {what}"),
+        Verdict::Pass if report.active_findings().next().is_none() => {
+            format!("no risk found in {what}{}", clauses(report, false))
+        }
+        Verdict::Pass => format!(
+            "no risk found in {what}: risk {} is below {}{}",
+            report.risk,
+            thresholds.flag_at(),
+            clauses(report, false)
+        ),
+        Verdict::Flagged if thresholds.flags_only_for_unresolved(report) => {
+            let unresolved = report.unresolved_count();
+            let (rules, they) = if unresolved == 1 {
+                ("a rule that may fire", "it does")
+            } else {
+                ("rules that may fire", "they do")
+            };
+            format!(
+                "{what} is flagged for {}: {rules} on values the check could not resolve (risk {} if {they}; the resolved risk {} is below {}){}",
+                count(unresolved, "unresolved finding"),
+                report.unresolved_risk,
+                report.risk,
+                thresholds.flag_at(),
+                clauses(report, true)
+            )
+        }
+        Verdict::Flagged => format!(
+            "{what} has risk {} (flagged from {}, fails from {}){}",
+            report.risk,
+            thresholds.flag_at(),
+            thresholds.fail_at(),
+            clauses(report, false)
+        ),
+        Verdict::Fail => format!(
+            "{what} has risk {} (fails from {}){}:",
+            report.risk,
+            thresholds.fail_at(),
+            clauses(report, false)
+        ),
+    }
+}
 
 /// A finding or warning line is kept to this many characters, so that one
 /// long line cannot crowd the others out.
@@ -190,7 +243,6 @@ pub fn finding_line(f: &Finding) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use template_rules::Verdict;
 
     fn finding(rule: &str, reason: &str) -> Finding {
         Finding {
