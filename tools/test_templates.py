@@ -11,7 +11,10 @@ unless asked for, and may invoke its function only. cfn-validate's role may
 write only its two template copies. The template's functions are the
 workspace's (tools/functions.py), each with its code, name and log group;
 each one's MemorySize and Timeout equal its crate's
-[package.metadata.lambda.deploy] (what `make deploy` uses). Every pipeline variable an action reads is one an earlier action
+[package.metadata.lambda.deploy] (what `make deploy` uses). service-status's
+role reads the test stack, its target health and its alarms and nothing more,
+and application.json has the alarms it reads, which CloudFormation's role may
+create, update and delete on both stage stacks. Every pipeline variable an action reads is one an earlier action
 writes (a variable that does not exist fails the action that reads it, at
 run time, after everything before it has run). Each check is also tried on a template
 that lost what it checks, so a check that cannot fail is caught too.
@@ -20,11 +23,13 @@ Run by `make templates`: .venv/bin/python tools/test_templates.py
 """
 
 import copy
+import fnmatch
 import re
 import unittest
 from pathlib import Path
 
 from cfnlint.decode import decode
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from functions import lambda_functions
 
@@ -346,6 +351,121 @@ class CfnValidateRole(unittest.TestCase):
         )
 
 
+class ServiceStatusRole(unittest.TestCase):
+    """The health gate reads the test stack's resources, its targets' health
+    and its alarms, and nothing more; the alarms it reads are the ones
+    application.json makes, named after the stack so that the grant can be
+    scoped to them."""
+
+    TEST_STACK = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}-test-stack/*"
+    TEST_STACK_ALARMS = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-test-stack-*"
+
+    def grants(self, template):
+        """Each AWS read of the gate, with the resources it is granted on."""
+        reads = ("cloudformation:", "elasticloadbalancing:", "cloudwatch:")
+        found = {}
+        for statement in statements(template, "ServiceStatusRole"):
+            for action in listed(statement["Action"]):
+                if action.startswith(reads):
+                    found.setdefault(action, []).extend(
+                        r["Fn::Sub"] if isinstance(r, dict) else r for r in listed(statement["Resource"])
+                    )
+        return found
+
+    def test_reads_the_test_stack_its_target_health_and_its_alarms_only(self):
+        self.assertEqual(
+            self.grants(load("cicd.yaml")),
+            {
+                "cloudformation:DescribeStacks": [self.TEST_STACK],
+                "cloudformation:DescribeStackResources": [self.TEST_STACK],
+                # No resource-level permissions exist for it.
+                "elasticloadbalancing:DescribeTargetHealth": ["*"],
+                "cloudwatch:DescribeAlarms": [self.TEST_STACK_ALARMS],
+            },
+        )
+
+    def test_the_service_has_the_alarms_the_gate_reads_named_after_its_stack(self):
+        alarms = {
+            name: resource["Properties"]
+            for name, resource in load("calculator/cloudformation/application.json")["Resources"].items()
+            if resource["Type"] == "AWS::CloudWatch::Alarm"
+        }
+        metrics = {p["MetricName"] for p in alarms.values()}
+        self.assertEqual(metrics, {"HTTPCode_Target_5XX_Count", "UnHealthyHostCount"})
+        for name, properties in alarms.items():
+            with self.subTest(alarm=name):
+                self.assertEqual(properties["Namespace"], "AWS/ApplicationELB")
+                self.assertTrue(properties["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"))
+                dimensions = {d["Name"]: target(d["Value"], d["Name"] + "FullName") for d in properties["Dimensions"]}
+                self.assertEqual(dimensions, {"LoadBalancer": "LoadBalancer", "TargetGroup": "TargetGroup"})
+                self.assertTrue(properties.get("AlarmActions"), "someone hears of it")
+
+    def test_the_pipeline_gates_the_test_stack_on_its_targets_and_alarms(self):
+        stages = load("cicd.yaml")["Resources"]["Pipeline"]["Properties"]["Stages"]
+        action = next(a for s in stages if s["Name"] == "Service_Status" for a in s["Actions"])
+        self.assertEqual(
+            action["Configuration"]["UserParameters"],
+            {"Fn::Sub": '{"stack": "${AWS::StackName}-test-stack", "targets": "stack", "alarms": "stack"}'},
+        )
+
+    def test_a_broader_grant_is_caught(self):
+        template = load("cicd.yaml")
+        policy = template["Resources"]["ServiceStatusRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        policy["Statement"].append({"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"})
+        self.assertNotEqual(self.grants(template)["cloudwatch:DescribeAlarms"], [self.TEST_STACK_ALARMS])
+
+
+
+def alarm_problems(template):
+    """What CloudFormation may not do to the alarms application.json declares,
+    on either stage stack: every permission the AWS::CloudWatch::Alarm
+    handlers need (cfn-lint's resource schema lists them), granted on an ARN
+    pattern that covers the alarm's name."""
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::CloudWatch::Alarm").schema
+    needed = sorted({p for h in ("create", "update", "delete") for p in schema["handlers"][h]["permissions"]})
+    granted = statements(template, "CloudFormationRole")
+    alarm_arn = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+    problems = []
+    for resource in load("calculator/cloudformation/application.json")["Resources"].values():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        # ${AWS::StackName} there is the stage stack, "<pipeline stack>-test-stack".
+        name = resource["Properties"]["AlarmName"]["Fn::Sub"]
+        for stage in ("test-stack", "prod-stack"):
+            arn = alarm_arn + name.replace("${AWS::StackName}", "${AWS::StackName}-" + stage)
+            for action in needed:
+                if not any(
+                    action in listed(s["Action"])
+                    and any(fnmatch.fnmatchcase(arn, r if isinstance(r, str) else sub_text(r) or "") for r in listed(s["Resource"]))
+                    for s in granted
+                ):
+                    problems.append(f"{action} on {arn}")
+    return problems
+
+
+class StageStackAlarms(unittest.TestCase):
+    """CloudFormation creates, updates and deletes the stage stacks' alarms
+    (the ones Service_Status reads): without the grant, deploying the test
+    stack fails."""
+
+    def test_cloudformation_may_manage_the_alarms_application_json_declares(self):
+        self.assertEqual(alarm_problems(load("cicd.yaml")), [])
+
+    def test_a_missing_grant_is_caught(self):
+        template = load("cicd.yaml")
+        policy = template["Resources"]["CloudFormationRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        statement = next(s for s in policy["Statement"] if s.get("Sid") == "StageStackAlarms")
+        statement["Resource"] = statement["Resource"][:1]
+        self.assertIn(
+            "cloudwatch:PutMetricAlarm on arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-prod-stack-target-5xx",
+            alarm_problems(template),
+        )
+        statement["Action"].remove("cloudwatch:TagResource")
+        self.assertIn(
+            "cloudwatch:TagResource on arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-test-stack-unhealthy-hosts",
+            alarm_problems(template),
+        )
+
 class DeploySettings(unittest.TestCase):
     def test_memory_and_timeout_equal_the_crates_deploy_metadata(self):
         deploy = {f["name"]: f["deploy"] for f in lambda_functions()}
@@ -361,14 +481,17 @@ class DeploySettings(unittest.TestCase):
 
 def variables_written(action):
     """The variables an action writes: a CloudFormation deploy writes its
-    stack's outputs, cfn-validate the ones its decision inserts."""
+    stack's outputs, cfn-validate and service-status the ones their
+    decisions insert."""
     provider = action["ActionTypeId"]["Provider"]
     if provider == "CloudFormation":
         outputs = load("calculator/cloudformation/application.json").get("Outputs", {})
         return set(outputs)
-    if provider == "Lambda" and "CfnValidateFunction" in str(action["Configuration"]["FunctionName"]):
-        source = (ROOT / "crates/cfn-validate/src/decision.rs").read_text()
-        return set(re.findall(r'variables\.insert\(\s*"(\w+)"', source))
+    functions = {"CfnValidateFunction": "cfn-validate", "ServiceStatusFunction": "service-status"}
+    for function, crate in functions.items():
+        if provider == "Lambda" and function in str(action["Configuration"]["FunctionName"]):
+            source = (ROOT / f"crates/{crate}/src/decision.rs").read_text()
+            return set(re.findall(r'variables\.insert\(\s*"(\w+)"', source))
     return set()
 
 
@@ -396,6 +519,7 @@ class PipelineVariables(unittest.TestCase):
         template = load("cicd.yaml")
         self.assertEqual(variable_problems(template), [])
         self.assertIn("StaticCheck.unresolved", str(template), "the approver sees the unresolved findings")
+        self.assertIn("ServiceStatus.healthy_targets", str(template), "the approver sees the health gate's evidence")
 
     def test_a_misspelt_or_missing_variable_is_caught(self):
         template = load("cicd.yaml")

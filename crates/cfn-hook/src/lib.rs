@@ -17,8 +17,9 @@
 //!    `RULES_TABLE` table, read only: an empty one stands for the rules it
 //!    is seeded with, as cfn-validate would seed it).
 //! 4. Judge ([`judge::judge`]): the template scored as Static_Check scores
-//!    it (crate `scoring`), on a blocking thread the runner can stop; for a
-//!    change set, only findings on what it creates or changes count.
+//!    it (crate `scoring`), on a blocking thread the runner can stop, Guard
+//!    items in bounded worker processes of this binary (`guard-worker`); for
+//!    a change set, only findings on what it creates or changes count.
 //! 5. Answer ([`decision::decide`]): `SUCCESS`, or `FAILED` with
 //!    `NonCompliant`, and one annotation per rule applied.
 //!
@@ -44,6 +45,7 @@ pub mod runner;
 pub mod settings;
 
 use aws_config::SdkConfig;
+use guard_worker::Worker;
 use pipeline_job::Invocation;
 use rules_table::{AsSeeded, RulesSource, RulesTable};
 use serde_json::Value;
@@ -69,6 +71,8 @@ pub struct Hook<R, P> {
     flagged: Flagged,
     url_policy: UrlPolicy,
     guard_memory_limit: usize,
+    /// Where Guard runs: always a bounded worker process.
+    guard: Worker,
 }
 
 /// The Hook Lambda runs: the rules table (read only), payloads over HTTPS.
@@ -103,7 +107,16 @@ where
             flagged: settings.flagged,
             url_policy: settings.url_policy,
             guard_memory_limit: settings.scoring.guard_memory_limit,
+            guard: Worker::new(),
         }
+    }
+
+    /// The Guard workers to run items in: by default this executable's
+    /// (the `cfn-hook` binary serves them, as `cicd` does); tests of the
+    /// Hook in process give the binary's.
+    pub fn with_guard_worker(mut self, worker: Worker) -> Self {
+        self.guard = worker;
+        self
     }
 
     /// The answer to one invocation: steps 1 to 5 of the crate
@@ -161,13 +174,17 @@ where
             .await
             .map_err(|e| format!("the rules cannot be read: {e}"))?;
         let thresholds = self.thresholds;
-        let judged =
-            scoring::on_blocking_thread(&invocation, self.guard_memory_limit, move |options| {
+        let judged = scoring::on_blocking_thread(
+            &invocation,
+            self.guard_memory_limit,
+            self.guard.clone(),
+            move |options| {
                 let rules = scoring::rule_set(&table, items)?;
                 judge::judge(&subject, &rules, &table, &thresholds, options)
-            })
-            .await
-            .map_err(|e| e.to_string())?;
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let answer = decision::decide(
             &judged,
             &self.thresholds,

@@ -7,8 +7,17 @@ use cfn_hook::{Hook, HookSettings};
 use lambda_runtime::Error;
 use pipeline_job::{aws, logging};
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
+fn main() -> Result<(), Error> {
+    // Before anything else: started as a Guard worker (the Hook runs Guard
+    // in children of this binary, bounded), serve it and exit.
+    guard_worker::serve_if_worker();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve())
+}
+
+async fn serve() -> Result<(), Error> {
     logging::init(env!("CARGO_CRATE_NAME"));
     let sdk = aws::load_from_env().await;
     // Settings that cannot be used fail every invocation, saying so.

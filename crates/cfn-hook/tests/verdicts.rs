@@ -396,3 +396,38 @@ async fn change_sets_and_resources_at_every_invocation_point() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guard_items_are_judged_in_the_binarys_bounded_workers_like_any_rule() {
+    let mut rules = RuleSet::default_items();
+    rules.push(
+        serde_json::from_value(json!({
+            "rule": "S3Encrypted", "category": "S3", "ruletype": "guard", "riskvalue": 60, "active": "Y",
+            "ruledata": text("crates/guard-rules/tests/rules/s3_bucket_encrypted.guard"),
+        }))
+        .unwrap(),
+    );
+    let template = text("tests/fixtures/templates/unencrypted-bucket.yaml");
+    let hook = hook(rules, Ok(stack_payload(&template)), &[]);
+    let answer = answer(&hook, event("stack-create")).await;
+    assert_eq!(answer.status(), "FAILED/NonCompliant", "{}", answer.message);
+    assert!(
+        answer
+            .message
+            .starts_with("stack web has risk 60 (fails from 50):\nS3Encrypted on Logs (line 13): "),
+        "{}",
+        answer.message
+    );
+    let guard = answer
+        .annotations
+        .iter()
+        .find(|a| a.annotation_name == "S3Encrypted")
+        .expect("an annotation for the guard item");
+    assert_eq!(guard.status, AnnotationStatus::Failed);
+    assert_eq!(guard.severity_level, Severity::High);
+    assert!(
+        guard.status_message.contains("S3_BUCKET_SSE_ENABLED"),
+        "{}",
+        guard.status_message
+    );
+}

@@ -9,8 +9,11 @@
 //! 4. Parse the template, build the rules and evaluate with
 //!    `template-rules` (through `scoring`, which cfn-hook shares):
 //!    CPU-bound, so on a blocking thread ([`Invocation::spawn_blocking`]),
-//!    under a budget that gives up when the runner stops the handler. [`decision::decide`] turns the report
-//!    into the result to report.
+//!    under a budget that gives up when the runner stops the handler. Guard
+//!    items run in worker processes of this binary (`guard-worker`), within
+//!    the memory [`guard_memory`] gives them and killed when the budget is
+//!    spent. [`decision::decide`] turns the report into the result to
+//!    report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
 //!    `output` names a bucket, `valid.template.zip` or `flagged.template.zip`
@@ -33,6 +36,7 @@ use std::sync::Arc;
 
 use artifacts::{ArtifactStore, JobStores, MAX_ARTIFACT_BYTES, S3Store, S3Stores, archive};
 use aws_config::SdkConfig;
+use guard_worker::Worker;
 use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
@@ -65,6 +69,8 @@ pub struct Validator<R, J, O> {
     own_store: O,
     /// Memory one Guard item may take (see [`guard_memory`]).
     guard_memory_limit: usize,
+    /// Where Guard runs: always a bounded worker process.
+    guard: Worker,
 }
 
 /// The validator Lambda runs: DynamoDB rules, S3 artifacts.
@@ -100,12 +106,21 @@ where
             job_stores,
             own_store,
             guard_memory_limit: EvaluateOptions::default().guard_memory_limit,
+            guard: Worker::new(),
         }
     }
 
     /// The memory one Guard item may take, in bytes.
     pub fn with_guard_memory_limit(mut self, limit: usize) -> Self {
         self.guard_memory_limit = limit;
+        self
+    }
+
+    /// The Guard workers to run items in: by default this executable's
+    /// (the `cfn-validate` binary serves them); tests of the handler in
+    /// process give the binary's.
+    pub fn with_guard_worker(mut self, worker: Worker) -> Self {
+        self.guard = worker;
         self
     }
 
@@ -134,10 +149,17 @@ where
         let report = {
             let (template, file, thresholds) =
                 (Arc::clone(&template), params.file.clone(), self.thresholds);
-            scoring::on_blocking_thread(&invocation, self.guard_memory_limit, move |options| {
-                let rules = scoring::rule_set(&table, items)?;
-                scoring::score(&template, &file, &table, &rules, &thresholds, options)
-            })
+            // Guard runs items in chunks: the runner names them if it stops
+            // the handler while one runs (the worker is then killed).
+            scoring::on_blocking_thread(
+                &invocation,
+                self.guard_memory_limit,
+                self.guard.clone(),
+                move |options| {
+                    let rules = scoring::rule_set(&table, items)?;
+                    scoring::score(&template, &file, &table, &rules, &thresholds, options)
+                },
+            )
             .await
             .map_err(score_error)?
         };

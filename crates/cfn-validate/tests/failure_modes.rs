@@ -208,25 +208,30 @@ async fn a_check_longer_than_the_deadline_is_stopped_reported_once_and_ends() {
         .collect();
     let validator = stage.validator(rules(items));
     let rig = harness::stage::Stage::new();
-    let runner = support::runner(&rig.pipeline).with_reserve(Duration::from_secs(1));
+    // A grace of 1 s: ample for a check that looks at the stop flag
+    // between steps, even in a debug build on a loaded machine; one that
+    // did not would run on for many seconds.
+    let runner = support::runner(&rig.pipeline)
+        .with_reserve(Duration::from_secs(3))
+        .with_grace(Duration::from_secs(1));
     let event = stage.event(&InMemory::app_parameters());
     let started = Instant::now();
     let report = rig
-        .run(&event, Some(Duration::from_secs(2)), |lambda_event| {
+        .run(&event, Some(Duration::from_secs(4)), |lambda_event| {
             runner.run(lambda_event, |job, inv| async move {
                 validator.validate(job, inv).await
             })
         })
         .await;
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(4),
         "before the deadline"
     );
     assert!(!runner.must_exit(), "the evaluation ended within the grace");
     assert!(
         matches!(&report, JobReport::Failure { kind, message, .. }
             if kind == "JobFailed"
-                && message == "the check did not finish in time: it was stopped 1 s before the function's Lambda timeout"),
+                && message == "the check did not finish in time: it was stopped 3 s before the function's Lambda timeout"),
         "{report:#?}"
     );
     assert!(stage.output().is_none(), "nothing was written");

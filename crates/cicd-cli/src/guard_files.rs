@@ -3,9 +3,11 @@
 //! directly.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use guard_rules::GuardRules;
+use guard_rules::{GuardError, GuardRules};
+use guard_worker::Worker;
 use serde_json::Value;
 use template_rules::RuleItem;
 
@@ -50,7 +52,23 @@ pub struct ItemSettings {
 /// check it; an error names the file and carries Guard's message (with
 /// its line).
 pub fn item(path: &Path, settings: &ItemSettings) -> anyhow::Result<RuleItem> {
-    let shown = path.display();
+    let (shown, text) = read(path)?;
+    let rules = GuardRules::parse(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let names = rules.rule_names().to_vec();
+    made_of(&shown, text, &names, settings)
+}
+
+/// [`item`], parsed in a worker process within [`PARSE_BUDGET`] first
+/// (see [`parse_in_time`]): what `cicd rules import-guard` writes.
+pub fn item_parsed_in_time(path: &Path, settings: &ItemSettings) -> anyhow::Result<RuleItem> {
+    let (shown, text) = read(path)?;
+    let names = parse_in_time(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    made_of(&shown, text, &names, settings)
+}
+
+/// The file's name as shown, and its text.
+fn read(path: &Path) -> anyhow::Result<(String, String)> {
+    let shown = path.display().to_string();
     // Not opened unless it is a regular file (a FIFO would block); too
     // large is said by Guard's parser, of what read_capped reads.
     let file =
@@ -58,10 +76,19 @@ pub fn item(path: &Path, settings: &ItemSettings) -> anyhow::Result<RuleItem> {
     let bytes = reading::read_capped(file, guard_rules::MAX_RULES_BYTES)
         .with_context(|| format!("{shown}: cannot read"))?;
     let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{shown}: not valid UTF-8"))?;
-    let rules = GuardRules::parse(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    Ok((shown, text))
+}
+
+/// The item of a rules text whose rules are `names`.
+fn made_of(
+    shown: &str,
+    text: String,
+    names: &[String],
+    settings: &ItemSettings,
+) -> anyhow::Result<RuleItem> {
     let id = match &settings.id {
         Some(id) => id.clone(),
-        None => match rules.rule_names().first() {
+        None => match names.first() {
             Some(name) => name.clone(),
             None => bail!("{shown}: the Guard rules name no rule"),
         },
@@ -77,4 +104,27 @@ pub fn item(path: &Path, settings: &ItemSettings) -> anyhow::Result<RuleItem> {
         )),
         suppressible: None,
     })
+}
+
+/// How long parsing one Guard rules text may take before it is refused:
+/// cfn-validate parses every item of the table for every job.
+pub const PARSE_BUDGET: Duration = Duration::from_secs(2);
+
+/// Memory a parse may take (Guard's parse tree of 400 KB of rules takes
+/// about 140 MB).
+const PARSE_MEMORY: usize = 512 << 20;
+
+/// The rule names of a Guard rules text, parsed in a worker process within
+/// [`PARSE_BUDGET`]: a text that cannot be, or that Guard refuses, is an
+/// error saying so.
+pub fn parse_in_time(text: &str) -> Result<Vec<String>, String> {
+    Worker::new()
+        .parse(text, PARSE_MEMORY, PARSE_BUDGET)
+        .map_err(|e| match e {
+            GuardError::TimedOut { .. } => format!(
+                "the Guard rules cannot be parsed within {} s, and cfn-validate parses them for every job: shorten or flatten them",
+                PARSE_BUDGET.as_secs()
+            ),
+            other => other.to_string(),
+        })
 }

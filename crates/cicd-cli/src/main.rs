@@ -76,6 +76,10 @@ pub enum Status {
 const UNUSABLE: u8 = 2;
 
 fn main() -> ExitCode {
+    // Before anything else: started as a Guard worker (`validate` and
+    // `rules` run Guard in children of this binary, bounded), serve it and
+    // exit.
+    guard_worker::serve_if_worker();
     let cli = Cli::parse();
     let name = cli.command.name();
     match run(cli.command) {

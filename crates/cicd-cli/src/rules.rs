@@ -122,7 +122,7 @@ pub async fn run(args: &Args) -> Result<Status> {
             let mut items = Vec::new();
             let mut errors = Vec::new();
             for file in files {
-                match guard_files::item(file, &settings) {
+                match guard_files::item_parsed_in_time(file, &settings) {
                     Ok(item) => items.push(item),
                     Err(e) => errors.push(format!("  {e:#}")),
                 }
@@ -331,8 +331,31 @@ fn read_valid(path: &Path) -> Result<Vec<RuleItem>> {
     file.read_to_string(&mut text).with_context(shown)?;
     let items =
         RuleSet::items_from_str(&text).with_context(|| format!("rules file {}", path.display()))?;
+    check_parse_times(&items, &format!("rules file {}", path.display()))?;
     check_items(&items, &format!("rules file {}", path.display()))?;
     Ok(items)
+}
+
+/// Refuses `items` whole when a guard item's rules cannot be parsed within
+/// [`guard_files::PARSE_BUDGET`] (in a worker process, before they are
+/// parsed here): cfn-validate parses them for every job.
+fn check_parse_times(items: &[RuleItem], shown: &str) -> Result<()> {
+    let slow: Vec<String> = items
+        .iter()
+        .filter(|item| item.ruletype.as_ref().and_then(|t| t.as_str()) == Some("guard"))
+        .filter_map(|item| {
+            let text = item.ruledata.as_ref()?.as_str()?;
+            let e = guard_files::parse_in_time(text).err()?;
+            Some(format!("  rule {}: {e}", item.id().unwrap_or_default()))
+        })
+        .collect();
+    if !slow.is_empty() {
+        bail!(
+            "{shown} has rules that cannot be applied; nothing was written:\n{}",
+            slow.join("\n")
+        );
+    }
+    Ok(())
 }
 
 /// Refuses `items` whole when any is not a valid rule, or two share an id.

@@ -3,8 +3,10 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+use guard_worker::Worker;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use rules_table::{RulesSource, RulesTable};
@@ -31,11 +33,17 @@ pub struct Args {
     /// The risk of each item made of a `.guard` file given to --rules.
     #[arg(long, value_name = "N", default_value_t = 100)]
     guard_risk: u64,
-    /// Memory, in MiB, Guard may need for one item on one template (its
-    /// estimate, before running it); an item that would need more is an
-    /// unresolved finding. Templates are evaluated in parallel (--jobs).
+    /// Memory, in MiB, Guard may take for the items it runs at once on one
+    /// template (a process of its own, bounded); an item that needs more is
+    /// an unresolved finding. Templates are evaluated in parallel (--jobs),
+    /// each with its own.
     #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     guard_memory: u64,
+    /// Time, in seconds, Guard may take for the items it runs at once (up to
+    /// 8; one when it runs an item again alone); an item that takes longer
+    /// is an unresolved finding.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    guard_timeout: u64,
     /// Evaluate against the rules in this DynamoDB rules table, as the pipeline does (read only).
     #[arg(long, value_name = "NAME")]
     table: Option<String>,
@@ -118,9 +126,13 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     };
     let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates);
 
+    // Guard in child processes of this binary, within --guard-memory and
+    // --guard-timeout.
+    let worker = Worker::new().with_time_limit(Duration::from_secs(args.guard_timeout));
     let options = EvaluateOptions {
         guard_memory_limit: usize::try_from(args.guard_memory.saturating_mul(1 << 20))
             .unwrap_or(usize::MAX),
+        guard: &worker,
         ..EvaluateOptions::default()
     };
     let checked = check_all(&inputs, &rules, &thresholds, &options, args.jobs)?;
@@ -257,15 +269,19 @@ fn check(
         Ok(None) => return Ok(Examined::NotATemplate(reading::OTHER_DOCUMENT)),
         Err(error) => return unreadable(error),
     };
-    let mut rules_applied: Vec<String> = rules
-        .active()
-        .filter(|rule| rule.applies_to(&template))
-        .map(|rule| rule.id.clone())
-        .collect();
     let report = evaluate_with(&template, rules, thresholds, options)
         .map_err(|e| (input.shown.clone(), e))?;
-    // A finding of a rule the engine applies itself (`(unseen)`) is
-    // reported like the others' (a JUnit test case of its own).
+    // Whether a guard item applies is told without running Guard: one
+    // with a finding applied whatever its types ("must have a trail"). A
+    // finding of a rule the engine applies itself (`(unseen)`) is reported
+    // like the others' (a JUnit test case of its own).
+    let mut rules_applied: Vec<String> = rules
+        .active()
+        .filter(|rule| {
+            rule.applies_to(&template) || report.findings.iter().any(|f| f.rule == rule.id)
+        })
+        .map(|rule| rule.id.clone())
+        .collect();
     for finding in &report.findings {
         if !rules_applied.contains(&finding.rule) {
             rules_applied.push(finding.rule.clone());

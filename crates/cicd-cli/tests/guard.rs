@@ -372,7 +372,7 @@ fn a_template_too_large_for_guard_is_unresolved_never_passed() {
     assert_eq!(out.status.code(), Some(1));
 
     // An item over --guard-memory (here 1 MiB, on a template of 10 kB of
-    // buckets) is not run: unresolved too.
+    // buckets) is stopped at it: unresolved too.
     let buckets: String = (0..100)
         .map(|i| format!("  Bucket{i}:\n    Type: AWS::S3::Bucket\n    Properties: {{BucketName: bucket-number-{i}-of-the-estate}}\n"))
         .collect();
@@ -389,7 +389,10 @@ fn a_template_too_large_for_guard_is_unresolved_never_passed() {
         ],
     );
     let text = stdout(&out);
-    assert!(text.contains("Guard would need about"), "{text}");
+    assert!(
+        text.contains("Guard needed more than 1 MiB of memory"),
+        "{text}"
+    );
     assert!(text.contains("FLAGGED"), "{text}");
 }
 

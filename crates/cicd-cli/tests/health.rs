@@ -256,3 +256,212 @@ fn loopback_is_refused_unless_allowed_by_flag_or_variable() {
     assert_eq!(this_host.status.code(), Some(2));
     assert_eq!(server.requests(), 2);
 }
+
+// --- The gate: the stack, its targets, its alarms, a run of successes -----
+
+/// `cicd health ARGS` against moto, with the harness's credentials.
+fn against(moto: &harness::moto::MotoServer, args: &[&str]) -> Output {
+    let endpoint = moto.endpoint();
+    let mut all = args.to_vec();
+    all.extend([
+        "--endpoint-url",
+        &endpoint,
+        "--region",
+        harness::moto::REGION,
+    ]);
+    cicd(
+        &all,
+        &[
+            ("AWS_ACCESS_KEY_ID", harness::moto::ACCESS_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", harness::moto::SECRET_ACCESS_KEY),
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gate_reads_the_stack_its_targets_and_its_alarms_and_passes_a_healthy_release() {
+    let moto = harness::moto::MotoServer::shared();
+    let server = TestServer::always(Reply::calculator());
+    let release = moto
+        .create_release_stack(
+            &harness::unique_name("CICD-test-stack"),
+            &server.url("/"),
+            2,
+        )
+        .await;
+    let alarms = release.alarms().join(",");
+    let args = [
+        "--stack",
+        &release.name,
+        "--targets",
+        "stack",
+        "--alarms",
+        &alarms,
+        "--consecutive-successes",
+        "2",
+        "--probe-interval",
+        "0.1",
+        "--deadline",
+        "10",
+    ];
+    let output = against(moto, &args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        out(&output),
+        err(&output)
+    );
+    let url = server.url("/");
+    let group = &release.target_group[release.target_group.find("targetgroup/").unwrap()..];
+    let signals = [
+        format!("  stack {} is CREATE_COMPLETE", release.name),
+        format!("  target group {group}: 2 of 2 targets healthy"),
+        format!(
+            "  alarms: {} OK, {} OK",
+            release.target_5xx_alarm, release.unhealthy_hosts_alarm
+        ),
+    ];
+    let printed = lines(&output);
+    assert_eq!(printed.len(), 9, "{printed:?}");
+    assert_eq!(printed[0], format!("attempt 1: GET {url} → 200 OK in T"));
+    assert_eq!(printed[1..4], signals);
+    assert_eq!(printed[4], format!("attempt 2: GET {url} → 200 OK in T"));
+    assert_eq!(printed[5..8], signals);
+    assert!(
+        printed[8].starts_with(&format!(
+            "healthy: {url} answered 200 OK in T (attempt 2); successes in a row: 2, p95 "
+        )),
+        "{}",
+        printed[8]
+    );
+
+    // A stopped instance keeps it from passing; the verdict names it.
+    moto.stop_instances(&release.instances[..1]);
+    let output = against(moto, &[&args[..8], &["--deadline", "0.3"]].concat());
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}{}",
+        out(&output),
+        err(&output)
+    );
+    let last = out(&output).lines().last().unwrap().to_string();
+    assert!(
+        last.starts_with(&format!(
+            "unhealthy: {url} did not answer as expected within 300 ms ("
+        )),
+        "{last}"
+    );
+    assert!(
+        last.contains(&format!(
+            "; not passed: target group {group}: 1 of 2 targets healthy: {}:8080 unused (Target.InvalidState: ",
+            release.instances[0]
+        )),
+        "{last}"
+    );
+
+    // An alarm in ALARM fails at once, before any probe.
+    moto.start_instances(&release.instances[..1]);
+    moto.set_alarm_state(&release.target_5xx_alarm, "ALARM", "Threshold Crossed")
+        .await;
+    let requests = server.requests();
+    let output = against(moto, &args);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}{}",
+        out(&output),
+        err(&output)
+    );
+    assert_eq!(
+        lines(&output).pop().unwrap(),
+        format!(
+            "unhealthy: {url} is not healthy: alarm {} is ALARM: Threshold Crossed",
+            release.target_5xx_alarm
+        )
+    );
+    assert_eq!(server.requests(), requests);
+}
+
+#[test]
+fn a_run_of_successes_is_reset_by_a_failure_and_a_missing_stack_exits_2() {
+    let server = TestServer::script(vec![
+        Reply::html(200, "ok"),
+        Reply::html(502, "Bad Gateway"),
+        Reply::html(200, "ok"),
+        Reply::html(200, "ok"),
+    ]);
+    let url = server.url("/");
+    let output = cicd(
+        &[
+            &url,
+            "--expect-text",
+            "",
+            "--consecutive-successes",
+            "2",
+            "--probe-interval",
+            "0.05",
+            "--deadline",
+            "10",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", out(&output));
+    let lines = lines(&output);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(
+        lines[4],
+        format!("healthy: {url} answered 200 OK in T (attempt 4); successes in a row: 2, p95 T")
+    );
+
+    let moto = harness::moto::MotoServer::shared();
+    let missing = harness::unique_name("no-such-stack");
+    let output = against(moto, &["--stack", &missing]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        err(&output),
+        format!(
+            "cicd health: stack {missing} does not exist (Stack with id {missing} does not exist)\n"
+        )
+    );
+}
+
+#[test]
+fn the_gates_options_are_refused_where_they_cannot_apply() {
+    for (args, says) in [
+        (
+            &["http://127.0.0.1:1/", "--targets", "stack"][..],
+            "--stack",
+        ),
+        (&["http://127.0.0.1:1/", "--alarms", "stack"][..], "--stack"),
+        (
+            &["http://127.0.0.1:1/", "--min-healthy-targets", "2"][..],
+            "--targets",
+        ),
+        (
+            &["http://127.0.0.1:1/", "--insufficient-data", "ok"][..],
+            "--alarms",
+        ),
+        (
+            &["--stack", "s", "--output", "Url", "http://127.0.0.1:1/"][..],
+            "--output",
+        ),
+    ] {
+        let output = cicd(args, &[]);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(err(&output).contains(says), "{args:?}: {}", err(&output));
+    }
+    let output = cicd(
+        &["http://127.0.0.1:1/", "--consecutive-successes", "0"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        err(&output),
+        "cicd health: --consecutive-successes must be from 1 to 20, not 0\n"
+    );
+    let output = cicd(&["http://127.0.0.1:1/", "--alarms", "a,,b"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(err(&output), "cicd health: --alarms[1] is empty\n");
+}

@@ -2,7 +2,9 @@
 
 /// Every way the crate refuses or fails. Each one means the rules could not
 /// be applied: the caller must never read it as "compliant".
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializable: a worker process sends it back as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum GuardError {
     /// The rules text is larger than [`crate::MAX_RULES_BYTES`].
     #[error("the Guard rules are {bytes} bytes; the limit is {limit}")]
@@ -56,10 +58,60 @@ pub enum GuardError {
     },
 
     /// Guard failed while evaluating the rules (an undefined variable, a
-    /// regex that does not compile, a report this crate cannot read, a panic
-    /// inside cfn-guard).
+    /// regex that does not compile, a report this crate cannot read).
     #[error("Guard could not evaluate the rules: {0}")]
     Evaluation(String),
+
+    /// Guard needed more memory than it was given ([`crate::Runner`]): the
+    /// worker it ran in could not allocate, and ended.
+    #[error(
+        "Guard needed more than {} MiB of memory to evaluate these rules on this template",
+        .limit >> 20
+    )]
+    OutOfMemory {
+        /// The memory it was given, in bytes.
+        limit: usize,
+    },
+
+    /// Guard took longer than it was given.
+    #[error("Guard took longer than {} s to evaluate these rules on this template", *.millis as f64 / 1000.0)]
+    TimedOut {
+        /// The time it was given, in milliseconds.
+        millis: u64,
+    },
+
+    /// Guard ended abnormally on this template: a panic inside cfn-guard,
+    /// or the worker it ran in dying (a signal, a stack overflow, a report
+    /// past its cap).
+    #[error("Guard ended abnormally on this template: {0}")]
+    Crashed(String),
+
+    /// Guard could not be run at all (the worker could not be started).
+    #[error("Guard could not be run: {0}")]
+    Worker(String),
+
+    /// The caller asked to stop (a deadline, a stop flag) before Guard was
+    /// done with these rules.
+    #[error("stopped before Guard was done with these rules")]
+    Stopped,
+}
+
+impl GuardError {
+    /// Whether the rules could not be checked on this template for reasons
+    /// of this template and the bounds Guard is given (memory, time, a
+    /// crash on what it was handed), rather than because the rules are
+    /// wrong: an unresolved finding, not a rule to fix.
+    pub fn is_not_checked(&self) -> bool {
+        matches!(
+            self,
+            GuardError::TooCostly { .. }
+                | GuardError::Data(_)
+                | GuardError::OutOfMemory { .. }
+                | GuardError::TimedOut { .. }
+                | GuardError::Crashed(_)
+                | GuardError::Worker(_)
+        )
+    }
 }
 
 fn parse_message(line: Option<u32>, column: Option<u32>, message: &str) -> String {

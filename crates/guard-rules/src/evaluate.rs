@@ -16,7 +16,7 @@ use crate::report;
 use crate::{GuardError, GuardRules};
 
 /// Guard's verdict on one named rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// The rule holds.
     Pass,
@@ -38,7 +38,7 @@ impl Status {
 }
 
 /// Guard's verdict on one named rule of a rules file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RuleVerdict {
     /// The rule's name.
     pub rule: String,
@@ -47,7 +47,7 @@ pub struct RuleVerdict {
 }
 
 /// Why a [`GuardFailure`] was reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum FailureKind {
     /// The rule is not compliant.
     NotCompliant,
@@ -59,7 +59,7 @@ pub enum FailureKind {
 }
 
 /// A named rule that did not pass, for one resource or for the template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GuardFailure {
     /// The Guard rule's name.
     pub rule: String,
@@ -75,7 +75,7 @@ pub struct GuardFailure {
 }
 
 /// What Guard said about one rules file on one template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evaluation {
     /// Every named rule, in file order.
     pub verdicts: Vec<RuleVerdict>,
@@ -328,7 +328,8 @@ pub(crate) fn run_guard(
     report::read(&report, &names, data)
 }
 
-/// Runs `f`, turning a panic inside cfn-guard into an error.
+/// Runs `f`, turning a panic inside cfn-guard into an error: Guard ended
+/// abnormally on what it was handed.
 pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, GuardError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
         let what = panic
@@ -336,7 +337,7 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, GuardError> {
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no message".to_string());
-        GuardError::Evaluation(format!("cfn-guard panicked: {}", bounded(&what)))
+        GuardError::Crashed(format!("cfn-guard panicked: {}", bounded(&what)))
     })
 }
 

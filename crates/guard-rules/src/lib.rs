@@ -59,6 +59,8 @@ mod error;
 mod evaluate;
 mod report;
 mod rules;
+mod runner;
+mod scan;
 
 pub use data::{GuardData, MAX_DATA_DEPTH};
 pub use error::GuardError;
@@ -67,9 +69,13 @@ pub use evaluate::{
     evaluate, evaluate_all, evaluate_all_with, evaluate_with,
 };
 pub use report::MAX_MESSAGE_CHARS;
-pub use rules::{GuardRules, MAX_NESTING, MAX_RULES_BYTES};
+pub use rules::{GuardRules, MAX_RULES_BYTES};
+pub use runner::{IN_PROCESS_ITEMS, InProcess, Runner, Session};
+pub use scan::MAX_NESTING;
 
 /// The caps a rules file must stay within, beyond its size and nesting.
 pub mod limits {
     pub use crate::analysis::{MAX_QUERY_PARTS, MAX_RULE_CHAIN};
+    pub use crate::rules::MAX_REGEX_PROGRAM;
+    pub use crate::scan::{MAX_FILTER_NESTING, MAX_REGEX_BYTES, MAX_REGEXES};
 }

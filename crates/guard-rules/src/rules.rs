@@ -1,21 +1,17 @@
 //! One Guard rules file: parsed, checked, and analysed once.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use crate::analysis::{self, Analysis, Reach};
 use crate::data::{GuardData, PLACEHOLDER};
 use crate::evaluate::run_guard;
+use crate::scan::scan;
 use crate::{Evaluation, GuardError, ast};
 
 /// Largest rules text accepted: DynamoDB's item limit (400 KB), since an
 /// item's `ruledata` can never be longer.
 pub const MAX_RULES_BYTES: usize = 400 * 1024;
-
-/// Deepest nesting of brackets, braces and parentheses accepted. Guard's
-/// parser recurses once per level: a debug build overflowed a 2 MiB thread
-/// stack at about 95 nested blocks, a release build at about 430. Real rules
-/// nest a handful of levels.
-pub const MAX_NESTING: usize = 32;
 
 /// The name Guard is given for the rules text, in its messages.
 const RULES_FILE_NAME: &str = "rules.guard";
@@ -26,24 +22,40 @@ const RULES_FILE_NAME: &str = "rules.guard";
 /// Plain data (`Send + Sync`): cfn-guard's own parsed form borrows the text
 /// and is built on `Rc`, so it never leaves [`crate::evaluate`]; the text is
 /// parsed again there (tens of microseconds).
+///
+/// Parsing runs no Guard evaluation, so its cost is bounded by the caps
+/// (see `scan`); what would need one, whether the rules can be skipped on a
+/// template without their types ([`GuardRules::selected_types`]), is worked
+/// out on first use, by evaluating them on a placeholder: as costly as the
+/// rules make it (a `when` comparing two literal lists of 20 000 values
+/// each took 2 s). A process that must stay within bounds asks that only
+/// where Guard's evaluations are bounded: in the worker.
 #[derive(Debug, Clone)]
 pub struct GuardRules {
     text: String,
     analysis: Analysis,
     /// What the rules say about any template without the types they are
     /// confined to, when that is nothing (no failure): the evaluation a skip
-    /// returns.
-    when_absent: Option<Evaluation>,
+    /// returns. Worked out on first use.
+    when_absent: OnceLock<Option<Evaluation>>,
 }
 
 impl GuardRules {
     /// Parses and checks a rules text.
     ///
-    /// Refused: a text over [`MAX_RULES_BYTES`] or nested deeper than
-    /// [`MAX_NESTING`]; a text that does not parse (with Guard's line and
-    /// column); one that names no rule; one whose rules refer to undefined
-    /// rules, refer to each other in a cycle, or chain or query deeper than
-    /// the caps in [`crate::limits`].
+    /// Refused: a text over [`MAX_RULES_BYTES`], nested deeper than
+    /// [`crate::MAX_NESTING`], with query filters nested deeper than
+    /// [`crate::limits::MAX_FILTER_NESTING`], with more than
+    /// [`crate::limits::MAX_REGEXES`] regexes or one that is longer than
+    /// [`crate::limits::MAX_REGEX_BYTES`] or compiles larger than
+    /// [`crate::limits::MAX_REGEX_PROGRAM`]; a text that does not parse (with
+    /// Guard's line and column); one that names no rule; one whose rules
+    /// refer to undefined rules, refer to each other in a cycle, or chain or
+    /// query deeper than the caps in [`crate::limits`].
+    ///
+    /// Bounded: the caps keep Guard's parser to a few passes over the text
+    /// (the crate's README has the worst cases measured: about 2 s for
+    /// 400 KB).
     pub fn parse(text: &str) -> Result<GuardRules, GuardError> {
         if text.len() > MAX_RULES_BYTES {
             return Err(GuardError::TooLarge {
@@ -51,25 +63,22 @@ impl GuardRules {
                 limit: MAX_RULES_BYTES,
             });
         }
-        if let Some((line, column)) = too_deep(text) {
-            return Err(GuardError::Parse {
-                line: Some(line),
-                column: Some(column),
-                message: format!("nested more than {MAX_NESTING} levels deep"),
-            });
+        // Guard's parser compiles each regex it reads, with regex's default
+        // limits: the costly ones are refused before it does.
+        let regexes: BTreeSet<String> = scan(text)?.into_iter().collect();
+        for regex in &regexes {
+            check_regex(regex)?;
         }
         let tree = parse_tree(text)?;
         if tree.guard_rules.is_empty() {
             return Err(GuardError::NoRule);
         }
         let analysis = analysis::analyse(&tree).map_err(GuardError::Unsupported)?;
-        let mut rules = GuardRules {
+        Ok(GuardRules {
             text: text.to_string(),
             analysis,
-            when_absent: None,
-        };
-        rules.when_absent = rules.probe();
-        Ok(rules)
+            when_absent: OnceLock::new(),
+        })
     }
 
     /// The text, as given.
@@ -91,9 +100,23 @@ impl GuardRules {
     /// never skip. A rule such as "the template must have a trail" selects a
     /// type but fails without it, so it is `None` here; so are rules that
     /// read `Parameters` or any other section.
+    ///
+    /// Runs Guard on a placeholder the first time (see [`GuardRules`]).
     pub fn selected_types(&self) -> Option<&BTreeSet<String>> {
-        self.when_absent.as_ref()?;
-        self.reach().map(|reach| &reach.types)
+        self.when_absent()?;
+        self.types_read()
+    }
+
+    /// The resource types the rules read, when every query from the
+    /// template's root goes through `Resources.*[ Type == … ]` (or `Type in
+    /// [...]`, or a type block). Known without running Guard, but unlike
+    /// [`GuardRules::selected_types`] it does not say the rules are silent
+    /// without them: "the template must have a trail" reads trails, and
+    /// fails on a template without one.
+    pub fn types_read(&self) -> Option<&BTreeSet<String>> {
+        self.reach()
+            .filter(|reach| !reach.types.is_empty() && reach.sections.is_empty())
+            .map(|reach| &reach.types)
     }
 
     /// Whether evaluating these rules on `data` can be skipped: they select
@@ -133,18 +156,16 @@ impl GuardRules {
     /// template (see the crate's README): one query over every resource
     /// took 134 MB (estimate 188 MB), twenty failing on every resource 920
     /// MB (estimate 983 MB), a registry-style rule on 430 Lambda functions
-    /// 48 MB (estimate 64 MB). Zero when the item is skipped.
+    /// 48 MB (estimate 64 MB). The same when the item would be skipped
+    /// (what it would be shown is then the placeholder: a few bytes).
+    ///
+    /// An estimate, and off by 100× and more on rules that make Guard copy
+    /// more than that (a `let` inside a type block, thousands of clauses): a
+    /// bound needs the worker (`crates/guard-worker`); this only groups
+    /// items that are likely to fit together.
     pub fn memory_estimate(&self, data: &GuardData) -> usize {
-        self.estimate(data, true)
-    }
-
-    /// [`GuardRules::memory_estimate`], narrowing or not.
-    pub(crate) fn estimate(&self, data: &GuardData, narrow: bool) -> usize {
-        if narrow && self.skips(data) {
-            return 0;
-        }
         let shown = match self.reach() {
-            Some(reach) if narrow && self.narrows_on(data) => data.text(&data.view(reach)).len(),
+            Some(reach) if self.narrows_on(data) => data.text(&data.view(reach)).len(),
             _ => data.json().len(),
         };
         self.estimate_shown(shown)
@@ -163,9 +184,9 @@ impl GuardRules {
         self.analysis.reach.as_ref()
     }
 
-    /// The evaluation a skip stands for.
+    /// The evaluation a skip stands for, worked out on first use.
     pub(crate) fn when_absent(&self) -> Option<&Evaluation> {
-        self.when_absent.as_ref()
+        self.when_absent.get_or_init(|| self.probe()).as_ref()
     }
 
     /// Evaluates confined rules on what they are shown of any template
@@ -173,10 +194,7 @@ impl GuardRules {
     /// no failure of any kind. A skip returns this evaluation: the one Guard
     /// would give, on the very text it would be shown.
     fn probe(&self) -> Option<Evaluation> {
-        let reach = self.reach()?;
-        if reach.types.is_empty() || !reach.sections.is_empty() {
-            return None;
-        }
+        self.types_read()?;
         let data = GuardData::from_json(&serde_json::from_str(PLACEHOLDER).ok()?).ok()?;
         let evaluation = run_guard(&[self], PLACEHOLDER, &data).ok()?.pop()?;
         evaluation.failures.is_empty().then_some(evaluation)
@@ -185,6 +203,11 @@ impl GuardRules {
 
 /// Parses with Guard and reads the tree back (see [`crate::ast`]).
 fn parse_tree(text: &str) -> Result<ast::RulesFile, GuardError> {
+    // A panic of Guard's parser is the text's to fix, not a template's.
+    let unparsed = |e| match e {
+        GuardError::Crashed(what) => GuardError::Unsupported(what),
+        other => other,
+    };
     let tree = crate::evaluate::guarded(|| {
         match cfn_guard::commands::validate::parse_rules(text, RULES_FILE_NAME) {
             Ok(Some(tree)) => serde_json::to_value(&tree).map(Some).map_err(|e| {
@@ -193,7 +216,8 @@ fn parse_tree(text: &str) -> Result<ast::RulesFile, GuardError> {
             Ok(None) => Ok(None),
             Err(e) => Err(parse_error(&e.to_string())),
         }
-    })??;
+    })
+    .map_err(unparsed)??;
     let Some(tree) = tree else {
         return Err(GuardError::NoRule);
     };
@@ -248,54 +272,30 @@ fn shorten(text: &str, max: usize) -> String {
     cut
 }
 
-/// Where the text first nests deeper than [`MAX_NESTING`] brackets, braces
-/// and parentheses, skipping what Guard reads as text: comments (`#` to the
-/// end of the line), strings (`'…'`, `"…"`), regexes (`/…/`) — where a
-/// quote or slash right after a backslash does not end them, as in Guard's
-/// parser — and custom messages (`<<` to the first `>>`). Guard's parser
-/// never gets past a character it cannot read, so a bracket it recurses
-/// into is one this scan counts.
-fn too_deep(text: &str) -> Option<(u32, u32)> {
-    let mut depth = 0usize;
-    let (mut line, mut column) = (1u32, 0u32);
-    let mut chars = text.chars().peekable();
-    // The character that ends the text being skipped, if any.
-    let mut inside: Option<char> = None;
-    let mut previous = '\0';
-    while let Some(c) = chars.next() {
-        column += 1;
-        if c == '\n' {
-            line += 1;
-            column = 0;
-        }
-        match inside {
-            Some('\n') if c == '\n' => inside = None,
-            Some('>') if c == '>' && chars.peek() == Some(&'>') => {
-                chars.next();
-                column += 1;
-                inside = None;
-            }
-            Some(end @ ('\'' | '"' | '/')) if c == end && previous != '\\' => inside = None,
-            Some(_) => {}
-            None => match c {
-                '#' => inside = Some('\n'),
-                '\'' | '"' | '/' => inside = Some(c),
-                '<' if chars.peek() == Some(&'<') => {
-                    chars.next();
-                    column += 1;
-                    inside = Some('>');
-                }
-                '[' | '{' | '(' => {
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        return Some((line, column));
-                    }
-                }
-                ']' | '}' | ')' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
-        }
-        previous = c;
-    }
-    None
+/// The most a regex may compile to (the delegate `regex` program's size
+/// limit, which fancy-regex enforces while compiling), in bytes. Guard
+/// compiles a regex again for each comparison, so this bounds what one
+/// comparison costs: a few milliseconds at the cap, where regex's default
+/// (10 MiB, Guard's) lets `\w{200}` take 160 ms (README, "Limits"). Unicode
+/// classes are what make regexes large: `\w{16}` is over the cap,
+/// `[a-zA-Z0-9_]{16}` far below it.
+pub const MAX_REGEX_PROGRAM: usize = 256 * 1024;
+
+/// Refuses a regex literal that would cost Guard more than
+/// [`MAX_REGEX_PROGRAM`] to compile, each time it compares a value with it
+/// (cfn-guard 3.2.1 does not cache them). Compiled with the fancy-regex
+/// Guard uses.
+fn check_regex(regex: &str) -> Result<(), GuardError> {
+    fancy_regex::RegexBuilder::new(regex)
+        .delegate_size_limit(MAX_REGEX_PROGRAM)
+        .build()
+        .map(|_| ())
+        .map_err(|e| {
+            GuardError::Unsupported(format!(
+                "the regex /{}/ cannot be compiled within {} KiB, as Guard compiles it again at every comparison ({}); Unicode classes such as \\w and \\d compile large: [a-zA-Z0-9_] and [0-9] do not",
+                shorten(regex, 60),
+                MAX_REGEX_PROGRAM / 1024,
+                shorten(&e.to_string(), 200)
+            ))
+        })
 }

@@ -561,7 +561,10 @@ fn nesting_past_the_cap_is_refused_before_guard_parses_it() {
     assert_eq!(line, Some(2));
     // Each `Resources.* { ` is 14 characters; the first brace is on line 1.
     assert_eq!(column, Some(14 * (MAX_NESTING as u32 - 1) + 13));
-    assert!(message.contains("nested more than 32 levels"), "{message}");
+    assert!(
+        message.contains(&format!("nested more than {MAX_NESTING} levels")),
+        "{message}"
+    );
     // Thousands of levels: refused at once, no stack overflow.
     parse_error(&"[".repeat(MAX_RULES_BYTES));
     parse_error(&format!(
@@ -813,7 +816,13 @@ fn an_item_that_would_take_too_much_memory_is_refused_unrun() {
         ..guard_rules::Options::DEFAULT
     };
     assert!(evaluate_with(&small, &estate, enough).is_ok());
-    // A skipped item needs nothing.
+    // An item skipped on a template would be shown only the placeholder,
+    // and is skipped before any estimate is looked at.
     let queues = data(json!({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}));
-    assert_eq!(small.memory_estimate(&queues), 0);
+    assert!(small.memory_estimate(&queues) < 100_000);
+    let none = guard_rules::Options {
+        memory_limit: 0,
+        ..guard_rules::Options::DEFAULT
+    };
+    assert!(evaluate_with(&small, &queues, none).unwrap().skipped);
 }

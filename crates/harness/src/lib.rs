@@ -3,7 +3,9 @@
 //! Tests run the real Lambda binaries and the real AWS SDK clients against
 //! local stand-ins, because there is no AWS account and no network here:
 //!
-//! - [`moto::MotoServer`]: S3, DynamoDB and CloudFormation (moto's server mode).
+//! - [`moto::MotoServer`]: S3, DynamoDB and CloudFormation (moto's server mode);
+//!   [`release::ReleaseStack`]: a release on it, with a target group,
+//!   instances and alarms (EC2, ELBv2, CloudWatch).
 //! - [`codepipeline::FakeCodePipeline`]: CodePipeline's job-worker API, which
 //!   no emulator has; a protocol-level fake of the awsJson1.1 service.
 //! - [`runtime_api::RuntimeApi`] and [`lambda_process::LambdaProcess`]: the
@@ -33,6 +35,7 @@ pub mod logs;
 pub mod moto;
 pub mod netns;
 pub mod process;
+pub mod release;
 pub mod runtime_api;
 pub mod server;
 pub mod slow;

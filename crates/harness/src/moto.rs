@@ -1,4 +1,5 @@
-//! moto in server mode: S3, DynamoDB and CloudFormation on loopback.
+//! moto in server mode: S3, DynamoDB and CloudFormation on loopback (and
+//! EC2, ELBv2 and CloudWatch for a release's health: see [`crate::release`]).
 //!
 //! One server per test process ([`MotoServer::shared`]) is enough because
 //! tests name their resources with [`crate::unique_name`]; a private server
@@ -247,7 +248,7 @@ impl MotoServer {
 }
 
 /// The full error chain of an SDK error (its Display is only "service error").
-fn error_text(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_text(e: &dyn std::error::Error) -> String {
     let mut text = format!("{e}");
     let mut source = e.source();
     while let Some(s) = source {

@@ -13,11 +13,12 @@
 //!   the body read up to a cap, judged by an
 //!   [`expect::Expectation`]; [`problem`] says how it went.
 //! - [`attempt`]: the main check plus extra checks, as one attempt.
-//! - [`schedule`] and [`wait`]: retrying with backoff until healthy, within
-//!   an overall deadline and the caller's time budget.
+//! - [`schedule`] and [`clock`]: when to try again and when to stop, within
+//!   an overall deadline and the caller's time budget, on a clock tests can
+//!   drive (the rounds themselves are `health-gate`'s).
 //! - [`mod@format`]: durations, sizes and statuses as every message shows them.
 //!
-//! Start with [`Checker::from_env`] and [`wait_until_healthy`]; a single
+//! Start with [`Checker::from_env`] and [`Checker::attempt`]; a single
 //! probe is [`Checker::probe`].
 
 #![warn(missing_docs)]
@@ -38,7 +39,6 @@ pub mod resolver;
 pub mod schedule;
 pub mod settings;
 pub mod target;
-pub mod wait;
 
 pub use attempt::Attempt;
 pub use checker::{Check, Checker, CheckerBuilder, FromEnvError, Limits, SetupError};
@@ -48,4 +48,3 @@ pub use problem::{Probe, Problem, Waiting};
 pub use schedule::{Backoff, Schedule};
 pub use settings::{Settings, SettingsError};
 pub use target::{Refusal, Target, TargetError, TargetPolicy};
-pub use wait::{Progress, Run, RunEnd, wait_until_healthy};

@@ -8,7 +8,9 @@
 //! goes on with the same first-attempt time and attempt count. Failed
 //! attempts are retried after an exponential backoff, never waiting past the
 //! deadline: the last attempt is made at the deadline itself, so a service
-//! that comes up just in time is not failed.
+//! that comes up just in time is not failed. [`next`] decides the same for
+//! any other wait (a gate that needs several successes in a row waits its
+//! probe interval after each).
 
 use std::time::{Duration, SystemTime};
 
@@ -69,7 +71,7 @@ pub struct Bounds {
     pub run_until: Option<SystemTime>,
 }
 
-/// What to do after a failed attempt.
+/// What to do after an attempt that did not settle the check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
     /// Wait this long, then attempt again.
@@ -82,7 +84,7 @@ pub enum Next {
 }
 
 /// Decides after `failures` failed attempts, at `now`, when an attempt may
-/// take up to `attempt_time`.
+/// take up to `attempt_time`: wait as the backoff says.
 pub fn after_failure(
     backoff: &Backoff,
     failures: u32,
@@ -90,6 +92,12 @@ pub fn after_failure(
     now: SystemTime,
     bounds: &Bounds,
 ) -> Next {
+    next(backoff.after(failures), attempt_time, now, bounds)
+}
+
+/// Decides whether to attempt again after `wait` (cut to end at the
+/// deadline), at `now`, when an attempt may take up to `attempt_time`.
+pub fn next(wait: Duration, attempt_time: Duration, now: SystemTime, bounds: &Bounds) -> Next {
     let until_deadline = bounds
         .give_up_at
         .duration_since(now)
@@ -97,7 +105,7 @@ pub fn after_failure(
     if until_deadline.is_zero() {
         return Next::GiveUp;
     }
-    let wait = backoff.after(failures).min(until_deadline);
+    let wait = wait.min(until_deadline);
     if let Some(run_until) = bounds.run_until {
         let run_left = run_until.duration_since(now).unwrap_or(Duration::ZERO);
         if wait.saturating_add(attempt_time) > run_left {

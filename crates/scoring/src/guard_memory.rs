@@ -5,25 +5,27 @@
 //! zip at the artifact cap, 1 MiB templates at every parser cap, Guard
 //! items on a 1 MiB template); `MemorySize` (cicd.yaml, and `memory` in
 //! each function's `[package.metadata.lambda.deploy]`) is kept at least
-//! 40 % above it. cfn-hook holds less besides Guard (a payload of at most
+//! 40 % above it; cfn-hook holds less besides Guard (a payload of at most
 //! 16 MiB instead of a 64 MiB zip), so the same limit suits it too. Guard
-//! is the one part whose need grows with the rules: each item's estimated
-//! need is checked against this limit before it runs (an item over it is
-//! an unresolved finding, never run), so the peak stays within the
-//! headroom whatever the rules table holds.
+//! is the one part whose need grows with the rules, and no estimate follows
+//! it: Guard runs in a worker process (`guard-worker`) whose address space
+//! is limited to this, beyond its own binary's mappings; an item that needs
+//! more is an unresolved finding naming it. So the function's peak is the
+//! rest's plus one worker's, whatever the rules table holds.
 
-/// What the function needs besides Guard, at most (MiB): the runtime and
-/// its clients, a zip at the artifact cap while the template is read out
-/// of it, a 1 MiB template, its parse tree and what Guard is handed of it.
+/// What the function needs besides Guard's worker, at most (MiB): the
+/// runtime and its clients, a zip at the artifact cap while the template is
+/// read out of it, a 1 MiB template, its parse tree and what Guard is
+/// handed of it (the worker's binary pages are shared with this process).
 /// `make bench` measured 77 MiB at most without Guard (the zip at the
-/// cap), and 539 MiB with one Guard item estimated just under the limit
-/// at 1024 MiB (571 MiB): the peak within 5/7 of `MemorySize`.
+/// cap); `cargo xtask bench memory` gives the function's and its worker's
+/// peaks on the inputs that need the most.
 pub const RESERVED_MIB: u64 = 160;
 
 /// The peak is kept to 5/7 of `MemorySize`: 40 % headroom above it.
 const PEAK_SHARE: (u64, u64) = (5, 7);
 
-/// The memory limit for one Guard item, in bytes, for a function of
+/// The memory limit of a Guard worker, in bytes, for a function of
 /// `function_mib` MiB (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`); Guard's default
 /// (1 GiB) outside Lambda. Zero when the function has no room for Guard:
 /// every guard item is then an unresolved finding.

@@ -2,6 +2,7 @@
 //! blocking thread the runner can stop, and what can go wrong, typed, for
 //! each function to report in its own terms.
 
+use guard_worker::Worker;
 use pipeline_job::Invocation;
 use template_rules::{
     Budget, EvaluateOptions, EvaluationError, ParseError, Report, RuleItem, RuleSet, Template,
@@ -112,14 +113,15 @@ pub fn evaluate(
 }
 
 /// Runs `work` on a blocking thread of `invocation` with the options of an
-/// evaluation the runner can stop: Guard's memory limit, a budget that
-/// gives up once the invocation's stop flag is raised, and the Guard items
-/// running named in the invocation's activity (Guard runs items in chunks
-/// it cannot be interrupted in: the runner names them if it stops the
-/// handler while one runs).
+/// evaluation the runner can stop: Guard in `guard`'s bounded workers,
+/// within its memory limit, a budget that gives up once the invocation's
+/// stop flag is raised, and the Guard items running named in the
+/// invocation's activity (Guard runs items in chunks: the runner names them
+/// if it stops the handler while one runs, and the worker is killed).
 pub async fn on_blocking_thread<T, F>(
     invocation: &Invocation,
     guard_memory_limit: usize,
+    guard: Worker,
     work: F,
 ) -> T
 where
@@ -140,6 +142,7 @@ where
             };
             let options = EvaluateOptions {
                 guard_memory_limit,
+                guard: &guard,
                 budget,
                 on_guard_chunk: &on_guard_chunk,
             };

@@ -64,7 +64,7 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
         .replace("https://", "https://ops:pa55-w0rd-secret@");
     let refused = format!("http://0.0.0.0:{}/", closed_port());
     let jobs = [
-        (job(json!({"stack": stack, "output": "Url"}).to_string()), 30, "Succeeded"),
+        (job(json!({"stack": stack, "output": "Url", "consecutive_successes": 1}).to_string()), 30, "Succeeded"),
         (job(https_with_password.clone()), 30, "Succeeded"),
         (job(calculator.url() + "/?token=qu3ry-secret"), 30, "Succeeded"),
         (job(json!({"url": format!("http://127.0.0.1:{}/", closed_port()), "deadline_seconds": 0}).to_string()), 30, "Failed"),
@@ -112,7 +112,7 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_secrets() {
     assert_eq!(
         summary(&reports[0]),
         format!(
-            "{}/ is healthy: 200 OK in T, at the first attempt",
+            "{}/ is healthy: 200 OK in T, at the first attempt\nstack {stack} is CREATE_COMPLETE",
             calculator.url()
         )
     );

@@ -8,10 +8,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use harness::calculator::Calculator;
 use harness::{is_uuid, workspace_root};
-use health_check::Progress;
+use health_gate::{Plan, Progress, Selection, Source};
 use pipeline_job::Job;
 use serde_json::Value;
-use service_status::{Params, Source, token};
+use service_status::{params, token};
 use support::{Stage, success, timeless};
 
 fn fixture(name: &str) -> Value {
@@ -33,33 +33,37 @@ fn job(name: &str) -> Job {
 
 #[test]
 fn the_url_fixture_is_the_old_plain_url() {
-    let params = Params::read(&job("url")).unwrap();
-    assert_eq!(params, Params::for_url("http://127.0.0.1:8080"));
+    let plan = params::read(&job("url")).unwrap();
+    assert_eq!(plan, Plan::for_url("http://127.0.0.1:8080"));
 }
 
 #[test]
 fn the_json_fixture_has_a_url_and_an_extra_check() {
-    let params = Params::read(&job("json")).unwrap();
+    let plan = params::read(&job("json")).unwrap();
     assert_eq!(
-        params.source,
+        plan.source,
         Source::Url("http://127.0.0.1:8080".to_string())
     );
-    assert_eq!(params.deadline, Duration::from_secs(60));
-    assert_eq!(params.checks.len(), 1);
-    assert_eq!(params.checks[0].path, "/add?a=2&b=3");
-    assert_eq!(params.checks[0].expect.text.as_deref(), Some("5"));
+    assert_eq!(plan.deadline, Duration::from_secs(60));
+    assert_eq!(plan.checks.len(), 1);
+    assert_eq!(plan.checks[0].path, "/add?a=2&b=3");
+    assert_eq!(plan.checks[0].expect.text.as_deref(), Some("5"));
 }
 
 #[test]
-fn the_stack_fixture_reads_the_test_stacks_url_output() {
-    let params = Params::read(&job("stack")).unwrap();
+fn the_stack_fixture_is_the_pipelines_gate_on_the_test_stack() {
+    let plan = params::read(&job("stack")).unwrap();
     assert_eq!(
-        params.source,
-        Source::Stack {
+        plan.source,
+        Source::StackOutput {
             stack: "CICD-test-stack".to_string(),
             output: "Url".to_string()
         }
     );
+    assert_eq!(plan.stack.as_deref(), Some("CICD-test-stack"));
+    assert_eq!(plan.targets, Some(Selection::Stack));
+    assert_eq!(plan.alarms, Some(Selection::Stack));
+    assert_eq!(plan.consecutive_successes, 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -73,7 +77,9 @@ async fn the_continuation_fixture_goes_on_counting_and_passes_a_healthy_calculat
         progress,
         Progress {
             first_attempt_at: Some(UNIX_EPOCH + Duration::from_millis(1_767_225_600_000)),
-            attempts: 6
+            attempts: 6,
+            failures: 6,
+            streak: Default::default(),
         }
     );
 

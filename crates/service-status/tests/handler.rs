@@ -11,13 +11,15 @@ use harness::server::{Reply, TestCertificate, TestServer};
 use health_check::settings::{ALLOW_LOOPBACK_VAR, CA_FILE_VAR};
 use health_check::{Checker, FromEnvError, Settings};
 use pipeline_job::Setup;
+use release_signals::AwsSignals;
 use serde_json::json;
 use service_status::ServiceStatus;
 use support::{Stage, closed_port, continuation, event, failure, isolated, success, timeless};
 
-/// JSON parameters for `url` that retry fast and give up after `deadline` s.
+/// JSON parameters for `url` that retry fast, pass at the first healthy
+/// answer (as a plain URL does) and give up after `deadline` s.
 fn quick(url: &str, deadline: f64) -> String {
-    json!({"url": url, "deadline_seconds": deadline, "timeout_seconds": 1, "backoff_seconds": 0.05, "max_backoff_seconds": 0.2})
+    json!({"url": url, "deadline_seconds": deadline, "timeout_seconds": 1, "backoff_seconds": 0.05, "max_backoff_seconds": 0.2, "consecutive_successes": 1})
         .to_string()
 }
 
@@ -40,9 +42,13 @@ async fn the_healthy_calculator_passes_with_a_plain_url() {
         vars,
         [
             ("attempts", "1"),
+            ("healthy_targets", "n/a"),
             ("latency_ms", latency),
+            ("p95_ms", latency),
             ("status", "200"),
-            ("url", url.as_str())
+            ("successes", "1"),
+            ("url", url.as_str()),
+            ("verdict", "pass"),
         ]
     );
 }
@@ -51,8 +57,7 @@ async fn the_healthy_calculator_passes_with_a_plain_url() {
 async fn the_calculator_passes_its_extra_checks() {
     let calculator = Calculator::start();
     let stage = Stage::plain();
-    let params =
-        json!({"url": calculator.url(), "checks": [{"path": "/add?a=2&b=3", "expect_text": "5"}]});
+    let params = json!({"url": calculator.url(), "checks": [{"path": "/add?a=2&b=3", "expect_text": "5"}], "consecutive_successes": 1});
     let report = stage.invoke(&event(params.to_string()), None).await;
     let (summary, _) = success(&report);
     assert_eq!(
@@ -504,8 +509,8 @@ async fn settings_that_cannot_be_used_fail_every_job_as_configuration() {
         error.starts_with("HEALTH_CHECK_CA_FILE: cannot read the CA file /nonexistent/ca.pem"),
         "{error}"
     );
-    let cfn = aws_sdk_cloudformation::Client::new(&harness::sdk_config("http://127.0.0.1:9"));
-    let setup = Setup::new(built.map(|checker| ServiceStatus::new(cfn, checker)));
+    let signals = AwsSignals::from_sdk(&harness::sdk_config("http://127.0.0.1:9"));
+    let setup = Setup::new(built.map(|checker| ServiceStatus::new(signals, checker)));
     let stage = Stage::plain();
     for _ in 0..2 {
         let report = stage

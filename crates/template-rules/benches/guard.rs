@@ -5,6 +5,10 @@
 //! figures are for Guard alone and whose run also times the `cfn-guard`
 //! CLI side by side.
 //!
+//! Guard in process (what tests use), and in worker processes as the
+//! binaries run it (`guard-worker`: a process per chunk of items, bounded in
+//! memory): this bench binary serves the workers itself.
+//!
 //! `cargo bench -p template-rules --bench guard`. Targets (issue 12): under
 //! 500 ms on ~100 KB, under 5 s on ~1 MiB.
 
@@ -13,9 +17,10 @@ mod realistic;
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
+use guard_worker::Worker;
 use serde_json::json;
-use template_rules::{RuleItem, RuleSet, Template, Thresholds, evaluate};
+use template_rules::{EvaluateOptions, RuleItem, RuleSet, Template, Thresholds, evaluate_with};
 
 const SIZES: &[(&str, usize)] = &[("100KB", 100 * 1024), ("1MiB", 1024 * 1024 - 4 * 1024)];
 
@@ -36,9 +41,9 @@ fn rule_set() -> RuleSet {
 }
 
 /// Parse + evaluate: what one job of the gate does. Returns the findings.
-fn check(text: &str, rules: &RuleSet) -> usize {
+fn check(text: &str, rules: &RuleSet, options: &EvaluateOptions) -> usize {
     let template = Template::parse(text.as_bytes()).expect("the template parses");
-    evaluate(&template, rules, &Thresholds::default())
+    evaluate_with(&template, rules, &Thresholds::default(), options)
         .expect("the rules evaluate")
         .findings
         .len()
@@ -47,11 +52,20 @@ fn check(text: &str, rules: &RuleSet) -> usize {
 fn bench(c: &mut Criterion) {
     let rules = rule_set();
     let native = RuleSet::defaults();
+    let in_process = EvaluateOptions::default();
+    let worker = Worker::new();
+    // What cfn-validate gives its workers at 1024 MiB.
+    let bounded = EvaluateOptions {
+        guard: &worker,
+        guard_memory_limit: 571 << 20,
+        ..EvaluateOptions::default()
+    };
     let mut group = c.benchmark_group("parse+evaluate with 200 guard items");
     group.sample_size(10);
     for &(size, bytes) in SIZES {
         let text = serde_json::to_string(&realistic::template(bytes)).unwrap();
-        let findings = check(&text, &rules);
+        let findings = check(&text, &rules, &in_process);
+        assert_eq!(check(&text, &rules, &bounded), findings);
         eprintln!(
             "{size}: {} bytes; {findings} findings with the guard items",
             text.len()
@@ -59,14 +73,28 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("native + 200 guard", size),
             &text,
-            |b, t| b.iter(|| check(black_box(t), &rules)),
+            |b, t| b.iter(|| check(black_box(t), &rules, &in_process)),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("native + 200 guard, workers", size),
+            &text,
+            |b, t| b.iter(|| check(black_box(t), &rules, &bounded)),
         );
         group.bench_with_input(BenchmarkId::new("native only", size), &text, |b, t| {
-            b.iter(|| check(black_box(t), &native))
+            b.iter(|| check(black_box(t), &native, &in_process))
         });
     }
     group.finish();
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    // This binary is the workers' too: serve one and exit when started as
+    // one.
+    guard_worker::serve_if_worker();
+    benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+}

@@ -16,19 +16,26 @@
 //! - a failure for a resource is a finding on it, at its line; one tied to
 //!   no resource is a template-level finding ([`TEMPLATE`]);
 //! - a rule Guard could not decide (it compared values that cannot be
-//!   compared), an item that would need more memory than it may take, a
-//!   template too large or too deep to hand to Guard, and a resource whose
-//!   `Fn::If` choices were too many to make (Guard is shown it as written)
-//!   are **unresolved** findings, which the [`crate::UnresolvedPolicy`]
-//!   weighs;
+//!   compared), an item Guard could not be taken to its end on this
+//!   template (more memory or time than it was given, a crash of cfn-guard
+//!   on what it was handed: `GuardError::is_not_checked`), a template too
+//!   large or too deep to hand to Guard, and a resource whose `Fn::If`
+//!   choices were too many to make (Guard is shown it as written) are
+//!   **unresolved** findings naming the item, which the
+//!   [`crate::UnresolvedPolicy`] weighs;
 //! - an error while evaluating (the rules fail on this template) makes the
 //!   evaluation an error ([`EvaluationError::Rules`]), never a report.
+//!
+//! Where Guard runs is the caller's choice ([`EvaluateOptions::guard`]):
+//! in this process by default, which nothing bounds but an estimate; the
+//! binaries hand it to `guard-worker`, a child process bounded in memory
+//! and killed when the [`Budget`] is spent.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use cfn_template::view::{ResourceView, is_no_value};
-use guard_rules::{FailureKind, GuardData, GuardError, GuardRules};
+use guard_rules::{FailureKind, GuardData, GuardError, GuardRules, InProcess, Runner};
 use serde_json::{Map, Number, Value};
 
 use cfn_template::{Node, Template};
@@ -45,12 +52,12 @@ use crate::rules::{Rule, RuleError, RuleKind, RuleSet};
 /// guard item is an unresolved finding on the template, never a pass.
 pub const MAX_GUARD_JSON_BYTES: usize = 2 * 1024 * 1024;
 
-/// Guard items run between two checks of the [`Budget`], at most: Guard
-/// cannot be interrupted, so this is how soon a caller can stop an
-/// evaluation (items Guard can skip on the template do not count). A chunk
-/// also holds no more items than their memory estimates allow together
+/// Guard items handed to Guard in process at once, at most: it cannot be
+/// interrupted, so this is how soon a caller can stop it. A runner says
+/// how many it takes (`guard_rules::Runner::max_items`); a chunk also holds
+/// no more items than their memory estimates allow together
 /// ([`EvaluateOptions::guard_memory_limit`]).
-pub const GUARD_CHUNK: usize = 8;
+pub const GUARD_CHUNK: usize = guard_rules::IN_PROCESS_ITEMS;
 
 /// The resource name of a finding tied to no resource (a Guard rule that
 /// requires something of the template as a whole, or one that could not be
@@ -60,15 +67,20 @@ pub const TEMPLATE: &str = "(template)";
 /// The resource type shown for a [`TEMPLATE`] finding.
 pub const TEMPLATE_TYPE: &str = "CloudFormation template";
 
-/// How [`crate::evaluate_with`] may run: how much memory Guard may take
-/// for one item, how long the evaluation may go on, and who is told what
-/// Guard is running.
+/// How [`crate::evaluate_with`] may run: where Guard runs and how much
+/// memory it may take for one item, how long the evaluation may go on, and
+/// who is told what Guard is running.
 #[derive(Clone)]
 pub struct EvaluateOptions<'a> {
-    /// Memory Guard may need for one item on this template (its estimate,
-    /// see `guard_rules::GuardRules::memory_estimate`); an item that would
-    /// need more is not run, and is an unresolved finding.
+    /// Memory Guard may take for the items it runs at once. A bounded
+    /// [`EvaluateOptions::guard`] enforces it (an item past it is an
+    /// unresolved finding); in process, only the estimate can be held to it
+    /// (`guard_rules::GuardRules::memory_estimate`: an item estimated over
+    /// it is not run, and is an unresolved finding).
     pub guard_memory_limit: usize,
+    /// Where Guard runs: [`InProcess`] by default (tests, tools); the
+    /// binaries give a bounded runner (`guard_worker::Worker`).
+    pub guard: &'a dyn Runner,
     /// Checked before each chunk of guard items, and between the native
     /// rules' steps: once spent, the evaluation stops
     /// ([`EvaluationError::Stopped`], [`EvaluationError::Interrupted`]).
@@ -81,11 +93,12 @@ pub struct EvaluateOptions<'a> {
 }
 
 impl Default for EvaluateOptions<'_> {
-    /// `guard_rules::DEFAULT_MEMORY_LIMIT`, an unlimited budget, and
-    /// nobody told.
+    /// Guard in process, `guard_rules::DEFAULT_MEMORY_LIMIT`, an
+    /// unlimited budget, and nobody told.
     fn default() -> Self {
         EvaluateOptions {
             guard_memory_limit: guard_rules::DEFAULT_MEMORY_LIMIT,
+            guard: &InProcess,
             budget: Budget::unlimited(),
             on_guard_chunk: &|_| {},
         }
@@ -189,14 +202,18 @@ pub(crate) fn evaluate(
         memory_limit: options.guard_memory_limit,
         ..guard_rules::Options::DEFAULT
     };
-    // Items Guard need not run on this template go in one call; the
-    // others in chunks, asking before each whether to go on.
-    let (skipped, run): (Vec<_>, Vec<_>) = items.into_iter().partition(|(_, g)| g.skips(&data));
-    let mut chunks: Vec<Vec<(&Rule, &GuardRules)>> = Vec::new();
-    if !skipped.is_empty() {
-        chunks.push(skipped);
-    }
-    chunks.extend(chunked(run, &data, options.guard_memory_limit));
+    // In chunks, asking before each whether to go on. Whether an item can
+    // be skipped on this template is the runner's to find out: it takes
+    // running Guard (see `guard_rules::GuardRules::selected_types`).
+    let chunks = chunked(
+        items,
+        &data,
+        options.guard_memory_limit,
+        options.guard.max_items(),
+    );
+    let stop = || options.budget.is_spent();
+    // One session for the template: a worker reads it once.
+    let mut session = options.guard.session(&data, guard_options);
     let mut errors = Vec::new();
     for (n, chunk) in chunks.iter().enumerate() {
         let ids: Vec<&str> = chunk.iter().map(|(rule, _)| rule.id.as_str()).collect();
@@ -210,7 +227,22 @@ pub(crate) fn evaluate(
         }
         (options.on_guard_chunk)(&ids);
         let guards: Vec<&GuardRules> = chunk.iter().map(|(_, g)| *g).collect();
-        let results = guard_rules::evaluate_all_with(&guards, &data, guard_options);
+        let results = session.evaluate(&guards, &stop);
+        if results.iter().any(|r| r == &Err(GuardError::Stopped)) {
+            (options.on_guard_chunk)(&[]);
+            let pending = chunk
+                .iter()
+                .zip(&results)
+                .filter(|(_, result)| *result == &Err(GuardError::Stopped))
+                .map(|((rule, _), _)| rule.id.clone())
+                .chain(
+                    chunks[n + 1..]
+                        .iter()
+                        .flat_map(|chunk| chunk.iter().map(|(rule, _)| rule.id.clone())),
+                )
+                .collect();
+            return Err(EvaluationError::Stopped { pending });
+        }
         for ((rule, _), result) in chunk.iter().zip(results) {
             match result {
                 Ok(evaluation) => {
@@ -233,8 +265,8 @@ pub(crate) fn evaluate(
                     }
                 }
                 // What this template would cost, or cannot be: a check that
-                // did not happen.
-                Err(e @ (GuardError::TooCostly { .. } | GuardError::Data(_))) => {
+                // did not happen, on this item.
+                Err(e) if e.is_not_checked() => {
                     findings.template.push(not_checked(rule, &e.to_string()));
                 }
                 Err(e) => errors.push(RuleError {
@@ -253,25 +285,28 @@ pub(crate) fn evaluate(
     }
 }
 
-/// `items` in chunks of at most [`GUARD_CHUNK`] whose memory estimates
+/// `items` in chunks of at most `size` whose memory estimates
 /// add up to at most `limit` (an item alone may take all of it): items
 /// shown the same part of the template go to Guard in one run, and this
 /// keeps what one run holds, and how long it takes, within what one item
-/// may. An item over the limit costs nothing: Guard refuses it unrun.
+/// may. An item estimated over the limit goes alone (in process, Guard
+/// refuses it unrun; a bounded runner tries it: the estimate is no bound).
 fn chunked<'r>(
     items: Vec<(&'r Rule, &'r GuardRules)>,
     data: &GuardData,
     limit: usize,
+    size: usize,
 ) -> Vec<Vec<(&'r Rule, &'r GuardRules)>> {
     let mut chunks = Vec::new();
     let mut chunk: Vec<(&Rule, &GuardRules)> = Vec::new();
     let mut cost = 0usize;
     for item in items {
         let estimate = item.1.memory_estimate(data);
-        let estimate = if estimate > limit { 0 } else { estimate };
-        if !chunk.is_empty()
-            && (chunk.len() == GUARD_CHUNK || cost.saturating_add(estimate) > limit)
-        {
+        if estimate > limit {
+            chunks.push(vec![item]);
+            continue;
+        }
+        if !chunk.is_empty() && (chunk.len() >= size || cost.saturating_add(estimate) > limit) {
             chunks.push(std::mem::take(&mut chunk));
             cost = 0;
         }

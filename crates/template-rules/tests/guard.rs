@@ -712,15 +712,16 @@ fn an_evaluation_stops_between_chunks_once_its_budget_is_spent() {
         .collect();
     let rules = RuleSet::from_items(items);
     let template = Template::parse(ESTATE_YAML.as_bytes()).unwrap();
-    // Stopped (from "another thread") once Guard has been handed a chunk.
+    // Stopped (from "another thread") once Guard is about to be handed
+    // the second chunk: the runner is told before it starts.
     let asked: Mutex<Vec<Vec<String>>> = Mutex::default();
     let stop = Arc::new(AtomicBool::new(false));
     let on_guard_chunk = |ids: &[&str]| {
-        asked
-            .lock()
-            .unwrap()
-            .push(ids.iter().map(|s| s.to_string()).collect());
-        stop.store(true, Ordering::Relaxed);
+        let mut asked = asked.lock().unwrap();
+        asked.push(ids.iter().map(|s| s.to_string()).collect());
+        if asked.len() == 2 {
+            stop.store(true, Ordering::Relaxed);
+        }
     };
     let options = EvaluateOptions {
         budget: Budget::unlimited().stop_flag(Arc::clone(&stop)),
@@ -735,11 +736,12 @@ fn an_evaluation_stops_between_chunks_once_its_budget_is_spent() {
         other => panic!("{other:?}"),
     }
     let asked = asked.into_inner().unwrap();
-    // The first chunk, then "nothing running" once it stopped.
-    assert_eq!(asked.len(), 2);
+    // The first chunk, the second, then "nothing running" once it stopped.
+    assert_eq!(asked.len(), 3);
     assert_eq!(asked[0].len(), GUARD_CHUNK);
     assert_eq!(asked[0][0], "Item00");
-    assert!(asked[1].is_empty());
+    assert_eq!(asked[1][0], format!("Item{GUARD_CHUNK:02}"));
+    assert!(asked[2].is_empty());
 
     // Not stopped, it tells once per chunk, then that Guard is done.
     let told = Mutex::new(Vec::new());
@@ -806,7 +808,131 @@ fn a_chunk_holds_no_more_items_than_their_memory_estimates_allow_together() {
     // Room for two at a time, then for all four; every resource has properties.
     assert_eq!(chunks(2 * one + one / 2), (vec![2, 2], 0));
     assert_eq!(chunks(4 * one), (vec![4], 0));
-    // Under one item's estimate, none is run: each is unresolved.
+    // Under one item's estimate, each goes alone (in process, Guard
+    // refuses it unrun: each is unresolved).
     let (asked, findings) = chunks(one - 1);
-    assert_eq!((asked, findings), (vec![4], 4));
+    assert_eq!((asked, findings), (vec![1, 1, 1, 1], 4));
+}
+
+/// A runner that cannot take some items to their end, as a bounded one
+/// reports it (`guard_worker::Worker`: out of memory, a crash of cfn-guard
+/// on what it was handed, past its time limit, stopped), and runs the
+/// others in process.
+struct Failing(fn(&str) -> Option<guard_rules::GuardError>);
+
+struct FailingSession<'a> {
+    fails: fn(&str) -> Option<guard_rules::GuardError>,
+    in_process: Box<dyn guard_rules::Session + 'a>,
+}
+
+impl guard_rules::Runner for Failing {
+    fn session<'a>(
+        &'a self,
+        data: &'a guard_rules::GuardData,
+        options: guard_rules::Options,
+    ) -> Box<dyn guard_rules::Session + 'a> {
+        Box::new(FailingSession {
+            fails: self.0,
+            in_process: guard_rules::InProcess.session(data, options),
+        })
+    }
+
+    fn max_items(&self) -> usize {
+        guard_rules::IN_PROCESS_ITEMS
+    }
+}
+
+impl guard_rules::Session for FailingSession<'_> {
+    fn evaluate(
+        &mut self,
+        items: &[&guard_rules::GuardRules],
+        stop: &dyn Fn() -> bool,
+    ) -> Vec<Result<guard_rules::Evaluation, guard_rules::GuardError>> {
+        items
+            .iter()
+            .map(|item| match (self.fails)(&item.rule_names()[0]) {
+                Some(e) => Err(e),
+                None => self.in_process.evaluate(&[item], stop).remove(0),
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn an_item_the_runner_could_not_finish_is_an_unresolved_finding_naming_it() {
+    use guard_rules::GuardError;
+    let runner = Failing(|rule| match rule {
+        "S3_BUCKET_SSE_ENABLED" => Some(GuardError::OutOfMemory { limit: 96 << 20 }),
+        "IAM_POLICY_NO_WILDCARD_ACTION" => Some(GuardError::Crashed(
+            "cfn-guard panicked: called `Result::unwrap()` on an `Err` value".to_string(),
+        )),
+        "RDS_INSTANCE_NOT_PUBLIC" => Some(GuardError::TimedOut { millis: 2000 }),
+        _ => None,
+    });
+    let rules = RuleSet::from_items(all_guard_items());
+    let template = Template::parse(ESTATE_YAML.as_bytes()).unwrap();
+    let options = EvaluateOptions {
+        guard: &runner,
+        ..EvaluateOptions::default()
+    };
+    let report = evaluate_with(&template, &rules, &Thresholds::default(), &options).unwrap();
+    let unresolved: Vec<(&str, &str, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| f.is_unresolved())
+        .map(|f| (f.rule.as_str(), f.resource.as_str(), f.reason.as_str()))
+        .collect();
+    let not_checked = "the Guard rules could not be checked on this template: ";
+    assert_eq!(
+        unresolved,
+        [
+            (
+                "S3_BUCKET_SSE_ENABLED",
+                TEMPLATE,
+                &*format!(
+                    "{not_checked}Guard needed more than 96 MiB of memory to evaluate these rules on this template"
+                )
+            ),
+            (
+                "IAM_POLICY_NO_WILDCARD_ACTION",
+                TEMPLATE,
+                &*format!(
+                    "{not_checked}Guard ended abnormally on this template: cfn-guard panicked: called `Result::unwrap()` on an `Err` value"
+                )
+            ),
+            (
+                "RDS_INSTANCE_NOT_PUBLIC",
+                TEMPLATE,
+                &*format!(
+                    "{not_checked}Guard took longer than 2 s to evaluate these rules on this template"
+                )
+            ),
+        ]
+    );
+    // The items that ran are reported as usual.
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "CLOUDTRAIL_LOG_FILE_VALIDATION_ENABLED"
+                && f.resource == "Trail"
+                && !f.is_unresolved())
+    );
+    // Never a pass: the resolved trail finding flags it, and so would the
+    // unresolved ones alone.
+    assert_eq!(report.verdict, Verdict::Flagged);
+
+    // Stopped while Guard ran an item: no report, and the item is pending.
+    let stopped =
+        Failing(|rule| (rule == "RDS_INSTANCE_NOT_PUBLIC").then_some(GuardError::Stopped));
+    let options = EvaluateOptions {
+        guard: &stopped,
+        ..EvaluateOptions::default()
+    };
+    match evaluate_with(&template, &rules, &Thresholds::default(), &options) {
+        Err(EvaluationError::Stopped { pending }) => {
+            assert_eq!(pending, ["RDS_INSTANCE_NOT_PUBLIC"]);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -91,9 +91,10 @@ fn bad_protocol() -> impl Strategy<Value = (String, &'static str)> {
             "which is no protocol's name or number"
         )),
         // The key misspelt: no protocol, and a key that is none of a rule's.
+        // (A quote in a double-quoted key is written escaped.)
         "[A-Za-z]{0,3}[\"' ]?".prop_map(|noise| {
             (
-                format!("\"IpProtocol{noise}x\": tcp, "),
+                format!("\"IpProtocol{}x\": tcp, ", noise.replace('"', "\\\"")),
                 "which is no property of an ingress rule",
             )
         }),

@@ -1,21 +1,28 @@
 //! `cargo xtask demo` (`make demo`): the pipeline's two custom stages at
 //! work on one machine.
 //!
-//! Starts moto (S3, DynamoDB, CloudFormation), the fake CodePipeline job API
-//! and the calculator on free loopback ports, runs the real `cfn-validate`
-//! and `service-status` binaries under a local Lambda Runtime API, and plays
-//! CodePipeline: it sends each stage real job events (re-invoking with the
-//! continuation token when a stage asks for it) and prints each action as
-//! CodePipeline records it. The story is the original project's:
+//! Starts moto (S3, DynamoDB, CloudFormation, EC2, ELBv2, CloudWatch), the
+//! fake CodePipeline job API and the calculator on free loopback ports,
+//! runs the real `cfn-validate` and `service-status` binaries under a local
+//! Lambda Runtime API, and plays CodePipeline: it sends each stage real job
+//! events (re-invoking with the continuation token when a stage asks for
+//! it) and prints each action as CodePipeline records it. The story is the
+//! original project's, and the health gate's:
 //!
 //! 1. Static_Check passes the calculator's template;
 //! 2. Static_Check fails a template with SSH open to the world, naming the
 //!    rule and the resource;
-//! 3. Service_Status passes the running calculator;
+//! 3. Service_Status passes the test stack: complete, both targets behind
+//!    its load balancer healthy, its alarms OK, the calculator answering
+//!    three times in a row;
 //! 4. Service_Status waits out a test stack still coming up (its load
 //!    balancer answers 502 until CodeDeploy is done) and passes it, with no
 //!    false failure;
-//! 5. Service_Status fails the calculator started on the wrong port.
+//! 5. Service_Status fails the calculator started on the wrong port;
+//! 6. Service_Status does not pass a release that answers 200 through its
+//!    load balancer while one of its instances is stopped (the target
+//!    `unused`, `Target.InvalidState`) and its 5xx alarm is in `ALARM`;
+//! 7. Service_Status passes the same release once it is healthy again.
 //!
 //! Everything it starts stops when it ends, Ctrl-C included.
 
@@ -34,6 +41,8 @@ use serde_json::json;
 const BUCKET: &str = "cicd-artifactbucket";
 const TABLE: &str = "CICD-Rules";
 const TEST_STACK: &str = "CICD-test-stack";
+/// Actions the demo plays.
+const ACTIONS: usize = 7;
 
 /// A load balancer in front of the calculator while CodeDeploy installs it:
 /// `502 Bad Gateway` until `ready`, then each request forwarded.
@@ -59,6 +68,14 @@ fn load_balancer(target: String, ready: Instant) -> ServerThread {
         }
     };
     ServerThread::start("load-balancer", 0, axum::Router::new().fallback(forward))
+}
+
+/// One GET of `url` and its status, or why there is none.
+fn answer(url: &str) -> String {
+    match http_client::get(url, Duration::from_secs(5)) {
+        Ok(response) => format!("GET {url} → {}", response.status),
+        Err(e) => format!("GET {url} → no answer: {e}"),
+    }
 }
 
 /// Plays CodePipeline for one action: invokes the function with the job,
@@ -150,7 +167,7 @@ impl Shown for JobEvent {
 async fn demo() {
     let root = workspace_root();
     println!(
-        "Starting moto (S3, DynamoDB, CloudFormation), the fake CodePipeline and the calculator…"
+        "Starting moto (S3, DynamoDB, CloudFormation, EC2, ELBv2, CloudWatch), the fake CodePipeline and the calculator…"
     );
     let stage = Stage::with_moto().env("RULES_TABLE", TABLE);
     let (moto, pipeline) = (stage.moto(), &stage.pipeline);
@@ -177,9 +194,20 @@ async fn demo() {
         ]),
     )
     .await;
-    // The test stack's output, as Test_Stack leaves it.
-    moto.create_stack_with_output(TEST_STACK, "Url", &calculator.url())
-        .await;
+    // The test stack as Test_Stack leaves it: its load balancer (here, a
+    // forwarder to the calculator) in its Url output, two instances behind
+    // its target group, its two alarms OK.
+    let stack_balancer = load_balancer(calculator.url(), Instant::now());
+    let stack_url = format!("http://{}/", stack_balancer.addr());
+    let release = moto.create_release_stack(TEST_STACK, &stack_url, 2).await;
+    // The pipeline's plan, with the alarms by name (moto's CloudFormation
+    // does not list a stack's alarms) and a quicker probe interval.
+    let gate = || {
+        JobEvent::new().function_name("CICD-service-status").user_parameters(
+            json!({"stack": TEST_STACK, "targets": "stack", "alarms": release.alarms(), "probe_interval_seconds": 1})
+                .to_string(),
+        )
+    };
 
     let cfn_validate = ("cfn-validate", stage.spawn(binary("cfn-validate")));
     // The demo's calculator and load balancer are on this machine: loopback,
@@ -217,12 +245,10 @@ async fn demo() {
     .await;
 
     run_action(
-        "Service_Status: the test stack's Url output (the running calculator)",
+        "Service_Status: the test stack (its state, its targets, its alarms, its Url three times)",
         &service_status,
         pipeline,
-        JobEvent::new()
-            .function_name("CICD-service-status")
-            .user_parameters(json!({"stack": TEST_STACK, "output": "Url"}).to_string()),
+        gate(),
     )
     .await;
 
@@ -262,8 +288,48 @@ async fn demo() {
         ),
     ).await;
 
+    // A release that answers 200 through its load balancer, one of whose
+    // instances is stopped, while its targets' 5xx alarm fires.
+    moto.stop_instances(&release.instances[1..]);
+    moto.set_alarm_state(
+        &release.target_5xx_alarm,
+        "ALARM",
+        "Threshold Crossed: 2 datapoints [12.0, 9.0] were greater than the threshold (5.0).",
+    )
+    .await;
     println!(
-        "\nCodePipeline recorded {} reports for 5 actions:",
+        "\n  (now instance {} of the release is stopped and alarm {} is in ALARM;\n   through its load balancer, {})",
+        release.instances[1],
+        release.target_5xx_alarm,
+        answer(&stack_url)
+    );
+    run_action(
+        "Service_Status: a release answering 200 with a stopped instance and a firing alarm",
+        &service_status,
+        pipeline,
+        gate(),
+    )
+    .await;
+
+    moto.start_instances(&release.instances[1..]);
+    moto.set_alarm_state(
+        &release.target_5xx_alarm,
+        "OK",
+        "Threshold Crossed: no datapoints were greater than the threshold (5.0).",
+    )
+    .await;
+    println!("\n  (the instance started again, the alarm back to OK)");
+    run_action(
+        "Service_Status: the same release, healthy",
+        &service_status,
+        pipeline,
+        gate(),
+    )
+    .await;
+    drop(stack_balancer);
+
+    println!(
+        "\nCodePipeline recorded {} reports for {ACTIONS} actions:",
         pipeline.reports().len()
     );
     for report in pipeline.reports() {

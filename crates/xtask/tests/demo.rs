@@ -6,7 +6,7 @@
 use std::process::Command;
 
 #[test]
-fn the_demo_plays_the_five_actions_with_their_verdicts() {
+fn the_demo_plays_the_seven_actions_with_their_verdicts() {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["demo", "--no-build"])
         .output()
@@ -21,9 +21,9 @@ fn the_demo_plays_the_five_actions_with_their_verdicts() {
         .lines()
         .skip_while(|l| !l.starts_with("CodePipeline recorded"))
         .skip(1)
-        .take(5)
+        .take(7)
         .collect();
-    assert_eq!(summary.len(), 5, "{text}");
+    assert_eq!(summary.len(), 7, "{text}");
     assert!(
         summary[0].contains("Succeeded  no risk found in cloudformation/application.json"),
         "{text}"
@@ -32,8 +32,14 @@ fn the_demo_plays_the_five_actions_with_their_verdicts() {
         summary[1].contains("Failed     cloudformation/bastion.yaml has risk 200"),
         "{text}"
     );
+    // The test stack passes the gate: its run, its targets, its alarms.
     assert!(
-        summary[2].contains("Succeeded  http://127.0.0.1:"),
+        summary[2].contains("Succeeded  http://127.0.0.1:")
+            && summary[2].contains("; 3 successes in a row (p95 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("target group targetgroup/") && text.contains(": 2 of 2 targets healthy"),
         "{text}"
     );
     // The fresh stack's 502s are waited out, not reported as a failure.
@@ -43,6 +49,35 @@ fn the_demo_plays_the_five_actions_with_their_verdicts() {
     );
     assert!(
         summary[4].contains("did not become healthy within 6 s"),
+        "{text}"
+    );
+    // A release answering 200 with a stopped instance and a firing alarm
+    // does not pass, and the report names both; healthy again, it passes.
+    let stopped = text
+        .lines()
+        .skip_while(|l| !l.contains("is stopped and alarm CICD-test-stack-target-5xx is in ALARM"))
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        stopped.contains("through its load balancer, GET http://127.0.0.1:")
+            && stopped.ends_with("/ → 200)"),
+        "{text}"
+    );
+    assert!(
+        summary[5].contains("Failed     http://127.0.0.1:")
+            && summary[5].contains(
+                " is not healthy: alarm CICD-test-stack-target-5xx is ALARM: Threshold Crossed"
+            ),
+        "{text}"
+    );
+    assert!(
+        text.contains(": 1 of 2 targets healthy: i-")
+            && text.contains(":8080 unused (Target.InvalidState"),
+        "{text}"
+    );
+    assert!(
+        summary[6].contains("Succeeded  http://127.0.0.1:")
+            && summary[6].contains("; 3 successes in a row (p95 "),
         "{text}"
     );
     assert!(

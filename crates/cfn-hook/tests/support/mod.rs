@@ -79,6 +79,12 @@ pub fn hook(
         GivenPayload(payload),
         settings(vars),
     )
+    .with_guard_worker(guard_worker())
+}
+
+/// Guard's workers in process: the `cfn-hook` binary serves them.
+pub fn guard_worker() -> guard_worker::Worker {
+    guard_worker::Worker::of_program(env!("CARGO_BIN_EXE_cfn-hook"))
 }
 
 /// One invocation of `hook` with `event`, 25 s to go.

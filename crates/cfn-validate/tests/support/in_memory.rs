@@ -82,6 +82,11 @@ impl InMemory {
         thresholds: Thresholds,
     ) -> Validator<R, MemoryStore, MemoryStore> {
         Validator::new(rules, thresholds, self.artifacts.clone(), self.own.clone())
+            // Guard in workers of the real binary: this test binary cannot
+            // serve them.
+            .with_guard_worker(guard_worker::Worker::of_program(env!(
+                "CARGO_BIN_EXE_cfn-validate"
+            )))
     }
 
     /// Runs the handler on `event` with `rules`.

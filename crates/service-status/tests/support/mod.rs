@@ -9,30 +9,27 @@ use std::time::Duration;
 use harness::codepipeline::JobReport;
 use harness::events::JobEvent;
 use health_check::{Checker, Settings, TargetPolicy};
+use health_gate::{Alarms, Stacks, TargetGroups};
 use pipeline_job::Runner;
+use release_signals::AwsSignals;
 use service_status::ServiceStatus;
 
 /// The stage rig, a runner reporting to its fake CodePipeline, and the
-/// handler.
-pub struct Stage {
+/// handler, reading the release's signals through `S`.
+pub struct Stage<S = AwsSignals> {
     pub rig: harness::stage::Stage,
     pub runner: Runner,
-    pub service: ServiceStatus,
+    pub service: ServiceStatus<S>,
 }
 
 impl Stage {
-    /// A stage whose CloudFormation client points at `cfn_endpoint` (an
-    /// unused port when the test reads no stack).
-    pub fn new(cfn_endpoint: &str, checker: Checker) -> Stage {
-        let rig = harness::stage::Stage::new();
-        let runner =
-            Runner::from_sdk(&rig.pipeline.sdk_config()).with_reserve(Duration::from_millis(300));
-        let cfn = aws_sdk_cloudformation::Client::new(&harness::sdk_config(cfn_endpoint));
-        Stage {
-            rig,
-            runner,
-            service: ServiceStatus::new(cfn, checker).with_margin(Duration::from_millis(100)),
-        }
+    /// A stage whose AWS clients (CloudFormation, ELBv2, CloudWatch) point
+    /// at `aws_endpoint` (an unused port when the test reads none).
+    pub fn new(aws_endpoint: &str, checker: Checker) -> Stage {
+        Stage::with_signals(
+            AwsSignals::from_sdk(&harness::sdk_config(aws_endpoint)),
+            checker,
+        )
     }
 
     /// A stage with no CloudFormation whose checker may reach loopback,
@@ -40,6 +37,21 @@ impl Stage {
     /// allows); nothing else is allowed.
     pub fn plain() -> Stage {
         Stage::new("http://127.0.0.1:9", loopback_checker())
+    }
+}
+
+impl<S: Stacks + TargetGroups + Alarms + Clone + 'static> Stage<S> {
+    /// A stage reading the release's signals through `signals` (in-process
+    /// ports, for states AWS's emulators cannot produce).
+    pub fn with_signals(signals: S, checker: Checker) -> Stage<S> {
+        let rig = harness::stage::Stage::new();
+        let runner =
+            Runner::from_sdk(&rig.pipeline.sdk_config()).with_reserve(Duration::from_millis(300));
+        Stage {
+            rig,
+            runner,
+            service: ServiceStatus::new(signals, checker).with_margin(Duration::from_millis(100)),
+        }
     }
 
     /// Invokes the handler on `event` with a Lambda deadline `timeout` from

@@ -84,10 +84,12 @@ impl Rule {
 
     /// Whether the rule has anything to look at in `template`: a native
     /// rule, a resource it covers; a guard item, a resource of a type its
-    /// rules select, or anything when they may read any part of it.
+    /// rules read, or anything when they may read any part of it. (Told
+    /// without running Guard, so a guard item may still have a finding on a
+    /// template it does not apply to: "the template must have a trail".)
     pub fn applies_to(&self, template: &Template) -> bool {
         match &self.kind {
-            RuleKind::Guard(rules) => match rules.selected_types() {
+            RuleKind::Guard(rules) => match rules.types_read() {
                 None => true,
                 Some(types) => template
                     .resources
