@@ -351,6 +351,42 @@ class CfnValidateRole(unittest.TestCase):
         )
 
 
+def cloudformation_grants(template, role):
+    """(action, resource) for each CloudFormation action a role may call."""
+    return [
+        (a, r)
+        for s in statements(template, role)
+        for a in listed(s["Action"])
+        if a.startswith("cloudformation:")
+        for r in listed(s["Resource"])
+    ]
+
+
+PROD_STACK = {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}-prod-stack/*"}
+
+
+class CfnValidateBaseline(unittest.TestCase):
+    """Static_Check's baseline is the production stack, which its role may
+    read the template of, and nothing else of CloudFormation."""
+
+    def test_reads_only_the_production_stacks_template(self):
+        template = load("cicd.yaml")
+        self.assertEqual(cloudformation_grants(template, "CfnValidateRole"), [("cloudformation:GetTemplate", PROD_STACK)])
+        stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+        static = next(a for s in stages for a in s["Actions"] if a.get("Namespace") == "StaticCheck")
+        parameters = static["Configuration"]["UserParameters"]["Fn::Sub"]
+        self.assertIn('"baseline": {"stack": "${AWS::StackName}-prod-stack"}', parameters)
+        # What the Prod_Stack stage deploys is that stack.
+        deployed = [a["Configuration"].get("StackName") for s in stages for a in s["Actions"] if s["Name"] == "Prod_Stack"]
+        self.assertIn({"Fn::Sub": "${AWS::StackName}-prod-stack"}, deployed)
+
+    def test_a_wider_grant_is_caught(self):
+        template = load("cicd.yaml")
+        policy = template["Resources"]["CfnValidateRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        policy["Statement"].append({"Effect": "Allow", "Action": "cloudformation:GetTemplate", "Resource": "*"})
+        self.assertNotEqual(cloudformation_grants(template, "CfnValidateRole"), [("cloudformation:GetTemplate", PROD_STACK)])
+
+
 class ServiceStatusRole(unittest.TestCase):
     """The health gate reads the test stack's resources, its targets' health
     and its alarms, and nothing more; the alarms it reads are the ones

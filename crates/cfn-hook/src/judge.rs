@@ -16,7 +16,8 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 use template_rules::guard::TEMPLATE;
 use template_rules::{
-    EvaluateOptions, Finding, Report, Rule, RuleSet, Template, Thresholds, UNSEEN, UNSEEN_RISK,
+    EvaluateOptions, Finding, Guidance, Report, Rule, RuleSet, Template, Thresholds, UNSEEN,
+    UNSEEN_RISK,
 };
 
 use crate::answer::MessageLimit;
@@ -90,27 +91,20 @@ pub struct AppliedRule {
     pub id: String,
     /// The risk of one of its findings.
     pub risk: u64,
-    /// What to change and where to read more, from its item.
+    /// What to change and where to read more, from its item (`remediation`
+    /// and `link`: an annotation's `remediationMessage` and
+    /// `remediationLink`); none for the engine's own `(unseen)`.
     pub guidance: Guidance,
 }
 
-/// A rule item's advice on what to do about its findings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Guidance {
-    /// What to change (an annotation's `remediationMessage`).
-    pub remediation: Option<String>,
-    /// Where to read more (an annotation's `remediationLink`).
-    pub link: Option<String>,
-}
-
-impl Guidance {
-    /// The advice `rule`'s item gives. Rule items hold none in this
-    /// version of the rules table (their fields are `rule`, `category`,
-    /// `ruletype`, `ruledata`, `riskvalue`, `active`, `suppressible`), so
-    /// annotations carry none; an item field for it is read here, and only
-    /// here.
-    pub fn of(_rule: &Rule) -> Guidance {
-        Guidance::default()
+impl AppliedRule {
+    /// `rule`, with its item's advice.
+    fn of(rule: &Rule) -> AppliedRule {
+        AppliedRule {
+            id: rule.id.clone(),
+            risk: rule.risk,
+            guidance: rule.guidance.clone(),
+        }
     }
 }
 
@@ -154,18 +148,14 @@ pub fn judge(
     let mut applied: Vec<AppliedRule> = rules
         .active()
         .filter(|rule| rule.applies_to(&template))
-        .map(|rule| AppliedRule {
-            id: rule.id.clone(),
-            risk: rule.risk,
-            guidance: Guidance::of(rule),
-        })
+        .map(AppliedRule::of)
         .collect();
     for finding in report.findings.iter().chain(&context) {
         if !applied.iter().any(|rule| rule.id == finding.rule) {
             applied.push(AppliedRule {
                 id: finding.rule.clone(),
                 risk: finding.risk,
-                guidance: Guidance::default(),
+                guidance: report.guidance(&finding.rule).cloned().unwrap_or_default(),
             });
         }
     }
@@ -219,6 +209,11 @@ fn scope(
             suppression_reason: None,
             resource_type,
             unresolved: vec![format!("{} is not in the template", change.logical_id)],
+            // Never matched with a baseline: always new.
+            fingerprint: String::new(),
+            guard_rule: None,
+            suppression_expired: None,
+            baseline: None,
         });
     }
     let judgement = thresholds.judge(&counted);
@@ -230,6 +225,8 @@ fn scope(
             unresolved_policy: report.unresolved_policy,
             findings: counted,
             warnings: report.warnings,
+            rules: report.rules,
+            baseline: report.baseline,
         },
         context,
     )

@@ -182,9 +182,38 @@ async fn every_fixture_event_is_answered_with_its_payload_from_moto_through_a_pr
             ),
         ]
     );
-    assert_eq!(answers[0].1["message"], "no risk found in stack web");
+    // The empty table stands for the defaults and the standard pack: the
+    // calculator's template passes with the pack's findings it suppresses,
+    // their reasons shown.
+    assert_eq!(
+        answers[0].1["message"],
+        "no risk found in stack web; 2 suppressed findings\n\
+         suppressed in the template:\n\
+         ElbDeletionProtection on LoadBalancer (line 66): LoadBalancerAttributes[Key=deletion_protection.enabled] is not set (CloudFormation's default: false) [risk 5, suppressed: A stage's load balancer is created and deleted with its stage stack (make teardown, a stack replaced); deletion protection would make every teardown fail.]\n\
+         ElbListenerHttpsRedirect on Listener (line 293): DefaultActions[*].RedirectConfig.Protocol does not include HTTPS [risk 20, suppressed: A demo service without a domain or a certificate: the stage's load balancer serves plain HTTP on port 80 by design (README, Deployment choices). Add an HTTPS listener with an ACM certificate for a real service.]"
+    );
+    // Each annotation carries its pack rule's remediation and link.
+    let seeded = template_rules::RuleSet::from_items(rules_table::seed_items());
+    let skipped = &answers[0].1["annotations"][1];
+    assert_eq!(skipped["annotationName"], "ElbDeletionProtection");
+    assert_eq!(skipped["status"], "SKIPPED");
+    let rule = seeded.get("ElbDeletionProtection").unwrap();
+    assert_eq!(
+        skipped["remediationMessage"].as_str(),
+        rule.guidance.remediation.as_deref()
+    );
+    assert_eq!(
+        skipped["remediationLink"].as_str(),
+        rule.guidance.link.as_deref()
+    );
+    assert!(
+        skipped["remediationLink"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://docs.aws.amazon.com/")
+    );
     assert!(answers[1].1["message"].as_str().unwrap().starts_with(
-        "stack web has risk 200 (fails from 50):\nIngressOpenToWorld on BastionSg (line 15)"
+        "stack web has risk 210 (fails from 50):\nIngressOpenToWorld on BastionSg (line 15)"
     ));
     assert_eq!(
         answers[1].1["annotations"][1]["annotationName"],
@@ -198,7 +227,7 @@ async fn every_fixture_event_is_answered_with_its_payload_from_moto_through_a_pr
             .contains("\non resources the change set does not create or change (not counted):\n")
     );
 
-    // The empty table stood for the default rules, and was not written.
+    // The empty table stood for its seed, and was not written.
     let scanned = moto
         .dynamodb()
         .scan()

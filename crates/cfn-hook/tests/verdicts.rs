@@ -37,12 +37,18 @@ const BASTION_FINDINGS: &str = "1 finding: BastionSg (line 15): SecurityGroupIng
 async fn a_stack_that_passes_succeeds() {
     let hook = hook(RuleSet::default_items(), Ok(stack_payload(&text(APP))), &[]);
     let answer = answer(&hook, event("stack-create")).await;
+    // The template suppresses two of the standard pack's rules, which the
+    // default rules alone lack: said, as cfn-validate says it.
     assert_eq!(
         answer,
         HookAnswer {
             hook_status: HookStatus::Success,
             error_code: None,
-            message: "no risk found in stack web".into(),
+            message: "no risk found in stack web\n\
+                      warnings:\n\
+                      LoadBalancer (line 66): suppresses ElbDeletionProtection, which is not a rule in this rule set\n\
+                      Listener (line 293): suppresses ElbListenerHttpsRedirect, which is not a rule in this rule set"
+                .into(),
             client_request_token: Some("2d0a8e3f-6b1c-4f7a-9d2e-5c8b7a6f1e01".into()),
             annotations: Vec::new(),
         }
@@ -127,6 +133,52 @@ async fn a_flagged_stack_goes_on_with_failed_annotations_unless_hook_flagged_is_
         )
     );
     assert_eq!(answer.annotations, annotations);
+}
+
+#[tokio::test]
+async fn annotations_carry_the_rule_items_remediation_and_link() {
+    let rules = RuleSet::items_from_str(
+        r#"
+- rule: Versioned
+  category: S3
+  ruletype: property
+  ruledata: {types: [AWS::S3::Bucket], require: {path: VersioningConfiguration.Status, equals: Enabled, missing: fails}}
+  riskvalue: 60
+  active: "Y"
+  remediation: Set VersioningConfiguration.Status to Enabled.
+  link: https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+  frameworks: [AWS FSBP S3.14]
+"#,
+    )
+    .unwrap();
+    let template = "Resources:\n  A: {Type: AWS::S3::Bucket}\n  B: {Type: AWS::S3::Bucket}\n";
+    let hook = hook(rules, Ok(stack_payload(template)), &[]);
+    let answer = answer(&hook, event("stack-create")).await;
+    assert_eq!(
+        answer,
+        HookAnswer {
+            hook_status: HookStatus::Failed,
+            error_code: Some(ErrorCode::NonCompliant),
+            message: "stack web has risk 120 (fails from 50):\n\
+                      Versioned on A (line 2): VersioningConfiguration is not set [risk 60]\n  \
+                      fix: Set VersioningConfiguration.Status to Enabled. [AWS FSBP S3.14] https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html\n\
+                      Versioned on B (line 3): VersioningConfiguration is not set [risk 60]"
+                .into(),
+            client_request_token: Some("2d0a8e3f-6b1c-4f7a-9d2e-5c8b7a6f1e01".into()),
+            annotations: vec![Annotation {
+                remediation_message: Some("Set VersioningConfiguration.Status to Enabled.".into()),
+                remediation_link: Some(
+                    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html".into()
+                ),
+                ..annotation(
+                    "Versioned",
+                    AnnotationStatus::Failed,
+                    "2 findings: A (line 2): VersioningConfiguration is not set; B (line 3): VersioningConfiguration is not set",
+                    Severity::High,
+                )
+            }],
+        }
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 use crate::error::ParseError;
 use crate::limits::Limits;
+use crate::node::Node;
 use crate::yaml;
 
 /// Parses any YAML or JSON document (a rules file, say) into a value, with
@@ -22,4 +23,19 @@ pub fn parse_document(source: &[u8]) -> Result<serde_json::Value, ParseError> {
         ))
     })?;
     yaml::document(text, &limits).map(|node| node.to_json())
+}
+
+/// Parses YAML or JSON text into a template value, borrowing from `text`,
+/// with a template's caps: a value a template writes as JSON text (a policy
+/// document in a string), read as CloudFormation reads it.
+pub fn parse_node(text: &str) -> Result<Node<'_>, ParseError> {
+    let limits = Limits::default();
+    if text.len() > limits.max_bytes {
+        return Err(ParseError::whole(format!(
+            "the text is {} bytes; the limit is {}",
+            text.len(),
+            limits.max_bytes
+        )));
+    }
+    yaml::document(text, &limits)
 }

@@ -19,7 +19,9 @@
 //! - [`Template::resolver`] gives a [`Resolver`]: the values a property may
 //!   take once the stack exists (`Ref` to a parameter's `Default`, both
 //!   branches of `Fn::If`, `Fn::Sub`, `Fn::Join`, `Fn::FindInMap`, ...).
-//!   What cannot be known (`Fn::GetAtt`, a parameter without a `Default`,
+//!   `Fn::GetAtt` of a property the template writes (a VPC's `CidrBlock`)
+//!   is that value. What cannot be known (any other `Fn::GetAtt`, a
+//!   parameter without a `Default`,
 //!   a bound of [`resolve::allowance`] reached) is an [`Unknown`] that says
 //!   what, never a value silently dropped.
 //! - [`view::views`] gives each resource in the forms it may take once
@@ -77,7 +79,7 @@ pub mod unseen;
 pub mod view;
 mod yaml;
 
-pub use document::parse_document;
+pub use document::{parse_document, parse_node};
 pub use error::ParseError;
 pub use limits::{CLOUDFORMATION_MAX_TEMPLATE_BYTES, Limits};
 pub use node::{Node, Object};

@@ -161,6 +161,17 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// The key as stored (borrowed for as long as the mapping) and the
+    /// value under `key`.
+    pub fn get_entry(&self, key: &str) -> Option<(&str, &Node<'a>)> {
+        let at = match &self.index {
+            Some(index) => *index.get(key)?,
+            None => self.entries.iter().position(|(k, _)| k.as_ref() == key)?,
+        };
+        let (k, v) = &self.entries[at];
+        Some((k.as_ref(), v))
+    }
+
     /// Whether `key` is one of the mapping's keys.
     pub fn contains_key(&self, key: &str) -> bool {
         match &self.index {

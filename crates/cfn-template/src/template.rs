@@ -237,12 +237,18 @@ impl<'a> Template<'a> {
     }
 
     /// A resolver of this template's values: `Ref`s to its parameters and
-    /// resources, `Fn::FindInMap` in its mappings.
+    /// resources, `Fn::FindInMap` in its mappings, `Fn::GetAtt` of the
+    /// attributes that are properties its resources write.
     pub fn resolver<'t>(&'t self) -> Resolver<'t> {
         Resolver::new(
             &self.parameters,
             &self.mappings,
             self.resources.iter().map(|r| r.logical_id.as_str()),
+        )
+        .with_bodies(
+            self.resources
+                .iter()
+                .map(|r| (r.logical_id.as_str(), &r.body)),
         )
     }
 }

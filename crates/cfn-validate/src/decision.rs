@@ -11,10 +11,15 @@
 //! Findings are listed most important first, since CodePipeline keeps only
 //! so much of a summary (2048 characters) or a message (5000): resolved
 //! findings, then unresolved ones (saying what could not be resolved), then
-//! suppressed ones (with their reasons, so the approver sees what was
-//! waived), then the template's warnings. What does not fit is counted in a
+//! those a baseline held already and the verdict left out, then suppressed
+//! ones (with their reasons, so the approver sees what was waived), then
+//! the template's warnings. After the first finding of a rule that says how
+//! to fix it comes its remediation, once. What does not fit is counted in a
 //! last "… and N more" line, never cut mid-line (`scoring::listing`, which
 //! cfn-hook's messages share).
+//!
+//! Compared with a baseline (a deployed stack's template), the headline
+//! says how many findings are new and how many existing.
 
 use std::collections::BTreeMap;
 
@@ -27,8 +32,10 @@ use template_rules::{Report, Thresholds, Verdict};
 /// for a template that may go on, a `JobFailed` for one that may not.
 ///
 /// A success carries the output variables `verdict`, `risk` (what the
-/// verdict counts), `findings` (unsuppressed, resolved or not),
-/// `unresolved` and `suppressed`.
+/// verdict counts), `findings` (the unsuppressed ones it counts, resolved or
+/// not), `unresolved`, `suppressed`, `new` and `existing` (unsuppressed
+/// findings a baseline did not hold, and did; without one, every finding
+/// is new).
 pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Outcome, JobError> {
     let unresolved = report.unresolved_count();
     let suppressed = report.suppressed_count();
@@ -41,6 +48,8 @@ pub fn decide(file: &str, report: &Report, thresholds: &Thresholds) -> Result<Ou
     );
     variables.insert("unresolved".to_string(), unresolved.to_string());
     variables.insert("suppressed".to_string(), suppressed.to_string());
+    variables.insert("new".to_string(), report.new_count().to_string());
+    variables.insert("existing".to_string(), report.existing_count().to_string());
 
     let listing = Listing::of(report);
     let headline = headline(file, report, thresholds);
@@ -133,6 +142,45 @@ mod tests {
             Err(JobError::failed(
                 "t.yaml has risk 200 (fails from 50):\nIngressOpenToWorld on BastionSg (line 2): SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0 [risk 100]\nSSHOpenToWorld on BastionSg (line 2): SecurityGroupIngress[0] admits tcp 22 from 0.0.0.0/0 [risk 100]"
             ))
+        );
+    }
+
+    #[test]
+    fn a_rule_s_remediation_follows_its_first_finding_once() {
+        let rules = RuleSet::from_file_str(
+            r#"
+- rule: Versioned
+  category: S3
+  ruletype: property
+  ruledata: {types: [AWS::S3::Bucket], require: {path: VersioningConfiguration.Status, equals: Enabled, missing: fails}}
+  riskvalue: 60
+  active: "Y"
+  remediation: Set VersioningConfiguration.Status to Enabled.
+  link: https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+  frameworks: [AWS FSBP S3.14]
+"#,
+        )
+        .unwrap();
+        let template = "Resources:
+  A: {Type: AWS::S3::Bucket}
+  B: {Type: AWS::S3::Bucket}
+";
+        let thresholds = Thresholds::default();
+        let report = evaluate(
+            &Template::parse(template.as_bytes()).unwrap(),
+            &rules,
+            &thresholds,
+        )
+        .unwrap();
+        let Err(error) = decide("t.yaml", &report, &thresholds) else {
+            panic!("a risk of 120 fails")
+        };
+        assert_eq!(
+            error.message,
+            "t.yaml has risk 120 (fails from 50):\n\
+             Versioned on A (line 2): VersioningConfiguration is not set [risk 60]\n  \
+             fix: Set VersioningConfiguration.Status to Enabled. [AWS FSBP S3.14] https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html\n\
+             Versioned on B (line 3): VersioningConfiguration is not set [risk 60]"
         );
     }
 }

@@ -1,27 +1,32 @@
 //! The Static_Check stage: scores the CloudFormation template in the job's
 //! input artifact against the rules table, and reports the verdict.
 //!
-//! 1. Read `UserParameters` (`input`, `file`, optional `output` bucket).
+//! 1. Read `UserParameters` (`input`, `file`, optional `output` bucket and
+//!    `baseline` stack).
 //! 2. Read the input artifact with the job's artifact credentials and the
 //!    template out of it (both capped).
 //! 3. Load the rules from the [`RulesSource`] (in Lambda, the `RULES_TABLE`
-//!    DynamoDB table, seeded with the defaults when empty).
+//!    DynamoDB table, seeded with the defaults when empty), and, for a
+//!    baseline, the template the stack was deployed with
+//!    ([`DeployedTemplates`]: CloudFormation's `GetTemplate`).
 //! 4. Parse the template, build the rules and evaluate with
-//!    `template-rules` (through `scoring`, which cfn-hook shares):
-//!    CPU-bound, so on a blocking thread ([`Invocation::spawn_blocking`]),
-//!    under a budget that gives up when the runner stops the handler. Guard
-//!    items run in worker processes of this binary (`guard-worker`), within
-//!    the memory [`guard_memory`] gives them and killed when the budget is
-//!    spent. [`decision::decide`] turns the report into the result to
-//!    report.
+//!    `template-rules` (through `scoring`, which cfn-hook shares), and the
+//!    baseline's template too, each finding then new or existing (only new
+//!    ones count): CPU-bound, so on a blocking thread
+//!    ([`Invocation::spawn_blocking`]), under a budget that gives up when
+//!    the runner stops the handler. Guard items run in worker processes of
+//!    this binary (`guard-worker`), within the memory [`guard_memory`] gives
+//!    them and killed when the budget is spent. [`decision::decide`] turns
+//!    the report into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
 //!    `output` names a bucket, `valid.template.zip` or `flagged.template.zip`
 //!    there, with the function's own credentials.
 //!
-//! The handler knows the rules and the artifacts only through their ports
-//! ([`RulesSource`], [`JobStores`], [`ArtifactStore`]): DynamoDB and S3 in
-//! Lambda ([`Validator::from_sdk`]), memory in tests. The runner in
+//! The handler knows the rules, the artifacts and the deployed stacks only
+//! through their ports ([`RulesSource`], [`JobStores`], [`ArtifactStore`],
+//! [`DeployedTemplates`]): DynamoDB, S3 and CloudFormation in Lambda
+//! ([`Validator::from_sdk`]), memory in tests. The runner in
 //! `pipeline-job` reports the result, exactly once.
 //!
 //! Start with [`Validator::validate`], then [`decision::decide`].
@@ -29,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod decision;
+pub mod deployed;
 pub mod params;
 
 use std::path::Path;
@@ -40,13 +46,14 @@ use guard_worker::Worker;
 use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
-use scoring::ScoreError;
+use scoring::{Earlier, ScoreError};
 use template_rules::{
-    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, Report, TemplateReport, Thresholds,
-    ValidationReport, Verdict,
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, Report, RuleSet, TemplateReport,
+    Thresholds, ValidationReport, Verdict,
 };
 use tracing::{info, warn};
 
+pub use deployed::{CloudFormationTemplates, DeployedTemplates, MemoryStacks, NoStacks};
 pub use params::Params;
 // The settings and Guard's memory are shared with cfn-hook (crate `scoring`).
 pub use scoring::{Settings, SettingsError, guard_memory, settings};
@@ -58,9 +65,10 @@ pub const VALID_COPY: &str = "valid.template.zip";
 /// The copy left in the `output` bucket for a template flagged for approval.
 pub const FLAGGED_COPY: &str = "flagged.template.zip";
 
-/// The Static_Check handler: its rules, thresholds and artifact stores.
+/// The Static_Check handler: its rules, thresholds, artifact stores and
+/// the deployed stacks a job may name as its baseline.
 #[derive(Debug, Clone)]
-pub struct Validator<R, J, O> {
+pub struct Validator<R, J, O, D = NoStacks> {
     rules: R,
     thresholds: Thresholds,
     /// Makes the store for each job's artifacts, with its credentials.
@@ -71,10 +79,13 @@ pub struct Validator<R, J, O> {
     guard_memory_limit: usize,
     /// Where Guard runs: always a bounded worker process.
     guard: Worker,
+    /// Where a baseline stack's template is read.
+    deployed: D,
 }
 
-/// The validator Lambda runs: DynamoDB rules, S3 artifacts.
-pub type AwsValidator = Validator<RulesTable, S3Stores, S3Store>;
+/// The validator Lambda runs: DynamoDB rules, S3 artifacts, CloudFormation
+/// stacks.
+pub type AwsValidator = Validator<RulesTable, S3Stores, S3Store, CloudFormationTemplates>;
 
 impl AwsValidator {
     /// The rules table named in `settings`, and S3, through clients made
@@ -87,6 +98,9 @@ impl AwsValidator {
             S3Store::new(artifacts::s3::own_client(sdk)),
         )
         .with_guard_memory_limit(settings.guard_memory_limit)
+        .with_deployed(CloudFormationTemplates::new(
+            aws_sdk_cloudformation::Client::new(sdk),
+        ))
     }
 }
 
@@ -98,7 +112,8 @@ where
 {
     /// A validator over these ports: its rules, the thresholds of its
     /// verdicts, the stores for each job's artifacts and its own store (for the
-    /// copy in the `output` bucket).
+    /// copy in the `output` bucket). It reads no stacks until given
+    /// [`Validator::with_deployed`].
     pub fn new(rules: R, thresholds: Thresholds, job_stores: J, own_store: O) -> Self {
         Validator {
             rules,
@@ -107,6 +122,28 @@ where
             own_store,
             guard_memory_limit: EvaluateOptions::default().guard_memory_limit,
             guard: Worker::new(),
+            deployed: NoStacks,
+        }
+    }
+}
+
+impl<R, J, O, D> Validator<R, J, O, D>
+where
+    R: RulesSource,
+    J: JobStores,
+    O: ArtifactStore,
+    D: DeployedTemplates,
+{
+    /// The same validator, reading a baseline stack's template from `deployed`.
+    pub fn with_deployed<E: DeployedTemplates>(self, deployed: E) -> Validator<R, J, O, E> {
+        Validator {
+            rules: self.rules,
+            thresholds: self.thresholds,
+            job_stores: self.job_stores,
+            own_store: self.own_store,
+            guard_memory_limit: self.guard_memory_limit,
+            guard: self.guard,
+            deployed,
         }
     }
 
@@ -145,6 +182,18 @@ where
         )?);
         let table = self.rules.name().to_string();
         let items = self.rules.items().await.map_err(table_error)?;
+        let baseline = match &params.baseline {
+            Some(baseline) => {
+                let stack = baseline.stack.clone();
+                let deployed = self.deployed.original_template(&stack).await?;
+                info!(stack = %stack, exists = deployed.is_some(), "read the baseline stack's template");
+                Some(DeployedBaseline {
+                    stack,
+                    template: deployed,
+                })
+            }
+            None => None,
+        };
 
         let report = {
             let (template, file, thresholds) =
@@ -156,14 +205,19 @@ where
                 self.guard_memory_limit,
                 self.guard.clone(),
                 move |options| {
-                    let rules = scoring::rule_set(&table, items)?;
-                    scoring::score(&template, &file, &table, &rules, &thresholds, options)
+                    let rules = scoring::rule_set(&table, items).map_err(score_error)?;
+                    let mut report =
+                        scoring::score(&template, &file, &table, &rules, &thresholds, options)
+                            .map_err(score_error)?;
+                    if let Some(baseline) = baseline {
+                        compare(&mut report, baseline, &table, &rules, &thresholds, options)?;
+                    }
+                    Ok::<_, JobError>(report)
                 },
             )
-            .await
-            .map_err(score_error)?
+            .await?
         };
-        info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
+        info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), new = report.new_count(), existing = report.existing_count(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
             warn!(%warning, "template warning");
         }
@@ -229,6 +283,48 @@ where
         info!(%location, "wrote the template copy");
         Ok(())
     }
+}
+
+/// The template a baseline stack was deployed with, `None` when the stack
+/// does not exist (yet).
+struct DeployedBaseline {
+    stack: String,
+    template: Option<String>,
+}
+
+/// Marks the findings of `report` new or existing against the findings of
+/// the baseline stack's template (evaluated with the same rules and
+/// options, `scoring::compare_with_earlier`, as cfn-hook does with a
+/// stack's previous template), and judges again: only new ones count. A
+/// stack that does not exist has none: every finding is new. Its template
+/// is the stage's setup: one that cannot be read, or that the rules cannot
+/// be evaluated on, is a `ConfigurationError`.
+fn compare(
+    report: &mut Report,
+    baseline: DeployedBaseline,
+    table: &str,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Result<(), JobError> {
+    let DeployedBaseline { stack, template } = baseline;
+    let against = match template {
+        Some(_) => format!("stack {stack}"),
+        None => format!("stack {stack}, which does not exist yet"),
+    };
+    let earlier = Earlier {
+        template: template.as_deref().map(str::as_bytes),
+        file: &format!("the template of stack {stack} (UserParameters.baseline)"),
+        against: &against,
+    };
+    scoring::compare_with_earlier(report, earlier, table, rules, thresholds, options).map_err(|e| {
+        match e {
+            ScoreError::Stopped { .. } => JobError::failed(e.to_string()),
+            ScoreError::Unreadable { .. }
+            | ScoreError::UnusableRules { .. }
+            | ScoreError::NotEvaluated { .. } => JobError::configuration(e.to_string()),
+        }
+    })
 }
 
 /// A check that cannot be trusted is never a verdict: a template that

@@ -1,5 +1,6 @@
 //! The action's `UserParameters`:
-//! `{"input": "SourceArtifact", "file": "cloudformation/application.json", "output": "<bucket>"}`.
+//! `{"input": "SourceArtifact", "file": "cloudformation/application.json", "output": "<bucket>",
+//! "baseline": {"stack": "<stack>"}}`.
 
 use pipeline_job::{Job, JobError, params};
 use serde::Deserialize;
@@ -15,6 +16,19 @@ pub struct Params {
     /// A bucket to also receive `valid.template.zip` or `flagged.template.zip`.
     #[serde(default)]
     pub output: Option<String>,
+    /// What the template is compared with: only the findings it adds count.
+    #[serde(default)]
+    pub baseline: Option<BaselineParams>,
+}
+
+/// `UserParameters.baseline`: the deployed stack whose template is the
+/// baseline (production's, say), so that the check fails only on what a
+/// commit adds over it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineParams {
+    /// The stack's name (or id).
+    pub stack: String,
 }
 
 impl Params {
@@ -36,6 +50,15 @@ impl Params {
         {
             return Err(JobError::configuration(
                 "UserParameters.output is empty (leave it out for no copy)",
+            ));
+        }
+        if params
+            .baseline
+            .as_ref()
+            .is_some_and(|b| b.stack.trim().is_empty())
+        {
+            return Err(JobError::configuration(
+                "UserParameters.baseline.stack is empty (leave baseline out to count every finding)",
             ));
         }
         Ok(params)

@@ -112,7 +112,9 @@ async fn ssh_to_a_parameter_without_default_is_flagged_naming_it_for_the_approve
     assert_eq!(
         vars(&variables),
         [
+            ("existing", "0"),
             ("findings", "2"),
+            ("new", "2"),
             ("risk", "0"),
             ("suppressed", "0"),
             ("unresolved", "2"),
@@ -345,7 +347,9 @@ async fn the_approver_sees_suppressed_findings_and_refused_suppressions() {
     assert_eq!(
         vars(&variables),
         [
+            ("existing", "0"),
             ("findings", "2"),
+            ("new", "2"),
             ("risk", "10"),
             ("suppressed", "1"),
             ("unresolved", "1"),

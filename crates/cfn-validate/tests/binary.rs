@@ -74,10 +74,12 @@ async fn the_binary_reports_each_job_once_and_logs_json_without_credentials() {
     assert_eq!(stage.pipeline.calls().len(), 3, "nothing reported for it");
 
     assert!(
-        matches!(&reports[0], JobReport::Success { summary: Some(s), .. } if s == "no risk found in cloudformation/application.json")
+        matches!(&reports[0], JobReport::Success { summary: Some(s), .. } if s.starts_with("no risk found in cloudformation/application.json; 2 suppressed findings\n")),
+        "{reports:#?}"
     );
     assert!(
-        matches!(&reports[1], JobReport::Failure { kind, message, .. } if kind == "JobFailed" && message.starts_with("bastion.yaml has risk 200"))
+        matches!(&reports[1], JobReport::Failure { kind, message, .. } if kind == "JobFailed" && message.starts_with("bastion.yaml has risk 210 (fails from 50):\nIngressOpenToWorld on BastionSg")),
+        "{reports:#?}"
     );
     assert!(
         matches!(&reports[2], JobReport::Failure { kind, message, .. }

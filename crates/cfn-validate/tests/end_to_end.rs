@@ -7,9 +7,9 @@
 
 mod support;
 
-use harness::workspace_root;
+use harness::{unique_name, workspace_root};
 use rules_table::{RulesTable, to_attributes};
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::*;
 
 #[tokio::test]
@@ -21,10 +21,20 @@ async fn the_calculators_template_passes_the_seeded_rules_and_the_outputs_hold_i
         .await;
 
     let (summary, variables) = success(stage.run(&stage.event(&stage.parameters())).await);
-    assert_eq!(summary, "no risk found in cloudformation/application.json");
+    // The seeded rules are the defaults and the standard pack: two of the
+    // pack's findings are suppressed in the template, with their reasons.
+    assert_eq!(
+        summary.lines().next(),
+        Some("no risk found in cloudformation/application.json; 2 suppressed findings")
+    );
+    assert!(
+        summary.contains("ElbListenerHttpsRedirect on Listener (line 293)"),
+        "{summary}"
+    );
     assert_eq!(variables["verdict"], "pass");
     assert_eq!(variables["risk"], "0");
     assert_eq!(variables["findings"], "0");
+    assert_eq!(variables["suppressed"], "2");
 
     let output = stage
         .object(OUTPUT_KEY)
@@ -41,14 +51,15 @@ async fn the_calculators_template_passes_the_seeded_rules_and_the_outputs_hold_i
     assert_eq!(copy["application.json"], template);
     assert!(stage.object("flagged.template.zip").await.is_none());
 
-    // The table was empty: the function seeded it with the default rules.
+    // The table was empty: the function seeded it with the default rules
+    // and the standard pack, which the template passes too.
     let items = RulesTable::new(stage.moto.dynamodb(), &stage.table)
         .scan()
         .await
         .unwrap();
-    let mut defaults = template_rules::RuleSet::default_items();
-    defaults.sort_by(|a, b| a.id().cmp(&b.id()));
-    assert_eq!(items, defaults);
+    let mut seed = policy_pack::seed_items();
+    seed.sort_by(|a, b| a.id().cmp(&b.id()));
+    assert_eq!(items, seed);
 }
 
 /// The four items exactly as the original Python function wrote them.
@@ -141,4 +152,74 @@ async fn a_table_written_by_the_original_function_keeps_working() {
             .await,
     );
     assert_eq!(summary, "no risk found in t.yaml");
+}
+
+/// Creates a stack in moto from `template`; panics if moto refuses it.
+async fn deploy(stage: &Stage, template: &str) -> String {
+    let stack = unique_name("calculator-prod");
+    stage
+        .moto
+        .cloudformation()
+        .create_stack()
+        .stack_name(&stack)
+        .template_body(template)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create stack {stack}: {e:?}"));
+    stack
+}
+
+fn with_baseline(stack: &str) -> String {
+    json!({"input": "SourceArtifact", "file": APP_TEMPLATE, "baseline": {"stack": stack}})
+        .to_string()
+}
+
+/// Static_Check with `UserParameters.baseline` naming a stack in moto: the
+/// deployed template read through the real SDK's GetTemplate.
+#[tokio::test]
+async fn a_template_fails_only_on_the_open_port_it_adds_over_the_deployed_stack() {
+    let stage = Stage::new().await;
+    stage
+        .source(&[(APP_TEMPLATE, ONE_MORE_PORT.as_bytes())])
+        .await;
+
+    // Port 80 was deployed; 8443 is what the commit adds: it fails on that.
+    let stack = deploy(&stage, DEPLOYED).await;
+    let (kind, message) = failure(stage.run(&stage.event(&with_baseline(&stack))).await);
+    assert_eq!(kind, "JobFailed");
+    assert_eq!(
+        message,
+        format!(
+            "{APP_TEMPLATE} has risk 100 (fails from 50); 1 new, 1 existing in stack {stack} (not counted):\n\
+             IngressOpenToWorld on AdminSg (line 2): SecurityGroupIngress[1] admits tcp 8443 from 0.0.0.0/0 [risk 100]\n\
+             existing (in the baseline already; not counted):\n\
+             IngressOpenToWorld on WebSg (line 9): SecurityGroupIngress[0] admits tcp 80 from 0.0.0.0/0 [risk 100, existing]"
+        )
+    );
+
+    // The same open port, already deployed: nothing new, the job passes.
+    let stack = deploy(&stage, ONE_MORE_PORT).await;
+    let (summary, variables) = success(stage.run(&stage.event(&with_baseline(&stack))).await);
+    assert!(
+        summary.starts_with(&format!(
+            "no new risk found in {APP_TEMPLATE}; 0 new, 2 existing in stack {stack} (not counted)\n"
+        )),
+        "{summary}"
+    );
+    assert_eq!(variables["verdict"], "pass");
+    assert_eq!(
+        (variables["new"].as_str(), variables["existing"].as_str()),
+        ("0", "2")
+    );
+
+    // A stack that does not exist yet: every finding is new.
+    let missing = unique_name("not-deployed");
+    let (kind, message) = failure(stage.run(&stage.event(&with_baseline(&missing))).await);
+    assert_eq!(kind, "JobFailed");
+    assert!(
+        message.contains(&format!(
+            "2 new, 0 existing in stack {missing}, which does not exist yet"
+        )),
+        "{message}"
+    );
 }

@@ -181,7 +181,7 @@ async fn broken_active_rules_are_configuration_errors_naming_rule_and_problem() 
         with_rule(rule("Glob", "glob", "*", json!(5))).await,
         (
             "ConfigurationError".into(),
-            "rule Glob: unknown ruletype \"glob\" (expected open-ingress, forbidden-ami, regex or guard)"
+            "rule Glob: unknown ruletype \"glob\" (expected open-ingress, forbidden-ami, regex, property, policy, relation or guard)"
                 .into()
         )
     );

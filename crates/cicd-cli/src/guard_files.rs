@@ -102,7 +102,7 @@ fn made_of(
         active: Some(Value::String(
             if settings.active { "Y" } else { "N" }.into(),
         )),
-        suppressible: None,
+        ..RuleItem::default()
     })
 }
 

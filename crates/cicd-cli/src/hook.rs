@@ -5,7 +5,8 @@
 //! deadline), configured as the function is, from the same environment
 //! variables (`RISK_FLAG_AT`, `RISK_FAIL_AT`, `UNRESOLVED`, `HOOK_FLAGGED`,
 //! `HOOK_PAYLOAD_ALLOW_LOOPBACK`), with the rules of `--table` (read as the
-//! function reads it), of `--rules` files, or the default rules. The
+//! function reads it), of `--rules` files, or those an empty table stands
+//! for (the default rules and the standard pack). The
 //! payload is fetched from the event's URL as the function fetches it, or
 //! taken from `--payload` (or, for a stack, built from `--template`).
 
@@ -29,13 +30,15 @@ pub struct Args {
     #[arg(value_name = "EVENT")]
     event: PathBuf,
     /// Judge with the rules in this DynamoDB rules table, as the function
-    /// does (read only; an empty table stands for the default rules).
+    /// does (read only; an empty table stands for the default rules and the
+    /// standard pack it is seeded with).
     #[arg(long, value_name = "NAME")]
     table: Option<String>,
     #[command(flatten)]
     endpoint: Endpoint,
     /// Judge with the rules of these rules files (YAML or JSON, the rules
-    /// table's item shape) instead of the default rules.
+    /// table's item shape) instead of the default rules and the standard
+    /// pack.
     #[arg(long, value_name = "FILE", conflicts_with = "table")]
     rules: Vec<PathBuf>,
     /// The payload (`{"template", "previousTemplate"}` or `{"template",
@@ -131,7 +134,8 @@ async fn answer<R: RulesSource + 'static, P: PayloadSource + 'static>(
         .await
 }
 
-/// The items of `--rules` files; the default rules without any.
+/// The items of `--rules` files; without any, those an empty table stands
+/// for (the default rules and the standard pack).
 fn rule_items(paths: &[PathBuf]) -> anyhow::Result<Vec<template_rules::RuleItem>> {
     if paths.is_empty() {
         return Ok(rules_table::seed_items());

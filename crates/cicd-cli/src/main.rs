@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod aws;
+mod baseline;
 mod guard_files;
 mod health;
 mod hook;

@@ -29,13 +29,19 @@ enum Action {
     /// Show the kinds of rule (each `ruletype`), what their `ruledata`
     /// holds and an example of each. Needs no table.
     Kinds,
-    /// Show the rules, and what is wrong with any of them.
+    /// Show the rules, and what is wrong with any of them; with --pack, a
+    /// policy pack's rules (no table needed).
     List {
         /// `json` prints a rules file (`{"rules": [...]}`) that `put` and `sync` read back.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// List this policy pack (each rule's service, risk, frameworks and
+        /// remediation) instead of the table.
+        #[arg(long, value_name = "PACK", value_parser = clap::builder::PossibleValuesParser::new(policy_pack::Pack::names()))]
+        pack: Option<String>,
     },
-    /// Write the default rules that are missing (never overwrites a rule).
+    /// Write the default rules and the standard pack's that are missing
+    /// (never overwrites a rule).
     Seed,
     /// Add or replace the rules in a file (leaves other rules alone).
     Put {
@@ -65,10 +71,16 @@ enum Action {
     Enable { rule: String },
     /// Switch a rule off.
     Disable { rule: String },
-    /// Make the table hold exactly the rules in a file, and say what changed.
+    /// Make the table hold exactly the rules in a file (--file), or add and
+    /// update a policy pack's rules leaving every other rule alone (--pack),
+    /// and say what changed.
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "pack"])))]
     Sync {
         #[arg(long, value_name = "FILE")]
-        file: PathBuf,
+        file: Option<PathBuf>,
+        /// The policy pack whose rules to add or update.
+        #[arg(long, value_name = "PACK", value_parser = clap::builder::PossibleValuesParser::new(policy_pack::Pack::names()))]
+        pack: Option<String>,
         /// Only say what would change.
         #[arg(long)]
         dry_run: bool,
@@ -86,13 +98,20 @@ pub async fn run(args: &Args) -> Result<Status> {
         print!("{}", kinds());
         return Ok(Status::Success);
     }
+    if let Action::List {
+        format,
+        pack: Some(pack),
+    } = &args.action
+    {
+        return list_pack(pack, *format);
+    }
     let Some(name) = &args.table else {
         bail!("which table? Give --table NAME (or set RULES_TABLE)");
     };
     let table = RulesTable::new(aws::dynamodb(&args.endpoint).await, name);
     match &args.action {
         Action::Kinds => unreachable!("answered without a table"),
-        Action::List { format } => list(&table, *format).await,
+        Action::List { format, .. } => list(&table, *format).await,
         Action::Seed => {
             let seeded = table.seed_defaults().await?;
             println!("wrote: {}", names(&seeded.written));
@@ -145,11 +164,26 @@ pub async fn run(args: &Args) -> Result<Status> {
             );
             Ok(Status::Success)
         }
-        Action::Sync { file, dry_run } => {
+        Action::Sync {
+            file,
+            pack,
+            dry_run,
+        } => {
+            if let Some(name) = pack {
+                let items = pack_items(name)?;
+                check_items(&items, &format!("the {name} pack"))?;
+                check_sizes(&table, &items)?;
+                let report = table.merge(&items, !dry_run).await?;
+                print_sync(&report, *dry_run, Some(name));
+                return Ok(Status::Success);
+            }
+            let Some(file) = file else {
+                bail!("give --file FILE or --pack PACK");
+            };
             let items = read_valid(file)?;
             check_sizes(&table, &items)?;
             let report = table.sync(&items, !dry_run).await?;
-            print_sync(&report, *dry_run);
+            print_sync(&report, *dry_run, None);
             Ok(Status::Success)
         }
     }
@@ -264,6 +298,88 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
     })
 }
 
+/// The items of the pack `name`.
+fn pack_items(name: &str) -> Result<Vec<RuleItem>> {
+    match policy_pack::Pack::find(name) {
+        Some(pack) => Ok(pack.items()),
+        None => bail!("there is no pack {name}"),
+    }
+}
+
+/// Prints a pack's rules: as a rules file (`json`), or a line per rule with
+/// its service, risk and band, whether it is on, and its frameworks, then
+/// its remediation and link.
+fn list_pack(name: &str, format: ListFormat) -> Result<Status> {
+    let Some(pack) = policy_pack::Pack::find(name) else {
+        bail!("there is no pack {name}");
+    };
+    let items = pack.items();
+    if let ListFormat::Json = format {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"rules": items}))?
+        );
+        return Ok(Status::Success);
+    }
+    let rules = RuleSet::from_items(items);
+    let header = ["RULE", "SERVICE", "RISK", "ACTIVE", "FRAMEWORKS"].map(String::from);
+    let mut rows = Vec::new();
+    for (service, _) in pack.services() {
+        for item in pack.service_items(service).unwrap_or_default() {
+            let Some(rule) = item.id().and_then(|id| rules.get(id)) else {
+                continue;
+            };
+            let band = if rule.risk >= 50 { "fails" } else { "flags" };
+            let frameworks = match rule.guidance.frameworks.as_slice() {
+                [] => "-".to_string(),
+                ids => ids.join(", "),
+            };
+            let mut fix = rule.guidance.remediation.clone().unwrap_or_default();
+            if let Some(link) = &rule.guidance.link {
+                fix.push_str(&format!(" {link}"));
+            }
+            rows.push((
+                [
+                    rule.id.clone(),
+                    service.to_string(),
+                    format!("{} ({band})", rule.risk),
+                    if rule.active { "Y" } else { "N" }.to_string(),
+                    frameworks,
+                ],
+                fix,
+            ));
+        }
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|(r, _)| &r[c])
+                .chain([&header[c]])
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String; 5]| -> String {
+        let cells: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        cells.join("  ").trim_end().to_string()
+    };
+    println!("{}", line(&header));
+    for (cells, fix) in &rows {
+        println!("{}", line(cells));
+        println!("    {fix}");
+    }
+    println!(
+        "{} rules in the {name} pack (risk from 50 fails a template with the default thresholds; below, flags it for approval)",
+        rows.len()
+    );
+    Ok(Status::Success)
+}
+
 /// Every native kind as it describes itself, then guard items.
 fn kinds() -> String {
     let mut out = String::new();
@@ -371,7 +487,9 @@ fn check_items(items: &[RuleItem], shown: &str) -> Result<()> {
     Ok(())
 }
 
-fn print_sync(report: &SyncReport, dry_run: bool) {
+/// What a sync did (or would do); `pack` names the pack of a merge, which
+/// removes nothing.
+fn print_sync(report: &SyncReport, dry_run: bool, pack: Option<&str>) {
     let verb = |done: &str, would: &str| {
         if dry_run {
             would.to_string()
@@ -385,14 +503,21 @@ fn print_sync(report: &SyncReport, dry_run: bool) {
         verb("changed", "would change"),
         names(&report.changed)
     );
-    println!(
-        "{}: {}",
-        verb("removed", "would remove"),
-        names(&report.removed)
-    );
+    if pack.is_none() {
+        println!(
+            "{}: {}",
+            verb("removed", "would remove"),
+            names(&report.removed)
+        );
+    }
     println!("unchanged: {}", names(&report.unchanged));
-    if report.is_noop() {
-        println!("the table already matches the file");
+    match pack {
+        Some(name) if report.is_noop() => {
+            println!("the table already holds the {name} pack; other rules are left alone")
+        }
+        Some(_) => println!("other rules are left alone"),
+        None if report.is_noop() => println!("the table already matches the file"),
+        None => {}
     }
 }
 

@@ -11,12 +11,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use rules_table::{RulesSource, RulesTable};
 use template_rules::{
-    EvaluateOptions, EvaluationError, Limits, RuleItem, RuleSet, TemplateReport, Thresholds,
-    UnresolvedPolicy, Verdict, evaluate_with,
+    Baseline, BaselinePolicy, EvaluateOptions, EvaluationError, Limits, Report, RuleItem, RuleSet,
+    Template, TemplateReport, Thresholds, UnresolvedPolicy, Verdict, evaluate_with,
 };
 
 use crate::Status;
 use crate::aws::{self, Endpoint};
+use crate::baseline::{Baselines, Earlier};
 use crate::guard_files::{self, ItemSettings};
 use crate::inputs::{self, Input};
 use crate::output::{self, Checked, Format, locate};
@@ -30,6 +31,11 @@ pub struct Args {
     /// rule), or a directory of `.guard` files. Repeat to combine.
     #[arg(long, value_name = "FILE", conflicts_with = "table")]
     rules: Vec<PathBuf>,
+    /// The policy pack applied with the rules: `standard` (with the default
+    /// rules when neither --rules nor --table is given) or `none`. With
+    /// --rules, a pack named here is added to the rules files.
+    #[arg(long, value_name = "PACK", conflicts_with = "table", value_parser = pack_names())]
+    pack: Option<String>,
     /// The risk of each item made of a `.guard` file given to --rules.
     #[arg(long, value_name = "N", default_value_t = 100)]
     guard_risk: u64,
@@ -75,6 +81,19 @@ pub struct Args {
     /// that pass every changed .json/.yaml file).
     #[arg(long)]
     only_templates: bool,
+    /// Compare with an earlier report (`--format json`): a finding it holds
+    /// for the same template path is existing, shown apart and (by
+    /// default) left out of the verdict.
+    #[arg(long, value_name = "REPORT.json", conflicts_with = "baseline_ref")]
+    baseline: Option<PathBuf>,
+    /// Compare with the same files at this git revision (a commit, branch
+    /// or tag): a file that was not there has no baseline.
+    #[arg(long, value_name = "GIT_REV")]
+    baseline_ref: Option<String>,
+    /// What existing findings do: `new-only` (the default) leaves them out
+    /// of the verdict; `count` counts them too.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    baseline_policy: Option<Policy>,
     /// Templates (JSON or YAML), directories to search for templates, or `-` for standard input.
     #[arg(required = true, value_name = "PATH")]
     templates: Vec<PathBuf>,
@@ -86,6 +105,22 @@ enum Unresolved {
     Pass,
     Flag,
     Fail,
+}
+
+/// `--baseline-policy`, as clap lists and completes it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Policy {
+    NewOnly,
+    Count,
+}
+
+impl From<Policy> for BaselinePolicy {
+    fn from(value: Policy) -> Self {
+        match value {
+            Policy::NewOnly => BaselinePolicy::NewOnly,
+            Policy::Count => BaselinePolicy::Count,
+        }
+    }
 }
 
 impl From<Unresolved> for UnresolvedPolicy {
@@ -117,12 +152,26 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     {
         bail!("standard input (-) can be read only once");
     }
+    let baselines = match (&args.baseline, &args.baseline_ref) {
+        (Some(report), _) => Some(Baselines::from_report(report)?),
+        (None, Some(rev)) => Some(Baselines::from_git(rev)?),
+        (None, None) if args.baseline_policy.is_some() => {
+            bail!("--baseline-policy only applies to --baseline or --baseline-ref")
+        }
+        (None, None) => None,
+    };
+    let compare = baselines.as_ref().map(|baselines| Comparison {
+        baselines,
+        policy: args
+            .baseline_policy
+            .map_or(BaselinePolicy::default(), Into::into),
+    });
     let rules = match &args.table {
         Some(table) => {
             let items = runtime.block_on(table_items(table, &args.endpoint))?;
             usable(items, &format!("rules table {table}")).map_err(anyhow::Error::msg)?
         }
-        None => load_rules(&args.rules, args.guard_risk)?,
+        None => load_rules(&args.rules, args.pack.as_deref(), args.guard_risk)?,
     };
     let (inputs, skipped) = inputs::collect(&args.templates, args.only_templates);
 
@@ -135,24 +184,39 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
         guard: &worker,
         ..EvaluateOptions::default()
     };
-    let checked = check_all(&inputs, &rules, &thresholds, &options, args.jobs)?;
+    let checked = check_all(
+        &inputs,
+        &rules,
+        &thresholds,
+        &options,
+        compare.as_ref(),
+        args.jobs,
+    )?;
     // A template the rules could not be evaluated on has no verdict: the
-    // run cannot be trusted, as with rules that cannot be applied.
-    let (checked, not_evaluated): (Vec<_>, Vec<_>) = checked.into_iter().partition(Result::is_ok);
-    let not_evaluated: Vec<String> = not_evaluated
-        .into_iter()
-        .filter_map(Result::err)
-        .map(|(path, e)| {
-            format!(
-                "{path}: {}",
-                e.to_string().replace('\n', &format!("\n{path}: "))
-            )
-        })
-        .collect();
+    // run cannot be trusted, as with rules that cannot be applied; nor has
+    // one whose baseline could not be read.
+    let (checked, failed): (Vec<_>, Vec<_>) = checked.into_iter().partition(Result::is_ok);
+    let (mut not_evaluated, mut no_baseline) = (Vec::<String>::new(), Vec::<String>::new());
+    for (path, e) in failed.into_iter().filter_map(Result::err) {
+        let (list, e) = match e {
+            NotChecked::Rules(e) => (&mut not_evaluated, e.to_string()),
+            NotChecked::Baseline(e) => (&mut no_baseline, format!("{e:#}")),
+        };
+        list.push(format!(
+            "{path}: {}",
+            e.replace('\n', &format!("\n{path}: "))
+        ));
+    }
     if !not_evaluated.is_empty() {
         bail!(
             "the rules could not be evaluated, so there is no verdict:\n{}",
             not_evaluated.join("\n")
+        );
+    }
+    if !no_baseline.is_empty() {
+        bail!(
+            "the baseline could not be read, so there is no verdict:\n{}",
+            no_baseline.join("\n")
         );
     }
     let examined: Vec<Examined> = checked.into_iter().filter_map(Result::ok).collect();
@@ -204,9 +268,23 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     })
 }
 
-/// What became of one input: examined, or the path of a template the rules
-/// could not be evaluated on, and why.
-type CheckResult = Result<Examined, (String, EvaluationError)>;
+/// What became of one input: examined, or the path of a template with no
+/// verdict, and why.
+type CheckResult = Result<Examined, (String, NotChecked)>;
+
+/// Why a template has no verdict.
+enum NotChecked {
+    /// The rules could not be evaluated on it (or on its baseline).
+    Rules(EvaluationError),
+    /// Its baseline could not be read (git failed, say).
+    Baseline(anyhow::Error),
+}
+
+/// `--baseline` or `--baseline-ref`, with `--baseline-policy`.
+struct Comparison<'a> {
+    baselines: &'a Baselines,
+    policy: BaselinePolicy,
+}
 
 /// An input read, and checked if it is a template.
 enum Examined {
@@ -222,6 +300,7 @@ fn check_all(
     rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
+    compare: Option<&Comparison>,
     jobs: Option<u16>,
 ) -> anyhow::Result<Vec<CheckResult>> {
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -236,7 +315,7 @@ fn check_all(
         inputs
             .par_iter()
             .map(|input| {
-                let checked = check(input, rules, thresholds, options);
+                let checked = check(input, rules, thresholds, options, compare);
                 progress.inc(1);
                 checked
             })
@@ -252,6 +331,7 @@ fn check(
     rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
+    compare: Option<&Comparison>,
 ) -> CheckResult {
     let unreadable = |error| {
         Ok(Examined::Checked(Checked::Unreadable {
@@ -269,8 +349,12 @@ fn check(
         Ok(None) => return Ok(Examined::NotATemplate(reading::OTHER_DOCUMENT)),
         Err(error) => return unreadable(error),
     };
-    let report = evaluate_with(&template, rules, thresholds, options)
-        .map_err(|e| (input.shown.clone(), e))?;
+    let mut report = evaluate_with(&template, rules, thresholds, options)
+        .map_err(|e| (input.shown.clone(), NotChecked::Rules(e)))?;
+    if let Some(compare) = compare {
+        compared(&mut report, input, compare, rules, thresholds, options)
+            .map_err(|e| (input.shown.clone(), e))?;
+    }
     // Whether a guard item applies is told without running Guard: one
     // with a finding applied whatever its types ("must have a trail"). A
     // finding of a rule the engine applies itself (`(unseen)`) is reported
@@ -294,6 +378,44 @@ fn check(
         },
         rules: rules_applied,
     }))
+}
+
+/// `report` (of `input`) compared with its baseline: findings marked new or
+/// existing, judged again under the policy. An earlier version of the file
+/// is evaluated with the same rules; one that is no template then has
+/// nothing to compare with (every finding is new, and the report says why).
+fn compared(
+    report: &mut Report,
+    input: &Input,
+    compare: &Comparison,
+    rules: &RuleSet,
+    thresholds: &Thresholds,
+    options: &EvaluateOptions,
+) -> Result<(), NotChecked> {
+    let earlier = compare
+        .baselines
+        .earlier(input)
+        .map_err(NotChecked::Baseline)?;
+    let (baseline, against) = match earlier {
+        Earlier::Findings(baseline, against) => (baseline, against),
+        Earlier::None(against) => (Baseline::empty(), against),
+        Earlier::Template(bytes, against) => match Template::parse(&bytes) {
+            Ok(template) => {
+                let earlier = evaluate_with(&template, rules, thresholds, options)
+                    .map_err(NotChecked::Rules)?;
+                // Made here: every fingerprint is of this version.
+                let baseline = Baseline::of(&earlier)
+                    .map_err(|e| NotChecked::Baseline(anyhow::Error::new(e)))?;
+                (baseline, against)
+            }
+            Err(e) => (
+                Baseline::empty(),
+                format!("{against}, where it is no template that can be read ({e})"),
+            ),
+        },
+    };
+    report.compare(&baseline, compare.policy, thresholds, against);
+    Ok(())
 }
 
 /// A bar on stderr for many templates, when stderr is a terminal; hidden otherwise.
@@ -323,19 +445,44 @@ async fn table_items(
     let read = table.read().await?;
     if read.seed_stood_in {
         eprintln!(
-            "cicd validate: note: the rules table {} is empty; using the default rules, which cfn-validate writes into it on its first job",
+            "cicd validate: note: the rules table {} is empty; using the default rules and the standard pack, which cfn-validate writes into it on its first job",
             table.name()
         );
     }
     Ok(read.items)
 }
 
-/// The rule set of `--rules` (the built-in rules without it), with what
-/// is wrong in it said on stderr. Rules that were meant to be applied but
-/// cannot be make the whole run unusable.
-fn load_rules(paths: &[PathBuf], guard_risk: u64) -> anyhow::Result<RuleSet> {
+/// `--pack`'s values: every pack, and `none`.
+fn pack_names() -> clap::builder::PossibleValuesParser {
+    let mut names = policy_pack::Pack::names();
+    names.push(NO_PACK);
+    clap::builder::PossibleValuesParser::new(names)
+}
+
+/// `--pack none`.
+const NO_PACK: &str = "none";
+
+/// The rule set of `--rules` and `--pack` (without --rules, the built-in
+/// rules and the standard pack unless `--pack none`), with what is wrong in
+/// it said on stderr. Rules that were meant to be applied but cannot be
+/// make the whole run unusable.
+fn load_rules(paths: &[PathBuf], pack: Option<&str>, guard_risk: u64) -> anyhow::Result<RuleSet> {
+    let pack = match (pack, paths.is_empty()) {
+        (Some(NO_PACK), _) | (None, false) => None,
+        (Some(name), _) => Some(name),
+        (None, true) => Some(policy_pack::STANDARD),
+    };
+    let pack_items = match pack {
+        Some(name) => match policy_pack::Pack::find(name) {
+            Some(pack) => pack.items(),
+            None => bail!("--pack {name}: there is no such pack"),
+        },
+        None => Vec::new(),
+    };
     if paths.is_empty() {
-        return Ok(RuleSet::defaults());
+        let mut items = RuleSet::default_items();
+        items.extend(pack_items);
+        return usable(items, "the built-in rules").map_err(anyhow::Error::msg);
     }
     let settings = ItemSettings {
         id: None,
@@ -367,12 +514,13 @@ fn load_rules(paths: &[PathBuf], guard_risk: u64) -> anyhow::Result<RuleSet> {
             );
         }
     }
-    let shown = match paths {
-        [one] if !guard_files::is_guard_file(one) && !one.is_dir() => {
+    let shown = match (paths, pack) {
+        ([one], None) if !guard_files::is_guard_file(one) && !one.is_dir() => {
             format!("rules file {}", one.display())
         }
         _ => "--rules".to_string(),
     };
+    items.extend(pack_items);
     usable(items, &shown).map_err(anyhow::Error::msg)
 }
 

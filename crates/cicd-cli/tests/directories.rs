@@ -23,7 +23,7 @@ fn repo() -> tempfile::TempDir {
     write(
         d,
         "infra/legacy.template",
-        r#"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}"#,
+        r#"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}"#,
     );
     // "Resources" spelled with an escape: still a template, still checked.
     write(

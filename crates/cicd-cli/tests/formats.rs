@@ -189,34 +189,6 @@ fn junit_marks_wholly_suppressed_rules_skipped_with_the_reason() {
     assert_eq!((suite.failures, suite.skipped), (1, 1));
 }
 
-fn sarif_validator() -> jsonschema::Validator {
-    let text =
-        std::fs::read_to_string(workspace().join("tests/fixtures/schemas/sarif-schema-2.1.0.json"))
-            .unwrap();
-    // The schema's two `language` patterns are ECMAScript with an unescaped
-    // `]`, which the validator's (Rust) regex engine refuses: the same
-    // patterns with it escaped. Nothing else is changed.
-    const ECMA: &str = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
-    assert_eq!(text.matches(ECMA).count(), 2);
-    let text = text.replace(ECMA, r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$""#);
-    let schema: Value = serde_json::from_str(&text).unwrap();
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        .build(&schema)
-        .expect("the SARIF schema compiles")
-}
-
-fn assert_valid_sarif(text: &str) -> Value {
-    let log: Value = serde_json::from_str(text).expect("SARIF is JSON");
-    let validator = sarif_validator();
-    let errors: Vec<String> = validator
-        .iter_errors(&log)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "not valid SARIF 2.1.0: {errors:#?}");
-    log
-}
-
 #[test]
 fn sarif_is_valid_against_the_2_1_0_schema_and_names_unreadable_templates() {
     let dir = mixed();
@@ -688,4 +660,116 @@ fn sarif_carries_inactive_rules_that_cannot_be_applied_as_configuration_notifica
         "{}",
         named[1].2
     );
+}
+
+/// Two unversioned buckets and a rule that says how to fix them.
+fn guided() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "buckets.yaml",
+        "Resources:\n  A: {Type: AWS::S3::Bucket}\n  B: {Type: AWS::S3::Bucket}\n",
+    );
+    write(
+        dir.path(),
+        "rules.yaml",
+        "- rule: Versioned
+  category: S3
+  ruletype: property
+  ruledata: {types: [AWS::S3::Bucket], require: {path: VersioningConfiguration.Status, equals: Enabled, missing: fails}}
+  riskvalue: 10
+  active: 'Y'
+  remediation: Set VersioningConfiguration.Status to Enabled.
+  link: https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+  frameworks: [AWS FSBP S3.14]
+",
+    );
+    dir
+}
+
+const FIX: &str = "fix: Set VersioningConfiguration.Status to Enabled. [AWS FSBP S3.14] https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html";
+
+fn run_guided(dir: &tempfile::TempDir, format: &str) -> String {
+    let out = cicd(
+        dir.path(),
+        &[
+            "validate",
+            "--rules",
+            "rules.yaml",
+            "--format",
+            format,
+            "buckets.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "flagged: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn every_format_shows_a_rule_s_remediation_link_and_frameworks_once() {
+    let dir = guided();
+    // Text: after the rule's first finding.
+    let text = run_guided(&dir, "text");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("buckets.yaml:2  Versioned  A  "),
+        "{text}"
+    );
+    assert_eq!(lines[1].trim_start(), FIX, "{text}");
+    assert!(
+        lines[2].starts_with("buckets.yaml:3  Versioned  B  "),
+        "{text}"
+    );
+    assert_eq!(text.matches("fix: ").count(), 1, "{text}");
+
+    // JSON: once, by rule id, next to the findings.
+    let json: Value = serde_json::from_str(&run_guided(&dir, "json")).unwrap();
+    let report = &json["templates"][0];
+    assert_eq!(report["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        report["rules"]["Versioned"],
+        serde_json::json!({
+            "remediation": "Set VersioningConfiguration.Status to Enabled.",
+            "link": "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+            "frameworks": ["AWS FSBP S3.14"]
+        })
+    );
+
+    // SARIF: the rule's help, helpUri and tags.
+    let log = assert_valid_sarif(&run_guided(&dir, "sarif"));
+    let rule = &log["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["id"], "Versioned");
+    assert_eq!(
+        rule["helpUri"],
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html"
+    );
+    assert_eq!(
+        rule["properties"]["tags"],
+        serde_json::json!(["AWS FSBP S3.14"])
+    );
+    let help = rule["help"]["text"].as_str().unwrap();
+    assert!(
+        help.starts_with("Set VersioningConfiguration.Status to Enabled."),
+        "{help}"
+    );
+    let markdown = rule["help"]["markdown"].as_str().unwrap();
+    assert!(
+        markdown.contains("**Remediation.** Set VersioningConfiguration"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("[Documentation](https://docs.aws.amazon.com/"),
+        "{markdown}"
+    );
+
+    // JUnit: with the first failure of the rule's test case.
+    let xml = run_guided(&dir, "junit");
+    let report = junit_parser::from_reader(BufReader::new(xml.as_bytes())).unwrap();
+    let case = &report.suites[0].cases[0];
+    assert_eq!(case.original_name, "Versioned");
+    assert_eq!(xml.matches("fix: Set Versioning").count(), 1, "{xml}");
+    let TestStatus::Failure(first) = &case.status else {
+        panic!("{:?}", case.status)
+    };
+    assert!(first.text.ends_with(FIX), "{}", first.text);
 }

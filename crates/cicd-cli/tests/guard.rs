@@ -658,13 +658,17 @@ struct Tally {
     /// Expected SKIP, reported as an unresolved finding: Guard skipped the
     /// rule on a condition it could not decide.
     undecided: usize,
+    /// Expected SKIP, reported as a finding suppressed with its reason (a
+    /// `Metadata.guard.SuppressedRules` entry naming the rule).
+    suppressed: usize,
     mismatches: Vec<String>,
 }
 
 /// Runs every case of every rules file under `dir` through `cicd validate
-/// --rules FILE.guard --format json CASES…`, and compares: a resolved
-/// finding whose reason starts with a rule's name is FAIL for that rule;
-/// none is PASS or SKIP.
+/// --rules FILE.guard --format json CASES…`, and compares: an unsuppressed
+/// resolved finding whose reason starts with a rule's name is FAIL for that
+/// rule; none is PASS or SKIP, and so is one suppressed with a reason for
+/// SKIP (the case's suppression, shown).
 fn run_test_files(dir: &Path) -> Tally {
     let mut tally = Tally::default();
     let scratch = tempfile::tempdir().unwrap();
@@ -762,17 +766,33 @@ fn run_test_files(dir: &Path) -> Tally {
                     reason.starts_with(&format!("{rule}: "))
                 };
                 let unresolved = |f: &&Value| f.get("unresolved").is_some();
-                let failed = findings.iter().filter(of_rule).any(|f| !unresolved(&f));
-                let undecided = findings.iter().filter(of_rule).any(|f| unresolved(&f));
-                match (want.as_str(), failed, undecided) {
-                    ("FAIL", true, _) | ("PASS" | "SKIP", false, false) => {}
-                    ("SKIP", false, true) => tally.undecided += 1,
+                let active = |f: &&Value| f["suppressed"] != true;
+                let failed = findings
+                    .iter()
+                    .filter(of_rule)
+                    .any(|f| active(&f) && !unresolved(&f));
+                let undecided = findings
+                    .iter()
+                    .filter(of_rule)
+                    .any(|f| active(&f) && unresolved(&f));
+                let suppressed = findings.iter().filter(of_rule).any(|f| {
+                    !active(&f)
+                        && f["suppression_reason"]
+                            .as_str()
+                            .is_some_and(|r| !r.is_empty())
+                });
+                match (want.as_str(), failed, undecided, suppressed) {
+                    ("FAIL", true, _, _) | ("PASS" | "SKIP", false, false, false) => {}
+                    ("SKIP", false, true, _) => tally.undecided += 1,
+                    ("SKIP", false, false, true) => tally.suppressed += 1,
                     _ => tally.mismatches.push(format!(
                         "{name}: {rule}: expected {want}, cicd {}",
                         if failed {
                             "reports it (FAIL)"
                         } else if undecided {
                             "reports it unresolved"
+                        } else if suppressed {
+                            "reports it suppressed"
                         } else {
                             "reports nothing (PASS or SKIP)"
                         }
@@ -786,11 +806,12 @@ fn run_test_files(dir: &Path) -> Tally {
 
 fn summary(tally: &Tally) -> String {
     let mut text = format!(
-        "{} rules files, {} cases, {} verdicts checked, {} undecided (SKIP, reported unresolved), {} inputs refused as templates, {} mismatches",
+        "{} rules files, {} cases, {} verdicts checked, {} undecided (SKIP, reported unresolved), {} suppressed (SKIP, reported suppressed with the reason), {} inputs refused as templates, {} mismatches",
         tally.rules_files,
         tally.cases,
         tally.checks,
         tally.undecided,
+        tally.suppressed,
         tally.refused.len(),
         tally.mismatches.len()
     );
@@ -820,6 +841,25 @@ fn cicd_validate_agrees_with_the_test_files_of_our_guard_rules() {
         "{}",
         summary(&tally)
     );
+}
+
+/// A rule in the Guard Rules Registry's documented shape (its resources
+/// are those whose `Metadata.guard.SuppressedRules` does not name it),
+/// with test cases in its test-file format written here (the registry's
+/// own are not in this repository): each case that expects a SKIP because
+/// of a suppression — a name, or `RULE: reason` — is a finding suppressed
+/// with its reason shown; an entry naming another rule suppresses nothing
+/// (FAIL); nothing is left undecided.
+#[test]
+fn cicd_validate_skips_what_guard_suppressions_name_showing_the_reason() {
+    let tally = run_test_files(&common::workspace().join("tests/fixtures/guard-suppressions"));
+    println!("{}", summary(&tally));
+    assert!(tally.mismatches.is_empty(), "{}", summary(&tally));
+    assert_eq!(tally.rules_files, 1, "{}", summary(&tally));
+    assert_eq!(tally.checks, 9, "{}", summary(&tally));
+    assert_eq!(tally.suppressed, 3, "{}", summary(&tally));
+    assert_eq!(tally.undecided, 0, "{}", summary(&tally));
+    assert!(tally.refused.is_empty(), "{}", summary(&tally));
 }
 
 /// Published rules (the AWS Guard Rules Registry's `rules/` directory,

@@ -69,11 +69,19 @@ fn a_stack_event_with_its_template_is_answered_as_the_function_would() {
         "2d0a8e3f-6b1c-4f7a-9d2e-5c8b7a6f1e02"
     );
     assert!(failed["message"].as_str().unwrap().starts_with(
-        "stack web has risk 200 (fails from 50):\nIngressOpenToWorld on BastionSg (line 15)"
+        "stack web has risk 210 (fails from 50):\nIngressOpenToWorld on BastionSg (line 15)"
     ));
+    let mut failing_rules: Vec<&str> = failed["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "FAILED")
+        .map(|a| a["annotationName"].as_str().unwrap())
+        .collect();
+    failing_rules.sort_unstable();
     assert_eq!(
-        failed["annotations"][0]["annotationName"],
-        "IngressOpenToWorld"
+        failing_rules,
+        ["Ec2InstanceImdsv2", "IngressOpenToWorld", "SSHOpenToWorld"]
     );
 
     let passing = hook(
@@ -129,9 +137,27 @@ fn the_functions_settings_and_rules_files_apply() {
         &[("HOOK_FLAGGED", "fail")],
     );
     assert_eq!(stopped.status.code(), Some(1));
-    // The default rules leave ForbiddenAMIs off.
-    let defaults = hook(&[&event("stack-create"), "--template", &old_ami], &[]);
-    assert_eq!(answer(&defaults)["message"], "no risk found in stack web");
+    // The default rules leave ForbiddenAMIs off: without --rules, what an
+    // empty table stands for (the defaults and the standard pack) flags the
+    // instance for the pack's IMDSv2 rule alone.
+    let defaults = answer(&hook(
+        &[&event("stack-create"), "--template", &old_ami],
+        &[],
+    ));
+    assert_eq!(
+        defaults["message"],
+        "stack web has risk 10 (flagged from 5, fails from 50); the operation goes on (HOOK_FLAGGED=warn)\n\
+         Ec2InstanceImdsv2 on Legacy (line 3): MetadataOptions is not set [risk 10]\n  \
+         fix: Set MetadataOptions.HttpTokens to required, so that the instance serves its role credentials only through IMDSv2 sessions (a defence against server-side request forgery); not set, the AMI and the account's defaults decide, often optional. [AWS FSBP EC2.8] https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html"
+    );
+    let failed: Vec<&Value> = defaults["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "FAILED")
+        .map(|a| &a["annotationName"])
+        .collect();
+    assert_eq!(failed, [&json!("Ec2InstanceImdsv2")]);
     // A setting the function would refuse is refused here too.
     let refused = hook(&[&event("resource-create")], &[("HOOK_FLAGGED", "maybe")]);
     assert_eq!(refused.status.code(), Some(2));

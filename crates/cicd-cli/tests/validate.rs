@@ -95,7 +95,9 @@ fn json_report_has_the_documented_shape() {
         "tests/fixtures/templates/bastion-ssh-open.yaml"
     );
     assert_eq!(bastion["verdict"], "fail");
-    assert_eq!(bastion["risk"], 200);
+    // SSH open to the world (two rules, 100 each) and, from the standard
+    // pack, the instance not requiring IMDSv2 (10).
+    assert_eq!(bastion["risk"], 210);
     let ssh = &bastion["findings"][1];
     assert_eq!(ssh["rule"], "SSHOpenToWorld");
     assert_eq!(ssh["resource"], "BastionSg");
@@ -114,9 +116,11 @@ fn json_report_has_the_documented_shape() {
         .iter()
         .map(|t| t["verdict"].as_str().unwrap())
         .collect();
+    // old-ami.yaml: its AMI is allowed, but the standard pack flags an
+    // instance that does not require IMDSv2.
     assert_eq!(
         verdicts,
-        ["fail", "fail", "fail", "pass", "pass", "pass", "pass"]
+        ["fail", "fail", "fail", "pass", "flagged", "pass", "pass"]
     );
 }
 
@@ -150,8 +154,9 @@ fn a_rules_file_and_thresholds_change_the_verdicts() {
 
 #[test]
 fn sarif_is_a_valid_2_1_0_log() {
+    // The default rules alone: the pack's descriptors are not this test's subject.
     let out = validate(
-        &["--format", "sarif"],
+        &["--format", "sarif", "--pack", "none"],
         &["bastion-suppressed.yaml", "web-app.yaml"],
     );
     assert_eq!(out.status.code(), Some(1));
@@ -384,4 +389,91 @@ fn a_rules_file_with_an_active_rule_that_cannot_be_applied_is_refused() {
         "tests/fixtures/templates/web-app.yaml",
     ]);
     assert!(stderr.contains("expected a list of rules"), "{stderr}");
+}
+
+/// The rule ids of the findings in a JSON report's first template.
+fn fired_rules(out: &Output) -> Vec<String> {
+    let report: Value = serde_json::from_str(&stdout(out)).unwrap();
+    report["templates"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_standard_pack_is_applied_with_the_defaults_unless_turned_off() {
+    let bucket = ["unencrypted-bucket.yaml"];
+    // No rules given: the defaults and the standard pack.
+    let out = validate(&["--format", "json"], &bucket);
+    let fired = fired_rules(&out);
+    assert!(
+        fired.contains(&"S3BucketVersioning".to_string()),
+        "{fired:?}"
+    );
+    assert!(fired.contains(&"S3BucketTlsOnly".to_string()), "{fired:?}");
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        report["templates"][0]["rules"]["S3BucketTlsOnly"]["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Add an AWS::S3::BucketPolicy"),
+        "{report}"
+    );
+    // --pack none: the four defaults alone, which say nothing of buckets.
+    let out = validate(&["--format", "json", "--pack", "none"], &bucket);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(fired_rules(&out).is_empty());
+    // --rules alone: the files' rules; --pack standard adds the pack.
+    let rules = "tests/fixtures/rules/all-active.yaml";
+    let out = validate(&["--format", "json", "--rules", rules], &bucket);
+    assert!(fired_rules(&out).is_empty(), "{}", stdout(&out));
+    let out = validate(
+        &["--format", "json", "--rules", rules, "--pack", "standard"],
+        &bucket,
+    );
+    assert!(fired_rules(&out).contains(&"S3BucketAccessLogging".to_string()));
+}
+
+#[test]
+fn a_pack_is_not_mixed_with_a_table_and_its_ids_may_not_clash() {
+    let out = cicd(&[
+        "validate", "--table", "rules", "--pack", "standard", "x.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cicd(&["validate", "--pack", "extended", "x.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("[possible values: standard, none]"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "- {rule: S3BucketVersioning, category: SecurityGroup, ruletype: open-ingress, ruledata: all, riskvalue: 5, active: Y}\n",
+    )
+    .unwrap();
+    let out = cicd(&[
+        "validate",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--pack",
+        "standard",
+        "tests/fixtures/templates/unencrypted-bucket.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("rule S3BucketVersioning: the same rule id appears twice"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -347,8 +347,30 @@ fn loose(key: &str) -> String {
         .collect()
 }
 
+/// `value` as JSON text Guard can read: Guard reads its data as YAML,
+/// which refuses some characters JSON writes as they are (DEL, the C1
+/// controls but NEL, U+FFFE and U+FFFF), so those are written escaped.
+/// They can only be in strings: JSON's own syntax is plain ASCII.
 fn to_json(value: &Value) -> Result<String, GuardError> {
-    serde_json::to_string(value).map_err(|e| GuardError::Data(e.to_string()))
+    let text = serde_json::to_string(value).map_err(|e| GuardError::Data(e.to_string()))?;
+    if !text.chars().any(not_yaml_printable) {
+        return Ok(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if not_yaml_printable(c) {
+            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            escaped.push(c);
+        }
+    }
+    Ok(escaped)
+}
+
+/// A character JSON writes as it is that YAML does not accept written so
+/// (YAML 1.2 `c-printable`, less what JSON escapes itself).
+fn not_yaml_printable(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
 /// Nesting depth of objects and arrays (a scalar is 0), without recursion.

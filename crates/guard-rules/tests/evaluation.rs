@@ -118,6 +118,25 @@ fn bucket_encryption_with_a_custom_message() {
     );
 }
 
+/// Guard reads its data as YAML, which refuses DEL, most C1 controls and
+/// U+FFFE/U+FFFF written as they are: a template holding them (in a value
+/// or a logical id) is still evaluated, not an error.
+#[test]
+fn characters_yaml_refuses_written_raw_are_read_all_the_same() {
+    for odd in ['\u{7f}', '\u{80}', '\u{9f}', '\u{fffe}', '\u{ffff}'] {
+        let bucket = format!("Bucket{odd}");
+        let template = data(json!({"Resources": {
+            bucket.clone(): {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": format!("logs{odd}")}},
+        }}));
+        let evaluation = run(&rules_file("s3_bucket_encrypted"), &template);
+        assert_eq!(
+            failing(&evaluation),
+            [("S3_BUCKET_SSE_ENABLED", Some(bucket.as_str()))],
+            "{odd:?}"
+        );
+    }
+}
+
 #[test]
 fn iam_policies_and_roles_with_a_star_action() {
     let evaluation = run(&rules_file("iam_no_wildcard_action"), &estate());

@@ -19,6 +19,10 @@ pub fn from_attributes(attributes: &HashMap<String, AttributeValue>) -> RuleItem
         riskvalue: field("riskvalue"),
         active: field("active"),
         suppressible: field("suppressible"),
+        suppression: field("suppression"),
+        remediation: field("remediation"),
+        link: field("link"),
+        frameworks: field("frameworks"),
     }
 }
 
@@ -30,14 +34,20 @@ fn value_of(attribute: &AttributeValue) -> Value {
             .unwrap_or_else(|_| Value::String(n.clone())),
         AttributeValue::Bool(b) => Value::Bool(*b),
         AttributeValue::Null(_) => Value::Null,
+        // `frameworks`: a list of strings (or a string set, written by hand).
+        AttributeValue::L(items) => Value::Array(items.iter().map(value_of).collect()),
+        AttributeValue::Ss(items) => {
+            Value::Array(items.iter().cloned().map(Value::String).collect())
+        }
         other => Value::Array(vec![Value::String(format!(
             "unsupported DynamoDB type {other:?}"
         ))]),
     }
 }
 
-/// The attributes to store for an item: `riskvalue` as a number, the rest
-/// as strings, as the original function wrote them (flags as `Y`/`N`).
+/// The attributes to store for an item: `riskvalue` as a number,
+/// `frameworks` as a list of strings, the rest as strings, as the original
+/// function wrote them (flags as `Y`/`N`).
 pub fn to_attributes(item: &RuleItem) -> HashMap<String, AttributeValue> {
     let mut attributes = HashMap::new();
     for (name, value) in item.fields() {
@@ -51,6 +61,14 @@ pub fn to_attributes(item: &RuleItem) -> HashMap<String, AttributeValue> {
             ("active" | "suppressible", Value::Bool(flag)) => {
                 AttributeValue::S(if *flag { "Y" } else { "N" }.into())
             }
+            ("frameworks", Value::Array(ids)) => AttributeValue::L(
+                ids.iter()
+                    .map(|id| match id {
+                        Value::String(s) => AttributeValue::S(s.clone()),
+                        other => AttributeValue::S(other.to_string()),
+                    })
+                    .collect(),
+            ),
             (_, other) => AttributeValue::S(other.to_string()),
         };
         attributes.insert(name.to_string(), attribute);
@@ -63,17 +81,20 @@ pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 /// An item's size as DynamoDB counts it against [`MAX_ITEM_BYTES`]: each
 /// attribute's name and value in UTF-8 bytes (a number at most 21 bytes, a
-/// flag 1).
+/// flag 1, a list 3 bytes plus 1 and its size per element).
 pub fn item_size(attributes: &HashMap<String, AttributeValue>) -> usize {
     attributes
         .iter()
-        .map(|(name, value)| {
-            name.len()
-                + match value {
-                    AttributeValue::S(s) => s.len(),
-                    AttributeValue::N(n) => n.len().min(21),
-                    _ => 1,
-                }
-        })
+        .map(|(name, value)| name.len() + value_size(value))
         .sum()
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => n.len().min(21),
+        AttributeValue::L(items) => 3 + items.iter().map(|i| 1 + value_size(i)).sum::<usize>(),
+        AttributeValue::Ss(items) => items.iter().map(String::len).sum(),
+        _ => 1,
+    }
 }

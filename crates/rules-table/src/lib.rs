@@ -4,8 +4,12 @@
 //! S), `category` (S), `ruletype` (S), `ruledata` (S), `riskvalue` (N),
 //! `active` (S, `Y`/`N`) — so tables it created keep working. The table is
 //! read with consistent, paginated scans; an empty table is seeded with the
-//! default rules using conditional puts, so that functions starting at the
-//! same time do not overwrite each other (or a rule someone just added).
+//! default rules and the standard policy pack (`policy-pack`) using
+//! conditional puts, so that functions starting at the same time do not
+//! overwrite each other (or a rule someone just added). An existing table
+//! is never changed unless asked: [`RulesTable::sync`] makes it hold
+//! exactly a rules file, [`RulesTable::merge`] adds or updates a pack's
+//! items and leaves the others alone.
 //!
 //! [`RulesSource`] is what a stage reads its rules through: the table
 //! itself (seeding), [`RulesTable::read_as_seeded`] (never writing, an

@@ -6,7 +6,7 @@ use aws_errors::ErrorKind;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use template_rules::{RuleItem, RuleSet};
+use template_rules::RuleItem;
 use tracing::{info, warn};
 
 use crate::item::{MAX_ITEM_BYTES, from_attributes, item_size, to_attributes};
@@ -48,11 +48,12 @@ pub enum TableError {
     Unavailable { table: String, message: String },
 }
 
-/// The rules an empty table is seeded with: the default rules. Readers
-/// that never write ([`RulesTable::read_as_seeded`]) use them for an empty
-/// table too, so that every reader of a table applies the same rules.
+/// The rules an empty table is seeded with: the default rules and the
+/// standard pack ([`policy_pack::seed_items`]). Readers that never write
+/// ([`RulesTable::read_as_seeded`]) use them for an empty table too, so
+/// that every reader of a table applies the same rules.
 pub fn seed_items() -> Vec<RuleItem> {
-    RuleSet::default_items()
+    policy_pack::seed_items()
 }
 
 /// What `load` found, and whether it had to seed the defaults first.
@@ -140,7 +141,8 @@ impl RulesTable {
         Ok(items)
     }
 
-    /// Writes each rule of the seed ([`seed_items`]) that is not there yet.
+    /// Writes each rule of the seed (the default rules and the standard
+    /// pack, [`seed_items`]) that is not there yet.
     /// Conditional puts (`attribute_not_exists(rule)`), so concurrent
     /// seedings, or a rule written in between, are never overwritten.
     pub async fn seed_defaults(&self) -> Result<Seeded, TableError> {
@@ -167,7 +169,8 @@ impl RulesTable {
         Ok(seeded)
     }
 
-    /// The table's items; an empty table is seeded with the defaults first.
+    /// The table's items; an empty table is seeded with the default rules
+    /// and the standard pack first.
     pub async fn load(&self) -> Result<Loaded, TableError> {
         let items = self.scan().await?;
         if !items.is_empty() {
@@ -177,7 +180,7 @@ impl RulesTable {
             });
         }
         let seeded = self.seed_defaults().await?;
-        info!(table = %self.name, written = ?seeded.written, already_present = ?seeded.already_present, "seeded the empty rules table with the default rules");
+        info!(table = %self.name, written = seeded.written.len(), already_present = ?seeded.already_present, "seeded the empty rules table with the default rules and the standard pack");
         Ok(Loaded {
             items: self.scan().await?,
             seeded: Some(seeded),
@@ -288,6 +291,41 @@ impl RulesTable {
                 if apply {
                     self.delete(id).await?;
                 }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Adds what is missing of `wanted` and rewrites what differs, leaving
+    /// every other item alone (a pack brought up to date in a table that
+    /// holds other rules too). With `apply` false, only says what it would
+    /// do. Nothing is written when an item is over DynamoDB's size limit.
+    pub async fn merge(&self, wanted: &[RuleItem], apply: bool) -> Result<SyncReport, TableError> {
+        for item in wanted {
+            self.check_size(item)?;
+        }
+        let current: BTreeMap<String, RuleItem> = self
+            .scan()
+            .await?
+            .into_iter()
+            .filter_map(|item| item.id().map(str::to_string).map(|id| (id, item)))
+            .collect();
+        let mut report = SyncReport::default();
+        for item in wanted {
+            let Some(id) = item.id() else { continue };
+            let changes = match current.get(id) {
+                None => Some(&mut report.added),
+                Some(existing) if to_attributes(existing) == to_attributes(item) => None,
+                Some(_) => Some(&mut report.changed),
+            };
+            match changes {
+                Some(list) => {
+                    list.push(id.to_string());
+                    if apply {
+                        self.put(item).await?;
+                    }
+                }
+                None => report.unchanged.push(id.to_string()),
             }
         }
         Ok(report)

@@ -21,21 +21,46 @@ fn ids(items: &[RuleItem]) -> Vec<&str> {
     items.iter().filter_map(RuleItem::id).collect()
 }
 
+/// The ids of the rules an empty table is seeded with, in seeding order:
+/// the four defaults, then the standard pack.
+fn seed_ids() -> Vec<String> {
+    policy_pack::seed_items()
+        .iter()
+        .filter_map(|i| i.id().map(str::to_string))
+        .collect()
+}
+
+/// A table holding the four default rules only.
+async fn defaults_only() -> RulesTable {
+    let table = table().await;
+    for item in RuleSet::default_items() {
+        table.put(&item).await.unwrap();
+    }
+    table
+}
+
 #[tokio::test]
-async fn an_empty_table_is_seeded_with_the_defaults_once() {
+async fn an_empty_table_is_seeded_with_the_defaults_and_the_standard_pack_once() {
     let table = table().await;
     let loaded = table.load().await.unwrap();
+    let mut expected = seed_ids();
     assert_eq!(
-        ids(&loaded.items),
+        &expected[..4],
         [
-            "AllowHttp",
-            "ForbiddenAMIs",
             "IngressOpenToWorld",
-            "SSHOpenToWorld"
+            "SSHOpenToWorld",
+            "AllowHttp",
+            "ForbiddenAMIs"
         ]
     );
+    assert_eq!(
+        expected.len(),
+        4 + policy_pack::Pack::standard().items().len()
+    );
+    expected.sort();
+    assert_eq!(ids(&loaded.items), expected);
     let seeded = loaded.seeded.unwrap();
-    assert_eq!(seeded.written.len(), 4);
+    assert_eq!(seeded.written, seed_ids());
     assert!(seeded.already_present.is_empty());
     assert!(RuleSet::from_items(loaded.items).errors().is_empty());
 
@@ -46,14 +71,45 @@ async fn an_empty_table_is_seeded_with_the_defaults_once() {
         table.seed_defaults().await.unwrap(),
         Seeded {
             written: vec![],
-            already_present: vec![
-                "IngressOpenToWorld".into(),
-                "SSHOpenToWorld".into(),
-                "AllowHttp".into(),
-                "ForbiddenAMIs".into()
-            ]
+            already_present: seed_ids(),
         }
     );
+}
+
+#[tokio::test]
+async fn merging_a_pack_adds_and_updates_its_items_and_leaves_the_others_alone() {
+    let table = defaults_only().await;
+    let mut own: RuleItem = serde_json::from_value(json!({
+        "rule": "TeamRule", "category": "SecurityGroup", "ruletype": "open-ingress",
+        "ruledata": "tcp:3389", "riskvalue": 100, "active": "Y"
+    }))
+    .unwrap();
+    table.put(&own).await.unwrap();
+    let pack = policy_pack::Pack::standard().items();
+    // One of the pack's rules is already there, switched off by the team.
+    let mut off = pack[0].clone();
+    off.active = Some("N".into());
+    table.put(&off).await.unwrap();
+
+    let planned = table.merge(&pack, false).await.unwrap();
+    assert_eq!(planned.added.len(), pack.len() - 1);
+    assert_eq!(planned.changed, [pack[0].id().unwrap()]);
+    assert!(planned.removed.is_empty());
+    assert_eq!(
+        table.scan().await.unwrap().len(),
+        6,
+        "a dry run changes nothing"
+    );
+
+    assert_eq!(table.merge(&pack, true).await.unwrap(), planned);
+    let items = table.scan().await.unwrap();
+    assert_eq!(items.len(), 5 + pack.len());
+    own.riskvalue = Some(json!(100));
+    assert!(items.contains(&own), "the team's own rule is kept");
+    assert!(items.iter().any(|i| i.id() == Some("ForbiddenAMIs")));
+    let again = table.merge(&pack, true).await.unwrap();
+    assert!(again.is_noop(), "{again:?}");
+    assert_eq!(again.unchanged.len(), pack.len());
 }
 
 #[tokio::test]
@@ -107,8 +163,7 @@ async fn items_written_by_the_original_function_are_read_as_it_wrote_them() {
 
 #[tokio::test]
 async fn sync_makes_the_table_match_the_file_and_says_what_changed() {
-    let table = table().await;
-    table.load().await.unwrap();
+    let table = defaults_only().await;
     let mut wanted = RuleSet::default_items();
     wanted.retain(|i| i.id() != Some("ForbiddenAMIs"));
     let allow_http = wanted
@@ -154,7 +209,8 @@ async fn rules_are_switched_on_and_off_by_id() {
     table.load().await.unwrap();
     table.set_active("AllowHttp", true).await.unwrap();
     let items = table.scan().await.unwrap();
-    assert_eq!(items[0].active, Some(json!("Y")));
+    let allow_http = items.iter().find(|i| i.id() == Some("AllowHttp")).unwrap();
+    assert_eq!(allow_http.active, Some(json!("Y")));
     assert_eq!(
         table.set_active("NoSuchRule", true).await.unwrap_err(),
         TableError::NoSuchRule {
@@ -173,7 +229,7 @@ async fn as_a_source_the_table_seeds_itself_and_read_only_it_never_does() {
     let seeding = table().await;
     let items = RulesSource::items(&seeding).await.unwrap();
     assert_eq!(ids(&items), ids(&seeding.scan().await.unwrap()));
-    assert_eq!(items.len(), 4);
+    assert_eq!(items.len(), seed_ids().len());
     let read_only = seeding.clone().read_only();
     assert_eq!(read_only.items().await.unwrap(), items);
     assert_eq!(RulesSource::name(&read_only), seeding.name());
@@ -305,4 +361,34 @@ mod mocked {
         let error = RulesTable::new(client, "rules").scan().await.unwrap_err();
         assert!(matches!(error, TableError::AccessDenied { .. }), "{error}");
     }
+}
+
+#[tokio::test]
+async fn remediation_link_and_frameworks_are_kept_through_the_table() {
+    let table = table().await;
+    let item: RuleItem = serde_json::from_value(json!({
+        "rule": "Versioned", "category": "S3", "ruletype": "property",
+        "ruledata": "{\"types\":[\"AWS::S3::Bucket\"],\"require\":{\"path\":\"A\",\"exists\":true}}",
+        "riskvalue": 10, "active": "Y",
+        "remediation": "Enable versioning.",
+        "link": "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+        "frameworks": ["AWS FSBP S3.14", "CIS AWS Foundations v3.0.0 2.1.2"]
+    }))
+    .unwrap();
+    let attributes = to_attributes(&item);
+    assert_eq!(
+        attributes["frameworks"],
+        AttributeValue::L(vec![
+            AttributeValue::S("AWS FSBP S3.14".into()),
+            AttributeValue::S("CIS AWS Foundations v3.0.0 2.1.2".into())
+        ])
+    );
+    table.put(&item).await.unwrap();
+    let stored = table.scan().await.unwrap();
+    assert_eq!(stored, std::slice::from_ref(&item));
+    let rules = RuleSet::from_items(stored);
+    assert!(rules.errors().is_empty(), "{:?}", rules.errors());
+    assert_eq!(rules.rules()[0].guidance.frameworks.len(), 2);
+    // Unchanged when synced again.
+    assert!(table.sync(&[item], true).await.unwrap().is_noop());
 }

@@ -14,16 +14,21 @@
 //!   it at the deadline;
 //! - [`ScoreError`]: why there is no verdict, for each function to report
 //!   in its own terms (a CodePipeline failure type, a Hook's error code);
+//! - [`compare_with_earlier`]: a report judged against an earlier version
+//!   of its template (only new findings count), the baselines of
+//!   `template-rules`;
 //! - [`listing`]: a report's findings as lines that fit a message's limit.
 //!
 //! Start with [`Settings::from_env`], then [`rule_set`] and [`score`].
 
 #![warn(missing_docs)]
 
+mod earlier;
 pub mod guard_memory;
 pub mod listing;
 mod score;
 pub mod settings;
 
+pub use earlier::{Earlier, compare_with_earlier};
 pub use score::{ScoreError, evaluate, on_blocking_thread, rule_set, score};
 pub use settings::{Settings, SettingsError};

@@ -4,24 +4,33 @@
 //! least.
 //!
 //! Resolved findings come first, then unresolved ones (saying what could
-//! not be resolved), then suppressed ones (with their reasons, so that
-//! what was waived is seen), then the template's warnings. What does not
-//! fit is counted in a last "… and N more" line, never cut mid-line.
+//! not be resolved), then those a baseline held already and the verdict
+//! left out, then suppressed ones (with their reasons, so that what was
+//! waived is seen), then the template's warnings. After the first finding
+//! of a rule that says how to fix it comes its remediation, once. What does
+//! not fit is counted in a last "… and N more" line, never cut mid-line.
+
+use std::collections::HashSet;
 
 use pipeline_job::limits::truncate;
-use template_rules::{Finding, Report, Thresholds, UnresolvedPolicy, Verdict};
+use template_rules::{Finding, Guidance, Report, Thresholds, UnresolvedPolicy, Verdict};
 
 /// What the verdict on `what` (a template, as a message names it) is, in
 /// one line: the first of a summary or a failure message.
 ///
 /// - pass: `no risk found in t.yaml` (and, when there are findings, the
-///   risk below the flag threshold, and what the risk does not show);
+///   risk below the flag threshold, and what the risk does not show), or
+///   `no new risk found in t.yaml` when a baseline held findings the
+///   verdict left out;
 /// - flagged: `t.yaml has risk 10 (flagged from 5, fails from 50)`, or,
 ///   when only unresolved findings flag it, that rules may fire on values
 ///   the check could not resolve;
 /// - fail: `t.yaml has risk 200 (fails from 50):`, the findings following.
 pub fn headline(what: &str, report: &Report, thresholds: &Thresholds) -> String {
     match report.verdict {
+        Verdict::Pass if report.existing_count() > 0 && report.leaves_out_existing() => {
+            format!("no new risk found in {what}{}", clauses(report, false))
+        }
         Verdict::Pass if report.findings.is_empty() => format!("no risk found in {what}"),
         Verdict::Pass if report.active_findings().next().is_none() => {
             format!("no risk found in {what}{}", clauses(report, false))
@@ -69,8 +78,9 @@ pub fn headline(what: &str, report: &Report, thresholds: &Thresholds) -> String 
 pub const MAX_LINE: usize = 500;
 
 /// "; 2 unresolved findings, not counted (UNRESOLVED=pass); 1 suppressed
-/// finding": what the headline's risk does not show (the unresolved
-/// findings only when the headline has not said them in its own words).
+/// finding; 1 new, 2 existing in stack web (not counted)": what the
+/// headline's risk does not show (the unresolved findings only when the
+/// headline has not said them in its own words).
 pub fn clauses(report: &Report, unresolved_said: bool) -> String {
     let mut clauses = Vec::new();
     let unresolved = report.unresolved_count();
@@ -88,6 +98,17 @@ pub fn clauses(report: &Report, unresolved_said: bool) -> String {
     let suppressed = report.suppressed_count();
     if suppressed > 0 {
         clauses.push(count(suppressed, "suppressed finding"));
+    }
+    if let Some(baseline) = &report.baseline {
+        let counted = if report.leaves_out_existing() {
+            "not counted"
+        } else {
+            "counted"
+        };
+        clauses.push(format!(
+            "{} new, {} existing in {} ({counted})",
+            baseline.new, baseline.existing, baseline.against
+        ));
     }
     clauses.iter().map(|c| format!("; {c}")).collect()
 }
@@ -111,16 +132,30 @@ pub struct Listing<'a> {
 #[derive(Clone, Copy)]
 enum Item<'a> {
     Finding(&'a Finding),
+    /// How to fix what a rule found, after its first finding.
+    Fix(&'a Guidance),
     Warning(&'a str),
 }
 
 impl<'a> Listing<'a> {
     /// The report's findings: resolved ones first (under the headline),
-    /// then unresolved ones, suppressed ones and the warnings, each under
-    /// its heading.
+    /// then unresolved ones, those a baseline held that the verdict left
+    /// out, suppressed ones and the warnings, each under its heading; a
+    /// rule's remediation after its first finding counted or left out.
     pub fn of(report: &'a Report) -> Listing<'a> {
-        let findings = |it: &mut dyn Iterator<Item = &'a Finding>| -> Vec<Item<'a>> {
-            it.map(Item::Finding).collect()
+        // A rule's remediation follows its first finding, once.
+        let mut fixed: HashSet<&str> = HashSet::new();
+        let mut findings = |it: &mut dyn Iterator<Item = &'a Finding>| -> Vec<Item<'a>> {
+            let mut items = Vec::new();
+            for finding in it {
+                items.push(Item::Finding(finding));
+                if let Some(guidance) = report.guidance(&finding.rule)
+                    && fixed.insert(&finding.rule)
+                {
+                    items.push(Item::Fix(guidance));
+                }
+            }
+            items
         };
         Listing {
             sections: vec![
@@ -130,8 +165,16 @@ impl<'a> Listing<'a> {
                     findings(&mut report.unresolved_findings()),
                 ),
                 (
+                    Some("existing (in the baseline already; not counted):"),
+                    findings(
+                        &mut report
+                            .existing_findings()
+                            .filter(|_| report.leaves_out_existing()),
+                    ),
+                ),
+                (
                     Some("suppressed in the template:"),
-                    findings(&mut report.suppressed_findings()),
+                    report.suppressed_findings().map(Item::Finding).collect(),
                 ),
                 (
                     Some("warnings:"),
@@ -170,6 +213,7 @@ impl<'a> Listing<'a> {
                 if !full {
                     let line = match item {
                         Item::Finding(f) => finding_line(f),
+                        Item::Fix(guidance) => fix_line(guidance),
                         Item::Warning(w) => w.to_string(),
                     };
                     let line = truncate(&line, MAX_LINE);
@@ -191,6 +235,8 @@ impl<'a> Listing<'a> {
                 match item {
                     Item::Finding(_) => findings_left += 1,
                     Item::Warning(_) => warnings_left += 1,
+                    // The report (and `cicd validate`) has it.
+                    Item::Fix(_) => {}
                 }
             }
         }
@@ -212,8 +258,24 @@ fn more(findings: usize, warnings: usize, elsewhere: &str) -> String {
     format!("… and {what}: {elsewhere}")
 }
 
+/// How to fix what a rule found: `  fix: remediation [frameworks] link`.
+fn fix_line(guidance: &Guidance) -> String {
+    let mut line = match &guidance.remediation {
+        Some(remediation) => format!("  fix: {remediation}"),
+        None => "  see:".to_string(),
+    };
+    if !guidance.frameworks.is_empty() {
+        line.push_str(&format!(" [{}]", guidance.frameworks.join(", ")));
+    }
+    if let Some(link) = &guidance.link {
+        line.push_str(&format!(" {link}"));
+    }
+    line
+}
+
 /// One finding: rule, resource, line, why, and what it weighs — or what
-/// could not be resolved, or why it was suppressed.
+/// could not be resolved, or why it was suppressed, or that its
+/// suppression expired, or that a baseline held it already.
 pub fn finding_line(f: &Finding) -> String {
     let mut notes = vec![format!("risk {}", f.risk)];
     if f.is_unresolved() {
@@ -230,6 +292,12 @@ pub fn finding_line(f: &Finding) -> String {
             f.suppression_reason.as_deref().unwrap_or("no reason given")
         ));
     }
+    if let Some(expired) = &f.suppression_expired {
+        notes.push(expired.clone());
+    }
+    if f.is_existing() {
+        notes.push("existing".to_string());
+    }
     format!(
         "{} on {} (line {}): {} [{}]",
         f.rule,
@@ -242,6 +310,8 @@ pub fn finding_line(f: &Finding) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn finding(rule: &str, reason: &str) -> Finding {
@@ -255,6 +325,10 @@ mod tests {
             suppression_reason: None,
             resource_type: "AWS::EC2::SecurityGroup".to_string(),
             unresolved: Vec::new(),
+            fingerprint: String::new(),
+            guard_rule: None,
+            suppression_expired: None,
+            baseline: None,
         }
     }
 
@@ -286,6 +360,8 @@ mod tests {
                 .map(|i| finding(&format!("Rule{i:03}"), &"x".repeat(60)))
                 .collect(),
             warnings: vec!["a warning".to_string()],
+            rules: BTreeMap::new(),
+            baseline: None,
         };
         let listing = Listing::of(&report);
         let text = listing.fit("headline".to_string(), 2048, "elsewhere");

@@ -145,6 +145,7 @@ where
                 guard: &guard,
                 budget,
                 on_guard_chunk: &on_guard_chunk,
+                ..EvaluateOptions::default()
             };
             work(&options)
         })

@@ -3,7 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use cfn_template::resolve::{Unknown, add_unknowns};
-use cfn_template::view::Variant;
+use cfn_template::view::{Branch, Variant};
+
+use crate::fingerprint;
 
 /// Reasons a rule fires on one resource, or may. Empty when it does not.
 #[derive(Debug, Default)]
@@ -14,6 +16,10 @@ pub struct Evidence {
     pub unresolved: Vec<String>,
     /// What those are.
     pub unknown: Vec<Unknown>,
+    /// What identifies a reason in the finding's fingerprint, for the
+    /// reasons whose words depend on where things are written (by reason;
+    /// the others are their own key: see [`crate::fingerprint`]).
+    keys: HashMap<String, String>,
     /// Every reason so far, once there are many (few are looked through).
     seen: Option<HashSet<String>>,
 }
@@ -35,6 +41,39 @@ impl Evidence {
             self.unresolved.push(reason);
             add_unknowns(&mut self.unknown, unknown);
         }
+    }
+
+    /// [`Evidence::fires`], for a reason whose words depend on the order
+    /// things are written in (a union naming its first few sources), or
+    /// do not say what was found (a regex): `key` is what the finding's
+    /// fingerprint takes from it instead, as it is (list positions already
+    /// left out: see [`crate::fingerprint`]).
+    pub fn fires_as(&mut self, reason: String, key: String) {
+        if self.is_new(&reason) {
+            self.keys.insert(reason.clone(), key);
+            self.resolved.push(reason);
+        }
+    }
+
+    /// [`Evidence::may_fire`], with a `key` as [`Evidence::fires_as`] has.
+    pub fn may_fire_as(&mut self, reason: String, unknown: &[Unknown], key: String) {
+        if self.is_new(&reason) {
+            self.keys.insert(reason.clone(), key);
+            self.unresolved.push(reason);
+            add_unknowns(&mut self.unknown, unknown);
+        }
+    }
+
+    /// What the fingerprint of a finding for `reasons` (some of this
+    /// evidence's) takes from each.
+    pub(crate) fn keys(&self, reasons: &[String]) -> Vec<String> {
+        reasons
+            .iter()
+            .map(|reason| match self.keys.get(reason) {
+                Some(key) => key.clone(),
+                None => fingerprint::key(reason),
+            })
+            .collect()
     }
 
     fn is_new(&mut self, reason: &str) -> bool {
@@ -61,20 +100,42 @@ impl Evidence {
     /// it is; one found on some names the branches that lead there ("SSH
     /// open to the world when IsProd is false").
     pub fn across(forms: &[Variant], found: Vec<Evidence>) -> Evidence {
+        let branches: Vec<&[Branch]> = forms.iter().map(|f| f.when.as_slice()).collect();
+        Evidence::across_branches(&branches, found)
+    }
+
+    /// [`Evidence::across`], for forms known by their branches alone
+    /// (`found[i]` is on the form `forms[i]` leads to).
+    pub fn across_branches(forms: &[&[Branch]], found: Vec<Evidence>) -> Evidence {
         let mut resolved = OnForms::default();
         let mut unresolved = OnForms::default();
         let mut unknown = Vec::new();
+        let mut keys = HashMap::new();
         for (form, evidence) in found.into_iter().enumerate() {
             resolved.add(evidence.resolved, form);
             unresolved.add(evidence.unresolved, form);
             add_unknowns(&mut unknown, &evidence.unknown);
+            for (reason, key) in evidence.keys {
+                keys.entry(reason).or_insert(key);
+            }
         }
+        // A reason found on some forms only names their branches, and so
+        // does its key.
+        let key_on = |reason: &String, on: &[usize]| {
+            let key = match keys.get(reason) {
+                Some(key) => key.clone(),
+                None => fingerprint::key(reason),
+            };
+            on_branches(key, on, forms)
+        };
         let mut out = Evidence::default();
         for (reason, on) in resolved.reasons {
-            out.fires(on_forms(reason, &on, forms));
+            let key = key_on(&reason, &on);
+            out.fires_as(on_branches(reason, &on, forms), key);
         }
         for (reason, on) in unresolved.reasons {
-            out.may_fire(on_forms(reason, &on, forms), &[]);
+            let key = key_on(&reason, &on);
+            out.may_fire_as(on_branches(reason, &on, forms), &[], key);
         }
         out.unknown = unknown;
         out
@@ -119,6 +180,12 @@ const NAMED_FORMS: usize = 3;
 /// `reason`, with the branches that lead to the forms it is found `on`
 /// unless that is every form.
 pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> String {
+    let branches: Vec<&[Branch]> = forms.iter().map(|f| f.when.as_slice()).collect();
+    on_branches(reason, on, &branches)
+}
+
+/// [`on_forms`], for forms known by their branches alone.
+fn on_branches(reason: String, on: &[usize], forms: &[&[Branch]]) -> String {
     if on.len() == forms.len() {
         return reason;
     }
@@ -128,13 +195,12 @@ pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> Strin
     // The branches every one of these forms takes: when no other form takes
     // them all, they say it (`IsProd is false`) ...
     let common: Vec<_> = forms[first]
-        .when
         .iter()
-        .filter(|b| on.iter().all(|&i| forms[i].when.contains(b)))
+        .filter(|b| on.iter().all(|&i| forms[i].contains(b)))
         .collect();
     let taking_them = forms
         .iter()
-        .filter(|f| common.iter().all(|b| f.when.contains(b)))
+        .filter(|f| common.iter().all(|b| f.contains(b)))
         .count();
     if !common.is_empty() && taking_them == on.len() {
         let branches: Vec<String> = common.iter().map(ToString::to_string).collect();
@@ -144,7 +210,13 @@ pub(crate) fn on_forms(reason: String, on: &[usize], forms: &[Variant]) -> Strin
     let mut each: Vec<String> = on
         .iter()
         .take(NAMED_FORMS)
-        .map(|&i| forms[i].describe_when())
+        .map(|&i| {
+            forms[i]
+                .iter()
+                .map(Branch::to_string)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
         .collect();
     if on.len() > NAMED_FORMS {
         each.push(format!("{} more of its forms", on.len() - NAMED_FORMS));

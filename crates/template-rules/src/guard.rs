@@ -90,17 +90,21 @@ pub struct EvaluateOptions<'a> {
     /// caller that gives up waiting (a Lambda handler stopped at its
     /// deadline) keeps them to say which items were being evaluated.
     pub on_guard_chunk: &'a (dyn Fn(&[&str]) + Sync),
+    /// The day suppressions are checked on: one whose `expires` date is
+    /// before it no longer applies.
+    pub today: time::Date,
 }
 
 impl Default for EvaluateOptions<'_> {
     /// Guard in process, `guard_rules::DEFAULT_MEMORY_LIMIT`, an
-    /// unlimited budget, and nobody told.
+    /// unlimited budget, nobody told, and today's date (UTC).
     fn default() -> Self {
         EvaluateOptions {
             guard_memory_limit: guard_rules::DEFAULT_MEMORY_LIMIT,
             guard: &InProcess,
             budget: Budget::unlimited(),
             on_guard_chunk: &|_| {},
+            today: crate::calendar::today(),
         }
     }
 }
@@ -110,6 +114,7 @@ impl fmt::Debug for EvaluateOptions<'_> {
         f.debug_struct("EvaluateOptions")
             .field("guard_memory_limit", &self.guard_memory_limit)
             .field("budget", &self.budget)
+            .field("today", &self.today)
             .finish_non_exhaustive()
     }
 }
@@ -250,11 +255,14 @@ pub(crate) fn evaluate(
                     for failure in evaluation.failures {
                         match failure.resource.as_deref().and_then(|key| keys.get(key)) {
                             Some(&(index, form)) => on_resources.add(index, form, failure),
-                            None => findings.template.push(template_finding(
-                                rule,
-                                failure.message.clone(),
-                                undecided(&failure),
-                            )),
+                            None => findings.template.push(Finding {
+                                guard_rule: Some(failure.rule.clone()),
+                                ..template_finding(
+                                    rule,
+                                    failure.message.clone(),
+                                    undecided(&failure),
+                                )
+                            }),
                         }
                     }
                     for (index, failures) in on_resources.0 {
@@ -396,6 +404,10 @@ fn finding(
         suppression_reason: None,
         resource_type: resource.resource_type.clone(),
         unresolved: undecided(failure),
+        fingerprint: String::new(),
+        guard_rule: Some(failure.rule.clone()),
+        suppression_expired: None,
+        baseline: None,
     }
 }
 
@@ -415,6 +427,10 @@ fn shown_as_written(rule: &Rule, view: &ResourceView, why: &str) -> Finding {
         suppression_reason: None,
         resource_type: resource.resource_type.clone(),
         unresolved: vec![format!("the resource's forms ({why})")],
+        fingerprint: String::new(),
+        guard_rule: None,
+        suppression_expired: None,
+        baseline: None,
     }
 }
 
@@ -438,6 +454,10 @@ fn template_finding(rule: &Rule, reason: String, unresolved: Vec<String>) -> Fin
         suppression_reason: None,
         resource_type: TEMPLATE_TYPE.to_string(),
         unresolved,
+        fingerprint: String::new(),
+        guard_rule: None,
+        suppression_expired: None,
+        baseline: None,
     }
 }
 
@@ -480,7 +500,7 @@ fn shown(template: &Template, views: Option<&[ResourceView]>, cap: usize) -> Opt
                     let Some(view) = forms else {
                         budget.string(&resource.logical_id)?;
                         budget.take(2)?;
-                        let body = budget.json(&resource.body)?;
+                        let body = without_guard_suppressions(budget.json(&resource.body)?);
                         resources.insert(resource.logical_id.clone(), body);
                         keys.insert(resource.logical_id.clone(), (index, 0));
                         continue;
@@ -496,6 +516,7 @@ fn shown(template: &Template, views: Option<&[ResourceView]>, cap: usize) -> Opt
                         budget.string(&key)?;
                         budget.take(2)?;
                         let body = budget.form(&resource.body, variant.properties())?;
+                        let body = without_guard_suppressions(body);
                         resources.insert(key.clone(), body);
                         keys.insert(key, (index, form));
                     }
@@ -514,6 +535,23 @@ fn shown(template: &Template, views: Option<&[ResourceView]>, cap: usize) -> Opt
         root.insert(key.clone(), value);
     }
     Some((Value::Object(root), keys))
+}
+
+/// A resource as Guard is shown it: without `Metadata.guard.SuppressedRules`,
+/// which the check applies itself, as any suppression (with its reason,
+/// subject to `suppressible` and expiry: see [`crate::suppression`]).
+/// Shown, the Guard registry's rules would skip a resource on their own,
+/// or, given `RULE: reason` entries they cannot compare with a name, be
+/// undecided on it.
+fn without_guard_suppressions(mut resource: Value) -> Value {
+    if let Some(guard) = resource
+        .get_mut("Metadata")
+        .and_then(|m| m.get_mut("guard"))
+        .and_then(Value::as_object_mut)
+    {
+        guard.remove("SuppressedRules");
+    }
+    resource
 }
 
 /// The bytes of JSON text left to write.

@@ -61,7 +61,8 @@ pub enum Categories {
 
 /// An example of a kind: a `category` and `ruledata`, and two resources
 /// (JSON text, `{"Type": ..., "Properties": ...}`): one the rule fires on
-/// (resolved), one it does not fire on.
+/// (resolved), one it does not fire on; and the other resources the
+/// template needs for that, if any (a kind that relates resources).
 #[derive(Debug, Clone, Copy)]
 pub struct Example {
     /// The item's `category`.
@@ -72,6 +73,10 @@ pub struct Example {
     pub fires: &'static str,
     /// A resource of the same type it does not fire on.
     pub passes: &'static str,
+    /// Other resources of the template, as a JSON mapping of logical ids to
+    /// resources (empty when there are none). `passes` may refer to them;
+    /// the rule does not fire on them.
+    pub with: &'static str,
 }
 
 /// An item's `ruledata`, read by its kind.
@@ -80,8 +85,15 @@ pub trait Check: fmt::Debug + Send + Sync {
     fn kind(&self) -> &'static dyn NativeKind;
 
     /// Its `ruledata`, in one line, as an item stores it (and `cicd rules
-    /// list` and SARIF show it).
+    /// list` shows it).
     fn ruledata(&self) -> String;
+
+    /// What it looks for, in one line for a person (SARIF's rule
+    /// descriptions, the README's table of the policy pack). By default its
+    /// ruledata.
+    fn summary(&self) -> String {
+        self.ruledata()
+    }
 
     /// Whether it reads resources of this type. Only asked for an item
     /// whose category is a label ([`Categories::Label`]); a category such

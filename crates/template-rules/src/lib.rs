@@ -49,11 +49,14 @@
 
 #![warn(missing_docs)]
 
+mod baseline;
 mod budget;
+mod calendar;
 mod category;
 mod context;
 mod engine;
 mod evidence;
+pub mod fingerprint;
 pub mod guard;
 pub mod ingress;
 mod kind;
@@ -61,9 +64,14 @@ pub mod kinds;
 pub mod render;
 mod report;
 mod rules;
+mod structured;
+mod suppression;
 pub mod unseen;
 
+pub use baseline::{Baseline, BaselineError, evaluate_against};
+
 pub use budget::{Budget, Interrupted};
+pub use calendar::today;
 pub use cfn_template::{
     CLOUDFORMATION_MAX_TEMPLATE_BYTES, Format, Limits, Node, Object, ParseError, Resource,
     Template, parse_document, resolve,
@@ -74,11 +82,14 @@ pub use evidence::Evidence;
 pub use guard::{EvaluateOptions, EvaluationError};
 pub use kind::{Categories, Check, Description, Example, NativeKind, PreparedCheck};
 pub use report::{
-    Finding, Judgement, Report, TemplateReport, Thresholds, UnresolvedPolicy, ValidationReport,
-    Verdict,
+    BaselinePolicy, BaselineState, BaselineSummary, Finding, Judgement, Report, TemplateReport,
+    Thresholds, UnresolvedPolicy, ValidationReport, Verdict,
 };
 pub use rules::{
-    Category, GUARD, GUARD_CATEGORY, Rule, RuleError, RuleItem, RuleKind, RuleSet, RulesFileError,
-    UnusableRules, guard_summary,
+    Category, GUARD, GUARD_CATEGORY, Guidance, Rule, RuleError, RuleItem, RuleKind, RuleSet,
+    RulesFileError, SuppressionPolicy, UnusableRules, guard_summary,
 };
+pub use suppression::EXPIRY_WARNING_DAYS;
+/// A calendar day (the `time` crate's): [`EvaluateOptions::today`].
+pub use time::Date;
 pub use unseen::{UNSEEN, UNSEEN_RISK, UNSEEN_SUMMARY};

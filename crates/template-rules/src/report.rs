@@ -1,7 +1,11 @@
 //! What an evaluation says, and the JSON shape `cicd validate --format json`
 //! and the Lambda's `validation-report.json` share.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::rules::Guidance;
 
 /// The outcome for one template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,12 +248,34 @@ pub struct Finding {
     /// What could not be worked out; empty for a resolved finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unresolved: Vec<String>,
+    /// What identifies the finding from one version of its template to the
+    /// next (see [`crate::fingerprint`]): `v1:` and 32 hex digits. Empty
+    /// only in a report made before fingerprints.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+    /// For a guard item's finding, the Guard rule that failed: what a
+    /// `Metadata.guard.SuppressedRules` entry may name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard_rule: Option<String>,
+    /// A suppression of the finding that no longer applies: when it
+    /// expired, and what it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression_expired: Option<String>,
+    /// Compared with a baseline ([`Report::compare`]): whether the finding
+    /// was there already. `None` when there was no baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
 }
 
 impl Finding {
     /// Whether the rule only may fire (see [`Finding::unresolved`]).
     pub fn is_unresolved(&self) -> bool {
         !self.unresolved.is_empty()
+    }
+
+    /// Whether a baseline held it already ([`BaselineState::Existing`]).
+    pub fn is_existing(&self) -> bool {
+        self.baseline == Some(BaselineState::Existing)
     }
 
     /// What could not be worked out that `reason` does not already name,
@@ -291,12 +317,59 @@ pub struct Report {
     /// as a suppression without a reason.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// What the rules that found something say of it (remediation, link,
+    /// frameworks), once per rule, by rule id; rules that say nothing are
+    /// left out, and the field is left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, Guidance>,
+    /// What the findings were compared with, when they were (see
+    /// [`Report::compare`]); left out of JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl Report {
-    /// Unsuppressed findings, resolved and unresolved.
+    /// Whether `finding` (one of this report's) counts in the verdict:
+    /// unsuppressed, and not left out as existing by the baseline policy.
+    pub fn counts(&self, finding: &Finding) -> bool {
+        let left_out = finding.is_existing() && self.leaves_out_existing();
+        !(finding.suppressed || left_out)
+    }
+
+    /// Whether existing findings are left out of the verdict: compared
+    /// with a baseline under [`BaselinePolicy::NewOnly`].
+    pub fn leaves_out_existing(&self) -> bool {
+        self.baseline
+            .as_ref()
+            .is_some_and(|b| b.policy == BaselinePolicy::NewOnly)
+    }
+
+    /// The findings the verdict counts: unsuppressed, resolved and
+    /// unresolved (and, compared with a baseline under
+    /// [`BaselinePolicy::NewOnly`], new).
     pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| !f.suppressed)
+        self.findings.iter().filter(|f| self.counts(f))
+    }
+
+    /// Unsuppressed findings a baseline held already, counted or not.
+    pub fn existing_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| !f.suppressed && f.is_existing())
+    }
+
+    /// How many unsuppressed findings are new (all of them without a
+    /// baseline).
+    pub fn new_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| !f.suppressed && !f.is_existing())
+            .count()
+    }
+
+    /// How many unsuppressed findings a baseline held already.
+    pub fn existing_count(&self) -> usize {
+        self.existing_findings().count()
     }
 
     /// Unsuppressed findings that are not unresolved.
@@ -309,7 +382,7 @@ impl Report {
         self.active_findings().filter(|f| f.is_unresolved())
     }
 
-    /// Suppressed findings.
+    /// Suppressed findings (a baseline's or not).
     pub fn suppressed_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed)
     }
@@ -322,6 +395,11 @@ impl Report {
     /// How many suppressed findings (`suppressed=N`).
     pub fn suppressed_count(&self) -> usize {
         self.suppressed_findings().count()
+    }
+
+    /// What the rule `rule` says of its findings, when it says anything.
+    pub fn guidance(&self, rule: &str) -> Option<&Guidance> {
+        self.rules.get(rule)
     }
 }
 
@@ -344,4 +422,86 @@ pub struct ValidationReport {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+// --- Compared with a baseline (see crate::baseline) -------------------------
+
+/// Whether a finding was in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline: what the change adds.
+    New,
+    /// In the baseline already.
+    Existing,
+}
+
+impl BaselineState {
+    /// `new` or `existing`, as JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Existing => "existing",
+        }
+    }
+}
+
+/// What existing findings do to the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum BaselinePolicy {
+    /// Only new findings count; existing ones are shown apart.
+    #[default]
+    #[serde(rename = "new-only")]
+    NewOnly,
+    /// Every finding counts, as without a baseline; existing ones are
+    /// still marked.
+    #[serde(rename = "count")]
+    Count,
+}
+
+impl BaselinePolicy {
+    /// `new-only` or `count`, as `--baseline-policy` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselinePolicy::NewOnly => "new-only",
+            BaselinePolicy::Count => "count",
+        }
+    }
+}
+
+impl std::fmt::Display for BaselinePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for BaselinePolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "new-only" => Ok(BaselinePolicy::NewOnly),
+            "count" => Ok(BaselinePolicy::Count),
+            _ => Err(format!(
+                "\"{s}\" is not a baseline policy (expected new-only or count)"
+            )),
+        }
+    }
+}
+
+/// How a report was compared with its baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// What the baseline was, for a person: `validation-report.json`,
+    /// `git HEAD~1`, `stack calculator-prod`, `no baseline (...)`.
+    pub against: String,
+    /// What existing findings did to the verdict.
+    pub policy: BaselinePolicy,
+    /// Unsuppressed findings not in the baseline.
+    pub new: usize,
+    /// Unsuppressed findings in the baseline.
+    pub existing: usize,
+    /// Baseline findings no finding matched: gone since.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<Finding>,
 }

@@ -39,6 +39,10 @@ pub(crate) fn findings(template: &Template) -> Vec<Finding> {
             suppressed: false,
             suppression_reason: None,
             resource_type: TEMPLATE_TYPE.to_string(),
+            fingerprint: String::new(),
+            guard_rule: None,
+            suppression_expired: None,
+            baseline: None,
         })
         .collect()
 }

@@ -341,7 +341,7 @@ fn forbidden_amis_that_cannot_be_worked_out() {
         ruledata: Some("ami-7a11e211".into()),
         riskvalue: Some(10.into()),
         active: Some("Y".into()),
-        suppressible: None,
+        ..RuleItem::default()
     }]);
     let template = json!({
         "Parameters": {
@@ -446,4 +446,33 @@ fn policies_are_read_as_written() {
         "risk": 1, "reason": "r", "suppressed": false, "resource_type": "T"}))
     .unwrap();
     assert!(!old.is_unresolved());
+}
+
+#[test]
+fn a_vpc_cidr_the_template_writes_is_resolved_not_unresolved() {
+    let with_vpc = |vpc_cidr: Value| {
+        let mut template = ssh_from(json!({"Fn::GetAtt": ["Vpc", "CidrBlock"]}));
+        template["Resources"]["Vpc"] =
+            json!({"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": vpc_cidr}});
+        template
+    };
+    // The VPC's own range: no finding, where it used to flag the template.
+    let report = report(&with_vpc(json!("10.0.0.0/16")));
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(report.verdict, Verdict::Pass);
+    // Through a parameter's Default, in `Fn::Sub` too.
+    let open = with_parameters(
+        with_vpc(json!({"Ref": "Cidr"})),
+        json!({"Cidr": {"Type": "String", "Default": "0.0.0.0/0"}}),
+    );
+    assert_open(&open);
+    let mut sub = open.clone();
+    sub["Resources"]["Sg"]["Properties"]["SecurityGroupIngress"][0]["CidrIp"] =
+        json!({"Fn::Sub": "${Vpc.CidrBlock}"});
+    assert_open(&sub);
+    // A VPC whose range IPAM chooses is still not known.
+    let mut ipam = with_vpc(json!("10.0.0.0/16"));
+    ipam["Resources"]["Vpc"]["Properties"] =
+        json!({"Ipv4IpamPoolId": "ipam-pool-1", "Ipv4NetmaskLength": 16});
+    assert_unresolved(&ipam, "Fn::GetAtt Vpc.CidrBlock");
 }

@@ -1310,10 +1310,22 @@ fn example(kind: &dyn template_rules::NativeKind) -> (Value, RuleSet) {
     let description = kind.describe();
     let example = description.example;
     let resource = |text: &str| serde_json::from_str::<Value>(text).unwrap();
-    let template = json!({"Resources": {
+    let mut template = json!({"Resources": {
         "Fires": resource(example.fires),
         "Passes": resource(example.passes),
     }});
+    // The other resources the example needs (a kind that relates resources).
+    if !example.with.is_empty() {
+        let Value::Object(others) = resource(example.with) else {
+            panic!(
+                "{}: `with` is not a mapping of resources",
+                description.ruletype
+            )
+        };
+        for (id, body) in others {
+            template["Resources"][id] = body;
+        }
+    }
     let item = json!({"rule": "Example", "category": example.category,
                       "ruletype": description.ruletype, "ruledata": example.ruledata,
                       "riskvalue": 10, "active": "Y"});

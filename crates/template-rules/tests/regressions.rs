@@ -201,3 +201,29 @@ fn the_smallest_64_bit_integer_is_an_integer_in_yaml_as_in_json() {
         );
     }
 }
+
+/// Found by `any_bytes_parse_or_fail_cleanly` (a fixture with a DEL
+/// character put in a resource's `Type`): Guard reads the template it is
+/// shown as YAML, which refuses DEL written as it is, so every guard item
+/// failed to evaluate ("Guard could not evaluate the rules: Parser
+/// Error"). Such characters are now shown to Guard escaped.
+#[test]
+fn a_del_character_in_the_template_does_not_stop_guard() {
+    let template = "{\"Resources\": {\"Sg\": {\"Type\": \"\u{7f}AWS::EC2::SecurityGroup\",
+        \"Properties\": {\"GroupDescription\": \"Bastion\u{9f}\"}}}}";
+    let rules = RuleSet::from_items([serde_json::from_value(serde_json::json!(
+        {"rule": "Described", "category": "Anything", "ruletype": "guard",
+         "ruledata": "rule ALL_DESCRIBED { Resources.*.Properties.GroupDescription exists }\nrule NONE_DESCRIBED { Resources.*.Properties.GroupDescription !exists }",
+         "riskvalue": 7, "active": "Y"}))
+    .unwrap()]);
+    let template = Template::parse(template.as_bytes()).expect("the template parses");
+    let report = evaluate(&template, &rules, &Thresholds::default()).unwrap();
+    let fired: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.reason.as_str(), f.resource.as_str()))
+        .collect();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].0.starts_with("NONE_DESCRIBED"), "{fired:?}");
+    assert_eq!(fired[0].1, "Sg");
+}

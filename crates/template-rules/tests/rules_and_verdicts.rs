@@ -197,7 +197,7 @@ fn invalid_items_become_rule_errors_that_name_the_problem() {
         ),
     ]);
     // Every registered kind is named, then guard: for the built-in kinds,
-    // "open-ingress, forbidden-ami, regex or guard".
+    // "open-ingress, forbidden-ami, regex, property, policy, relation or guard".
     let kinds: Vec<&str> = KINDS.iter().map(|k| k.describe().ruletype).collect();
     let unknown_kind = format!(
         "rule Kind: unknown ruletype \"wildcard\" (expected {} or guard)",

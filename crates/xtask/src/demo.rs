@@ -12,17 +12,20 @@
 //! 1. Static_Check passes the calculator's template;
 //! 2. Static_Check fails a template with SSH open to the world, naming the
 //!    rule and the resource;
-//! 3. Service_Status passes the test stack: complete, both targets behind
+//! 3. Static_Check fails a template with a public bucket that declares no
+//!    encryption, on the standard policy pack's rules, saying for each what
+//!    to change;
+//! 4. Service_Status passes the test stack: complete, both targets behind
 //!    its load balancer healthy, its alarms OK, the calculator answering
 //!    three times in a row;
-//! 4. Service_Status waits out a test stack still coming up (its load
+//! 5. Service_Status waits out a test stack still coming up (its load
 //!    balancer answers 502 until CodeDeploy is done) and passes it, with no
 //!    false failure;
-//! 5. Service_Status fails the calculator started on the wrong port;
-//! 6. Service_Status does not pass a release that answers 200 through its
+//! 6. Service_Status fails the calculator started on the wrong port;
+//! 7. Service_Status does not pass a release that answers 200 through its
 //!    load balancer while one of its instances is stopped (the target
 //!    `unused`, `Target.InvalidState`) and its 5xx alarm is in `ALARM`;
-//! 7. Service_Status passes the same release once it is healthy again.
+//! 8. Service_Status passes the same release once it is healthy again.
 //!
 //! Everything it starts stops when it ends, Ctrl-C included.
 
@@ -42,7 +45,7 @@ const BUCKET: &str = "cicd-artifactbucket";
 const TABLE: &str = "CICD-Rules";
 const TEST_STACK: &str = "CICD-test-stack";
 /// Actions the demo plays.
-const ACTIONS: usize = 7;
+const ACTIONS: usize = 8;
 
 /// A load balancer in front of the calculator while CodeDeploy installs it:
 /// `502 Bad Gateway` until `ready`, then each request forwarded.
@@ -177,12 +180,15 @@ async fn demo() {
     println!("  calculator        {}", calculator.url());
 
     // The pipeline's artifact bucket holds the source artifact; the rules
-    // table is empty, as after `make stack` (the first job seeds it).
+    // table is empty, as after `make stack` (the first job seeds it with
+    // the default rules and the standard policy pack).
     moto.create_bucket(BUCKET).await;
     moto.create_rules_table(TABLE).await;
     let app_template = std::fs::read(root.join("calculator/cloudformation/application.json"))
         .expect("calculator template");
     let bastion = std::fs::read(root.join("tests/fixtures/templates/bastion-ssh-open.yaml"))
+        .expect("fixture template");
+    let public_bucket = std::fs::read(root.join("tests/fixtures/templates/public-bucket.yaml"))
         .expect("fixture template");
     let source_key = "CICD/SourceArti/demo.zip";
     moto.put_object(
@@ -191,6 +197,7 @@ async fn demo() {
         make_zip(&[
             ("cloudformation/application.json", &app_template),
             ("cloudformation/bastion.yaml", &bastion),
+            ("cloudformation/assets.yaml", &public_bucket),
         ]),
     )
     .await;
@@ -241,6 +248,13 @@ async fn demo() {
         &cfn_validate,
         pipeline,
         static_check("cloudformation/bastion.yaml"),
+    )
+    .await;
+    run_action(
+        "Static_Check: a public bucket without encryption declared (the standard policy pack)",
+        &cfn_validate,
+        pipeline,
+        static_check("cloudformation/assets.yaml"),
     )
     .await;
 

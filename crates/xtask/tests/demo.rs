@@ -6,7 +6,7 @@
 use std::process::Command;
 
 #[test]
-fn the_demo_plays_the_seven_actions_with_their_verdicts() {
+fn the_demo_plays_the_eight_actions_with_their_verdicts() {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["demo", "--no-build"])
         .output()
@@ -21,21 +21,55 @@ fn the_demo_plays_the_seven_actions_with_their_verdicts() {
         .lines()
         .skip_while(|l| !l.starts_with("CodePipeline recorded"))
         .skip(1)
-        .take(7)
+        .take(8)
         .collect();
-    assert_eq!(summary.len(), 7, "{text}");
+    assert_eq!(summary.len(), 8, "{text}");
     assert!(
         summary[0].contains("Succeeded  no risk found in cloudformation/application.json"),
         "{text}"
     );
     assert!(
-        summary[1].contains("Failed     cloudformation/bastion.yaml has risk 200"),
+        summary[1].contains("Failed     cloudformation/bastion.yaml has risk 210"),
         "{text}"
     );
+    // The standard policy pack, seeded with the defaults, fails the public
+    // bucket and its policy; each finding says what to change.
+    assert!(
+        summary[2].contains("Failed     cloudformation/assets.yaml has risk "),
+        "{text}"
+    );
+    for (finding, fix) in [
+        (
+            "S3BucketPublicReadAcl on Assets (line 8): AccessControl is PublicRead [risk 80]",
+            "fix: Remove AccessControl (or set it to Private)",
+        ),
+        (
+            "S3BucketPublicAccessBlock on Assets (line 8): PublicAccessBlockConfiguration.BlockPublicAcls is false",
+            "fix: Set all four PublicAccessBlockConfiguration settings",
+        ),
+        (
+            "S3BucketEncryption on Assets (line 8): BucketEncryption is not set",
+            "fix: Declare BucketEncryption with an SSEAlgorithm",
+        ),
+        (
+            "S3BucketPolicyPublic on AssetsPolicy (line 20): PolicyDocument.Statement[0] (Effect Allow, Principal *, no Condition) [risk 100]",
+            "fix: Name the principals that need access",
+        ),
+    ] {
+        let at = text
+            .lines()
+            .position(|l| l.contains(finding))
+            .unwrap_or_else(|| panic!("no {finding:?} in\n{text}"));
+        let next = text.lines().nth(at + 1).unwrap_or("");
+        assert!(
+            next.trim_start().starts_with(fix),
+            "{finding}: {next}\n{text}"
+        );
+    }
     // The test stack passes the gate: its run, its targets, its alarms.
     assert!(
-        summary[2].contains("Succeeded  http://127.0.0.1:")
-            && summary[2].contains("; 3 successes in a row (p95 "),
+        summary[3].contains("Succeeded  http://127.0.0.1:")
+            && summary[3].contains("; 3 successes in a row (p95 "),
         "{text}"
     );
     assert!(
@@ -44,11 +78,11 @@ fn the_demo_plays_the_seven_actions_with_their_verdicts() {
     );
     // The fresh stack's 502s are waited out, not reported as a failure.
     assert!(
-        summary[3].contains("Succeeded  http://127.0.0.1:") && summary[3].contains(", at attempt "),
+        summary[4].contains("Succeeded  http://127.0.0.1:") && summary[4].contains(", at attempt "),
         "{text}"
     );
     assert!(
-        summary[4].contains("did not become healthy within 6 s"),
+        summary[5].contains("did not become healthy within 6 s"),
         "{text}"
     );
     // A release answering 200 with a stopped instance and a firing alarm
@@ -64,8 +98,8 @@ fn the_demo_plays_the_seven_actions_with_their_verdicts() {
         "{text}"
     );
     assert!(
-        summary[5].contains("Failed     http://127.0.0.1:")
-            && summary[5].contains(
+        summary[6].contains("Failed     http://127.0.0.1:")
+            && summary[6].contains(
                 " is not healthy: alarm CICD-test-stack-target-5xx is ALARM: Threshold Crossed"
             ),
         "{text}"
@@ -76,8 +110,8 @@ fn the_demo_plays_the_seven_actions_with_their_verdicts() {
         "{text}"
     );
     assert!(
-        summary[6].contains("Succeeded  http://127.0.0.1:")
-            && summary[6].contains("; 3 successes in a row (p95 "),
+        summary[7].contains("Succeeded  http://127.0.0.1:")
+            && summary[7].contains("; 3 successes in a row (p95 "),
         "{text}"
     );
     assert!(

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::shape::Shape;
 use crate::display;
 use crate::node::Node;
 
@@ -10,12 +11,29 @@ use crate::node::Node;
 /// SshLocation has no Default", "Fn::ImportValue shared-cidr", "a computed
 /// value longer than 1024 bytes".
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Unknown(String);
+pub struct Unknown {
+    what: String,
+    /// The name without the values it shows, when it shows some ("parameter
+    /// P may be set to V, ..."), for rules about values that may be secrets.
+    without_values: Option<String>,
+}
 
 impl Unknown {
-    /// Something not known, named for a person.
+    /// Something not known, named for a person (without showing values).
     pub fn new(what: impl Into<String>) -> Self {
-        Unknown(what.into())
+        Unknown {
+            what: what.into(),
+            without_values: None,
+        }
+    }
+
+    /// Something not known, named with values it may take (`what`) and
+    /// without them (`without_values`).
+    pub(crate) fn showing_values(what: String, without_values: String) -> Self {
+        Unknown {
+            what,
+            without_values: Some(without_values),
+        }
     }
 
     /// An intrinsic function whose result depends on the deployed stack,
@@ -31,20 +49,35 @@ impl Unknown {
             _ => None,
         };
         match argument {
-            Some(argument) if !argument.is_empty() => Unknown(format!("{name} {argument}")),
-            _ => Unknown(name.to_string()),
+            // The argument of these names something; of others, it is a value.
+            Some(argument) if !argument.is_empty() => {
+                let what = format!("{name} {argument}");
+                if matches!(name, "Fn::GetAtt" | "Fn::ImportValue") {
+                    Unknown::new(what)
+                } else {
+                    Unknown::showing_values(what, name.to_string())
+                }
+            }
+            _ => Unknown::new(name),
         }
     }
 
     /// What is not known.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.what
+    }
+
+    /// The same, named without the values it shows (a parameter's allowed
+    /// values, a function's literal argument): for a value that may be a
+    /// secret.
+    pub fn without_values(&self) -> Unknown {
+        Unknown::new(self.without_values.as_deref().unwrap_or(&self.what))
     }
 }
 
 impl fmt::Display for Unknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.what)
     }
 }
 
@@ -79,9 +112,10 @@ pub enum Value<'t> {
     Node(&'t Node<'t>),
     /// Text the engine computed (`Fn::Sub`, `Fn::Join`, ...).
     Text(Cow<'t, str>),
-    /// Text whose end alone is known: `!Sub "${Ip}/0"` with `Ip` unknown is
-    /// `Tail("/0")`. Only ever with `Candidate::unknown` saying why.
-    Tail(String),
+    /// Text not wholly known, but of a known shape: `!Sub "${Ip}/0"` with
+    /// `Ip` not worked out ends in `/0`; `!Ref AWS::AccountId` is 12 digits
+    /// (see [`Shape`]). Only ever with `Candidate::unknown` saying why.
+    Shaped(Shape),
     /// Nothing is known. Only ever with `Candidate::unknown` saying why.
     Unknown,
 }
@@ -96,7 +130,7 @@ pub struct Candidate<'t> {
     pub via: Option<Via<'t>>,
     /// Empty for a resolved value. Otherwise what could not be worked out:
     /// the value is then only what the property might be (an allowed value
-    /// other than the Default), or partly known ([`Value::Tail`]), or not
+    /// other than the Default), or partly known ([`Value::Shaped`]), or not
     /// known at all ([`Value::Unknown`]).
     pub unknown: Vec<Unknown>,
 }
@@ -123,6 +157,15 @@ impl<'t> Candidate<'t> {
     pub fn unknown(why: Unknown) -> Self {
         Candidate {
             value: Value::Unknown,
+            via: None,
+            unknown: vec![why],
+        }
+    }
+
+    /// A value of which only the shape is known, and why.
+    pub fn shaped(shape: Shape, why: Unknown) -> Self {
+        Candidate {
+            value: Value::Shaped(shape),
             via: None,
             unknown: vec![why],
         }

@@ -101,7 +101,7 @@ impl<'t> Resolver<'t> {
                     let items = s.split(',').map(|p| p.trim().to_string()).collect();
                     lists.push(List::texts(items, candidate.via, candidate.unknown));
                 }
-                Value::Tail(_) | Value::Unknown => lists.push(List {
+                Value::Shaped(_) | Value::Unknown => lists.push(List {
                     items: None,
                     via: candidate.via,
                     unknown: candidate.unknown,

@@ -2,6 +2,7 @@
 
 use super::Resolver;
 use super::candidate::{Candidate, Unknown, Via};
+use super::shape::{Class, Pseudo, Shape};
 use crate::display::short;
 use crate::node::Node;
 
@@ -14,21 +15,27 @@ impl<'t> Resolver<'t> {
     }
 
     /// What `Ref: name` (or `${name}` in `Fn::Sub`) gives.
-    pub(super) fn named(&self, name: &'t str, out: &mut Vec<Candidate<'t>>) {
-        if let Some(parameter) = self.parameters.get(name) {
+    pub(super) fn named(&self, name: &str, out: &mut Vec<Candidate<'t>>) {
+        if let Some((name, parameter)) = self.parameters.get_entry(name) {
             self.parameter(name, parameter, out);
         } else if name == "AWS::NoValue" {
             // The property is left out: no value at all.
         } else if name.starts_with("AWS::") {
-            out.push(Candidate::unknown(Unknown::new(format!(
-                "pseudo parameter {}",
-                short(name)
-            ))));
+            let why = Unknown::new(format!("pseudo parameter {}", short(name)));
+            out.push(match Pseudo::named(name) {
+                Some(pseudo) => Candidate::shaped(Shape::of(Class::Pseudo(pseudo)), why),
+                // AWS::NotificationARNs is a list.
+                None => Candidate::unknown(why),
+            });
         } else if self.is_resource(name) {
-            out.push(Candidate::unknown(Unknown::new(format!(
+            let why = Unknown::new(format!(
                 "Ref {} (the id of a resource, known once it is created)",
                 short(name)
-            ))));
+            ));
+            out.push(match self.resource_id(name) {
+                Some(class) => Candidate::shaped(Shape::of(class), why),
+                None => Candidate::unknown(why),
+            });
         } else {
             out.push(Candidate::unknown(Unknown::new(format!(
                 "Ref {} (not a parameter or resource of this template)",
@@ -48,8 +55,16 @@ impl<'t> Resolver<'t> {
             .get("Type")
             .and_then(Node::as_str)
             .unwrap_or("String");
+        // A list parameter's value is a list; any other is text.
+        let given = |why: Unknown| {
+            if kind.contains("List<") || kind.contains("CommaDelimitedList") {
+                Candidate::unknown(why)
+            } else {
+                Candidate::shaped(Shape::of(Class::Parameter(name.to_string())), why)
+            }
+        };
         if kind.starts_with("AWS::SSM::Parameter::Value<") {
-            out.push(Candidate::unknown(Unknown::new(format!(
+            out.push(given(Unknown::new(format!(
                 "parameter {name} (an SSM parameter: its Default names the parameter, not the value)"
             ))));
             return;
@@ -64,7 +79,7 @@ impl<'t> Resolver<'t> {
                 self.through(default, Some(via), out);
             }
             None if allowed.is_empty() => {
-                out.push(Candidate::unknown(Unknown::new(format!(
+                out.push(given(Unknown::new(format!(
                     "parameter {name} has no Default"
                 ))));
             }
@@ -82,14 +97,18 @@ impl<'t> Resolver<'t> {
                     .map(|t| short(&t).into_owned())
                     .unwrap_or_else(|| "a value".to_string());
                 let why = match default {
-                    Some(_) => {
-                        format!("parameter {name} may be set to {shown}, one of its AllowedValues")
-                    }
-                    None => format!(
-                        "parameter {name} has no Default; {shown} is one of its AllowedValues"
+                    Some(_) => Unknown::showing_values(
+                        format!("parameter {name} may be set to {shown}, one of its AllowedValues"),
+                        format!("parameter {name} may be set to another of its AllowedValues"),
+                    ),
+                    None => Unknown::showing_values(
+                        format!(
+                            "parameter {name} has no Default; {shown} is one of its AllowedValues"
+                        ),
+                        format!("parameter {name} has no Default, and AllowedValues"),
                     ),
                 };
-                out.push(candidate.depends_on(&[Unknown::new(why)]));
+                out.push(candidate.depends_on(&[why]));
             }
         }
     }

@@ -9,12 +9,17 @@
 //! every item; `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::Cidr`
 //! and `Fn::Length` are computed from their parts.
 //!
-//! What depends on the deployed stack (`Fn::GetAtt`, `Fn::ImportValue`, a
-//! parameter without a default, an SSM parameter, pseudo parameters) does
-//! not resolve; neither does what reaches a bound of the [`allowance`]
-//! (`MAX_*`). Such a value is a candidate that says what is unknown
-//! ([`Candidate::unknown`]), so that a rule can report that it may fire
-//! rather than stay silent.
+//! `Fn::GetAtt` of an attribute that is a property the template writes (a
+//! VPC's `CidrBlock`: see [`SAME_AS_PROPERTY`]) is that property's value.
+//! What depends on the deployed stack (any other `Fn::GetAtt`, a `Ref` to
+//! a resource, `Fn::ImportValue`, a parameter without a default, an SSM
+//! parameter, pseudo parameters) does not resolve; neither does what
+//! reaches a bound of the [`allowance`] (`MAX_*`). Such a value is a
+//! candidate that says what is unknown ([`Candidate::unknown`]), so that a
+//! rule can report that it may fire rather than stay silent; where the
+//! kind of text it is is known (an account id, a resource's ARN), the
+//! candidate is a [`Shape`], which answers the comparisons every possible
+//! value answers alike.
 //!
 //! A resolver sees the template through what values may refer to (its
 //! parameters, mappings and resource ids), not through
@@ -22,16 +27,20 @@
 //! there is a template.
 
 pub mod allowance;
+mod attributes;
 mod candidate;
 mod lists;
 mod lookup;
+mod shape;
 mod text;
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub use allowance::{MAX_ALTERNATIVES, MAX_STEPS, MAX_STEPS_PER_VALUE, MAX_TEXT, StopCheck};
+pub use attributes::SAME_AS_PROPERTY;
 pub use candidate::{Candidate, Unknown, Value, Via, add_unknowns, integer};
+pub use shape::{Class, Part, Pseudo, Shape};
 
 use crate::node::{Node, Object};
 use allowance::{Allowance, MAX_NESTING};
@@ -49,10 +58,16 @@ pub struct Resolver<'t> {
     mappings: &'t Object<'t>,
     /// The logical ids of the template's resources.
     resource_ids: HashSet<&'t str>,
+    /// The resources' bodies, by logical id, for `Fn::GetAtt` of an
+    /// attribute the template itself writes (see [`SAME_AS_PROPERTY`]).
+    bodies: HashMap<&'t str, &'t Node<'t>>,
     allowance: Allowance,
     /// Values being worked out through a lookup, to spot one that leads back
     /// to itself.
     in_progress: RefCell<Vec<*const Node<'t>>>,
+    /// The names of each resource a `Ref` has named (see [`Class::Resource`]),
+    /// worked out once; `None` while being worked out.
+    names: RefCell<HashMap<&'t str, Option<Vec<Shape>>>>,
 }
 
 /// An entry of a list-valued property (such as `SecurityGroupIngress`).
@@ -77,9 +92,25 @@ impl<'t> Resolver<'t> {
             parameters,
             mappings,
             resource_ids: resource_ids.into_iter().collect(),
+            bodies: HashMap::new(),
             allowance: Allowance::default(),
             in_progress: RefCell::new(Vec::new()),
+            names: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The same resolver, which also knows the resources' bodies (by
+    /// logical id): `Fn::GetAtt` of an attribute that is a property the
+    /// template writes ([`SAME_AS_PROPERTY`]) is that property's value.
+    pub fn with_bodies(
+        mut self,
+        bodies: impl IntoIterator<Item = (&'t str, &'t Node<'t>)>,
+    ) -> Self {
+        for (id, body) in bodies {
+            self.resource_ids.insert(id);
+            self.bodies.insert(id, body);
+        }
+        self
     }
 
     /// The same resolver, asking `stop` now and then (every
@@ -127,7 +158,7 @@ impl<'t> Resolver<'t> {
                     index: None,
                     value: candidate,
                 }),
-                Value::Tail(_) | Value::Unknown => out.push(Item {
+                Value::Shaped(_) | Value::Unknown => out.push(Item {
                     index: None,
                     value: candidate,
                 }),
@@ -148,7 +179,7 @@ impl<'t> Resolver<'t> {
         for candidate in self.resolve(item) {
             let keep = match candidate.value {
                 Value::Node(node) => node.is_object(),
-                Value::Tail(_) | Value::Unknown => true,
+                Value::Shaped(_) | Value::Unknown => true,
                 Value::Text(_) => false,
             };
             if keep {
@@ -271,6 +302,7 @@ impl<'t> Resolver<'t> {
             "Fn::Select" => self.select(args, out),
             "Fn::FindInMap" => self.find_in_map(args, out),
             "Fn::Length" => self.length(args, out),
+            "Fn::GetAtt" => self.get_att(args, out),
             // A value `Fn::ForEach` could not give its identifier.
             foreach if foreach.starts_with(UNRESOLVED_ITEM) => {
                 out.push(Candidate::unknown(Unknown::new(
@@ -278,14 +310,20 @@ impl<'t> Resolver<'t> {
                         .unwrap_or("an item of a Fn::ForEach collection"),
                 )));
             }
+            // Another stack's export: text from outside the template.
+            "Fn::ImportValue" => out.push(Candidate::shaped(
+                Shape::of(Class::Import),
+                Unknown::function(function, args),
+            )),
             // Lists where one value is expected, and what depends on the
-            // deployed stack: Fn::GetAtt, Fn::ImportValue, Fn::GetAZs,
+            // deployed stack: Fn::GetAZs,
             // Fn::Base64, Fn::Transform, Fn::ToJsonString, ...
             _ => out.push(Candidate::unknown(Unknown::function(function, args))),
         }
     }
 
-    fn is_resource(&self, name: &str) -> bool {
+    /// Whether `name` is the logical id of a resource of the template.
+    pub fn is_resource(&self, name: &str) -> bool {
         self.resource_ids.contains(name)
     }
 }
@@ -315,7 +353,7 @@ fn dedup(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
                 Value::Node(node @ (Node::Object(_) | Node::Array(_))) => {
                     Key::At(*node as *const Node)
                 }
-                Value::Tail(t) => Key::Tail(t.as_str()),
+                Value::Shaped(s) => Key::Shape(s),
                 Value::Unknown => Key::Unknown,
                 _ => match c.as_text() {
                     Some(t) => Key::Text(t.into_owned()),
@@ -336,6 +374,6 @@ fn dedup(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
 enum Key<'a> {
     At(*const Node<'a>),
     Text(String),
-    Tail(&'a str),
+    Shape(&'a Shape),
     Unknown,
 }

@@ -2,10 +2,12 @@
 //!
 //! Each piece may have several candidates, so the text has as many as the
 //! product of its pieces' (up to [`MAX_ALTERNATIVES`]). A piece that is not
-//! known leaves only what follows it known (`!Sub "${Ip}/0"` ends in `/0`).
-//! Every piece appended is a step and its bytes are counted; a text past
-//! [`MAX_TEXT`] keeps only its end, so nothing grows without bound and no
-//! string is copied over and over as it grows.
+//! known is kept as what kind of text it is ([`Shape`]): `!Sub "${Ip}/0"`
+//! ends in `/0`, `!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"`
+//! is an ARN of an account's root. Every piece appended is a step and its
+//! bytes are counted; a text past [`MAX_TEXT`] bytes, or of more than
+//! [`MAX_PIECES`] pieces, keeps only its end, so nothing grows without
+//! bound and no string is copied over and over as it grows.
 
 use std::borrow::Cow;
 
@@ -13,17 +15,18 @@ use super::Resolver;
 use super::allowance::{MAX_ALTERNATIVES, MAX_TEXT};
 use super::candidate::{Candidate, Unknown, Value, Via, add_unknowns};
 use super::lists::ListItem;
-use crate::node::Node;
+use super::shape::{Class, Part, Shape};
+use crate::node::{Node, Object};
 
-/// How much of a text's end is kept once the rest is unknown or too long.
+/// How much of a text's end is kept once the rest is too long.
 const TAIL_KEPT: usize = 64;
+/// Most pieces, known and not, a text keeps.
+const MAX_PIECES: usize = 32;
 
-/// A text being built: wholly known, or known only from `tail` on.
+/// A text being built.
 #[derive(Clone)]
 struct Partial<'t> {
-    text: String,
-    /// `text` is the end of the value, not all of it.
-    tail: bool,
+    shape: Shape,
     via: Option<Via<'t>>,
     unknown: Vec<Unknown>,
 }
@@ -31,54 +34,57 @@ struct Partial<'t> {
 impl<'t> Partial<'t> {
     fn empty(via: Option<Via<'t>>) -> Self {
         Partial {
-            text: String::new(),
-            tail: false,
+            shape: Shape::empty(),
             via,
             unknown: Vec::new(),
         }
     }
 
     fn candidate(self) -> Candidate<'t> {
+        let value = if self.shape.is_known() {
+            Value::Text(Cow::Owned(self.shape.tail().to_string()))
+        } else if let [Part::Class(Class::Any)] = self.shape.parts() {
+            Value::Unknown
+        } else {
+            Value::Shaped(self.shape)
+        };
         Candidate {
-            value: if self.tail {
-                Value::Tail(self.text)
-            } else {
-                Value::Text(Cow::Owned(self.text))
-            },
+            value,
             via: self.via,
             unknown: self.unknown,
         }
     }
 
-    /// Appends known text; a text grown past [`MAX_TEXT`] keeps its end.
+    /// Appends known text.
     fn push(&mut self, text: &str) {
-        self.text.push_str(text);
-        let limit = if self.tail { 2 * TAIL_KEPT } else { MAX_TEXT };
-        if self.text.len() > limit {
-            if !self.tail {
-                add_unknowns(
-                    &mut self.unknown,
-                    &[Unknown::new(format!(
-                        "a computed value longer than {MAX_TEXT} bytes"
-                    ))],
-                );
-                self.tail = true;
-            }
-            let mut cut = self.text.len() - TAIL_KEPT;
-            while !self.text.is_char_boundary(cut) {
-                cut += 1;
-            }
-            self.text.drain(..cut);
-        }
+        self.shape.push_text(text);
+        self.bound();
+    }
+
+    /// Appends a piece's shape.
+    fn push_shape(&mut self, shape: &Shape) {
+        self.shape.push_shape(shape);
+        self.bound();
+    }
+
+    /// A text grown past [`MAX_TEXT`] bytes or [`MAX_PIECES`] pieces keeps
+    /// its end.
+    fn bound(&mut self) {
+        let why = if self.shape.text_len() > MAX_TEXT {
+            format!("a computed value longer than {MAX_TEXT} bytes")
+        } else if self.shape.parts().len() > MAX_PIECES {
+            format!("a computed value of more than {MAX_PIECES} pieces")
+        } else {
+            return;
+        };
+        add_unknowns(&mut self.unknown, &[Unknown::new(why)]);
+        self.shape.cut(TAIL_KEPT);
     }
 }
 
-/// One piece's alternatives, as text.
+/// One alternative of a piece.
 struct Piece<'t> {
-    text: String,
-    /// Only the end of the piece is `text`.
-    tail: bool,
-    known: bool,
+    shape: Shape,
     via: Option<Via<'t>>,
     unknown: Vec<Unknown>,
 }
@@ -108,6 +114,26 @@ impl<'t> Resolver<'t> {
                 return;
             }
         };
+        self.sub_pattern(pattern, vars, out);
+    }
+
+    /// Every text `Fn::Sub` makes of `pattern` (which need not be in the
+    /// template: a policy document written as JSON inside `Fn::Sub` is
+    /// read first, and each of its strings is a pattern of its own), with
+    /// `vars` its mapping of variables.
+    pub fn resolve_sub(&self, pattern: &str, vars: Option<&'t Object<'t>>) -> Vec<Candidate<'t>> {
+        self.allowance.start_value();
+        let mut out = Vec::new();
+        self.sub_pattern(pattern, vars, &mut out);
+        out
+    }
+
+    fn sub_pattern(
+        &self,
+        pattern: &str,
+        vars: Option<&'t Object<'t>>,
+        out: &mut Vec<Candidate<'t>>,
+    ) {
         // Reading the pattern is work in proportion to its length.
         if let Err(why) = self.allowance.bytes(pattern.len()) {
             out.push(Candidate::unknown(why));
@@ -130,10 +156,7 @@ impl<'t> Resolver<'t> {
                 if let Some(value) = vars.and_then(|v| v.get(name)) {
                     self.nested(value, &mut candidates);
                 } else if let Some((resource, attribute)) = name.split_once('.') {
-                    candidates.push(Candidate::unknown(Unknown::function(
-                        "Fn::GetAtt",
-                        &Node::string(format!("{resource}.{attribute}")),
-                    )));
+                    self.sub_attribute(resource.trim(), attribute.trim(), &mut candidates);
                 } else {
                     self.named(name.trim(), &mut candidates);
                 }
@@ -226,7 +249,7 @@ impl<'t> Resolver<'t> {
         for partial in partials {
             // A copy for each alternative but the last, which takes the original.
             for piece in others {
-                self.allowance.bytes(partial.text.len())?;
+                self.allowance.bytes(partial.shape.text_len())?;
                 next.push(self.extend(partial.clone(), literal, piece)?);
             }
             next.push(self.extend(partial, literal, last)?);
@@ -240,19 +263,10 @@ impl<'t> Resolver<'t> {
         literal: &str,
         piece: &Piece<'t>,
     ) -> Result<Partial<'t>, Unknown> {
-        if piece.known {
-            self.allowance.bytes(literal.len() + piece.text.len())?;
-            if piece.tail {
-                partial.text.clear();
-                partial.tail = true;
-            } else {
-                partial.push(literal);
-            }
-            partial.push(&piece.text);
-        } else {
-            partial.text.clear();
-            partial.tail = true;
-        }
+        self.allowance
+            .bytes(literal.len() + piece.shape.text_len())?;
+        partial.push(literal);
+        partial.push_shape(&piece.shape);
         partial.via = partial.via.or(piece.via);
         add_unknowns(&mut partial.unknown, &piece.unknown);
         Ok(partial)
@@ -261,9 +275,7 @@ impl<'t> Resolver<'t> {
 
 fn known<'t>(text: String) -> Piece<'t> {
     Piece {
-        text,
-        tail: false,
-        known: true,
+        shape: Shape::text(text),
         via: None,
         unknown: Vec::new(),
     }
@@ -275,45 +287,28 @@ fn pieces(candidates: Vec<Candidate<'_>>) -> Vec<Piece<'_>> {
     candidates
         .into_iter()
         .map(|c| {
-            let (text, tail, known) = match &c.value {
-                Value::Tail(t) => (t.clone(), true, true),
-                Value::Unknown => (String::new(), true, false),
-                Value::Node(Node::Bool(b)) => (b.to_string(), false, true),
+            let (shape, unknown) = match &c.value {
+                Value::Shaped(shape) => (shape.clone(), c.unknown),
+                Value::Unknown => (Shape::of(Class::Any), c.unknown),
+                Value::Node(Node::Bool(b)) => (Shape::text(b.to_string()), c.unknown),
                 _ => match c.as_text() {
-                    Some(t) if t.len() <= MAX_TEXT => (t.into_owned(), false, true),
+                    Some(t) if t.len() <= MAX_TEXT => (Shape::text(t.into_owned()), c.unknown),
                     Some(t) => {
-                        let mut cut = t.len() - TAIL_KEPT;
-                        while !t.is_char_boundary(cut) {
-                            cut += 1;
-                        }
-                        let end = t[cut..].to_string();
-                        return Piece {
-                            text: end,
-                            tail: true,
-                            known: true,
-                            via: c.via,
-                            unknown: vec![Unknown::new(format!(
-                                "a value longer than {MAX_TEXT} bytes"
-                            ))],
-                        };
+                        let mut shape = Shape::text(t.into_owned());
+                        shape.cut(TAIL_KEPT);
+                        let why = Unknown::new(format!("a value longer than {MAX_TEXT} bytes"));
+                        (shape, vec![why])
                     }
                     None => {
-                        return Piece {
-                            text: String::new(),
-                            tail: true,
-                            known: false,
-                            via: c.via,
-                            unknown: vec![Unknown::new("a list or mapping where text is expected")],
-                        };
+                        let why = Unknown::new("a list or mapping where text is expected");
+                        (Shape::of(Class::Any), vec![why])
                     }
                 },
             };
             Piece {
-                text,
-                tail,
-                known,
+                shape,
                 via: c.via,
-                unknown: c.unknown,
+                unknown,
             }
         })
         .collect()

@@ -128,3 +128,34 @@ pub fn failure(report: JobReport) -> (String, String) {
         other => panic!("expected a failure, got {other:?}"),
     }
 }
+
+/// A deployed template (a baseline, `UserParameters.baseline`): two groups,
+/// the web tier open on port 80 to the world, the admin group to the
+/// office only.
+pub const DEPLOYED: &str = r#"{
+  "Resources": {
+    "WebSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
+      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}]}},
+    "AdminSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "admin",
+      "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "CidrIp": "10.0.0.0/8"}]}}
+  }
+}"#;
+
+/// The same, as YAML and reordered, with one more port (8443, which only
+/// the rule about all traffic is about) on the admin group open to the
+/// world.
+pub const ONE_MORE_PORT: &str = "Resources:
+  AdminSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: admin
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: 10.0.0.0/8}
+        - {IpProtocol: tcp, FromPort: 8443, ToPort: 8443, CidrIp: 0.0.0.0/0}
+  WebSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      SecurityGroupIngress:
+        - {CidrIp: 0.0.0.0/0, IpProtocol: tcp, ToPort: 80, FromPort: 80}
+      GroupDescription: web
+";

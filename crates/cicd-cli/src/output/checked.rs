@@ -1,6 +1,6 @@
 //! What every format reports on, and the phrases they all word alike.
 
-use template_rules::{Finding, TemplateReport};
+use template_rules::{Finding, Guidance, Report, TemplateReport};
 
 use crate::reading::Unreadable;
 
@@ -33,6 +33,55 @@ pub fn unresolved_note(f: &Finding) -> Option<String> {
     })
 }
 
+/// What every format adds to a finding compared with a baseline, or whose
+/// suppression expired: `(existing)`, `(the suppression (…) expired on …)`.
+pub fn notes(f: &Finding) -> Vec<String> {
+    let mut notes = Vec::new();
+    if f.is_existing() {
+        notes.push("(existing)".to_string());
+    }
+    if let Some(expired) = &f.suppression_expired {
+        notes.push(format!("({expired})"));
+    }
+    notes
+}
+
+/// "compared with git HEAD~1: 1 new, 2 existing (not counted), 1 gone",
+/// for a report compared with a baseline.
+pub fn comparison(report: &Report) -> Option<String> {
+    let baseline = report.baseline.as_ref()?;
+    let counted = if report.leaves_out_existing() {
+        "not counted"
+    } else {
+        "counted"
+    };
+    let mut text = format!(
+        "compared with {}: {} new, {} existing ({counted})",
+        baseline.against, baseline.new, baseline.existing
+    );
+    if !baseline.absent.is_empty() {
+        text.push_str(&format!(", {} gone", baseline.absent.len()));
+    }
+    Some(text)
+}
+
+/// How to fix what a rule found, in one line: `fix: remediation
+/// [frameworks] link` (`see: ...` when it gives no remediation). Every
+/// format shows it once per rule, with the rule's first finding.
+pub fn fix_line(guidance: &Guidance) -> String {
+    let mut line = match &guidance.remediation {
+        Some(remediation) => format!("fix: {remediation}"),
+        None => "see:".to_string(),
+    };
+    if !guidance.frameworks.is_empty() {
+        line.push_str(&format!(" [{}]", guidance.frameworks.join(", ")));
+    }
+    if let Some(link) = &guidance.link {
+        line.push_str(&format!(" {link}"));
+    }
+    line
+}
+
 /// Why a template cannot be read, as `line:column: message` to follow `path:`.
 pub fn locate(e: &Unreadable) -> String {
     match (e.line, e.column) {
@@ -58,6 +107,10 @@ pub(super) mod tests {
             suppression_reason: None,
             resource_type: "AWS::EC2::SecurityGroup".to_string(),
             unresolved: unresolved.iter().map(|u| u.to_string()).collect(),
+            fingerprint: String::new(),
+            guard_rule: None,
+            suppression_expired: None,
+            baseline: None,
         }
     }
 

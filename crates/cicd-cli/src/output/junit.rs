@@ -8,14 +8,17 @@
 //! or `unresolved` for a finding on values the check could not resolve,
 //! whose message says what they are; under `--unresolved pass` those do not
 //! count), or `skipped` when its findings are all suppressed (with their
-//! reasons). A template that cannot be read is one testcase with an
-//! `error`: `path:line:column: message`.
+//! reasons). Compared with a baseline, a finding it held already is marked
+//! `(existing)` and, under `--baseline-policy new-only`, is no failure. A
+//! rule's remediation (with its frameworks and link) follows its last
+//! failure's text, once. A template that cannot be read is one testcase
+//! with an `error`: `path:line:column: message`.
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use template_rules::{Finding, TemplateReport, UnresolvedPolicy, Verdict};
+use template_rules::{Finding, Guidance, TemplateReport, UnresolvedPolicy, Verdict};
 
-use super::checked::{Checked, locate, unresolved_note};
+use super::checked::{Checked, fix_line, locate, notes, unresolved_note};
 
 /// Counts of one suite, or of all of them.
 #[derive(Default, Clone, Copy)]
@@ -55,6 +58,8 @@ enum CaseResult<'a> {
 struct Case<'a> {
     name: String,
     result: CaseResult<'a>,
+    /// How to fix what the rule found, shown with its first finding.
+    guidance: Option<&'a Guidance>,
 }
 
 pub fn document(checked: &[Checked]) -> anyhow::Result<String> {
@@ -67,6 +72,7 @@ pub fn document(checked: &[Checked]) -> anyhow::Result<String> {
                 vec![Case {
                     name: "the template can be read".to_string(),
                     result: CaseResult::Error(format!("{path}:{}", locate(error))),
+                    guidance: None,
                 }],
             ),
         })
@@ -107,7 +113,7 @@ fn cases<'a>(report: &'a TemplateReport, rules: &[String]) -> Vec<Case<'a>> {
     let verdict = report.report.verdict;
     // Unresolved findings the policy ignores are said, not failed.
     let ignored = report.report.unresolved_policy == UnresolvedPolicy::Pass;
-    let counts = |f: &Finding| !(f.suppressed || (ignored && f.is_unresolved()));
+    let counts = |f: &Finding| report.report.counts(f) && !(ignored && f.is_unresolved());
     rules
         .iter()
         .map(|rule| {
@@ -130,6 +136,7 @@ fn cases<'a>(report: &'a TemplateReport, rules: &[String]) -> Vec<Case<'a>> {
             Case {
                 name: rule.clone(),
                 result,
+                guidance: report.report.guidance(rule),
             }
         })
         .collect()
@@ -166,17 +173,24 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
     let mut children = Vec::new();
     match &case.result {
         CaseResult::Failed(findings, verdict) => {
-            for f in findings {
+            let last = findings.len().saturating_sub(1);
+            for (i, f) in findings.iter().enumerate() {
                 let kind = if f.is_unresolved() {
                     "unresolved"
                 } else {
                     verdict.as_str()
                 };
                 let message = finding_message(path, f);
+                // The remediation once, with the last failure (the one a
+                // reader that keeps one failure per test case shows).
+                let text = match case.guidance.filter(|_| i == last) {
+                    Some(guidance) => format!("{message}\n{}", fix_line(guidance)),
+                    None => message.clone(),
+                };
                 children.push(element(
                     "failure",
                     &[("message", message.as_str()), ("type", kind)],
-                    &message,
+                    &text,
                 ));
             }
         }
@@ -202,7 +216,8 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
         }
         CaseResult::Passed(findings) if !findings.is_empty() => {
             // Found, but below the flag threshold: said, not failed.
-            let text: Vec<String> = findings.iter().map(|f| finding_message(path, f)).collect();
+            let mut text: Vec<String> = findings.iter().map(|f| finding_message(path, f)).collect();
+            text.extend(case.guidance.map(fix_line));
             children.push((BytesStart::new("system-out"), text.join("\n")));
         }
         CaseResult::Passed(_) => {}
@@ -232,8 +247,9 @@ fn finding_message(path: &str, f: &Finding) -> String {
         Some(note) => format!(" {note}"),
         None => String::new(),
     };
+    let notes: String = notes(f).iter().map(|n| format!(" {n}")).collect();
     format!(
-        "{path}:{}: {} on {} ({}), risk {}: {}{unresolved}{suppressed}",
+        "{path}:{}: {} on {} ({}), risk {}: {}{unresolved}{suppressed}{notes}",
         f.line, f.rule, f.resource, f.resource_type, f.risk, f.reason
     )
 }

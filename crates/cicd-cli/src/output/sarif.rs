@@ -1,6 +1,8 @@
 //! SARIF 2.1.0, the format GitHub code scanning (and other services) read.
 //!
-//! Each active rule is a SARIF rule; each finding a result at its template
+//! Each active rule is a SARIF rule (its `help` the rule's remediation, in
+//! text and Markdown, `helpUri` its link, `properties.tags` its
+//! frameworks); each finding a result at its template
 //! and line, at the level it alone would give the template (error from the
 //! fail threshold, warning from the flag threshold, note below). An
 //! unresolved finding is tagged `unresolved`, names what could not be
@@ -8,19 +10,27 @@
 //! follows the policy: as a resolved finding's under `fail`, `warning`
 //! under `flag` (it flags the template, never fails it), `note` under
 //! `pass`. A suppressed finding keeps its result, with an in-source
-//! suppression carrying the reason, so it shows as dismissed, not gone. A
-//! template that cannot be read is a tool execution notification (level
-//! error) at its path and position, and the invocation is marked
-//! unsuccessful.
+//! suppression carrying the reason, so it shows as dismissed, not gone.
+//! Every result carries its fingerprint (`partialFingerprints`, key
+//! [`FINGERPRINT_KEY`]). Compared with a baseline, each result has a
+//! `baselineState` (`new` or `unchanged`; an existing one the verdict
+//! leaves out is a `note`), and each baseline finding that is gone is a
+//! result of its own, `absent`, level `none`. A template that cannot be
+//! read is a tool execution notification (level error) at its path and
+//! position, and the invocation is marked unsuccessful.
 
 use serde_json::{Value, json};
 use template_rules::{
-    Finding, Rule, RuleKind, RuleSet, Thresholds, UNSEEN, UNSEEN_RISK, UNSEEN_SUMMARY,
-    UnresolvedPolicy, Verdict,
+    Finding, Guidance, Report, Rule, RuleKind, RuleSet, Thresholds, UNSEEN, UNSEEN_RISK,
+    UNSEEN_SUMMARY, UnresolvedPolicy, Verdict,
 };
 
-use super::checked::{Checked, locate, unresolved_note};
+use super::checked::{Checked, locate, notes, unresolved_note};
 use crate::reading::Unreadable;
+
+/// The key of a result's fingerprint in `partialFingerprints`: the
+/// fingerprint's own version is part of its value (`v1:…`).
+pub const FINGERPRINT_KEY: &str = "cicdFindingFingerprint";
 
 pub fn document(
     checked: &[Checked],
@@ -42,22 +52,30 @@ pub fn document(
                         format!(
                             "{} {} on {} resources",
                             kind.ruletype,
-                            check.ruledata(),
+                            check.summary(),
                             rule.category.name()
                         ),
                         format!("{}: {}", kind.ruletype, kind.summary),
                     )
                 }
             };
-            json!({
+            let guidance = &rule.guidance;
+            let mut descriptor = json!({
                 "id": rule.id,
                 "name": rule.id,
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": format!("{} rule {} ({}), risk {}", rule.category.name(), rule.id, rule.kind.type_name(), rule.risk)},
-                "help": {"text": help},
+                "help": help_of(guidance, &help),
                 "defaultConfiguration": {"level": level(thresholds, rule.risk)},
                 "properties": {"risk": rule.risk, "category": rule.category.name(), "ruletype": rule.kind.type_name()},
-            })
+            });
+            if let Some(link) = &guidance.link {
+                descriptor["helpUri"] = json!(link);
+            }
+            if !guidance.frameworks.is_empty() {
+                descriptor["properties"]["tags"] = json!(guidance.frameworks);
+            }
+            descriptor
         })
         .collect();
     // The rule the engine applies itself, after the active ones, when a
@@ -83,8 +101,16 @@ pub fn document(
         match entry {
             Checked::Evaluated { report, .. } => {
                 for f in &report.report.findings {
-                    let policy = report.report.unresolved_policy;
-                    results.push(result(&report.path, f, policy, thresholds, &active));
+                    results.push(result(&report.path, f, &report.report, thresholds, &active));
+                }
+                let gone = report.report.baseline.iter().flat_map(|b| &b.absent);
+                for f in gone {
+                    let mut absent = result(&report.path, f, &report.report, thresholds, &active);
+                    absent["baselineState"] = json!("absent");
+                    absent["level"] = json!("none");
+                    let text = absent["message"]["text"].as_str().unwrap_or_default();
+                    absent["message"]["text"] = json!(format!("gone since the baseline: {text}"));
+                    results.push(absent);
                 }
             }
             Checked::Unreadable { path, error } => notifications.push(notification(path, error)),
@@ -110,6 +136,27 @@ pub fn document(
     Ok(serde_json::to_string_pretty(&document)?)
 }
 
+/// A rule's `help`: its remediation (text and Markdown, with its link and
+/// frameworks) when it has one, else what its kind looks for.
+fn help_of(guidance: &Guidance, kind: &str) -> Value {
+    let Some(remediation) = &guidance.remediation else {
+        return json!({"text": kind});
+    };
+    let mut text = remediation.clone();
+    let mut markdown = format!("**Remediation.** {remediation}");
+    if !guidance.frameworks.is_empty() {
+        let frameworks = guidance.frameworks.join(", ");
+        text.push_str(&format!(" Frameworks: {frameworks}."));
+        markdown.push_str(&format!("\n\n**Frameworks:** {frameworks}"));
+    }
+    if let Some(link) = &guidance.link {
+        text.push_str(&format!(" {link}"));
+        markdown.push_str(&format!("\n\n[Documentation]({link})"));
+    }
+    markdown.push_str(&format!("\n\n*{kind}*"));
+    json!({"text": text, "markdown": markdown})
+}
+
 /// The level of a result of this risk: what it alone would make the template.
 fn level(thresholds: &Thresholds, risk: u64) -> &'static str {
     match thresholds.verdict(risk) {
@@ -119,15 +166,17 @@ fn level(thresholds: &Thresholds, risk: u64) -> &'static str {
     }
 }
 
-/// A finding as a SARIF result.
+/// A finding of `report` as a SARIF result.
 fn result(
     path: &str,
     f: &Finding,
-    policy: UnresolvedPolicy,
+    report: &Report,
     thresholds: &Thresholds,
     active: &[&Rule],
 ) -> Value {
-    let level = match (f.is_unresolved(), policy) {
+    let level = match (f.is_unresolved(), report.unresolved_policy) {
+        // In the baseline, and left out of the verdict.
+        _ if f.is_existing() && report.leaves_out_existing() => "note",
         (false, _) | (true, UnresolvedPolicy::Fail) => level(thresholds, f.risk),
         // It flags the template on its own, and never fails it.
         (true, UnresolvedPolicy::Flag) => "warning",
@@ -135,6 +184,9 @@ fn result(
     };
     let mut text = format!("{} ({}): {}", f.resource, f.resource_type, f.reason);
     if let Some(note) = unresolved_note(f) {
+        text = format!("{text} {note}");
+    }
+    for note in notes(f) {
         text = format!("{text} {note}");
     }
     let mut result = json!({
@@ -154,6 +206,12 @@ fn result(
         result["ruleIndex"] = json!(index);
     } else if f.rule == UNSEEN {
         result["ruleIndex"] = json!(active.len());
+    }
+    if !f.fingerprint.is_empty() {
+        result["partialFingerprints"] = json!({FINGERPRINT_KEY: f.fingerprint});
+    }
+    if report.baseline.is_some() {
+        result["baselineState"] = json!(if f.is_existing() { "unchanged" } else { "new" });
     }
     if f.is_unresolved() {
         result["properties"]["unresolved"] = json!(f.unresolved);

@@ -1,12 +1,15 @@
 //! The text report, for people: one line per finding, aligned within a
-//! template, then one verdict line per template; in colour on a terminal.
+//! template (a rule's remediation under its first finding), then one
+//! verdict line per template; in colour on a terminal.
 
 use std::io::IsTerminal;
 
 use anstyle::{AnsiColor, Style};
 use template_rules::{Finding, Report, TemplateReport, Thresholds, UnresolvedPolicy, Verdict};
 
-use super::checked::{Checked, unresolved_note};
+use std::collections::HashSet;
+
+use super::checked::{Checked, comparison, fix_line, notes, unresolved_note};
 
 /// Colours, on a terminal only (and never with NO_COLOR set).
 #[derive(Clone, Copy, Default)]
@@ -77,8 +80,25 @@ pub fn document(checked: &[Checked], thresholds: &Thresholds, palette: Palette) 
                 .max()
                 .unwrap_or(0),
         };
+        // A rule's remediation follows its first unsuppressed finding, once.
+        let mut fixed: HashSet<&str> = HashSet::new();
         for f in &report.findings {
-            out.push_str(&finding_line(path, f, &widths, palette));
+            out.push_str(&finding_line(path, f, report.counts(f), &widths, palette));
+            if f.suppressed {
+                continue;
+            }
+            if let Some(guidance) = report.guidance(&f.rule)
+                && fixed.insert(&f.rule)
+            {
+                out.push_str(&format!(
+                    "{:w$}  {}{}{:#}\n",
+                    "",
+                    palette.dim,
+                    fix_line(guidance),
+                    palette.dim,
+                    w = widths.location,
+                ));
+            }
         }
         for warning in &report.warnings {
             out.push_str(&format!(
@@ -117,6 +137,10 @@ fn counts(report: &Report) -> String {
         0 => {}
         n => parts.push(format!("{n} suppressed")),
     }
+    match report.existing_count() {
+        0 => {}
+        n => parts.push(format!("{n} existing")),
+    }
     parts.join(", ")
 }
 
@@ -144,6 +168,9 @@ fn why(report: &Report, thresholds: &Thresholds) -> String {
             UnresolvedPolicy::Fail => why.push_str("; unresolved counted (--unresolved fail)"),
         }
     }
+    if let Some(comparison) = comparison(report) {
+        why.push_str(&format!("; {comparison}"));
+    }
     why
 }
 
@@ -151,22 +178,29 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// A finding as one text line.
-fn finding_line(path: &str, f: &Finding, widths: &Widths, palette: Palette) -> String {
+/// A finding as one text line, dimmed when the verdict does not count it
+/// (suppressed, or existing in the baseline).
+fn finding_line(
+    path: &str,
+    f: &Finding,
+    counted: bool,
+    widths: &Widths,
+    palette: Palette,
+) -> String {
     let location = format!("{path}:{}", f.line);
-    let (style, note) = match &f.suppression_reason {
+    let (style, mut note) = match &f.suppression_reason {
         Some(reason) if f.suppressed => (palette.dim, format!("  (suppressed: {reason})")),
+        _ if !counted => (palette.dim, String::new()),
         _ => (Style::new(), String::new()),
     };
+    for extra in notes(f) {
+        note.push_str(&format!("  {extra}"));
+    }
     let unresolved = match unresolved_note(f) {
         Some(note) => format!("  {}{note}{:#}{style}", palette.flagged, palette.flagged),
         None => String::new(),
     };
-    let rule_style = if f.suppressed {
-        palette.dim
-    } else {
-        palette.rule
-    };
+    let rule_style = if counted { palette.rule } else { palette.dim };
     format!(
         "{style}{location:<lw$}  {rule_style}{:<rw$}{rule_style:#}{style}  {:<sw$}  {}{unresolved}{note}{style:#}\n",
         f.rule,
@@ -194,7 +228,7 @@ mod tests {
             resource: 0,
         };
         assert_eq!(
-            finding_line("t.yaml", &f, &widths, Palette::default()),
+            finding_line("t.yaml", &f, false, &widths, Palette::default()),
             "t.yaml:3  Ssh  Sg  may be open  (unresolved: Fn::ImportValue x)  (suppressed: reviewed)\n"
         );
     }

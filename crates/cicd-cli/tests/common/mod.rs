@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 pub fn workspace() -> PathBuf {
     harness::workspace_root()
 }
@@ -136,7 +138,7 @@ pub fn template(resources: &[String]) -> String {
 
 /// A template with nothing the rules look at.
 pub fn clean_template() -> String {
-    "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n".to_string()
+    "Resources:\n  Handle:\n    Type: AWS::CloudFormation::WaitConditionHandle\n".to_string()
 }
 
 /// Gives `command` only PATH and moto's AWS settings (region, credentials),
@@ -152,4 +154,34 @@ pub fn moto_env<'c>(command: &'c mut Command, moto: &harness::moto::MotoServer) 
         }
     }
     command
+}
+
+/// The SARIF 2.1.0 JSON schema (tests/fixtures/schemas), compiled.
+pub fn sarif_validator() -> jsonschema::Validator {
+    let text =
+        std::fs::read_to_string(workspace().join("tests/fixtures/schemas/sarif-schema-2.1.0.json"))
+            .unwrap();
+    // The schema's two `language` patterns are ECMAScript with an unescaped
+    // `]`, which the validator's (Rust) regex engine refuses: the same
+    // patterns with it escaped. Nothing else is changed.
+    const ECMA: &str = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
+    assert_eq!(text.matches(ECMA).count(), 2);
+    let text = text.replace(ECMA, r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$""#);
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+/// `text` parsed, after checking it against the SARIF 2.1.0 schema.
+pub fn assert_valid_sarif(text: &str) -> Value {
+    let log: Value = serde_json::from_str(text).expect("SARIF is JSON");
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "not valid SARIF 2.1.0: {errors:#?}");
+    log
 }

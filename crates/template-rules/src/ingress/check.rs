@@ -55,6 +55,8 @@ const MAX_PARTS: usize = 65_536;
 pub(crate) const OWN_WORK: usize = 4096;
 /// A union names at most this many of the permissions it is made of.
 const NAMED: usize = 5;
+/// A union's fingerprint names its parts up to this many (see [`every_part`]).
+const KEYED_PARTS: usize = 4096;
 /// What a union depends on is named by at most this many unknowns (as a
 /// value's are).
 const NAMED_UNKNOWNS: usize = 4;
@@ -132,7 +134,7 @@ fn not_checked(
     home: Option<Owner>,
     spec: &PortSpec,
 ) -> Option<Cover> {
-    let owner = home.or_else(|| members.first().map(|p| p.owner))?;
+    let owner = home.or_else(|| recorded_on(members.iter().copied()))?;
     let own = match members {
         [one] => one.place.to_string(),
         many => format!("{} permissions of the group", many.len()),
@@ -153,7 +155,19 @@ fn not_checked(
             names(&unknown)
         ),
         unknown,
+        key: None,
     })
+}
+
+/// The permission a union with no group of its own (ingress rules whose
+/// group is not known) is recorded on: the first by name, so that which
+/// resource holds the finding does not depend on the order they are
+/// written in.
+fn recorded_on<'p>(permissions: impl Iterator<Item = &'p Permission<'p>>) -> Option<Owner> {
+    permissions
+        .map(|p| (p.place.named(), p.owner.variant, p.owner))
+        .min_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)))
+        .map(|(_, _, owner)| owner)
 }
 
 /// The ingress rules whose group is not known, and their parts in each
@@ -205,6 +219,9 @@ struct Cover {
     reason: String,
     /// What it depends on: empty when it certainly covers.
     unknown: Vec<Unknown>,
+    /// What the finding's fingerprint takes from it, when the reason's
+    /// words depend on the order the sources are written in.
+    key: Option<String>,
 }
 
 impl Cover {
@@ -217,10 +234,15 @@ impl Cover {
 fn record(covers: Vec<Cover>, evidence_of: &mut PerResource) {
     for cover in covers {
         let evidence = evidence_of.of(cover.owner);
-        if cover.is_certain() {
-            evidence.fires(cover.reason);
+        let certain = cover.is_certain();
+        let key = match cover.key {
+            Some(key) => key,
+            None => crate::fingerprint::key(&cover.reason),
+        };
+        if certain {
+            evidence.fires_as(cover.reason, key);
         } else {
-            evidence.may_fire(cover.reason, &cover.unknown);
+            evidence.may_fire_as(cover.reason, &cover.unknown, key);
         }
     }
 }
@@ -372,7 +394,7 @@ fn union<'p>(
             let Some(found) = found else {
                 continue;
             };
-            let owner = home.or_else(|| found.parts.first().map(|p| p.permission.owner));
+            let owner = home.or_else(|| recorded_on(found.parts.iter().map(|p| p.permission)));
             let Some(owner) = owner else {
                 continue;
             };
@@ -382,14 +404,14 @@ fn union<'p>(
                 p => p.to_string(),
             };
             let named = named(&found.parts, home);
+            let all = every_part(&found.parts, home);
             if found.certain {
+                let every = found.family.every_address();
                 found_covers.push(Cover {
                     owner,
-                    reason: format!(
-                        "{named} together admit {what} from {}",
-                        found.family.every_address()
-                    ),
+                    reason: format!("{named} together admit {what} from {every}"),
                     unknown: Vec::new(),
+                    key: Some(format!("{all} together admit {what} from {every}")),
                 });
                 return found_covers;
             }
@@ -404,13 +426,17 @@ fn union<'p>(
                 // A cover that is not certain always says why.
                 unknown.push(Unknown::new("a value not resolved"));
             }
+            let every = found.family.every_address();
             found_covers.push(Cover {
                 owner,
                 reason: format!(
-                    "{named} together may admit {what} from {} ({})",
-                    found.family.every_address(),
+                    "{named} together may admit {what} from {every} ({})",
                     names(&unknown)
                 ),
+                key: Some(format!(
+                    "{all} together may admit {what} from {every} ({})",
+                    sorted_names(&unknown)
+                )),
                 unknown,
             });
         }
@@ -566,6 +592,9 @@ fn classes(
             if protocols.is_empty() {
                 protocols.push(Protocol::All);
             }
+            // In one order whatever the template's: the first cover found
+            // is the one a finding names (and its fingerprint takes).
+            protocols.sort_unstable();
             protocols
                 .into_iter()
                 .map(|p| (p, domain(p, None)))
@@ -795,6 +824,41 @@ fn several_values(parts: &[&Part]) -> Unknown {
         "which one value {} takes: only together do its values cover every address",
         value.as_deref().unwrap_or("a source")
     ))
+}
+
+/// Every part of a union, as [`named`] names the first few, in an order
+/// that does not depend on the order they are written in (list positions
+/// left out): what the finding's fingerprint takes from a union.
+/// Past [`KEYED_PARTS`] parts it is [`named`]'s few and the count: its
+/// order may then make a finding look new, never old.
+fn every_part(parts: &[&Part], home: Option<Owner>) -> String {
+    if parts.len() > KEYED_PARTS {
+        return named(parts, home);
+    }
+    let mut names: Vec<String> = parts
+        .iter()
+        .map(|part| {
+            let place = match (&part.permission.place, home) {
+                (Place::Inline(_), _) => part.permission.place.to_string(),
+                (place, Some(home)) if part.permission.owner.resource == home.resource => {
+                    place.to_string()
+                }
+                (place, _) => place.named(),
+            };
+            crate::fingerprint::key(&format!("{place} ({})", part.source.text))
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(", ")
+}
+
+/// What `unknown` names, in an order that does not depend on the order
+/// the parts are written in.
+fn sorted_names(unknown: &[Unknown]) -> String {
+    let mut each: Vec<&str> = unknown.iter().map(Unknown::as_str).collect();
+    each.sort_unstable();
+    crate::fingerprint::key(&each.join("; "))
 }
 
 /// "SecurityGroupIngress[0] (0.0.0.0/1), ingress rule In2 (128.0.0.0/1)".

@@ -33,8 +33,9 @@ pub(crate) use check::check;
 /// valid value, so CloudFormation would refuse it: the rules look no further.
 pub(crate) const MAX_VALUE_TEXT: usize = 64;
 
-/// An IP protocol as a security group rule names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An IP protocol as a security group rule names it (ordered, so that what
+/// is looked at in turn does not depend on the order it is written in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Protocol {
     /// `-1`: every protocol, every port.
     All,

@@ -298,7 +298,7 @@ impl<'r, 't> Reader<'r, 't> {
             .into_iter()
             .filter_map(|c| match c.value {
                 Value::Node(node) if node.is_object() => node.as_object().map(Ok),
-                Value::Tail(_) | Value::Unknown => Some(Err(c.unknown)),
+                Value::Shaped(_) | Value::Unknown => Some(Err(c.unknown)),
                 _ => None,
             })
             .collect()
@@ -829,8 +829,9 @@ fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Source<'t> 
     let text = match value {
         Value::Node(Node::String(s)) => std::borrow::Cow::Borrowed(s.as_ref()),
         Value::Text(t) => t,
-        Value::Tail(tail) => {
-            // Only the end is known: the prefix length, when it is there.
+        Value::Shaped(shape) => {
+            // Only the shape is known: the prefix length, when its end is.
+            let tail = shape.tail();
             let prefix = tail
                 .rsplit_once('/')
                 .and_then(|(_, p)| p.trim().parse::<u8>().ok().filter(|_| p.len() <= 3));
@@ -851,7 +852,7 @@ fn cidr_source<'t>(key: &str, v6: bool, candidate: Candidate<'t>) -> Source<'t> 
             let text = if kind == SourceKind::Unknown {
                 format!("a {key} not resolved")
             } else {
-                format!("…{}", short(&tail))
+                format!("…{}", short(tail))
             };
             return Source {
                 kind,

@@ -33,6 +33,7 @@ impl NativeKind for ForbiddenAmi {
                 ruledata: "ami-7a11e211, ami-08111162",
                 fires: r#"{"Type": "AWS::EC2::Instance", "Properties": {"ImageId": "ami-7a11e211", "InstanceType": "t3.micro"}}"#,
                 passes: r#"{"Type": "AWS::EC2::Instance", "Properties": {"ImageId": "ami-0abcdef1", "InstanceType": "t3.micro"}}"#,
+                with: "",
             },
         }
     }
@@ -136,8 +137,8 @@ fn forbidden_ami<'t>(
                 }
             }
             // Only the end is known: it may still name a forbidden AMI.
-            (Value::Tail(tail), _) => {
-                let tail = tail.to_ascii_lowercase();
+            (Value::Shaped(shape), _) if !shape.tail().is_empty() => {
+                let tail = shape.tail().to_ascii_lowercase();
                 if let Some(ami) = forbidden.iter().find(|f| f.ends_with(tail.trim())) {
                     evidence.may_fire(
                         format!(
@@ -149,7 +150,7 @@ fn forbidden_ami<'t>(
                     );
                 }
             }
-            (Value::Unknown, _) => evidence.may_fire(
+            (Value::Unknown | Value::Shaped(_), _) => evidence.may_fire(
                 format!(
                     "{path} may be a forbidden AMI ({})",
                     names(&candidate.unknown)

@@ -4,11 +4,17 @@
 
 pub mod forbidden_ami;
 pub mod open_ingress;
+pub mod policy;
+pub mod property;
 pub mod regex;
+pub mod relation;
 
 pub use forbidden_ami::FORBIDDEN_AMI;
 pub use open_ingress::OPEN_INGRESS;
+pub use policy::POLICY;
+pub use property::PROPERTY;
 pub use regex::REGEX;
+pub use relation::RELATION;
 
 use crate::kind::NativeKind;
 
@@ -17,6 +23,9 @@ pub static KINDS: &[&dyn NativeKind] = &[
     &open_ingress::OpenIngress,
     &forbidden_ami::ForbiddenAmi,
     &regex::Regex,
+    &property::Property,
+    &policy::Policy,
+    &relation::Relation,
 ];
 
 /// The kind `ruletype` names.

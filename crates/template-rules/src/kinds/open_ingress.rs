@@ -31,6 +31,7 @@ impl NativeKind for OpenIngress {
                     "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}]}}"#,
                 passes: r#"{"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "bastion",
                     "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "10.0.0.0/8"}]}}"#,
+                with: "",
             },
         }
     }

@@ -34,6 +34,7 @@ impl NativeKind for Regex {
                     "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]}}"#,
                 passes: r#"{"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
                     "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/8"}]}}"#,
+                with: "",
             },
         }
     }
@@ -73,7 +74,10 @@ impl Check for RegexCheck {
             let mut evidence = Evidence::default();
             match context.rendering(view.index).as_ref() {
                 Ok(text) if self.0.is_match(text) => {
-                    evidence.fires(format!("matches the pattern {pattern}"));
+                    // What it matched is the evidence: the rendering is
+                    // the same however the resource is written.
+                    let key = format!("matches the pattern {pattern}: {}", matched(&self.0, text));
+                    evidence.fires_as(format!("matches the pattern {pattern}"), key);
                 }
                 Ok(_) => {}
                 Err(why) => evidence.may_fire(
@@ -85,6 +89,30 @@ impl Check for RegexCheck {
         })
     }
 }
+
+/// The texts `regex` matches in `text`, each once, sorted, joined: at most
+/// [`MATCHES_KEPT`] of them, each cut to [`MATCH_KEPT`] bytes (so a key
+/// stays small; what is cut may make a finding look new, never old).
+fn matched(regex: &regex::Regex, text: &str) -> String {
+    let mut found: Vec<&str> = regex
+        .find_iter(text)
+        .take(MATCHES_KEPT)
+        .map(|m| {
+            let mut end = m.as_str().len().min(MATCH_KEPT);
+            while !m.as_str().is_char_boundary(end) {
+                end -= 1;
+            }
+            &m.as_str()[..end]
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    serde_json::to_string(&found).unwrap_or_default()
+}
+
+/// Matches a regex finding's fingerprint keeps, and bytes of each.
+const MATCHES_KEPT: usize = 64;
+const MATCH_KEPT: usize = 1024;
 
 /// A message on one line (regex errors draw the pattern over several).
 fn one_line(s: &str) -> String {

@@ -44,7 +44,8 @@ impl RuleSet {
     }
 
     /// Reads the items of a rules file: YAML or JSON, either a list of items
-    /// or a mapping with a `rules` list.
+    /// or a mapping with a `rules` list. A `ruledata` written as a mapping
+    /// (a structured kind's) is kept as its JSON text, as items store it.
     pub fn items_from_str(text: &str) -> Result<Vec<RuleItem>, RulesFileError> {
         let value = cfn_template::parse_document(text.as_bytes()).map_err(RulesFileError::Parse)?;
         let list = match value {
@@ -65,7 +66,7 @@ impl RuleSet {
                             .to_string(),
                     });
                 }
-                serde_json::from_value(item).map_err(|e| RulesFileError::Item {
+                serde_json::from_value(stored(item)).map_err(|e| RulesFileError::Item {
                     index: i + 1,
                     message: e.to_string(),
                 })
@@ -77,4 +78,15 @@ impl RuleSet {
     pub fn from_file_str(text: &str) -> Result<RuleSet, RulesFileError> {
         Ok(RuleSet::from_items(RuleSet::items_from_str(text)?))
     }
+}
+
+/// An item of a rules file as it is stored: a structured kind's `ruledata`
+/// written as a mapping (or list) becomes its text, as the table keeps it.
+fn stored(mut item: Value) -> Value {
+    if let Some(data) = item.get_mut("ruledata")
+        && (data.is_object() || data.is_array())
+    {
+        *data = Value::String(data.to_string());
+    }
+    item
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::rule::{Rule, RuleKind};
+use super::rule::{Rule, RuleKind, SuppressionPolicy};
 
 /// A rule as stored: every field optional, so that a missing one is an error
 /// that names it rather than a failure to read the whole table.
@@ -30,6 +30,19 @@ pub struct RuleItem {
     /// `Y` (the default when absent) or `N`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressible: Option<Value>,
+    /// What a suppression must give: `reason` (the default when absent) or
+    /// `reason+expiry`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Value>,
+    /// Optional: what to change, in one or two sentences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Value>,
+    /// Optional: where to read more (a URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<Value>,
+    /// Optional: the controls the rule serves, a list of ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frameworks: Option<Value>,
 }
 
 impl RuleItem {
@@ -38,8 +51,9 @@ impl RuleItem {
         self.rule.as_ref().and_then(Value::as_str)
     }
 
-    /// The item as strings, the way DynamoDB stores it (`riskvalue` is the
-    /// one number).
+    /// The item's fields, by name, in the order they are shown (DynamoDB
+    /// stores `riskvalue` as a number, `frameworks` as a list, the rest as
+    /// strings).
     pub fn fields(&self) -> Vec<(&'static str, Option<&Value>)> {
         vec![
             ("rule", self.rule.as_ref()),
@@ -49,6 +63,10 @@ impl RuleItem {
             ("riskvalue", self.riskvalue.as_ref()),
             ("active", self.active.as_ref()),
             ("suppressible", self.suppressible.as_ref()),
+            ("suppression", self.suppression.as_ref()),
+            ("remediation", self.remediation.as_ref()),
+            ("link", self.link.as_ref()),
+            ("frameworks", self.frameworks.as_ref()),
         ]
     }
 }
@@ -69,6 +87,12 @@ impl From<&Rule> for RuleItem {
             // Written only when it is not the default, so that items
             // without the field read and write back unchanged.
             suppressible: (!rule.suppressible).then(|| "N".into()),
+            suppression: (rule.suppression != SuppressionPolicy::Reason)
+                .then(|| rule.suppression.as_str().into()),
+            remediation: rule.guidance.remediation.clone().map(Value::from),
+            link: rule.guidance.link.clone().map(Value::from),
+            frameworks: (!rule.guidance.frameworks.is_empty())
+                .then(|| Value::from(rule.guidance.frameworks.clone())),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Rules, in the item shape the original function kept in DynamoDB:
 //! `rule` (id), `category`, `ruletype`, `ruledata`, `riskvalue`, `active`,
 //! and optionally `suppressible` (`Y`, the default, or `N`: a template may
-//! not suppress the rule's findings).
+//! not suppress the rule's findings), `suppression` (`reason`, the
+//! default, or `reason+expiry`: a suppression must also give an `expires`
+//! date and an `owner`), `remediation`, `link` and `frameworks` (what its
+//! findings show a reader: see [`Guidance`]).
 //!
 //! `ruletype` names a native kind ([`crate::kinds::KINDS`]: `open-ingress`,
 //! `forbidden-ami`, `regex`, each describing its `ruledata`), or `guard`:
@@ -18,6 +21,7 @@
 
 mod fields;
 mod file;
+mod guidance;
 mod item;
 mod legacy;
 mod read;
@@ -27,7 +31,8 @@ mod usable;
 
 pub use crate::category::{Category, GUARD_CATEGORY};
 pub use file::RulesFileError;
+pub use guidance::Guidance;
 pub use item::RuleItem;
-pub use rule::{GUARD, Rule, RuleKind, guard_summary};
+pub use rule::{GUARD, Rule, RuleKind, SuppressionPolicy, guard_summary};
 pub use set::{RuleError, RuleSet};
 pub use usable::UnusableRules;

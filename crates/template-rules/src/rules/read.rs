@@ -6,9 +6,10 @@ use guard_rules::GuardRules;
 use serde_json::Value;
 
 use super::fields::{parse_active, parse_flag, parse_risk, required_text};
+use super::guidance::Guidance;
 use super::item::RuleItem;
 use super::legacy;
-use super::rule::{GUARD, Rule, RuleKind};
+use super::rule::{GUARD, Rule, RuleKind, SuppressionPolicy};
 use crate::category::{Category, GUARD_CATEGORY};
 use crate::kind::Categories;
 use crate::kinds::{self, KINDS};
@@ -29,6 +30,15 @@ impl Rule {
             None | Some(Value::Null) => true,
             Some(value) => parse_flag(value, "suppressible")?,
         };
+        let suppression = match item.suppression.as_ref() {
+            None | Some(Value::Null) => SuppressionPolicy::Reason,
+            Some(value) => parse_suppression(value)?,
+        };
+        let guidance = Guidance::read(
+            item.remediation.as_ref(),
+            item.link.as_ref(),
+            item.frameworks.as_ref(),
+        )?;
         let rule = |category, kind| Rule {
             id: id.clone(),
             category,
@@ -36,6 +46,8 @@ impl Rule {
             risk,
             active,
             suppressible,
+            suppression,
+            guidance: guidance.clone(),
         };
         if ruletype == GUARD {
             let category = match item.category.as_ref() {
@@ -82,6 +94,22 @@ impl Rule {
     }
 }
 
+/// `suppression`: `reason` or `reason+expiry`.
+fn parse_suppression(value: &Value) -> Result<SuppressionPolicy, String> {
+    match value {
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "reason" => Ok(SuppressionPolicy::Reason),
+            "reason+expiry" => Ok(SuppressionPolicy::ReasonAndExpiry),
+            _ => Err(format!(
+                "suppression \"{s}\" is not reason or reason+expiry"
+            )),
+        },
+        other => Err(format!(
+            "suppression must be reason or reason+expiry, not {other}"
+        )),
+    }
+}
+
 /// "unknown category ... (expected SecurityGroup or EC2Instance; free text
 /// for ruletype guard)": said of an item whose kind takes a category with
 /// resource types of its own.
@@ -91,7 +119,7 @@ fn unknown_category(category: &str) -> String {
     )
 }
 
-/// "open-ingress, forbidden-ami, regex or guard".
+/// "open-ingress, forbidden-ami, regex, property, policy, relation or guard".
 fn ruletypes() -> String {
     let all: Vec<&str> = KINDS
         .iter()

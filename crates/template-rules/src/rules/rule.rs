@@ -8,6 +8,8 @@ use guard_rules::GuardRules;
 use crate::category::Category;
 use crate::kind::Check;
 
+use super::guidance::Guidance;
+
 /// The `ruletype` of a guard item.
 pub const GUARD: &str = "guard";
 
@@ -34,7 +36,7 @@ impl RuleKind {
     /// rules (the first is its default id), not its text.
     pub fn summary(&self) -> String {
         match self {
-            RuleKind::Native(check) => check.ruledata(),
+            RuleKind::Native(check) => check.summary(),
             RuleKind::Guard(rules) => guard_summary(rules),
         }
     }
@@ -68,6 +70,30 @@ pub struct Rule {
     pub active: bool,
     /// Whether a template may suppress the rule's findings.
     pub suppressible: bool,
+    /// What a suppression of the rule's findings must give.
+    pub suppression: SuppressionPolicy,
+    /// How to fix what it finds, where to read more, the controls it serves.
+    pub guidance: Guidance,
+}
+
+/// What a suppression must give (an item's `suppression`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SuppressionPolicy {
+    /// `reason` (the default): a reason a person can read.
+    #[default]
+    Reason,
+    /// `reason+expiry`: a reason, an `expires` date and an `owner`.
+    ReasonAndExpiry,
+}
+
+impl SuppressionPolicy {
+    /// `reason` or `reason+expiry`, as an item writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionPolicy::Reason => "reason",
+            SuppressionPolicy::ReasonAndExpiry => "reason+expiry",
+        }
+    }
 }
 
 impl Rule {

@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod emit;
+pub mod one_rule;
 pub mod worst_cases;

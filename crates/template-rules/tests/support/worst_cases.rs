@@ -61,7 +61,7 @@ pub fn rules() -> RuleSet {
         ruledata: Some("(a+)+b".into()),
         riskvalue: Some(1.into()),
         active: Some("Y".into()),
-        suppressible: None,
+        ..RuleItem::default()
     });
     RuleSet::from_items(items)
 }
