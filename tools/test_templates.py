@@ -302,6 +302,16 @@ def stack_hook_problems(template):
     reads = [a for s in statements(template, function_role) for a in listed(s["Action"]) if a.startswith(("dynamodb:", "s3:"))]
     if reads != ["dynamodb:Scan"]:
         problems.append(f"{function_role}: its table and S3 access are {reads}, expected dynamodb:Scan only")
+    # StackHookBaseline: all (every finding counts) unless new is asked for.
+    baseline = template["Parameters"].get("StackHookBaseline", {})
+    variables = resources.get(function, {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+    if (
+        baseline.get("Default") != "all"
+        or set(baseline.get("AllowedValues", [])) != {"all", "new"}
+        or variables.get("HOOK_BASELINE") != {"Fn::If": ["StackHookCountsNewOnly", "previous", "off"]}
+        or conditions.get("StackHookCountsNewOnly") != {"Fn::Equals": [{"Ref": "StackHookBaseline"}, "new"]}
+    ):
+        problems.append("HOOK_BASELINE: not previous for StackHookBaseline new and off (the default, all) otherwise")
     return problems
 
 
@@ -322,6 +332,7 @@ class StackHook(unittest.TestCase):
             "FailureMode": lambda t: hook(t).update(FailureMode="FAIL"),
             "TargetOperations": lambda t: hook(t).update(TargetOperations=["RESOURCE"]),
             "test-stack": lambda t: hook(t).pop("StackFilters"),
+            "HOOK_BASELINE": lambda t: t["Parameters"]["StackHookBaseline"].update(Default="new"),
             "Hooks of this account only": lambda t: execution_role(t)["AssumeRolePolicyDocument"]["Statement"][0].pop("Condition"),
             "may do more than invoke": lambda t: execution_role(t)["Policies"][0]["PolicyDocument"]["Statement"][0].update(Resource="*"),
             "expected dynamodb:Scan only": lambda t: t["Resources"]["CfnHookRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0].update(

@@ -8,12 +8,14 @@
 //! | fail | `FAILED`/`NonCompliant`, naming every rule, resource and line |
 //!
 //! The message lists the findings most important first, as cfn-validate's
-//! do (`scoring::listing`), then, for a change set, those on resources it
-//! does not change (not counted), within what CloudFormation keeps of it.
-//! Each rule applied has an annotation: `FAILED` with its findings,
+//! do (`scoring::listing`: for a stack judged over its previous template,
+//! those it had already apart, not counted), then, for a change set, those
+//! on resources it does not change (not counted), within what
+//! CloudFormation keeps of it. Each rule applied has an annotation:
+//! `FAILED` with its findings that count (and those that do not, said so),
 //! `SKIPPED` when all it found is suppressed (with the template's
-//! reasons), `PASSED` otherwise; its severity follows its risk
-//! ([`Severity::of_risk`]).
+//! reasons), `PASSED` otherwise (saying what it found that does not
+//! count); its severity follows its risk ([`Severity::of_risk`]).
 
 use scoring::listing::{Listing, count, headline};
 use template_rules::{Finding, Thresholds, Verdict};
@@ -21,7 +23,7 @@ use template_rules::{Finding, Thresholds, Verdict};
 use crate::answer::{
     Annotation, AnnotationStatus, ErrorCode, HookAnswer, HookStatus, MessageLimit, Severity,
 };
-use crate::judge::{AppliedRule, Judged};
+use crate::judge::{AppliedRule, Judged, PREVIOUS};
 
 /// What a flagged verdict does (`HOOK_FLAGGED`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,22 +85,39 @@ pub fn decide(
     }
 }
 
-/// What `rule` said: its findings that count, those suppressed, those on
-/// resources that do not count.
+/// What `rule` said: its findings that count, those suppressed, those the
+/// previous template had already, those on resources that do not count.
 fn annotation(rule: &AppliedRule, judged: &Judged, thresholds: &Thresholds) -> Annotation {
+    let report = &judged.report;
     let of_rule = |f: &&Finding| f.rule == rule.id;
-    let active: Vec<&Finding> = judged.report.active_findings().filter(of_rule).collect();
-    let suppressed: Vec<&Finding> = judged
-        .report
-        .suppressed_findings()
+    let active: Vec<&Finding> = report.active_findings().filter(of_rule).collect();
+    let suppressed: Vec<&Finding> = report.suppressed_findings().filter(of_rule).collect();
+    let existing: Vec<&Finding> = report
+        .existing_findings()
+        .filter(|_| report.leaves_out_existing())
         .filter(of_rule)
         .collect();
     let context: Vec<&Finding> = judged.context.iter().filter(of_rule).collect();
+    // Findings the previous template had: there already, not counted.
+    let already = || {
+        let shown: Vec<String> = existing.iter().map(|f| brief(f)).collect();
+        format!(
+            "{} already in {PREVIOUS}, not counted: {}",
+            count(existing.len(), "finding"),
+            shown.join("; ")
+        )
+    };
     let (status, status_message) = if !active.is_empty() {
         let shown: Vec<String> = active.iter().map(|f| brief(f)).collect();
+        let mut message = format!("{}: {}", count(active.len(), "finding"), shown.join("; "));
+        if !existing.is_empty() {
+            message.push_str(&format!("; {}", already()));
+        }
+        (AnnotationStatus::Failed, message)
+    } else if !existing.is_empty() {
         (
-            AnnotationStatus::Failed,
-            format!("{}: {}", count(active.len(), "finding"), shown.join("; ")),
+            AnnotationStatus::Passed,
+            format!("nothing new; {}", already()),
         )
     } else if !suppressed.is_empty() {
         let shown: Vec<String> = suppressed

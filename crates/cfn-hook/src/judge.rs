@@ -2,7 +2,9 @@
 //! scores it, and what of its report counts. Pure (the CPU-bound part of
 //! an invocation: it runs on a blocking thread).
 //!
-//! - a stack: its template; every finding counts;
+//! - a stack: its template; every finding counts, or, on an update under
+//!   `HOOK_BASELINE=previous` ([`HookBaseline::Previous`]), only those its
+//!   previous template did not have (the others are listed as context);
 //! - a change set: its template; only findings on the resources it
 //!   creates or changes count (and those on the template as a whole), the
 //!   others are listed as context. A resource it creates or changes that
@@ -22,7 +24,25 @@ use template_rules::{
 
 use crate::answer::MessageLimit;
 use crate::payload::ChangedResource;
-use scoring::ScoreError;
+use scoring::{Earlier, ScoreError};
+
+/// What a stack's update is judged on (`HOOK_BASELINE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HookBaseline {
+    /// `off`, the default: every finding counts, as in Static_Check
+    /// without a baseline.
+    #[default]
+    Off,
+    /// `previous`: on a stack's update whose payload has the previous
+    /// template, only findings that template did not have count (matched
+    /// by fingerprint, as cfn-validate matches a deployed stack's); those
+    /// it had are listed as context. A create, a change set or a resource
+    /// is judged whole.
+    Previous,
+}
+
+/// What the report says a stack's findings were compared with.
+pub const PREVIOUS: &str = "the previous template";
 
 /// What an invocation asks to judge, read and ready.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +54,9 @@ pub struct Subject {
     pub template: Vec<u8>,
     /// For a change set, what it changes: only those resources count.
     pub changes: Option<Vec<ChangedResource>>,
+    /// For a stack's update judged on what it adds (`HOOK_BASELINE=previous`),
+    /// the template before it: only findings it did not have count.
+    pub previous: Option<Vec<u8>>,
     /// How long the answer's message may be.
     pub limit: MessageLimit,
 }
@@ -45,7 +68,17 @@ impl Subject {
             what,
             template: template.into_bytes(),
             changes: None,
+            previous: None,
             limit: MessageLimit::CloudFormation,
+        }
+    }
+
+    /// The same stack, judged only on the findings `previous` (its
+    /// template before the update) did not have.
+    pub fn over_previous(self, previous: String) -> Subject {
+        Subject {
+            previous: Some(previous.into_bytes()),
+            ..self
         }
     }
 
@@ -55,6 +88,7 @@ impl Subject {
             what,
             template: template.into_bytes(),
             changes: Some(changes),
+            previous: None,
             limit: MessageLimit::CloudFormation,
         }
     }
@@ -74,6 +108,7 @@ impl Subject {
             what,
             template: template.to_string().into_bytes(),
             changes: None,
+            previous: None,
             limit: MessageLimit::CloudControl,
         }
     }
@@ -81,6 +116,11 @@ impl Subject {
     /// How [`ScoreError`]s name the template.
     pub fn file(&self) -> String {
         format!("the template of {}", self.what)
+    }
+
+    /// How [`ScoreError`]s name the previous template.
+    pub fn previous_file(&self) -> String {
+        format!("the previous template of {}", self.what)
     }
 }
 
@@ -116,7 +156,8 @@ pub struct Judged {
     /// What counts, with its verdict.
     pub report: Report,
     /// Findings that do not count (on resources a change set leaves as
-    /// they are), listed for context.
+    /// they are), listed for context. Those a stack's previous template
+    /// had are in the report, marked existing.
     pub context: Vec<Finding>,
     /// Every rule applied: the active rules with something to look at in
     /// the template, and those the engine applies itself (`(unseen)`) when
@@ -127,7 +168,9 @@ pub struct Judged {
 }
 
 /// Reads the subject's template and evaluates `rules` (from `table`) on
-/// it, within `options`' budget.
+/// it, within `options`' budget; for a stack over its previous template,
+/// that one too, each finding then new or existing (a previous template
+/// that cannot be read is an error: no verdict).
 pub fn judge(
     subject: &Subject,
     rules: &RuleSet,
@@ -140,7 +183,15 @@ pub fn judge(
         file: file.clone(),
         error,
     })?;
-    let report = scoring::evaluate(&template, &file, table, rules, thresholds, options)?;
+    let mut report = scoring::evaluate(&template, &file, table, rules, thresholds, options)?;
+    if let Some(previous) = &subject.previous {
+        let earlier = Earlier {
+            template: Some(previous),
+            file: &subject.previous_file(),
+            against: PREVIOUS,
+        };
+        scoring::compare_with_earlier(&mut report, earlier, table, rules, thresholds, options)?;
+    }
     let (report, context) = match &subject.changes {
         None => (report, Vec::new()),
         Some(changes) => scope(report, changes, &template, thresholds),

@@ -19,7 +19,9 @@
 //! 4. Judge ([`judge::judge`]): the template scored as Static_Check scores
 //!    it (crate `scoring`), on a blocking thread the runner can stop, Guard
 //!    items in bounded worker processes of this binary (`guard-worker`); for
-//!    a change set, only findings on what it creates or changes count.
+//!    a change set, only findings on what it creates or changes count; for
+//!    a stack's update under `HOOK_BASELINE=previous`, only findings its
+//!    previous template did not have.
 //! 5. Answer ([`decision::decide`]): `SUCCESS`, or `FAILED` with
 //!    `NonCompliant`, and one annotation per rule applied.
 //!
@@ -55,6 +57,7 @@ use tracing::{info, warn};
 pub use answer::{HookAnswer, HookStatus};
 pub use decision::Flagged;
 pub use fetch::{FetchError, GivenPayload, HttpPayloads, PayloadSource};
+pub use judge::HookBaseline;
 pub use payload_url::{PayloadUrl, UrlPolicy};
 pub use settings::HookSettings;
 
@@ -70,6 +73,7 @@ pub struct Hook<R, P> {
     thresholds: Thresholds,
     flagged: Flagged,
     url_policy: UrlPolicy,
+    baseline: HookBaseline,
     guard_memory_limit: usize,
     /// Where Guard runs: always a bounded worker process.
     guard: Worker,
@@ -98,7 +102,7 @@ where
     P: PayloadSource,
 {
     /// A Hook over these ports, with `settings`' thresholds, flagged mode,
-    /// payload URL policy and Guard memory.
+    /// payload URL policy, baseline and Guard memory.
     pub fn new(rules: R, payloads: P, settings: HookSettings) -> Self {
         Hook {
             rules,
@@ -106,6 +110,7 @@ where
             thresholds: settings.scoring.thresholds,
             flagged: settings.flagged,
             url_policy: settings.url_policy,
+            baseline: settings.baseline,
             guard_memory_limit: settings.scoring.guard_memory_limit,
             guard: Worker::new(),
         }
@@ -191,7 +196,7 @@ where
             self.flagged,
             event.client_request_token.clone(),
         );
-        info!(status = answer.status(), verdict = %judged.report.verdict, risk = judged.report.risk, findings = judged.report.active_findings().count(), unresolved = judged.report.unresolved_count(), suppressed = judged.report.suppressed_count(), not_counted = judged.context.len(), "judged");
+        info!(status = answer.status(), verdict = %judged.report.verdict, risk = judged.report.risk, findings = judged.report.active_findings().count(), existing = judged.report.existing_count(), unresolved = judged.report.unresolved_count(), suppressed = judged.report.suppressed_count(), not_counted = judged.context.len(), "judged");
         Ok(answer)
     }
 
@@ -224,7 +229,18 @@ where
             Target::Stack { payload } => {
                 let bytes = self.fetch(&payload_url(payload)?).await?;
                 let payload = payload::stack(&bytes).map_err(|e| e.to_string())?;
-                Ok(Subject::stack(what, payload.template))
+                let subject = Subject::stack(what, payload.template);
+                // Only an update has a template before it; an empty one
+                // (none given) leaves every finding counted.
+                let over_previous = self.baseline == HookBaseline::Previous
+                    && event.invocation_point == InvocationPoint::Update
+                    && !payload.previous_template.is_empty();
+                Ok(if over_previous {
+                    info!("judging only what the update adds to the previous template");
+                    subject.over_previous(payload.previous_template)
+                } else {
+                    subject
+                })
             }
             Target::ChangeSet { payload } => {
                 let bytes = self.fetch(&payload_url(payload)?).await?;

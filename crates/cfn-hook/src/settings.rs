@@ -4,6 +4,7 @@
 use scoring::{Settings, SettingsError};
 
 use crate::decision::Flagged;
+use crate::judge::HookBaseline;
 use crate::payload_url::UrlPolicy;
 
 /// What the function is configured with: `RULES_TABLE`, `RISK_FLAG_AT`,
@@ -13,7 +14,10 @@ use crate::payload_url::UrlPolicy;
 /// - `HOOK_FLAGGED`: what a flagged verdict does, `warn` (the default: the
 ///   operation goes on) or `fail`;
 /// - `HOOK_PAYLOAD_ALLOW_LOOPBACK`: `true` lets the payload come from a
-///   loopback address (tests only); `false` or unset does not.
+///   loopback address (tests only); `false` or unset does not;
+/// - `HOOK_BASELINE`: `off` (the default: every finding counts) or
+///   `previous` (a stack's update counts only the findings its previous
+///   template did not have; see [`HookBaseline`]).
 ///
 /// Settings that cannot be used do not stop the function: every invocation
 /// is then answered `FAILED`/`InternalFailure` with the message.
@@ -25,6 +29,8 @@ pub struct HookSettings {
     pub flagged: Flagged,
     /// `HOOK_PAYLOAD_ALLOW_LOOPBACK`.
     pub url_policy: UrlPolicy,
+    /// `HOOK_BASELINE`.
+    pub baseline: HookBaseline,
 }
 
 impl HookSettings {
@@ -58,10 +64,21 @@ impl HookSettings {
                 )));
             }
         };
+        let baseline = match var("HOOK_BASELINE").as_deref().map(str::trim) {
+            None => HookBaseline::default(),
+            Some(v) if v.eq_ignore_ascii_case("off") => HookBaseline::Off,
+            Some(v) if v.eq_ignore_ascii_case("previous") => HookBaseline::Previous,
+            Some(v) => {
+                return Err(SettingsError::new(format!(
+                    "the function's HOOK_BASELINE environment variable is \"{v}\"; it must be off or previous (whether a stack's update counts only the findings its previous template did not have)"
+                )));
+            }
+        };
         Ok(HookSettings {
             scoring,
             flagged,
             url_policy: UrlPolicy { allow_loopback },
+            baseline,
         })
     }
 }
@@ -83,15 +100,20 @@ mod tests {
         let s = settings(&[("RULES_TABLE", "rules")]).unwrap();
         assert_eq!(s.flagged, Flagged::Warn);
         assert!(!s.url_policy.allow_loopback);
+        assert_eq!(s.baseline, HookBaseline::Off);
         assert_eq!(s.scoring.rules_table, "rules");
         let s = settings(&[
             ("RULES_TABLE", "rules"),
             ("HOOK_FLAGGED", "FAIL"),
             ("HOOK_PAYLOAD_ALLOW_LOOPBACK", "true"),
+            ("HOOK_BASELINE", "previous"),
         ])
         .unwrap();
         assert_eq!(s.flagged, Flagged::Fail);
         assert!(s.url_policy.allow_loopback);
+        assert_eq!(s.baseline, HookBaseline::Previous);
+        let s = settings(&[("RULES_TABLE", "rules"), ("HOOK_BASELINE", " Off ")]).unwrap();
+        assert_eq!(s.baseline, HookBaseline::Off);
     }
 
     #[test]
@@ -112,5 +134,15 @@ mod tests {
                 .to_string(),
             "the function's HOOK_PAYLOAD_ALLOW_LOOPBACK environment variable is \"yes\"; it must be true or false"
         );
+        for value in ["new", ""] {
+            assert_eq!(
+                settings(&[("RULES_TABLE", "r"), ("HOOK_BASELINE", value)])
+                    .unwrap_err()
+                    .to_string(),
+                format!(
+                    "the function's HOOK_BASELINE environment variable is \"{value}\"; it must be off or previous (whether a stack's update counts only the findings its previous template did not have)"
+                )
+            );
+        }
     }
 }

@@ -409,4 +409,53 @@ async fn settings_that_cannot_be_used_fail_every_invocation_saying_so() {
         );
         assert!(answer["clientRequestToken"].is_string());
     }
+    // HOOK_BASELINE neither off nor previous: refused alike, never read as off.
+    let function = Function::spawn(moto, &table, &[("HOOK_BASELINE", "new")]);
+    let (answer, _) = function.invoke(event("stack-update"));
+    assert_eq!(
+        (&answer["hookStatus"], &answer["errorCode"]),
+        (&json!("FAILED"), &json!("InternalFailure"))
+    );
+    assert_eq!(
+        answer["message"],
+        "the function cannot be set up: the function's HOOK_BASELINE environment variable is \"new\"; it must be off or previous (whether a stack's update counts only the findings its previous template did not have)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_hook_baseline_previous_an_update_fails_only_on_what_it_adds() {
+    let (moto, bucket, table) = moto().await;
+    // The fixture payload: port 80 open before and after, 8443 added.
+    let payload = text("tests/fixtures/events/cfn-hook-stack-update-payload.json");
+    let url = presigned(moto, &bucket, "update.json", payload.as_bytes()).await;
+    let function = Function::spawn(
+        moto,
+        &table,
+        &[
+            ("HOOK_PAYLOAD_ALLOW_LOOPBACK", "true"),
+            ("HOOK_BASELINE", "previous"),
+        ],
+    );
+    let (answer, _) = function.invoke(with_request(event("stack-update"), "payload", json!(url)));
+    assert_eq!(
+        (&answer["hookStatus"], &answer["errorCode"]),
+        (&json!("FAILED"), &json!("NonCompliant"))
+    );
+    // Judged with the empty table's seed: only AdminSg's port counts.
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "stack web has risk 100 (fails from 50); 1 new, 1 existing in the previous template (not counted):\n\
+             IngressOpenToWorld on AdminSg (line 9): SecurityGroupIngress[0] admits tcp 8443 from 0.0.0.0/0 [risk 100]\n"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(
+            "existing (in the baseline already; not counted):\n\
+             IngressOpenToWorld on WebSg (line 3): SecurityGroupIngress[0] admits tcp 80 from 0.0.0.0/0 [risk 100, existing]"
+        ),
+        "{message}"
+    );
+    assert_no_secret(&function.process.logs(), &[&signature(&url)]);
 }

@@ -158,6 +158,32 @@ fn the_functions_settings_and_rules_files_apply() {
         .map(|a| &a["annotationName"])
         .collect();
     assert_eq!(failed, [&json!("Ec2InstanceImdsv2")]);
+    // HOOK_BASELINE=previous: the fixture update fails on the port it adds only.
+    let payload = workspace()
+        .join("tests/fixtures/events/cfn-hook-stack-update-payload.json")
+        .display()
+        .to_string();
+    let update = [event("stack-update"), "--payload".into(), payload];
+    let update: Vec<&str> = update.iter().map(String::as_str).collect();
+    let new_only = hook(&update, &[("HOOK_BASELINE", "previous")]);
+    assert_eq!(new_only.status.code(), Some(1));
+    assert!(
+        answer(&new_only)["message"].as_str().unwrap().starts_with(
+            "stack web has risk 100 (fails from 50); 1 new, 1 existing in the previous template (not counted):\n\
+             IngressOpenToWorld on AdminSg (line 9): "
+        ),
+        "{}",
+        answer(&new_only)["message"]
+    );
+    let whole = answer(&hook(&update, &[]));
+    assert!(
+        whole["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("stack web has risk 200 (fails from 50):\n"),
+        "{}",
+        whole["message"]
+    );
     // A setting the function would refuse is refused here too.
     let refused = hook(&[&event("resource-create")], &[("HOOK_FLAGGED", "maybe")]);
     assert_eq!(refused.status.code(), Some(2));
