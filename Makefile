@@ -77,9 +77,9 @@ test: tools calculator-deps ## Every test: formatting, clippy, Rust workspace, e
 	$(CARGO) test --workspace --locked
 	$(MAKE) --no-print-directory templates CICD=target/debug/cicd
 	# The fake CodePipeline and the functions' binaries are the test build's;
-	# cfn-validate is built again as `cargo lambda watch` builds it (its own
+	# cfn-validate and cfn-hook are built again as `cargo lambda watch` builds them (their own
 	# features, without the tests').
-	$(CARGO) build --locked --bin cfn-validate
+	$(CARGO) build --locked --bin cfn-validate --bin cfn-hook
 	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
 	$(VENV)/bin/python tests/e2e/deploy_smoke.py
 ifneq ($(wildcard calculator/package.json),)
@@ -99,21 +99,21 @@ templates: tools ## cfn-lint, checkov and structural checks on both templates; c
 # cfn-validate on the first invoke, slower than the test's patience), each
 # as `cargo run --bin` builds it.
 .PHONY: e2e-watch
-e2e-watch: tools ## cfn-validate under `cargo lambda watch`, invoked with the fixture events
+e2e-watch: tools ## cfn-validate and cfn-hook under `cargo lambda watch`, invoked with the fixture events
 	$(CARGO) build --locked --bin fake-codepipeline
-	$(CARGO) build --locked --bin cfn-validate
+	$(CARGO) build --locked --bin cfn-validate --bin cfn-hook
 	$(VENV)/bin/python tests/e2e/cargo_lambda_watch.py
 
 # --- Build, package, deploy ---------------------------------------------------
 
 .PHONY: build
-build: tools ## Release arm64 zips of both functions (target/lambda/<function>/bootstrap.zip)
+build: tools ## Release arm64 zips of every function (target/lambda/<function>/bootstrap.zip)
 	rustup target add aarch64-unknown-linux-gnu >/dev/null
 	$(CARGO) lambda build --release --arm64 --output-format zip --locked $(addprefix -p ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap.zip; done
 
 .PHONY: package
-package: build ## dist/: cfn-validate.zip, service-status.zip and calculator.zip, as cicd.yaml expects
+package: build ## dist/: each function's zip (cfn-validate.zip, service-status.zip, cfn-hook.zip) and calculator.zip, as cicd.yaml expects
 	mkdir -p $(DIST)
 	for f in $(FUNCTIONS); do cp target/lambda/$$f/bootstrap.zip $(DIST)/$$f.zip; done
 	# The calculator as committed (the CodeCommit repository is seeded from it).
@@ -135,9 +135,9 @@ deploy-smoke: tools ## cargo lambda deploy every function's debug build to moto 
 	$(VENV)/bin/python tests/e2e/deploy_smoke.py
 
 .PHONY: stack
-stack: package ## Create the pipeline stack (CODE_BUCKET=<new or your bucket>, STACK=CICD)
-	@test -n "$(CODE_BUCKET)" || { echo "make stack CODE_BUCKET=<bucket for the zips> [STACK=$(STACK)]" >&2; exit 2; }
-	tools/stack.sh create "$(STACK)" "$(CODE_BUCKET)"
+stack: package ## Create the pipeline stack (CODE_BUCKET=<new or your bucket>, STACK=CICD, PARAMETERS="StackHookMode=warn ...")
+	@test -n "$(CODE_BUCKET)" || { echo "make stack CODE_BUCKET=<bucket for the zips> [STACK=$(STACK)] [PARAMETERS=\"Name=value ...\"]" >&2; exit 2; }
+	tools/stack.sh create "$(STACK)" "$(CODE_BUCKET)" $(PARAMETERS)
 
 .PHONY: teardown
 teardown: ## Remove the stage stacks, empty the buckets, remove the pipeline stack (STACK=CICD)

@@ -2,7 +2,7 @@
 # Create or remove the pipeline's stacks with the AWS CLI (`make stack`,
 # `make teardown`). Region and credentials come from your AWS configuration.
 #
-#   tools/stack.sh create   STACK CODE_BUCKET   # upload dist/*.zip, create (or update) the main stack
+#   tools/stack.sh create   STACK CODE_BUCKET [NAME=VALUE...]   # upload dist/*.zip, create (or update) the main stack, with these parameters
 #   tools/stack.sh teardown STACK               # remove the stage stacks, empty the buckets, remove the main stack
 set -euo pipefail
 
@@ -41,6 +41,9 @@ delete_stack() {
 case "$action" in
   create)
     bucket=${3:?code bucket}
+    # More parameters (StackHookMode=warn, ...); those not given take their
+    # defaults, on an update too.
+    shift 3
     # Each function's zip (tools/functions.py lists them), and the calculator's.
     functions=$(python3 "$(dirname "$0")/functions.py")
     for zip in $(printf '%s.zip ' $functions) calculator.zip; do
@@ -54,7 +57,7 @@ case "$action" in
     echo "deploying $stack (the pipeline starts when it is created)"
     aws cloudformation deploy --stack-name "$stack" --template-file cicd.yaml \
       --s3-bucket "$bucket" --s3-prefix templates \
-      --parameter-overrides "CodeBucket=$bucket" \
+      --parameter-overrides "CodeBucket=$bucket" "$@" \
       --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset
     aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Outputs' --output table
     ;;

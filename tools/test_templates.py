@@ -5,7 +5,9 @@ A job whose every attempt crashed must not be silent: each Lambda function
 needs an EventInvokeConfig (two retries, events given up before CodePipeline
 gives up on the job) whose on-failure destination is an SQS queue encrypted
 with a rotated KMS key, kept 14 days, watched by an alarm that notifies
-someone, and that the function's role may send to. cfn-validate's role may
+someone, and that the function's role may send to (a Lambda Hook's function
+is invoked synchronously: CloudFormation gets its error). The Hook is off
+unless asked for, and may invoke its function only. cfn-validate's role may
 write only its two template copies. The template's functions are the
 workspace's (tools/functions.py), each with its code, name and log group;
 each one's MemorySize and Timeout equal its crate's
@@ -144,8 +146,23 @@ def destination_problems(template, function):
     return problems
 
 
+def hook_functions(template):
+    """The functions a Lambda Hook invokes: synchronously, with the answer
+    (or the error) going straight back to CloudFormation."""
+    return {
+        target(r["Properties"].get("LambdaFunction"))
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::LambdaHook"
+    }
+
+
 def problems(template):
-    functions = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
+    """What the asynchronously invoked functions (the pipeline's stages)
+    lack for a failed job to be seen."""
+    hooked = hook_functions(template)
+    functions = [
+        n for n, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function" and n not in hooked
+    ]
     return [p for f in functions for p in destination_problems(template, f)]
 
 
@@ -202,6 +219,8 @@ class FailedInvocations(unittest.TestCase):
     def test_every_function_has_an_alarmed_encrypted_on_failure_queue_it_may_send_to(self):
         functions = [n for n, r in self.template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
         self.assertEqual(len(functions), len(lambda_functions()))
+        # The Hook's function is invoked synchronously: CloudFormation gets its error.
+        self.assertEqual(hook_functions(self.template), {"CfnHookFunction"})
         self.assertEqual(problems(self.template), [])
 
     def test_each_loss_is_caught(self):
@@ -227,6 +246,104 @@ class FailedInvocations(unittest.TestCase):
                 broken = copy.deepcopy(self.template)
                 lose(broken)
                 found = problems(broken)
+                self.assertTrue(any(expected in p for p in found), f"not caught: {expected}; found {found}")
+
+
+def stack_hook_problems(template):
+    """What the Lambda Hook (cfn-hook) must be: off unless asked for (every
+    resource of it under HasStackHook, StackHookMode "off" by default),
+    warning or failing as StackHookMode says, on stacks and change sets,
+    leaving the pipeline's own stacks out when asked; its execution role
+    assumable by CloudFormation's Hooks in this account only and allowed to
+    invoke its function and nothing else; the function's role allowed to
+    read the rules table and nothing more of it (no write, no S3)."""
+    resources, problems = template["Resources"], []
+    hooks = [n for n, r in resources.items() if r["Type"] == "AWS::CloudFormation::LambdaHook"]
+    if len(hooks) != 1:
+        return [f"{len(hooks)} AWS::CloudFormation::LambdaHook, expected one"]
+    hook = resources[hooks[0]]
+    properties = hook["Properties"]
+    mode = template["Parameters"].get("StackHookMode", {})
+    if mode.get("Default") != "off" or set(mode.get("AllowedValues", [])) != {"off", "warn", "fail"}:
+        problems.append("StackHookMode: not off, warn or fail with off by default")
+    function = target(properties.get("LambdaFunction"))
+    role = target(properties.get("ExecutionRole"))
+    function_role = target(resources.get(function, {}).get("Properties", {}).get("Role"))
+    for name in [hooks[0], function, role, function_role]:
+        if resources.get(name, {}).get("Condition") != "HasStackHook":
+            problems.append(f"{name}: not under the condition HasStackHook")
+    conditions = template.get("Conditions", {})
+    if conditions.get("HasStackHook") != {"Fn::Not": [{"Fn::Equals": [{"Ref": "StackHookMode"}, "off"]}]}:
+        problems.append("HasStackHook: not StackHookMode other than off")
+    if properties.get("FailureMode") != {"Fn::If": ["StackHookFails", "FAIL", "WARN"]} or conditions.get(
+        "StackHookFails"
+    ) != {"Fn::Equals": [{"Ref": "StackHookMode"}, "fail"]}:
+        problems.append("FailureMode: not FAIL for StackHookMode fail and WARN otherwise")
+    operations = properties.get("TargetOperations")
+    branches = operations["Fn::If"][1:] if isinstance(operations, dict) else [operations]
+    if not all({"STACK", "CHANGE_SET"} <= set(b) for b in branches):
+        problems.append("TargetOperations: not STACK and CHANGE_SET")
+    excluded = str(properties.get("StackFilters", {}))
+    for stack in ["'Ref': 'AWS::StackName'", "${AWS::StackName}-test-stack", "${AWS::StackName}-prod-stack"]:
+        if stack not in excluded:
+            problems.append(f"StackFilters: the pipeline's stack {stack} is not left out")
+
+    trust = [s for s in listed(resources.get(role, {}).get("Properties", {}).get("AssumeRolePolicyDocument", {}).get("Statement", []))]
+    if not trust or any(
+        "hooks.cloudformation.amazonaws.com" not in listed(s.get("Principal", {}).get("Service"))
+        or "aws:SourceAccount" not in str(s.get("Condition", {}))
+        for s in trust
+    ):
+        problems.append(f"{role}: not assumed by CloudFormation's Hooks of this account only")
+    granted = statements(template, role) if role in resources else []
+    invokes = [(a, r) for s in granted for a in listed(s["Action"]) for r in listed(s["Resource"])]
+    if invokes != [("lambda:InvokeFunction", {"Fn::GetAtt": [function, "Arn"]})]:
+        problems.append(f"{role}: may do more than invoke {function}: {invokes}")
+    reads = [a for s in statements(template, function_role) for a in listed(s["Action"]) if a.startswith(("dynamodb:", "s3:"))]
+    if reads != ["dynamodb:Scan"]:
+        problems.append(f"{function_role}: its table and S3 access are {reads}, expected dynamodb:Scan only")
+    # StackHookBaseline: all (every finding counts) unless new is asked for.
+    baseline = template["Parameters"].get("StackHookBaseline", {})
+    variables = resources.get(function, {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+    if (
+        baseline.get("Default") != "all"
+        or set(baseline.get("AllowedValues", [])) != {"all", "new"}
+        or variables.get("HOOK_BASELINE") != {"Fn::If": ["StackHookCountsNewOnly", "previous", "off"]}
+        or conditions.get("StackHookCountsNewOnly") != {"Fn::Equals": [{"Ref": "StackHookBaseline"}, "new"]}
+    ):
+        problems.append("HOOK_BASELINE: not previous for StackHookBaseline new and off (the default, all) otherwise")
+    return problems
+
+
+class StackHook(unittest.TestCase):
+    def test_the_hook_is_off_by_default_warns_or_fails_and_invokes_its_function_only(self):
+        self.assertEqual(stack_hook_problems(load("cicd.yaml")), [])
+
+    def test_each_loss_is_caught(self):
+        def hook(t):
+            return t["Resources"]["StackHook"]["Properties"]
+
+        def execution_role(t):
+            return t["Resources"]["CfnHookExecutionRole"]["Properties"]
+
+        losses = {
+            "off by default": lambda t: t["Parameters"]["StackHookMode"].update(Default="warn"),
+            "not under the condition": lambda t: t["Resources"]["CfnHookFunction"].pop("Condition"),
+            "FailureMode": lambda t: hook(t).update(FailureMode="FAIL"),
+            "TargetOperations": lambda t: hook(t).update(TargetOperations=["RESOURCE"]),
+            "test-stack": lambda t: hook(t).pop("StackFilters"),
+            "HOOK_BASELINE": lambda t: t["Parameters"]["StackHookBaseline"].update(Default="new"),
+            "Hooks of this account only": lambda t: execution_role(t)["AssumeRolePolicyDocument"]["Statement"][0].pop("Condition"),
+            "may do more than invoke": lambda t: execution_role(t)["Policies"][0]["PolicyDocument"]["Statement"][0].update(Resource="*"),
+            "expected dynamodb:Scan only": lambda t: t["Resources"]["CfnHookRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0].update(
+                Action=["dynamodb:Scan", "dynamodb:PutItem"]
+            ),
+        }
+        for expected, lose in losses.items():
+            with self.subTest(lost=expected):
+                broken = copy.deepcopy(load("cicd.yaml"))
+                lose(broken)
+                found = stack_hook_problems(broken)
                 self.assertTrue(any(expected in p for p in found), f"not caught: {expected}; found {found}")
 
 

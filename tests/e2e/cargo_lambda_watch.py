@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""End to end under `cargo lambda watch`: the real cfn-validate binary served
-by cargo-lambda's Lambda emulator, invoked with the fixture events in
-tests/fixtures/events/ through `cargo lambda invoke --data-file`.
+"""End to end under `cargo lambda watch`: the real cfn-validate and cfn-hook
+binaries served by cargo-lambda's Lambda emulator, invoked with the fixture
+events in tests/fixtures/events/ through `cargo lambda invoke --data-file`.
 
 It starts moto (S3, DynamoDB) and the fake CodePipeline on free loopback
 ports, puts the source artifact the fixtures point at, runs the function with
@@ -9,11 +9,18 @@ only the standard AWS environment pointing at them, and checks that each job
 got exactly the report it should, and that the function's output never shows
 the fixtures' artifact credentials. The rules table holds the default rules
 and one Guard item (guard-rules' S3 encryption rule), which fails the job on
-an unencrypted bucket naming the item, the Guard rule and the resource. Everything it starts is stopped at the
-end, whatever happens.
+an unencrypted bucket naming the item, the Guard rule and the resource.
+
+cfn-hook answers the CloudFormation Hook fixtures (cfn-hook-*.json): each
+stack or change set payload is put into moto's S3 and the event's payload URL
+replaced by a presigned URL boto3 makes for it (plain http to loopback, which
+HOOK_PAYLOAD_ALLOW_LOOPBACK=true lets through); the answers are checked, and
+the presigned URLs' signatures must not show in the function's output.
+Everything it starts is stopped at the end, whatever happens.
 
 Run by `make test` (target e2e-watch); needs .venv (make tools) and a debug
-build of the workspace's binaries (fake-codepipeline).
+build of the workspace's binaries (fake-codepipeline, and cfn-validate and
+cfn-hook as `cargo lambda watch` builds them).
 """
 
 import io
@@ -24,11 +31,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import boto3
+import botocore.config
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +65,33 @@ EXPECTED = {
 }
 # ... and the Guard rule the item holds is named in that message.
 GUARD_NAMED = "S3_BUCKET_SSE_ENABLED"
+
+APPLICATION = ROOT / "calculator/cloudformation/application.json"
+BASTION = ROOT / "tests/fixtures/templates/bastion-ssh-open.yaml"
+# Hook fixture -> (its payload, or None; hookStatus, errorCode, start of the message)
+HOOK_EXPECTED = {
+    "cfn-hook-stack-create.json": (
+        lambda: {"template": APPLICATION.read_text(), "previousTemplate": ""},
+        "SUCCESS", None, "no risk found in stack web",
+    ),
+    "cfn-hook-stack-update.json": (
+        lambda: {"template": BASTION.read_text(), "previousTemplate": APPLICATION.read_text()},
+        "FAILED", "NonCompliant", "stack web has risk 200 (fails from 50):\nIngressOpenToWorld on BastionSg (line 15)",
+    ),
+    "cfn-hook-stack-delete.json": (None, "SUCCESS", None, "nothing to check: stack web is being deleted"),
+    "cfn-hook-change-set-create.json": (
+        # The change set leaves BastionSg as it is: its findings do not count.
+        lambda: {"template": BASTION.read_text(), "changedResources": [
+            {"action": "CREATE", "beforeContext": None, "afterContext": "{\"Properties\":{\"InstanceType\":\"t3.micro\"}}",
+             "lineNumber": 28, "logicalResourceId": "Bastion", "resourceType": "AWS::EC2::Instance"}]},
+        "SUCCESS", None, "no risk found in change set arn:aws:cloudformation:",
+    ),
+    "cfn-hook-resource-create.json": (None, "SUCCESS", None, "no risk found in resource BastionSg (AWS::EC2::SecurityGroup)"),
+    "cfn-hook-resource-update.json": (
+        None, "FAILED", "NonCompliant", "resource BastionSg (AWS::EC2::SecurityGroup) has risk 200 (fails from 50)",
+    ),
+    "cfn-hook-resource-delete.json": (None, "SUCCESS", None, "nothing to check: resource BastionSg"),
+}
 
 
 def free_port():
@@ -141,6 +177,8 @@ def main():
             AWS_EC2_METADATA_DISABLED="true",
             RULES_TABLE=TABLE,
             AWS_LAMBDA_LOG_FORMAT="JSON",
+            # cfn-hook: the payloads come from moto, on loopback.
+            HOOK_PAYLOAD_ALLOW_LOOPBACK="true",
         )
         watch_log = logs / "watch.log"
         watch = start(
@@ -179,11 +217,39 @@ def main():
             if fixture == "cfn-validate-guard.json" and GUARD_NAMED not in found:
                 sys.exit(f"e2e: {fixture}: the failure does not name {GUARD_NAMED}: {found!r}")
             print(f"e2e: CodePipeline recorded {fixture}: {status} {kind or ''} {found.splitlines()[0]}")
+
+        s3 = boto3.client("s3", config=botocore.config.Config(s3={"addressing_style": "path"}), **aws)
+        for fixture, (payload, status, code, text) in HOOK_EXPECTED.items():
+            event = json.loads((EVENTS / fixture).read_text())
+            if payload is not None:
+                key = f"hook-payloads/{fixture}"
+                s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(payload()).encode())
+                url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=900)
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+                secrets.update(v[0] for k, v in query.items() if k in ("X-Amz-Signature", "Signature"))
+                event["requestData"]["payload"] = url
+            data_file = logs / fixture
+            data_file.write_text(json.dumps(event))
+            invoked = subprocess.run(
+                ["cargo", "lambda", "invoke", "cfn-hook", "--data-file", str(data_file),
+                 "--invoke-address", "127.0.0.1", "--invoke-port", str(invoke_port)],
+                capture_output=True, text=True, timeout=600, env=env,
+            )
+            data_file.unlink()
+            if invoked.returncode != 0:
+                sys.exit(f"e2e: cargo lambda invoke cfn-hook {fixture} failed:\n{invoked.stdout}{invoked.stderr}")
+            answer = json.loads(invoked.stdout)
+            token = event.get("clientRequestToken") or event.get("clientRequesttoken")
+            if (answer.get("hookStatus"), answer.get("errorCode"), answer.get("clientRequestToken")) != (status, code, token) \
+                    or not answer.get("message", "").startswith(text):
+                sys.exit(f"e2e: {fixture}: expected {status} {code or ''} {text!r}, got {json.dumps(answer, indent=2)}")
+            print(f"e2e: {fixture}: {status} {code or ''} {answer['message'].splitlines()[0]}")
+
         output = watch_log.read_text()
         leaked = [s for s in secrets if s in output]
         if leaked:
-            sys.exit(f"e2e: the function's output shows artifact credentials ({len(leaked)} of them); see {watch_log}")
-        print("e2e: cargo lambda watch: every job reported once, no credential in the logs")
+            sys.exit(f"e2e: the functions' output shows credentials ({len(leaked)} of them); see {watch_log}")
+        print("e2e: cargo lambda watch: every job reported once, every Hook event answered, no credential in the logs")
     finally:
         for process in reversed(processes):
             stop(process)

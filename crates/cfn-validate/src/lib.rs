@@ -10,13 +10,14 @@
 //!    baseline, the template the stack was deployed with
 //!    ([`DeployedTemplates`]: CloudFormation's `GetTemplate`).
 //! 4. Parse the template, build the rules and evaluate with
-//!    `template-rules` (`score`), and the baseline's template too, each
-//!    finding then new or existing (only new ones count): CPU-bound, so on
-//!    a blocking thread ([`Invocation::spawn_blocking`]), under a budget
-//!    that gives up when the runner stops the handler. Guard items run in
-//!    worker processes of this binary (`guard-worker`), within the memory
-//!    [`guard_memory`] gives them and killed when the budget is spent.
-//!    [`decision::decide`] turns the report into the result to report.
+//!    `template-rules` (through `scoring`, which cfn-hook shares), and the
+//!    baseline's template too, each finding then new or existing (only new
+//!    ones count): CPU-bound, so on a blocking thread
+//!    ([`Invocation::spawn_blocking`]), under a budget that gives up when
+//!    the runner stops the handler. Guard items run in worker processes of
+//!    this binary (`guard-worker`), within the memory [`guard_memory`] gives
+//!    them and killed when the budget is spent. [`decision::decide`] turns
+//!    the report into the result to report.
 //! 5. For a template that may go on, write each declared output artifact
 //!    (the template unchanged plus `validation-report.json`) and, when
 //!    `output` names a bucket, `valid.template.zip` or `flagged.template.zip`
@@ -34,9 +35,7 @@
 
 pub mod decision;
 pub mod deployed;
-pub mod guard_memory;
 pub mod params;
-pub mod settings;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -47,16 +46,17 @@ use guard_worker::Worker;
 use pipeline_job::event::S3Location;
 use pipeline_job::{Invocation, Job, JobError, Outcome};
 use rules_table::{RulesSource, RulesTable, TableError};
+use scoring::{Earlier, ScoreError};
 use template_rules::{
-    Baseline, BaselinePolicy, Budget, CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions,
-    EvaluationError, Report, RuleItem, RuleSet, Template, TemplateReport, Thresholds,
-    ValidationReport, Verdict, evaluate_with,
+    CLOUDFORMATION_MAX_TEMPLATE_BYTES, EvaluateOptions, Report, RuleSet, TemplateReport,
+    Thresholds, ValidationReport, Verdict,
 };
 use tracing::{info, warn};
 
 pub use deployed::{CloudFormationTemplates, DeployedTemplates, MemoryStacks, NoStacks};
 pub use params::Params;
-pub use settings::{Settings, SettingsError};
+// The settings and Guard's memory are shared with cfn-hook (crate `scoring`).
+pub use scoring::{Settings, SettingsError, guard_memory, settings};
 
 /// The name of the report file in the output artifact.
 pub const REPORT_FILE: &str = "validation-report.json";
@@ -198,46 +198,24 @@ where
         let report = {
             let (template, file, thresholds) =
                 (Arc::clone(&template), params.file.clone(), self.thresholds);
-            let guard_memory_limit = self.guard_memory_limit;
-            let worker = self.guard.clone();
-            let budget = Budget::unlimited().stop_flag(invocation.stop_flag());
-            let activity = invocation.activity();
-            invocation
-                .spawn_blocking(move || {
-                    // Guard runs items in chunks: the runner names them if
-                    // it stops the handler while one runs (the worker is
-                    // then killed).
-                    let on_guard_chunk = |ids: &[&str]| match ids {
-                        [] => activity.clear(),
-                        [one] => {
-                            activity.set(format!("evaluating the Guard rules of the item {one}"))
-                        }
-                        ids => activity.set(format!(
-                            "evaluating the Guard rules of the items {}",
-                            ids.join(", ")
-                        )),
-                    };
-                    let options = EvaluateOptions {
-                        guard_memory_limit,
-                        guard: &worker,
-                        budget,
-                        on_guard_chunk: &on_guard_chunk,
-                        ..EvaluateOptions::default()
-                    };
-                    let mut report = score(
-                        &template,
-                        &file,
-                        &table,
-                        items.clone(),
-                        &thresholds,
-                        &options,
-                    )?;
+            // Guard runs items in chunks: the runner names them if it stops
+            // the handler while one runs (the worker is then killed).
+            scoring::on_blocking_thread(
+                &invocation,
+                self.guard_memory_limit,
+                self.guard.clone(),
+                move |options| {
+                    let rules = scoring::rule_set(&table, items).map_err(score_error)?;
+                    let mut report =
+                        scoring::score(&template, &file, &table, &rules, &thresholds, options)
+                            .map_err(score_error)?;
                     if let Some(baseline) = baseline {
-                        compare(&mut report, baseline, &table, items, &thresholds, &options)?;
+                        compare(&mut report, baseline, &table, &rules, &thresholds, options)?;
                     }
                     Ok::<_, JobError>(report)
-                })
-                .await?
+                },
+            )
+            .await?
         };
         info!(verdict = %report.verdict, risk = report.risk, findings = report.findings.len(), new = report.new_count(), existing = report.existing_count(), unresolved = report.unresolved_count(), suppressed = report.suppressed_count(), "evaluated");
         for warning in &report.warnings {
@@ -307,40 +285,6 @@ where
     }
 }
 
-/// Reads `template` (the file `file`), builds the rules of `table` from
-/// `items` and evaluates: the CPU-bound part of a job, run on a blocking
-/// thread, giving up when the options' budget is spent (the runner then
-/// reports the job as stopped). An active rule that cannot be applied is a
-/// configuration error, since a check that skips it proves nothing.
-fn score(
-    template: &[u8],
-    file: &str,
-    table: &str,
-    items: Vec<RuleItem>,
-    thresholds: &Thresholds,
-    options: &EvaluateOptions,
-) -> Result<Report, JobError> {
-    let template = Template::parse(template).map_err(|e| {
-        JobError::failed(format!(
-            "{file} cannot be read as a CloudFormation template: {e}"
-        ))
-    })?;
-    let rules = RuleSet::from_items(items);
-    for note in rules.notes() {
-        info!(table, %note, "rule note");
-    }
-    rules.check_usable().map_err(|unusable| {
-        JobError::configuration(format!(
-            "the rules table {table} has active rules that cannot be applied:\n{unusable}"
-        ))
-    })?;
-    for error in rules.errors() {
-        warn!(table, %error, "inactive rule cannot be applied");
-    }
-    evaluate_with(&template, &rules, thresholds, options)
-        .map_err(|e| evaluation_error(table, file, e))
-}
-
 /// The template a baseline stack was deployed with, `None` when the stack
 /// does not exist (yet).
 struct DeployedBaseline {
@@ -350,65 +294,51 @@ struct DeployedBaseline {
 
 /// Marks the findings of `report` new or existing against the findings of
 /// the baseline stack's template (evaluated with the same rules and
-/// options), and judges again: only new ones count. A stack that does not
-/// exist has none: every finding is new. Its template is the stage's
-/// setup: one that cannot be read, or that the rules cannot be evaluated
-/// on, is a `ConfigurationError`.
+/// options, `scoring::compare_with_earlier`, as cfn-hook does with a
+/// stack's previous template), and judges again: only new ones count. A
+/// stack that does not exist has none: every finding is new. Its template
+/// is the stage's setup: one that cannot be read, or that the rules cannot
+/// be evaluated on, is a `ConfigurationError`.
 fn compare(
     report: &mut Report,
     baseline: DeployedBaseline,
     table: &str,
-    items: Vec<RuleItem>,
+    rules: &RuleSet,
     thresholds: &Thresholds,
     options: &EvaluateOptions,
 ) -> Result<(), JobError> {
     let DeployedBaseline { stack, template } = baseline;
-    let Some(text) = template else {
-        let against = format!("stack {stack}, which does not exist yet");
-        report.compare(
-            &Baseline::empty(),
-            BaselinePolicy::NewOnly,
-            thresholds,
-            against,
-        );
-        return Ok(());
+    let against = match template {
+        Some(_) => format!("stack {stack}"),
+        None => format!("stack {stack}, which does not exist yet"),
     };
-    let deployed = Template::parse(text.as_bytes()).map_err(|e| {
-        JobError::configuration(format!(
-            "the template of stack {stack} (UserParameters.baseline) cannot be read as a CloudFormation template: {e}"
-        ))
-    })?;
-    // The rules were checked on the job's template: usable.
-    let rules = RuleSet::from_items(items);
-    let earlier = evaluate_with(&deployed, &rules, thresholds, options).map_err(|e| match e {
-        EvaluationError::Rules(_) => JobError::configuration(format!(
-            "the rules table {table} has rules that cannot be evaluated on the template of stack {stack} (UserParameters.baseline):\n{e}"
-        )),
-        EvaluationError::Stopped { .. } | EvaluationError::Interrupted(_) => {
-            JobError::failed(format!("the template of stack {stack} (the baseline): {e}"))
+    let earlier = Earlier {
+        template: template.as_deref().map(str::as_bytes),
+        file: &format!("the template of stack {stack} (UserParameters.baseline)"),
+        against: &against,
+    };
+    scoring::compare_with_earlier(report, earlier, table, rules, thresholds, options).map_err(|e| {
+        match e {
+            ScoreError::Stopped { .. } => JobError::failed(e.to_string()),
+            ScoreError::Unreadable { .. }
+            | ScoreError::UnusableRules { .. }
+            | ScoreError::NotEvaluated { .. } => JobError::configuration(e.to_string()),
         }
-    })?;
-    // Made by this version: every fingerprint is current.
-    let earlier = Baseline::of(&earlier).map_err(|e| JobError::failed(e.to_string()))?;
-    report.compare(
-        &earlier,
-        BaselinePolicy::NewOnly,
-        thresholds,
-        format!("stack {stack}"),
-    );
-    Ok(())
+    })
 }
 
-/// A check that cannot be trusted is never a verdict: a rule Guard failed
-/// on is the table's to fix (a `ConfigurationError` naming it, with Guard's
-/// message); an evaluation stopped before its end is a failed check.
-fn evaluation_error(table: &str, file: &str, e: EvaluationError) -> JobError {
+/// A check that cannot be trusted is never a verdict: a template that
+/// cannot be read, or an evaluation stopped before its end, is a failed
+/// check; rules that cannot be applied, or that Guard failed on, are the
+/// table's to fix (a `ConfigurationError` naming them, with Guard's
+/// message).
+fn score_error(e: ScoreError) -> JobError {
     match e {
-        EvaluationError::Rules(_) => JobError::configuration(format!(
-            "the rules table {table} has rules that cannot be evaluated on {file}:\n{e}"
-        )),
-        EvaluationError::Stopped { .. } | EvaluationError::Interrupted(_) => {
-            JobError::failed(format!("{file}: {e}"))
+        ScoreError::Unreadable { .. } | ScoreError::Stopped { .. } => {
+            JobError::failed(e.to_string())
+        }
+        ScoreError::UnusableRules { .. } | ScoreError::NotEvaluated { .. } => {
+            JobError::configuration(e.to_string())
         }
     }
 }

@@ -14,6 +14,7 @@ mod aws;
 mod baseline;
 mod guard_files;
 mod health;
+mod hook;
 mod inputs;
 mod output;
 mod reading;
@@ -39,6 +40,8 @@ enum Command {
     Rules(rules::Args),
     /// Check that a service is up, as the Service_Status stage does.
     Health(health::Args),
+    /// Print the answer cfn-hook would give to a CloudFormation Hook event.
+    Hook(hook::Args),
     /// Print a shell completion script (e.g. `cicd completions bash > /etc/bash_completion.d/cicd`).
     Completions {
         #[arg(value_enum)]
@@ -52,6 +55,7 @@ impl Command {
             Command::Validate(_) => "validate",
             Command::Rules(_) => "rules",
             Command::Health(_) => "health",
+            Command::Hook(_) => "hook",
             Command::Completions { .. } => "completions",
         }
     }
@@ -95,6 +99,7 @@ fn run(command: Command) -> anyhow::Result<Status> {
         Command::Validate(args) => validate::run(&args, &runtime()?),
         Command::Rules(args) => runtime()?.block_on(rules::run(&args)),
         Command::Health(args) => runtime()?.block_on(health::run(&args)),
+        Command::Hook(args) => hook::run(&args, &runtime()?),
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();
             clap_complete::generate(shell, &mut Cli::command(), "cicd", &mut out);

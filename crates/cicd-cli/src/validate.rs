@@ -434,23 +434,22 @@ fn progress_bar(templates: usize) -> ProgressBar {
 ///
 /// This is the one place `cicd validate` loads the table: it reads it as
 /// cfn-validate does (`RulesTable::scan`: paginated, consistent, capped).
-/// An empty table gets the default rules, which is what cfn-validate seeds
-/// it with on its first job.
+/// An empty table gets the rules it is seeded with, which is what
+/// cfn-validate writes into it on its first job.
 async fn table_items(
     table: &str,
     endpoint: &Endpoint,
 ) -> anyhow::Result<Vec<template_rules::RuleItem>> {
     // Read as cfn-validate reads it, but never written: no seeding.
-    let table = RulesTable::new(aws::dynamodb(endpoint).await, table).read_only();
-    let items = table.items().await?;
-    if items.is_empty() {
+    let table = RulesTable::new(aws::dynamodb(endpoint).await, table).read_as_seeded();
+    let read = table.read().await?;
+    if read.seed_stood_in {
         eprintln!(
             "cicd validate: note: the rules table {} is empty; using the default rules and the standard pack, which cfn-validate writes into it on its first job",
             table.name()
         );
-        return Ok(policy_pack::seed_items());
     }
-    Ok(items)
+    Ok(read.items)
 }
 
 /// `--pack`'s values: every pack, and `none`.

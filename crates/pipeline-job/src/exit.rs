@@ -3,7 +3,8 @@
 //!
 //! Such a handler (CPU-bound work that did not check its stop flag) would
 //! go on into the next invocation, using its CPU and memory, perhaps its
-//! clients. So [`Runner::serve`](crate::Runner::serve) puts this layer
+//! clients. So [`Runner::serve`](crate::Runner::serve) (and any function
+//! that supervises its handler the same way) puts this layer
 //! outermost around the Lambda runtime's own services: after the runtime
 //! has posted the invocation's answer to the Runtime API (the report to
 //! CodePipeline is already delivered by then: it is part of the answer),
@@ -25,9 +26,18 @@ use tracing::error;
 /// that Lambda's logs show the process ended for a reason.
 pub const STILL_RUNNING_EXIT_CODE: i32 = 70;
 
-/// See the module documentation. `still_running` is the runner's flag.
-pub(crate) struct ExitAfterAnswerLayer {
-    pub(crate) still_running: Arc<AtomicBool>,
+/// See the module documentation: a layer for `lambda_runtime::Runtime`,
+/// outermost, ending the process after an invocation is answered when
+/// `still_running` is raised (by [`supervise`](crate::supervise::supervise)).
+pub struct ExitAfterAnswerLayer {
+    still_running: Arc<AtomicBool>,
+}
+
+impl ExitAfterAnswerLayer {
+    /// Ends the process after an answer once `still_running` is raised.
+    pub fn new(still_running: Arc<AtomicBool>) -> Self {
+        ExitAfterAnswerLayer { still_running }
+    }
 }
 
 impl<S> Layer<S> for ExitAfterAnswerLayer {
@@ -41,7 +51,8 @@ impl<S> Layer<S> for ExitAfterAnswerLayer {
     }
 }
 
-pub(crate) struct ExitAfterAnswer<S> {
+/// The service [`ExitAfterAnswerLayer`] makes.
+pub struct ExitAfterAnswer<S> {
     inner: S,
     still_running: Arc<AtomicBool>,
 }

@@ -41,6 +41,11 @@
 //! [`Invocation::spawn_blocking`] and checks [`Invocation::stop_flag`]
 //! between steps: the runner can then stop it at the deadline, and nothing
 //! of a stopped handler runs into the next invocation (see [`runner`]).
+//! That part of the runner, [`supervise`], answers to nobody in
+//! particular: a function that is not a CodePipeline stage (`cfn-hook`,
+//! whose answer is its Lambda response) supervises its handler with it,
+//! and ends the process after a stop that left work running with
+//! [`ExitAfterAnswerLayer`], as [`Runner::serve`] does.
 //!
 //! [`logging::init`] sets up the logs: JSON lines in Lambda, and never the
 //! event or a credential, whatever level is asked for.
@@ -71,6 +76,7 @@ mod invocation;
 pub mod logging;
 pub mod reporter;
 pub mod runner;
+pub mod supervise;
 
 // The job as data lives in `codepipeline-types` (no runtime, no SDK); a
 // handler finds it here too, under the same paths as before.
@@ -79,7 +85,8 @@ pub use codepipeline_types::{event, limits, outcome, params};
 pub use codepipeline_types::{
     Artifact, ArtifactCredentials, FailureKind, Job, JobData, JobError, Outcome, S3Location, Secret,
 };
-pub use exit::STILL_RUNNING_EXIT_CODE;
+pub use exit::{ExitAfterAnswerLayer, STILL_RUNNING_EXIT_CODE};
 pub use invocation::{Activity, Invocation};
 pub use reporter::JobReporter;
 pub use runner::{NotReported, Runner, Setup};
+pub use supervise::{Supervised, lambda_deadline, supervise};

@@ -57,7 +57,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
@@ -65,9 +65,8 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use crate::exit::ExitAfterAnswerLayer;
 pub use crate::invocation::Invocation;
-use crate::invocation::Work;
-use crate::logging::panic_message;
 use crate::reporter::{JobReporter, Reported};
+use crate::supervise::{Supervised, lambda_deadline, supervise};
 use codepipeline_types::outcome::{self, JobError, Outcome};
 use codepipeline_types::{DecodeError, Job};
 
@@ -167,9 +166,7 @@ impl Runner {
         H: Fn(Arc<S>, Job, Invocation) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
     {
-        let exit = ExitAfterAnswerLayer {
-            still_running: Arc::clone(&self.must_exit),
-        };
+        let exit = ExitAfterAnswerLayer::new(Arc::clone(&self.must_exit));
         let runner = Arc::new(self);
         let setup = Arc::new(Setup::new(state));
         // What `lambda_runtime::run` builds, with the exit layer outermost:
@@ -234,7 +231,7 @@ impl Runner {
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
     {
         let (payload, context) = event.into_parts();
-        let deadline = deadline_instant(context.deadline);
+        let deadline = lambda_deadline(context.deadline);
         let invocation = Invocation::new(
             context.request_id.clone(),
             deadline.map(|d| d.checked_sub(self.reserve).unwrap_or_else(Instant::now)),
@@ -292,75 +289,30 @@ impl Runner {
         H: FnOnce(Job, Invocation) -> Fut,
         Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
     {
-        let limit = invocation.remaining();
-        if limit.is_some_and(|l| l.is_zero()) {
+        if invocation.remaining().is_some_and(|l| l.is_zero()) {
             warn!("invoked with no time left before the Lambda deadline");
             return Err(JobError::failed(format!(
                 "the function was invoked with less than {:.0} s left before its Lambda timeout, too little to do the check; raise the function's timeout",
                 self.reserve.as_secs_f64()
             )));
         }
-        let work = invocation.work.clone();
-        let mut task = work
-            .tracker
-            .spawn(handler(job, invocation).in_current_span());
-        let joined = match limit {
-            None => Some((&mut task).await),
-            Some(limit) => tokio::time::timeout(limit, &mut task).await.ok(),
-        };
-        // What the handler was doing when it was stopped, before it can
-        // move on.
-        let activity = joined.is_none().then(|| work.activity.get()).flatten();
-        if joined.is_none() {
-            warn!(
-                reserve_s = self.reserve.as_secs_f64(),
-                activity = activity.as_deref().unwrap_or(""),
-                "the handler was stopped near the Lambda deadline"
-            );
-        }
-        // Whatever happened, nothing the handler started may outlive it.
-        task.abort();
-        self.settle(&work).await;
-        match joined {
-            None => Err(JobError::failed(format!(
+        let grace = self.grace.min(self.reserve / 3);
+        let supervised = supervise(invocation, grace, &self.must_exit, |invocation| {
+            handler(job, invocation)
+        })
+        .await;
+        match supervised {
+            Supervised::Finished(result) => result,
+            Supervised::Stopped { activity } => Err(JobError::failed(format!(
                 "the check did not finish in time: it was stopped {:.0} s before the function's Lambda timeout{}",
                 self.reserve.as_secs_f64(),
                 activity.map(|a| format!(", while {a}")).unwrap_or_default()
             ))),
-            Some(Ok(result)) => result,
-            Some(Err(e)) if e.is_panic() => {
-                let message = panic_message(&*e.into_panic());
-                error!(panic = %message, "the handler panicked; the job is reported as failed");
-                Err(JobError::failed(format!(
-                    "internal error in the function ({message}); the function's logs have the details"
-                )))
-            }
-            Some(Err(_)) => Err(JobError::failed("internal error: the check was cancelled")),
-        }
-    }
-
-    /// Waits for everything the handler started to end: at once if it has,
-    /// else for the grace. Work still running after it marks the process
-    /// for ending (see the module documentation). The stop flag is raised
-    /// first, whatever is running: work the handler set off but that has
-    /// not started yet (a task that will call `spawn_blocking`) sees it
-    /// when it does, and ends at its first check.
-    async fn settle(&self, work: &Work) {
-        work.stop.store(true, Ordering::SeqCst);
-        work.tracker.close();
-        if work.tracker.is_empty() {
-            return;
-        }
-        let grace = self.grace.min(self.reserve / 3);
-        match tokio::time::timeout(grace, work.tracker.wait()).await {
-            Ok(()) => info!("the stopped handler's work ended"),
-            Err(_) => {
-                error!(
-                    grace_ms = grace.as_millis() as u64,
-                    still_running = work.tracker.len(),
-                    "the stopped handler's work is still running after the grace: the process will end once this invocation is answered"
-                );
-                self.must_exit.store(true, Ordering::SeqCst);
+            Supervised::Panicked(message) => Err(JobError::failed(format!(
+                "internal error in the function ({message}); the function's logs have the details"
+            ))),
+            Supervised::Cancelled => {
+                Err(JobError::failed("internal error: the check was cancelled"))
             }
         }
     }
@@ -455,33 +407,6 @@ impl<S> Setup<S> {
                 error!(error = %message, "the function cannot be set up: every job will be reported as a ConfigurationError saying so");
                 Setup::Failed(message)
             }
-        }
-    }
-}
-
-/// A Lambda deadline is never further than this from the moment it is
-/// handed out (functions run 15 minutes at most).
-const PLAUSIBLE_DEADLINE: Duration = Duration::from_secs(60 * 60);
-
-/// The Lambda deadline (epoch milliseconds) as an `Instant`. `None` when
-/// there is none (0) or it cannot be a real one: `cargo lambda watch` sends
-/// a constant 600000 (ten minutes past 1970), which taken at its word would
-/// fail every job at once.
-fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
-    if deadline_ms == 0 {
-        return None;
-    }
-    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
-    let now = SystemTime::now();
-    match deadline.duration_since(now) {
-        Ok(left) if left <= PLAUSIBLE_DEADLINE => Some(Instant::now() + left),
-        Err(e) if e.duration() <= PLAUSIBLE_DEADLINE => Some(Instant::now()),
-        _ => {
-            warn!(
-                deadline_ms,
-                "the invocation's deadline is not a plausible time; running without one"
-            );
-            None
         }
     }
 }

@@ -12,7 +12,9 @@
 //! items and leaves the others alone.
 //!
 //! [`RulesSource`] is what a stage reads its rules through: the table
-//! itself (seeding), [`RulesTable::read_only`], or [`MemoryRules`] in tests.
+//! itself (seeding), [`RulesTable::read_as_seeded`] (never writing, an
+//! empty table standing for the seed), [`RulesTable::read_only`], or
+//! [`MemoryRules`] in tests.
 //!
 //! Start with [`RulesSource`], then [`RulesTable::load`] (read, seeding an
 //! empty table).
@@ -26,5 +28,5 @@ mod table;
 
 pub use in_memory::MemoryRules;
 pub use item::{MAX_ITEM_BYTES, from_attributes, item_size, to_attributes};
-pub use source::{ReadOnlyTable, RulesSource};
-pub use table::{Loaded, RulesTable, Seeded, SyncReport, TableError};
+pub use source::{AsSeeded, ReadOnlyTable, RulesSource, SeededRead};
+pub use table::{Loaded, RulesTable, Seeded, SyncReport, TableError, seed_items};

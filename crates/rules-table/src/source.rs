@@ -2,14 +2,17 @@
 //!
 //! cfn-validate depends on [`RulesSource`], not on DynamoDB: in Lambda the
 //! source is the [`RulesTable`] (an empty table is seeded with the default
-//! rules first), a CLI reading a team's table without writing to it uses
-//! [`RulesTable::read_only`], and tests use [`MemoryRules`](crate::MemoryRules).
+//! rules first); what only reads a team's table — `cicd validate --table`,
+//! cfn-hook — reads it [`RulesTable::read_as_seeded`] (an empty table
+//! stands for what it would be seeded with, and stays empty), or as it is
+//! ([`RulesTable::read_only`]); tests use [`MemoryRules`](crate::MemoryRules).
 
 use std::future::Future;
 
 use template_rules::RuleItem;
+use tracing::info;
 
-use crate::table::{RulesTable, TableError};
+use crate::table::{RulesTable, TableError, seed_items};
 
 /// Rule items, from wherever they are kept.
 pub trait RulesSource: Send + Sync {
@@ -53,5 +56,64 @@ impl RulesSource for ReadOnlyTable {
 
     async fn items(&self) -> Result<Vec<RuleItem>, TableError> {
         self.table.scan().await
+    }
+}
+
+/// The rules table read, never written, an empty table standing for the
+/// rules it would be seeded with ([`seed_items`]): what Static_Check would
+/// apply to it, since cfn-validate seeds it on its first job.
+#[derive(Debug, Clone)]
+pub struct AsSeeded {
+    table: RulesTable,
+}
+
+/// What [`AsSeeded::read`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeededRead {
+    /// The table's items, or the seed's when it is empty.
+    pub items: Vec<RuleItem>,
+    /// Whether the table was empty and the seed stood in for it.
+    pub seed_stood_in: bool,
+}
+
+impl RulesTable {
+    /// This table as a source that only reads, an empty table standing for
+    /// the rules it would be seeded with (see [`AsSeeded`]).
+    pub fn read_as_seeded(self) -> AsSeeded {
+        AsSeeded { table: self }
+    }
+}
+
+impl AsSeeded {
+    /// The table's items (read as [`RulesTable::scan`] reads them), or the
+    /// seed's when it is empty, saying which.
+    pub async fn read(&self) -> Result<SeededRead, TableError> {
+        let items = self.table.scan().await?;
+        Ok(if items.is_empty() {
+            SeededRead {
+                items: seed_items(),
+                seed_stood_in: true,
+            }
+        } else {
+            SeededRead {
+                items,
+                seed_stood_in: false,
+            }
+        })
+    }
+}
+
+impl RulesSource for AsSeeded {
+    fn name(&self) -> &str {
+        self.table.name()
+    }
+
+    /// See [`AsSeeded::read`]; a seed standing in is logged.
+    async fn items(&self) -> Result<Vec<RuleItem>, TableError> {
+        let read = self.read().await?;
+        if read.seed_stood_in {
+            info!(table = %self.table.name(), "the rules table is empty: using the rules it is seeded with, as cfn-validate does on its first job");
+        }
+        Ok(read.items)
     }
 }

@@ -48,6 +48,14 @@ pub enum TableError {
     Unavailable { table: String, message: String },
 }
 
+/// The rules an empty table is seeded with: the default rules and the
+/// standard pack ([`policy_pack::seed_items`]). Readers that never write
+/// ([`RulesTable::read_as_seeded`]) use them for an empty table too, so
+/// that every reader of a table applies the same rules.
+pub fn seed_items() -> Vec<RuleItem> {
+    policy_pack::seed_items()
+}
+
 /// What `load` found, and whether it had to seed the defaults first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
@@ -134,12 +142,12 @@ impl RulesTable {
     }
 
     /// Writes each rule of the seed (the default rules and the standard
-    /// pack, [`policy_pack::seed_items`]) that is not there yet.
+    /// pack, [`seed_items`]) that is not there yet.
     /// Conditional puts (`attribute_not_exists(rule)`), so concurrent
     /// seedings, or a rule written in between, are never overwritten.
     pub async fn seed_defaults(&self) -> Result<Seeded, TableError> {
         let mut seeded = Seeded::default();
-        for item in policy_pack::seed_items() {
+        for item in seed_items() {
             let id = item.id().unwrap_or_default().to_string();
             let result = self
                 .client

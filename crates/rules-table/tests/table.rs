@@ -236,6 +236,25 @@ async fn as_a_source_the_table_seeds_itself_and_read_only_it_never_does() {
 }
 
 #[tokio::test]
+async fn read_as_seeded_an_empty_table_stands_for_its_seed_and_stays_empty() {
+    let empty = table().await;
+    let as_seeded = empty.clone().read_as_seeded();
+    let read = as_seeded.read().await.unwrap();
+    assert!(read.seed_stood_in);
+    assert_eq!(read.items, rules_table::seed_items());
+    assert_eq!(RulesSource::items(&as_seeded).await.unwrap(), read.items);
+    assert_eq!(empty.scan().await.unwrap(), [], "nothing was written");
+
+    let mut custom = RuleSet::default_items().remove(0);
+    custom.riskvalue = Some(7.into());
+    empty.put(&custom).await.unwrap();
+    let read = as_seeded.read().await.unwrap();
+    assert!(!read.seed_stood_in);
+    assert_eq!(read.items, [custom], "a table with rules is read as it is");
+    assert_eq!(RulesSource::name(&as_seeded), empty.name());
+}
+
+#[tokio::test]
 async fn a_missing_table_is_named() {
     let moto = MotoServer::shared();
     let table = RulesTable::new(moto.dynamodb(), "no-such-rules-table");

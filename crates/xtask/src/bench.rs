@@ -5,8 +5,10 @@
 //!   workspace's, see `functions`);
 //! - init time: from starting the (native, release) binary to its first
 //!   request for work from the Lambda Runtime API, median of cold starts;
-//! - peak resident memory after handling one real job, and cfn-validate's
-//!   on its worst inputs against its `MemorySize` (see `memory_bench`);
+//! - peak resident memory after handling one real job (cfn-hook: one Hook
+//!   event), and cfn-validate's on its worst inputs against its
+//!   `MemorySize` (see `memory_bench`); cfn-hook's warm answer on
+//!   application.json;
 //! - what the standard policy pack adds to a job, and what it takes on a
 //!   1 MiB template (see `pack_bench`);
 //! - the rule engine (the release `cicd validate`, process start included)
@@ -27,12 +29,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use aws_sdk_s3::presigning::PresigningConfig;
 use harness::calculator::Calculator;
 use harness::events::JobEvent;
+use harness::moto::MotoServer;
 use harness::stage::Stage;
 use harness::zip::make_zip;
 use harness::{target_dir, workspace_root};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::functions::Function;
 use crate::measure::{median, ms, release_binary};
@@ -86,20 +90,53 @@ fn init_times(functions: &[Function]) {
     }
 }
 
-/// The job each function handles for its peak memory: a real one of its
-/// stage. A function with none here still gets a job (which it refuses,
-/// having no parameters), so every function is measured.
-fn bench_job(name: &str, bucket: &str, calculator: &Calculator) -> JobEvent {
+/// The event each function handles for its peak memory: a real job of its
+/// stage, or for cfn-hook the stack fixture with application.json behind a
+/// presigned URL of moto's S3. A function with none here still gets a job
+/// (which it refuses, having no parameters), so every function is measured.
+async fn bench_event(
+    name: &str,
+    moto: &MotoServer,
+    bucket: &str,
+    calculator: &Calculator,
+) -> Value {
     match name {
         "cfn-validate" => JobEvent::new()
             .user_parameters(
                 json!({"input": "Source", "file": "cloudformation/application.json"}).to_string(),
             )
-            .input_artifact("Source", bucket, "src.zip"),
-        "service-status" => JobEvent::new().user_parameters(calculator.url()),
-        _ => JobEvent::new(),
+            .input_artifact("Source", bucket, "src.zip")
+            .build(),
+        "service-status" => JobEvent::new().user_parameters(calculator.url()).build(),
+        "cfn-hook" => {
+            let template = std::fs::read_to_string(
+                workspace_root().join("calculator/cloudformation/application.json"),
+            )
+            .expect("template");
+            let payload = json!({"template": template, "previousTemplate": ""}).to_string();
+            moto.put_object(bucket, "hook-payload.json", payload).await;
+            let url = moto
+                .s3()
+                .get_object()
+                .bucket(bucket)
+                .key("hook-payload.json")
+                .presigned(PresigningConfig::expires_in(Duration::from_secs(900)).expect("900 s"))
+                .await
+                .expect("a presigned URL")
+                .uri()
+                .to_string();
+            let fixture = workspace_root().join("tests/fixtures/events/cfn-hook-stack-create.json");
+            let mut event: Value =
+                serde_json::from_slice(&std::fs::read(fixture).expect("fixture")).expect("JSON");
+            event["requestData"]["payload"] = json!(url);
+            event
+        }
+        _ => JobEvent::new().build(),
     }
 }
+
+/// cfn-hook answers again this many times, warm, for its latency.
+const WARM_ANSWERS: usize = 21;
 
 async fn peak_memory(functions: &[Function]) {
     println!("peak resident memory (VmHWM) after one job:");
@@ -119,19 +156,38 @@ async fn peak_memory(functions: &[Function]) {
     )
     .await;
     for name in functions.iter().map(|f| f.name.as_str()) {
-        let function = stage.spawn(release_binary(name));
-        let job = bench_job(name, &bucket, &calculator);
+        // cfn-hook's payload comes from moto, on loopback.
+        let function = stage.spawn_with(
+            release_binary(name),
+            &[("HOOK_PAYLOAD_ALLOW_LOOPBACK", "true")],
+        );
+        let event = bench_event(name, moto, &bucket, &calculator).await;
         let answer = function
-            .invoke_async(job.build(), Duration::from_secs(30))
+            .invoke_async(event.clone(), Duration::from_secs(30))
             .await
             .expect_response();
         let rss = function.process().peak_rss_kib().unwrap_or(0);
+        let status = answer.get("status").unwrap_or(&answer["hookStatus"]);
         println!(
-            "  {name:<15} {:>6} KiB ({:.1} MiB), job {}",
+            "  {name:<15} {:>6} KiB ({:.1} MiB), answer {status}",
             rss,
             rss as f64 / 1024.0,
-            answer["status"]
         );
+        if name == "cfn-hook" {
+            let mut times = Vec::new();
+            for _ in 0..WARM_ANSWERS {
+                let started = Instant::now();
+                function
+                    .invoke_async(event.clone(), Duration::from_secs(30))
+                    .await
+                    .expect_response();
+                times.push(started.elapsed());
+            }
+            println!(
+                "  cfn-hook answers application.json (payload from moto's S3, rules from its DynamoDB) warm in {} (median of {WARM_ANSWERS})",
+                ms(median(times))
+            );
+        }
     }
 }
 

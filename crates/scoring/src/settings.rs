@@ -26,6 +26,14 @@ pub struct Settings {
 #[error("{0}")]
 pub struct SettingsError(String);
 
+impl SettingsError {
+    /// A setting of the function's own that cannot be used, saying what
+    /// to fix.
+    pub fn new(message: impl Into<String>) -> SettingsError {
+        SettingsError(message.into())
+    }
+}
+
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Settings, SettingsError> {

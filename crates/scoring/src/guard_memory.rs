@@ -1,16 +1,17 @@
 //! How much memory Guard may take for one item: what the function has,
 //! less what everything else needs, less the headroom kept free.
 //!
-//! `make bench` measures the function's peak memory on its worst inputs (a
+//! `make bench` measures cfn-validate's peak memory on its worst inputs (a
 //! zip at the artifact cap, 1 MiB templates at every parser cap, Guard
 //! items on a 1 MiB template); `MemorySize` (cicd.yaml, and `memory` in
-//! this crate's `[package.metadata.lambda.deploy]`) is kept at least 40 %
-//! above it. Guard is the one part whose need grows with the rules, and no
-//! estimate follows it: Guard runs in a worker process (`guard-worker`)
-//! whose address space is limited to this, beyond its own binary's
-//! mappings; an item that needs more is an unresolved finding naming it.
-//! So the function's peak is the rest's plus one worker's, whatever the
-//! rules table holds.
+//! each function's `[package.metadata.lambda.deploy]`) is kept at least
+//! 40 % above it; cfn-hook holds less besides Guard (a payload of at most
+//! 16 MiB instead of a 64 MiB zip), so the same limit suits it too. Guard
+//! is the one part whose need grows with the rules, and no estimate follows
+//! it: Guard runs in a worker process (`guard-worker`) whose address space
+//! is limited to this, beyond its own binary's mappings; an item that needs
+//! more is an unresolved finding naming it. So the function's peak is the
+//! rest's plus one worker's, whatever the rules table holds.
 
 /// What the function needs besides Guard's worker, at most (MiB): the
 /// runtime and its clients, a zip at the artifact cap while the template is
