@@ -156,7 +156,8 @@ def main():
             KeySchema=[{"AttributeName": "rule", "KeyType": "HASH"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        # The default rules (what an empty table is seeded with), and a Guard item.
+        # The four default rules and a Guard item: the jobs' verdicts here are
+        # about the stage, not the standard pack (its rules have their own tests).
         items = yaml.safe_load(DEFAULT_RULES.read_text())
         items.append(dict(rule="S3Encrypted", category="S3", ruletype="guard",
                           ruledata=GUARD_RULE.read_text(), riskvalue=60, active="Y"))
