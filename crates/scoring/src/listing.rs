@@ -213,7 +213,7 @@ impl<'a> Listing<'a> {
                 if !full {
                     let line = match item {
                         Item::Finding(f) => finding_line(f),
-                        Item::Fix(guidance) => fix_line(guidance),
+                        Item::Fix(guidance) => format!("  {}", guidance.fix_line()),
                         Item::Warning(w) => w.to_string(),
                     };
                     let line = truncate(&line, MAX_LINE);
@@ -256,21 +256,6 @@ fn more(findings: usize, warnings: usize, elsewhere: &str) -> String {
         (f, w) => format!("{}, {}", count(f, "more finding"), count(w, "warning")),
     };
     format!("… and {what}: {elsewhere}")
-}
-
-/// How to fix what a rule found: `  fix: remediation [frameworks] link`.
-fn fix_line(guidance: &Guidance) -> String {
-    let mut line = match &guidance.remediation {
-        Some(remediation) => format!("  fix: {remediation}"),
-        None => "  see:".to_string(),
-    };
-    if !guidance.frameworks.is_empty() {
-        line.push_str(&format!(" [{}]", guidance.frameworks.join(", ")));
-    }
-    if let Some(link) = &guidance.link {
-        line.push_str(&format!(" {link}"));
-    }
-    line
 }
 
 /// One finding: rule, resource, line, why, and what it weighs — or what

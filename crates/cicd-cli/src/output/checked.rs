@@ -1,6 +1,6 @@
 //! What every format reports on, and the phrases they all word alike.
 
-use template_rules::{Finding, Guidance, Report, TemplateReport};
+use template_rules::{Finding, Report, TemplateReport};
 
 use crate::reading::Unreadable;
 
@@ -63,23 +63,6 @@ pub fn comparison(report: &Report) -> Option<String> {
         text.push_str(&format!(", {} gone", baseline.absent.len()));
     }
     Some(text)
-}
-
-/// How to fix what a rule found, in one line: `fix: remediation
-/// [frameworks] link` (`see: ...` when it gives no remediation). Every
-/// format shows it once per rule, with the rule's first finding.
-pub fn fix_line(guidance: &Guidance) -> String {
-    let mut line = match &guidance.remediation {
-        Some(remediation) => format!("fix: {remediation}"),
-        None => "see:".to_string(),
-    };
-    if !guidance.frameworks.is_empty() {
-        line.push_str(&format!(" [{}]", guidance.frameworks.join(", ")));
-    }
-    if let Some(link) = &guidance.link {
-        line.push_str(&format!(" {link}"));
-    }
-    line
 }
 
 /// Why a template cannot be read, as `line:column: message` to follow `path:`.

@@ -18,7 +18,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use template_rules::{Finding, Guidance, TemplateReport, UnresolvedPolicy, Verdict};
 
-use super::checked::{Checked, fix_line, locate, notes, unresolved_note};
+use super::checked::{Checked, locate, notes, unresolved_note};
 
 /// Counts of one suite, or of all of them.
 #[derive(Default, Clone, Copy)]
@@ -184,7 +184,7 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
                 // The remediation once, with the last failure (the one a
                 // reader that keeps one failure per test case shows).
                 let text = match case.guidance.filter(|_| i == last) {
-                    Some(guidance) => format!("{message}\n{}", fix_line(guidance)),
+                    Some(guidance) => format!("{message}\n{}", guidance.fix_line()),
                     None => message.clone(),
                 };
                 children.push(element(
@@ -217,7 +217,7 @@ fn write_case(xml: &mut Writer<Vec<u8>>, path: &str, case: &Case) -> anyhow::Res
         CaseResult::Passed(findings) if !findings.is_empty() => {
             // Found, but below the flag threshold: said, not failed.
             let mut text: Vec<String> = findings.iter().map(|f| finding_message(path, f)).collect();
-            text.extend(case.guidance.map(fix_line));
+            text.extend(case.guidance.map(Guidance::fix_line));
             children.push((BytesStart::new("system-out"), text.join("\n")));
         }
         CaseResult::Passed(_) => {}

@@ -9,7 +9,7 @@ use template_rules::{Finding, Report, TemplateReport, Thresholds, UnresolvedPoli
 
 use std::collections::HashSet;
 
-use super::checked::{Checked, comparison, fix_line, notes, unresolved_note};
+use super::checked::{Checked, comparison, notes, unresolved_note};
 
 /// Colours, on a terminal only (and never with NO_COLOR set).
 #[derive(Clone, Copy, Default)]
@@ -94,7 +94,7 @@ pub fn document(checked: &[Checked], thresholds: &Thresholds, palette: Palette) 
                     "{:w$}  {}{}{:#}\n",
                     "",
                     palette.dim,
-                    fix_line(guidance),
+                    guidance.fix_line(),
                     palette.dim,
                     w = widths.location,
                 ));

@@ -34,6 +34,23 @@ impl Guidance {
         self.remediation.is_none() && self.link.is_none() && self.frameworks.is_empty()
     }
 
+    /// How to fix what the rule found, in one line: `fix: remediation
+    /// [frameworks] link` (`see: ...` when it gives no remediation). Every
+    /// format and summary shows it once per rule, with its first finding.
+    pub fn fix_line(&self) -> String {
+        let mut line = match &self.remediation {
+            Some(remediation) => format!("fix: {remediation}"),
+            None => "see:".to_string(),
+        };
+        if !self.frameworks.is_empty() {
+            line.push_str(&format!(" [{}]", self.frameworks.join(", ")));
+        }
+        if let Some(link) = &self.link {
+            line.push_str(&format!(" {link}"));
+        }
+        line
+    }
+
     /// Reads the item's fields; each error names its field.
     pub(super) fn read(
         remediation: Option<&Value>,
