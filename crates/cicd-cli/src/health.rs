@@ -131,7 +131,7 @@ pub async fn run(args: &Args) -> Result<Status> {
         Source::StackOutput { stack, output } => {
             let state = health_gate::Stacks::stack(&signals, stack).await?;
             if let health_gate::Judgement::Fail(why) = state.judge() {
-                println!("unhealthy: {why}");
+                say!("unhealthy: {why}");
                 return Ok(Status::Failed);
             }
             (
@@ -173,9 +173,9 @@ pub async fn run(args: &Args) -> Result<Status> {
             let (checks, checker, read) = (&checks, &checker, &read);
             async move {
                 let attempt = checker.attempt(checks, number, timeout, allowance).await;
-                println!("{attempt}");
+                say!("{attempt}");
                 for line in read.borrow().iter() {
-                    println!("  {line}");
+                    say!("  {line}");
                 }
                 attempt
             }
@@ -205,13 +205,13 @@ pub async fn run(args: &Args) -> Result<Status> {
                     streak.p95().unwrap_or_default().as_millis()
                 ));
             }
-            println!("{line}");
+            say!("{line}");
             Ok(Status::Success)
         }
         End::Failed => {
             if evidence.recent.is_empty() {
                 for line in evidence.signal_lines() {
-                    println!("  {line}");
+                    say!("  {line}");
                 }
             }
             let why = evidence
@@ -219,7 +219,7 @@ pub async fn run(args: &Args) -> Result<Status> {
                 .as_ref()
                 .map(|v| v.reasons.join("; "))
                 .unwrap_or_default();
-            println!("unhealthy: {url} is not healthy: {why}");
+            say!("unhealthy: {url} is not healthy: {why}");
             Ok(Status::Failed)
         }
         End::Refused(attempt) => Err(match attempt.refused() {
@@ -237,7 +237,7 @@ pub async fn run(args: &Args) -> Result<Status> {
                 .not_passed()
                 .map(|why| format!("; not passed: {why}"))
                 .unwrap_or_default();
-            println!(
+            say!(
                 "unhealthy: {url} did not answer as expected{within} ({attempts} attempt{}){not_passed}",
                 if attempts == 1 { "" } else { "s" }
             );

@@ -85,7 +85,7 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
             }
         }
     })?;
-    println!("{}", serde_json::to_string_pretty(&answer)?);
+    say!("{}", serde_json::to_string_pretty(&answer)?);
     Ok(match answer.status() {
         "SUCCESS" => Status::Success,
         "FAILED/NonCompliant" => Status::Failed,

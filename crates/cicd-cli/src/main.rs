@@ -10,6 +10,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+// First: its macros (`say!`, `note!`) are for every module below.
+#[macro_use]
+mod console;
+
 mod aws;
 mod baseline;
 mod guard_files;
@@ -88,7 +92,7 @@ fn main() -> ExitCode {
         Ok(Status::Failed) => ExitCode::from(1),
         Ok(Status::Unusable) => ExitCode::from(UNUSABLE),
         Err(e) => {
-            eprintln!("cicd {name}: {e:#}");
+            note!("cicd {name}: {e:#}");
             ExitCode::from(UNUSABLE)
         }
     }

@@ -95,7 +95,7 @@ enum ListFormat {
 
 pub async fn run(args: &Args) -> Result<Status> {
     if let Action::Kinds = args.action {
-        print!("{}", kinds());
+        say!("{}", kinds().trim_end_matches('\n'));
         return Ok(Status::Success);
     }
     if let Action::List {
@@ -114,8 +114,8 @@ pub async fn run(args: &Args) -> Result<Status> {
         Action::List { format, .. } => list(&table, *format).await,
         Action::Seed => {
             let seeded = table.seed_defaults().await?;
-            println!("wrote: {}", names(&seeded.written));
-            println!("already there: {}", names(&seeded.already_present));
+            say!("wrote: {}", names(&seeded.written));
+            say!("already there: {}", names(&seeded.already_present));
             Ok(Status::Success)
         }
         Action::Put { file } => {
@@ -158,7 +158,7 @@ pub async fn run(args: &Args) -> Result<Status> {
         Action::Enable { rule } | Action::Disable { rule } => {
             let active = matches!(args.action, Action::Enable { .. });
             table.set_active(rule, active).await?;
-            println!(
+            say!(
                 "{rule} is now {}",
                 if active { "active" } else { "inactive" }
             );
@@ -205,7 +205,7 @@ async fn put_all(table: &RulesTable, items: &[RuleItem]) -> Result<Status> {
     check_sizes(table, items)?;
     for item in items {
         table.put(item).await?;
-        println!("put {}", item.id().unwrap_or_default());
+        say!("put {}", item.id().unwrap_or_default());
     }
     Ok(Status::Success)
 }
@@ -217,14 +217,14 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
     let rules = RuleSet::from_items(items.clone());
     match format {
         ListFormat::Json => {
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({"rules": items}))?
             );
         }
         ListFormat::Text => {
             if items.is_empty() {
-                println!(
+                say!(
                     "the table {} is empty (cfn-validate seeds the defaults on its first job; or run `cicd rules seed`)",
                     table.name()
                 );
@@ -276,12 +276,12 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
                 let cells: Vec<String> = (0..last)
                     .map(|c| format!("{:<w$}", row[c], w = widths[c]))
                     .collect();
-                println!("{}  {}", cells.join("  "), row[last]);
+                say!("{}  {}", cells.join("  "), row[last]);
             }
         }
     }
     for note in rules.notes() {
-        eprintln!("note: {note}");
+        note!("note: {note}");
     }
     for error in rules.errors() {
         let state = if error.blocking {
@@ -289,7 +289,7 @@ async fn list(table: &RulesTable, format: ListFormat) -> Result<Status> {
         } else {
             "warning (inactive)"
         };
-        eprintln!("{state}: {error}");
+        note!("{state}: {error}");
     }
     Ok(if rules.check_usable().is_err() {
         Status::Failed
@@ -315,7 +315,7 @@ fn list_pack(name: &str, format: ListFormat) -> Result<Status> {
     };
     let items = pack.items();
     if let ListFormat::Json = format {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({"rules": items}))?
         );
@@ -368,12 +368,12 @@ fn list_pack(name: &str, format: ListFormat) -> Result<Status> {
             .collect();
         cells.join("  ").trim_end().to_string()
     };
-    println!("{}", line(&header));
+    say!("{}", line(&header));
     for (cells, fix) in &rows {
-        println!("{}", line(cells));
-        println!("    {fix}");
+        say!("{}", line(cells));
+        say!("    {fix}");
     }
-    println!(
+    say!(
         "{} rules in the {name} pack (risk from 50 fails a template with the default thresholds; below, flags it for approval)",
         rows.len()
     );
@@ -497,26 +497,26 @@ fn print_sync(report: &SyncReport, dry_run: bool, pack: Option<&str>) {
             done.to_string()
         }
     };
-    println!("{}: {}", verb("added", "would add"), names(&report.added));
-    println!(
+    say!("{}: {}", verb("added", "would add"), names(&report.added));
+    say!(
         "{}: {}",
         verb("changed", "would change"),
         names(&report.changed)
     );
     if pack.is_none() {
-        println!(
+        say!(
             "{}: {}",
             verb("removed", "would remove"),
             names(&report.removed)
         );
     }
-    println!("unchanged: {}", names(&report.unchanged));
+    say!("unchanged: {}", names(&report.unchanged));
     match pack {
         Some(name) if report.is_noop() => {
-            println!("the table already holds the {name} pack; other rules are left alone")
+            say!("the table already holds the {name} pack; other rules are left alone")
         }
-        Some(_) => println!("other rules are left alone"),
-        None if report.is_noop() => println!("the table already matches the file"),
+        Some(_) => say!("other rules are left alone"),
+        None if report.is_noop() => say!("the table already matches the file"),
         None => {}
     }
 }

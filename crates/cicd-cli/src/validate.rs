@@ -222,11 +222,11 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     let examined: Vec<Examined> = checked.into_iter().filter_map(Result::ok).collect();
     if args.verbose {
         for skip in &skipped {
-            eprintln!("cicd validate: skipped {}: {}", skip.shown, skip.why);
+            note!("cicd validate: skipped {}: {}", skip.shown, skip.why);
         }
         for (input, examined) in inputs.iter().zip(&examined) {
             if let Examined::NotATemplate(why) = examined {
-                eprintln!("cicd validate: skipped {}: {why}", input.shown);
+                note!("cicd validate: skipped {}: {why}", input.shown);
             }
         }
     }
@@ -251,7 +251,7 @@ pub fn run(args: &Args, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Sta
     }
     for entry in &checked {
         if let Checked::Unreadable { path, error } = entry {
-            eprintln!("{path}:{}", locate(error));
+            note!("{path}:{}", locate(error));
         }
     }
     output::print(args.format, &checked, &rules, &thresholds)?;
@@ -444,7 +444,7 @@ async fn table_items(
     let table = RulesTable::new(aws::dynamodb(endpoint).await, table).read_as_seeded();
     let read = table.read().await?;
     if read.seed_stood_in {
-        eprintln!(
+        note!(
             "cicd validate: note: the rules table {} is empty; using the default rules and the standard pack, which cfn-validate writes into it on its first job",
             table.name()
         );
@@ -529,7 +529,7 @@ fn load_rules(paths: &[PathBuf], pack: Option<&str>, guard_risk: u64) -> anyhow:
 fn usable(items: Vec<template_rules::RuleItem>, shown: &str) -> Result<RuleSet, String> {
     let rules = RuleSet::from_items(items);
     for note in rules.notes() {
-        eprintln!("cicd validate: note: {note}");
+        note!("cicd validate: note: {note}");
     }
     if let Err(unusable) = rules.check_usable() {
         let listed: Vec<String> = unusable.errors.iter().map(|e| format!("  {e}")).collect();
@@ -539,7 +539,7 @@ fn usable(items: Vec<template_rules::RuleItem>, shown: &str) -> Result<RuleSet, 
         ));
     }
     for error in rules.errors() {
-        eprintln!("cicd validate: warning: {shown}: inactive {error}");
+        note!("cicd validate: warning: {shown}: inactive {error}");
     }
     Ok(rules)
 }
