@@ -28,7 +28,7 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value, json};
-use support::emit::yaml;
+use support::emit::{STYLES, render};
 use template_rules::{
     Baseline, BaselineError, BaselinePolicy, BaselineState, Finding, Report, RuleItem, RuleSet,
     Template, Thresholds, Verdict, evaluate, evaluate_against, fingerprint,
@@ -248,30 +248,6 @@ fn template() -> BoxedStrategy<Value> {
 }
 
 // --- Writing it out ---------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy)]
-enum Style {
-    JsonPretty,
-    JsonCompact,
-    Yaml,
-    YamlShort,
-}
-
-const STYLES: [Style; 4] = [
-    Style::JsonPretty,
-    Style::JsonCompact,
-    Style::Yaml,
-    Style::YamlShort,
-];
-
-fn render(value: &Value, style: Style) -> String {
-    match style {
-        Style::JsonPretty => serde_json::to_string_pretty(value).unwrap(),
-        Style::JsonCompact => serde_json::to_string(value).unwrap(),
-        Style::Yaml => yaml(value, false),
-        Style::YamlShort => yaml(value, true),
-    }
-}
 
 /// A small deterministic shuffle, from a seed proptest draws.
 struct Shuffle(u64);

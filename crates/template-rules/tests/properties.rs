@@ -662,35 +662,7 @@ fn thresholds() -> BoxedStrategy<Thresholds> {
 
 // --- Renderings -------------------------------------------------------------------
 
-use support::emit::{quoted, scalar, yaml};
-
-/// How a template is written out.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Style {
-    JsonPretty,
-    JsonCompact,
-    /// Block-style YAML, intrinsics in their long form.
-    Yaml,
-    /// Block-style YAML with short-form tags (`!Ref`, `!If`, ...) wherever
-    /// they mean the same as the long form.
-    YamlShort,
-}
-
-const STYLES: [Style; 4] = [
-    Style::JsonPretty,
-    Style::JsonCompact,
-    Style::Yaml,
-    Style::YamlShort,
-];
-
-fn render(value: &Value, style: Style) -> String {
-    match style {
-        Style::JsonPretty => serde_json::to_string_pretty(value).unwrap(),
-        Style::JsonCompact => serde_json::to_string(value).unwrap(),
-        Style::Yaml => yaml(value, false),
-        Style::YamlShort => yaml(value, true),
-    }
-}
+use support::emit::{STYLES, Style, quoted, render, scalar, yaml};
 
 /// The line each resource's logical id is written on, found in the text:
 /// the keys one level below the `"Resources"` key (ids are plain words).

@@ -5,6 +5,36 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
+/// How a template is written out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Style {
+    JsonPretty,
+    JsonCompact,
+    /// Block-style YAML, intrinsics in their long form.
+    Yaml,
+    /// Block-style YAML with short-form tags (`!Ref`, `!If`, ...) wherever
+    /// they mean the same as the long form.
+    YamlShort,
+}
+
+/// Every way of writing a template out.
+pub const STYLES: [Style; 4] = [
+    Style::JsonPretty,
+    Style::JsonCompact,
+    Style::Yaml,
+    Style::YamlShort,
+];
+
+/// `value` written out in `style`.
+pub fn render(value: &Value, style: Style) -> String {
+    match style {
+        Style::JsonPretty => serde_json::to_string_pretty(value).unwrap(),
+        Style::JsonCompact => serde_json::to_string(value).unwrap(),
+        Style::Yaml => yaml(value, false),
+        Style::YamlShort => yaml(value, true),
+    }
+}
+
 /// A minimal block-style YAML emitter: mappings as `key: value` lines,
 /// sequences as `- item` (compact when an item is itself a collection),
 /// every string and key double-quoted so that none is read as another type.
