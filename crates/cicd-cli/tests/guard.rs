@@ -11,9 +11,9 @@ mod guard_test_format;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{cicd, stderr, stdout, write};
+use common::{cicd, cicd_moto, stderr, stdout, write};
 use harness::moto::MotoServer;
 use harness::unique_name;
 use serde_json::Value;
@@ -397,16 +397,6 @@ fn a_template_too_large_for_guard_is_unresolved_never_passed() {
 }
 
 // --- The rules table -----------------------------------------------------------
-
-/// Runs `cicd ARGS` against moto (`--table` and the endpoint after them).
-fn cicd_moto(moto: &MotoServer, table: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cicd"));
-    common::moto_env(&mut command, moto)
-        .args(args)
-        .args(["--table", table, "--endpoint-url", &moto.endpoint()])
-        .output()
-        .expect("cicd runs")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_guard_puts_one_item_per_file_and_validate_table_applies_them() {

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common::write;
+use common::{cicd_moto, write};
 use harness::moto::MotoServer;
 use harness::unique_name;
 
@@ -152,16 +152,6 @@ fn an_item_past_guard_timeout_is_an_unresolved_finding() {
     );
     // Parsing 400 KB of rules in a debug build, then 1 s of Guard.
     assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
-}
-
-/// Runs `cicd ARGS --table TABLE --endpoint-url …` against moto.
-fn cicd_moto(moto: &MotoServer, table: &str, args: &[&str]) -> std::process::Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cicd"));
-    common::moto_env(&mut command, moto)
-        .args(args)
-        .args(["--table", table, "--endpoint-url", &moto.endpoint()])
-        .output()
-        .expect("cicd runs")
 }
 
 /// `import-guard`, `put` and `sync` refuse rules nested past the caps (the

@@ -9,12 +9,7 @@ use harness::unique_name;
 
 /// Runs `cicd rules ARGS --table TABLE` against moto.
 fn cicd(moto: &MotoServer, table: &str, args: &[&str]) -> Output {
-    common::moto_env(&mut Command::new(env!("CARGO_BIN_EXE_cicd")), moto)
-        .arg("rules")
-        .args(args)
-        .args(["--table", table, "--endpoint-url", &moto.endpoint()])
-        .output()
-        .expect("cicd runs")
+    common::cicd_moto(moto, table, &[&["rules"], args].concat())
 }
 
 fn out(o: &Output) -> String {

@@ -156,6 +156,15 @@ pub fn moto_env<'c>(command: &'c mut Command, moto: &harness::moto::MotoServer) 
     command
 }
 
+/// Runs `cicd ARGS --table TABLE --endpoint-url …` against moto.
+pub fn cicd_moto(moto: &harness::moto::MotoServer, table: &str, args: &[&str]) -> Output {
+    moto_env(&mut Command::new(env!("CARGO_BIN_EXE_cicd")), moto)
+        .args(args)
+        .args(["--table", table, "--endpoint-url", &moto.endpoint()])
+        .output()
+        .expect("cicd runs")
+}
+
 /// The SARIF 2.1.0 JSON schema (tests/fixtures/schemas), compiled.
 pub fn sarif_validator() -> jsonschema::Validator {
     let text =
